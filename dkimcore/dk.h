@@ -1,0 +1,250 @@
+/*
+ * dk.h - interfaces shared between the modules of dkimcore (not public)
+ *
+ * Names here are dk_<module>_*; the public API is dkim_* in dkim.h.
+ * Every function that reads outside input takes explicit lengths and
+ * never reads past them; "why" buffers receive a short reason for logs
+ * and for the comment of an Authentication-Results field.
+ */
+#ifndef DK_H
+#define DK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "dkim.h"
+
+/* ---- buf.c: growable byte buffer with a ceiling ---------------------- */
+
+struct dk_buf {
+	char	*data;		/* always NUL-terminated when non-NULL */
+	size_t	len;
+	size_t	cap;
+	size_t	max;		/* ceiling; 0 = SIZE_MAX/2 */
+};
+
+/* dk_buf_append - add n bytes; -1 when over the ceiling or out of memory */
+int	dk_buf_append(struct dk_buf *, const void *p, size_t n);
+int	dk_buf_addstr(struct dk_buf *, const char *s);
+int	dk_buf_printf(struct dk_buf *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	dk_buf_free(struct dk_buf *);
+
+/* dk_strlcpy - bounded copy, always terminated; returns strlen(src) */
+size_t	dk_strlcpy(char *dst, const char *src, size_t size);
+
+/* ---- taglist.c: RFC 6376 §3.2 tag-lists ------------------------------ */
+
+struct dk_tag {
+	const char *name;	/* points into the input */
+	size_t	nlen;
+	const char *val;	/* value with leading/trailing FWS removed */
+	size_t	vlen;
+};
+
+/*
+ * dk_tag_next - parse the next tag-spec at *cp (before end), advancing *cp
+ * past it and its ';'. Returns 1 with *tag set, 0 at the end of the list,
+ * -1 on a syntax error with *why set to a static reason.
+ */
+int	dk_tag_next(const char **cp, const char *end, struct dk_tag *tag,
+	    const char **why);
+
+/* dk_tag_is - 1 when tag's name is exactly name (case-sensitive, §3.2) */
+int	dk_tag_is(const struct dk_tag *, const char *name);
+
+/* dk_domain_valid - 1 when s[0..len) is a valid domain name for DNS use */
+int	dk_domain_valid(const char *s, size_t len);
+
+/* dk_selector_valid - the same for a selector (dot-separated labels) */
+int	dk_selector_valid(const char *s, size_t len);
+
+/* ---- sig.c: DKIM-Signature fields (§3.5) ------------------------------ */
+
+#define DK_NAME_MAX	254	/* a domain name, with its NUL */
+
+struct dk_sig {
+	enum dkim_alg alg;
+	char	alg_name[32];		/* a= as written (truncated, sanitized) */
+	enum dkim_canon hcanon;
+	enum dkim_canon bcanon;
+	char	domain[DK_NAME_MAX];	/* d=, validated */
+	char	selector[DK_NAME_MAX];	/* s=, validated */
+	char	*identity;		/* i= (malloc) or NULL */
+	char	**hnames;		/* h= names (malloc), as written */
+	size_t	nh;
+	unsigned char *b;		/* b= decoded (malloc) */
+	size_t	blen;
+	unsigned char bh[64];		/* bh= decoded */
+	size_t	bhlen;
+	char	bprefix[16];		/* first characters of b= for AR */
+	long long l;			/* l=, -1 when absent */
+	long long t;			/* t=, -1 when absent */
+	long long x;			/* x=, -1 when absent */
+	size_t	b_off;			/* offset of b='s value in the raw value */
+	size_t	b_len;			/* its length (FWS inside included) */
+};
+
+/*
+ * dk_sig_parse - parse and validate a DKIM-Signature value (raw, after the
+ * colon). Returns 0, or -1 with a reason in why: the signature is then a
+ * permerror (or policy for rsa-sha1, see dk_sig_check). Fields that parsed
+ * before an error (d=, s=, b prefix) are kept for the report.
+ */
+int	dk_sig_parse(struct dk_sig *, const char *value, size_t len,
+	    char *why, size_t whylen);
+
+/*
+ * dk_sig_check - the checks that need the clock or policy: t= in the
+ * future, x= passed, x < t. Returns DKIM_RES_NONE when fine, else the
+ * result to report with why set.
+ */
+enum dkim_result dk_sig_check(const struct dk_sig *, time_t now,
+	    char *why, size_t whylen);
+
+void	dk_sig_clear(struct dk_sig *);
+
+/* ---- keyrec.c: DNS key records (§3.6.1) -------------------------------- */
+
+enum dk_ktype {
+	DK_KTYPE_RSA = 1,
+	DK_KTYPE_ED25519
+};
+
+#define DK_HASH_SHA1	0x1
+#define DK_HASH_SHA256	0x2
+
+struct dk_keyrec {
+	enum dk_ktype ktype;
+	unsigned hashes;		/* h= mask; all bits when absent */
+	int	testing;		/* t=y */
+	int	strict;			/* t=s: i= domain must equal d= */
+	int	revoked;		/* p= empty */
+	unsigned char *p;		/* p= decoded (malloc), NULL if revoked */
+	size_t	plen;
+};
+
+/* dk_keyrec_parse - parse a key record; 0, or -1 with why (permerror) */
+int	dk_keyrec_parse(struct dk_keyrec *, const char *txt, size_t len,
+	    char *why, size_t whylen);
+void	dk_keyrec_clear(struct dk_keyrec *);
+
+/* ---- crypto.c: base64 and signatures through OpenSSL ------------------- */
+
+/*
+ * dk_b64_decode - decode base64 that may contain FWS (§2.4); strict about
+ * the alphabet and padding. Returns 0 with *out malloc()ed, or -1.
+ */
+int	dk_b64_decode(const char *in, size_t len, unsigned char **out,
+	    size_t *outlen);
+
+/* dk_b64_encode - encode; malloc()ed, NUL-terminated, or NULL */
+char	*dk_b64_encode(const unsigned char *in, size_t len);
+
+/*
+ * dk_pubkey_parse - a public key from p= bytes: RSA as SubjectPublicKeyInfo
+ * or bare RSAPublicKey, Ed25519 as 32 raw bytes (RFC 8463). NULL on error.
+ */
+EVP_PKEY *dk_pubkey_parse(enum dk_ktype, const unsigned char *p, size_t len,
+	    char *why, size_t whylen);
+
+/* dk_pkey_bits - the size of a key in bits */
+unsigned dk_pkey_bits(const EVP_PKEY *);
+
+/*
+ * dk_digest_verify - check sig over a SHA-256 (or SHA-1) digest.
+ * RSA: PKCS#1 v1.5 with the digest's algorithm. Ed25519: pure Ed25519 over
+ * the 32 digest bytes (RFC 8463 §3). Returns 1 good, 0 bad, -1 error.
+ */
+int	dk_digest_verify(EVP_PKEY *, enum dkim_alg, const unsigned char *dg,
+	    size_t dglen, const unsigned char *sig, size_t siglen);
+
+/* dk_digest_sign - the same for signing; *sig malloc()ed; 0 or -1 */
+int	dk_digest_sign(EVP_PKEY *, enum dkim_alg, const unsigned char *dg,
+	    size_t dglen, unsigned char **sig, size_t *siglen);
+
+/* key.c: what dkim_key wraps */
+EVP_PKEY *dk_key_pkey(const dkim_key *);
+
+/* ---- canon.c: canonicalization (§3.4), streaming ----------------------- */
+
+/*
+ * dk_canon_header - append one canonicalized header field,
+ * "name:value\r\n" (relaxed: name lower-cased, unfolded, WSP runs as one
+ * SP, trimmed). Bare LF in value counts as CRLF. -1 over the ceiling.
+ */
+int	dk_canon_header(enum dkim_canon, const char *name, size_t nlen,
+	    const char *value, size_t vlen, struct dk_buf *out);
+
+/*
+ * dk_canon_header_nocrlf - the same without the final CRLF, for the
+ * DKIM-Signature field itself (§3.7).
+ */
+int	dk_canon_header_nocrlf(enum dkim_canon, const char *name, size_t nlen,
+	    const char *value, size_t vlen, struct dk_buf *out);
+
+typedef void (*dk_sink_fn)(void *arg, const unsigned char *p, size_t n);
+
+/*
+ * Streaming body canonicalizer. Input of any split; output goes to sink
+ * in pieces. Runs of empty lines are held back (as a count) until a
+ * non-empty line follows or the body ends (§3.4.3, §3.4.4).
+ */
+struct dk_body {
+	enum dkim_canon canon;
+	dk_sink_fn sink;
+	void	*arg;
+	unsigned pending_cr;	/* input ended in CR: decided by next byte */
+	unsigned inwsp;		/* relaxed: inside a run of WSP */
+	unsigned linelen;	/* bytes of the current line emitted (0/1) */
+	uint64_t blanklines;	/* empty lines held back */
+	uint64_t total;		/* bytes emitted */
+	unsigned char hold[128];/* small staging area */
+	size_t	nhold;
+};
+
+void	dk_body_init(struct dk_body *, enum dkim_canon, dk_sink_fn, void *);
+void	dk_body_update(struct dk_body *, const unsigned char *p, size_t n);
+void	dk_body_final(struct dk_body *);
+
+/* ---- lookup.c: key lookups off the message's thread --------------------- */
+
+struct dk_lookup;
+
+/*
+ * dk_lookup_start - start fetching the key record at qname through ctx's
+ * key source, on a worker thread; NULL when it could not start (the
+ * caller then calls dk_lookup_now()).
+ */
+struct dk_lookup *dk_lookup_start(dkim_ctx *, const char *qname);
+
+/*
+ * dk_lookup_wait - wait until deadline (CLOCK_MONOTONIC ms) for the answer
+ * and release the lookup; returns like a dkim_keysource_fn.
+ */
+enum dkim_dns_status dk_lookup_wait(struct dk_lookup *, uint64_t deadline_ms,
+	    char **txt, char *reason, size_t reasonlen);
+
+/* dk_lookup_now - a lookup on the caller's thread */
+enum dkim_dns_status dk_lookup_now(dkim_ctx *, const char *qname,
+	    char **txt, char *reason, size_t reasonlen);
+
+uint64_t dk_now_ms(void);	/* CLOCK_MONOTONIC in milliseconds */
+
+/* ---- ctx.c ------------------------------------------------------------- */
+
+struct dkim_ctx {
+	dkim_keysource_fn keysource;
+	void	*keyarg;
+	time_t	(*now)(void *);
+	void	*nowarg;
+	unsigned max_sigs;
+	size_t	max_header;
+	unsigned min_key_bits;
+	unsigned dns_budget_ms;
+};
+
+time_t	dk_ctx_now(const dkim_ctx *);
+
+#endif /* DK_H */

@@ -1,0 +1,254 @@
+/*
+ * dkim.h - the public interface of dkimcore, dkimd's DKIM engine
+ *
+ * SYNOPSIS
+ *	dkim_ctx	shared, thread-safe settings: limits, key source, clock
+ *	dkim_key	a private key, parsed once, shared by reference count
+ *	dkim_resolver	DNS key lookups over libresolv with a TTL cache
+ *	dkim_msg	one message being signed or verified, streamed:
+ *			dkim_header()* dkim_eoh() dkim_body()* dkim_eom()
+ *
+ * CONTRACT
+ *	The engine never exits, never logs and never asserts on input. Each
+ *	call returns DKIM_OK or DKIM_ERR; on DKIM_ERR, dkim_msg_error() says
+ *	why. Per-signature outcomes of verification are results (pass, fail,
+ *	permerror, ...), not errors: a message full of broken signatures
+ *	verifies "successfully" with DKIM_OK and bad results.
+ *
+ *	Memory per message is bounded by its header block (with a ceiling,
+ *	dkim_ctx_set_limits()), never by its body.
+ *
+ *	A dkim_ctx and the dkim_key and dkim_resolver objects it refers to
+ *	may be shared by any number of threads; a dkim_msg belongs to one
+ *	thread at a time.
+ *
+ * OWNERSHIP
+ *	Every _new() has a matching _free(); _free(NULL) does nothing.
+ *	Strings returned by dkim_msg_*() are borrowed from the message and
+ *	live until dkim_msg_free().
+ */
+#ifndef DKIM_H
+#define DKIM_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define DKIM_OK		0
+#define DKIM_ERR	(-1)
+
+/* Algorithms (a= of a signature). */
+enum dkim_alg {
+	DKIM_ALG_UNKNOWN = 0,
+	DKIM_ALG_RSA_SHA256,
+	DKIM_ALG_ED25519_SHA256,
+	DKIM_ALG_RSA_SHA1		/* verified only to report it (RFC 8301) */
+};
+
+/* Canonicalizations (c= of a signature). */
+enum dkim_canon {
+	DKIM_CANON_SIMPLE = 0,
+	DKIM_CANON_RELAXED
+};
+
+/* Results of one signature, as RFC 8601 names them. */
+enum dkim_result {
+	DKIM_RES_NONE = 0,
+	DKIM_RES_PASS,
+	DKIM_RES_FAIL,
+	DKIM_RES_NEUTRAL,
+	DKIM_RES_POLICY,
+	DKIM_RES_TEMPERROR,
+	DKIM_RES_PERMERROR
+};
+
+/* Outcomes of a key lookup. */
+enum dkim_dns_status {
+	DKIM_DNS_OK = 0,	/* txt holds one record */
+	DKIM_DNS_NOKEY,		/* NXDOMAIN, or no DKIM TXT record: permerror */
+	DKIM_DNS_TEMPFAIL,	/* timeout, SERVFAIL, REFUSED, network: temperror */
+	DKIM_DNS_BAD		/* malformed or ambiguous answer: permerror */
+};
+
+typedef struct dkim_ctx dkim_ctx;
+typedef struct dkim_key dkim_key;
+typedef struct dkim_resolver dkim_resolver;
+typedef struct dkim_msg dkim_msg;
+
+/*
+ * Key sources: how a verifier gets the TXT record at a name such as
+ * "sel._domainkey.example.com". The default source is a dkim_resolver;
+ * tests inject their own. On DKIM_DNS_OK, *txt is a malloc()ed,
+ * NUL-terminated record (its strings joined) that the caller frees.
+ * reason (of size reasonlen) gets a short text on failure.
+ */
+typedef enum dkim_dns_status (*dkim_keysource_fn)(void *arg,
+    const char *qname, char **txt, char *reason, size_t reasonlen);
+
+/* ---- library context ---------------------------------------------- */
+
+dkim_ctx *dkim_ctx_new(void);
+void	dkim_ctx_free(dkim_ctx *);
+
+/* dkim_ctx_set_keysource - fetch keys through fn(arg, ...) */
+void	dkim_ctx_set_keysource(dkim_ctx *, dkim_keysource_fn fn, void *arg);
+
+/* dkim_ctx_set_resolver - fetch keys through res (borrowed, must outlive ctx) */
+void	dkim_ctx_set_resolver(dkim_ctx *, dkim_resolver *res);
+
+/* dkim_ctx_set_clock - "now" for t= and x= checks; NULL means time() */
+void	dkim_ctx_set_clock(dkim_ctx *, time_t (*now)(void *), void *arg);
+
+/*
+ * dkim_ctx_set_limits - bounds on what one message may cost.
+ *	max_sigs	signatures verified per message (default 8); more are
+ *			reported as policy "too many signatures"
+ *	max_header	bytes of header block kept (default 1 MiB)
+ *	min_key_bits	RSA keys shorter than this never pass (default 1024;
+ *			RFC 8301 forbids lower)
+ *	dns_budget_ms	DNS time one message may spend in all (default 10000)
+ * A zero argument keeps the current value.
+ */
+void	dkim_ctx_set_limits(dkim_ctx *, unsigned max_sigs, size_t max_header,
+	    unsigned min_key_bits, unsigned dns_budget_ms);
+
+/* ---- signing keys -------------------------------------------------- */
+
+/*
+ * dkim_key_load_file - read a PEM private key (RSA or Ed25519; PKCS#1 or
+ * PKCS#8). Returns NULL with a reason in err on failure.
+ */
+dkim_key *dkim_key_load_file(const char *path, char *err, size_t errlen);
+
+/* dkim_key_load_pem - the same from memory */
+dkim_key *dkim_key_load_pem(const char *pem, size_t len, char *err,
+	    size_t errlen);
+
+dkim_key *dkim_key_ref(dkim_key *);	/* one more reference */
+void	dkim_key_free(dkim_key *);	/* drop one reference */
+
+/* dkim_key_alg - DKIM_ALG_RSA_SHA256 or DKIM_ALG_ED25519_SHA256 */
+enum dkim_alg dkim_key_alg(const dkim_key *);
+unsigned dkim_key_bits(const dkim_key *);
+
+/*
+ * dkim_key_public_record - the TXT record to publish for this key,
+ * "v=DKIM1; k=rsa; p=..." (malloc()ed; NULL on failure).
+ */
+char	*dkim_key_public_record(const dkim_key *);
+
+/* ---- DNS ------------------------------------------------------------ */
+
+/*
+ * dkim_resolver_new - a resolver with its own libresolv state.
+ *	nameservers	NULL or "" for /etc/resolv.conf, else a list of
+ *			"HOST" or "HOST:PORT" ([v6]:PORT) separated by commas
+ *			or spaces
+ *	timeout_ms	per query (default 5000 when 0)
+ * Answers are cached for their TTL (bounded), negative answers too.
+ */
+dkim_resolver *dkim_resolver_new(const char *nameservers, unsigned timeout_ms,
+	    char *err, size_t errlen);
+void	dkim_resolver_free(dkim_resolver *);
+
+/* dkim_resolver_keysource - a dkim_keysource_fn for use with a resolver */
+enum dkim_dns_status dkim_resolver_keysource(void *resolver, const char *qname,
+	    char **txt, char *reason, size_t reasonlen);
+
+/* ---- messages ------------------------------------------------------- */
+
+enum dkim_mode {
+	DKIM_MODE_VERIFY = 0,
+	DKIM_MODE_SIGN
+};
+
+/* What to sign with; strings are copied by dkim_msg_add_signer(). */
+struct dkim_signspec {
+	const char *domain;		/* d= */
+	const char *selector;		/* s= */
+	dkim_key *key;			/* referenced by the message */
+	const char *identity;		/* i=, or NULL for none */
+	enum dkim_canon hcanon;		/* default relaxed (see below) */
+	enum dkim_canon bcanon;
+	int	canon_set;		/* 0: use relaxed/relaxed */
+	const char *const *headers;	/* NULL: the default list */
+	const char *const *oversign;	/* NULL: the default list */
+	long	expire_secs;		/* >0: x= t+expire_secs */
+};
+
+dkim_msg *dkim_msg_new(dkim_ctx *, enum dkim_mode);
+void	dkim_msg_free(dkim_msg *);
+
+/* dkim_msg_add_signer - one more signature to make (sign mode, before eoh) */
+int	dkim_msg_add_signer(dkim_msg *, const struct dkim_signspec *);
+
+/*
+ * dkim_header - one header field, name and raw value (everything after
+ * the colon, leading space and folding included; line ends LF or CRLF).
+ */
+int	dkim_header(dkim_msg *, const char *name, size_t namelen,
+	    const char *value, size_t valuelen);
+
+/* dkim_header_field - one whole field "Name: value" (with or without CRLF) */
+int	dkim_header_field(dkim_msg *, const char *field, size_t len);
+
+/* dkim_eoh - end of header; a verifier starts its key lookups here */
+int	dkim_eoh(dkim_msg *);
+
+/* dkim_body - a chunk of body, any size and split; bare LF counts as CRLF */
+int	dkim_body(dkim_msg *, const void *buf, size_t len);
+
+/* dkim_body_done - 1 when no more body bytes can change any result */
+int	dkim_body_done(const dkim_msg *);
+
+/* dkim_eom - end of message: sign, or verify every signature */
+int	dkim_eom(dkim_msg *);
+
+/* dkim_msg_error - why the last call returned DKIM_ERR */
+const char *dkim_msg_error(const dkim_msg *);
+
+/* Signing output, after dkim_eom(): */
+size_t	dkim_sig_count(const dkim_msg *);
+
+/*
+ * dkim_sig_header - the value of the nth DKIM-Signature made, starting
+ * with a space, folded with CRLF TAB, without a final CRLF; insert it as
+ * "DKIM-Signature:" VALUE at the top, in order n = 0, 1, ...
+ */
+const char *dkim_sig_header(const dkim_msg *, size_t n);
+
+/* Verification output, after dkim_eom(): one entry per signature */
+struct dkim_sigresult {
+	enum dkim_result result;
+	const char *domain;		/* d=, "" when unusable */
+	const char *selector;		/* s=, "" when unusable */
+	const char *identity;		/* i= or "" */
+	const char *b;			/* first 8+ characters of b=, or "" */
+	enum dkim_alg alg;
+	const char *alg_name;		/* a= as written, or "" */
+	unsigned key_bits;		/* 0 when not known */
+	int	testing;		/* key record has t=y */
+	const char *reason;		/* why, for logs and comments; "" on pass */
+};
+
+size_t	dkim_result_count(const dkim_msg *);
+const struct dkim_sigresult *dkim_result_get(const dkim_msg *, size_t n);
+
+/*
+ * dkim_ar_value - an Authentication-Results value for this message:
+ * " authserv-id; dkim=pass header.d=... header.s=... header.b=... ..."
+ * or " authserv-id; dkim=none". malloc()ed, NULL when out of memory.
+ */
+char	*dkim_ar_value(const dkim_msg *, const char *authserv_id);
+
+/*
+ * dkim_ar_is_ours - 1 when an Authentication-Results value (raw, after
+ * the colon) names authserv_id, compared case-insensitively, ignoring
+ * comments, quotes, a version and a trailing dot; 0 otherwise.
+ */
+int	dkim_ar_is_ours(const char *value, size_t len, const char *authserv_id);
+
+/* Names, for logs. */
+const char *dkim_result_name(enum dkim_result);
+const char *dkim_alg_name(enum dkim_alg);
+
+#endif /* DKIM_H */
