@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# ci/install-deps.sh - install the Debian packages dkimd builds and tests with
+#
+# Usage: bash ci/install-deps.sh
+# Quick when everything is already installed (one dpkg-query, no apt).
+# Otherwise: one apt-get update, Postfix preseeded to "No configuration"
+# so that its install asks nothing, then one apt-get install. Needs root
+# (or sudo) and Debian's package archive.
+set -euo pipefail
+
+PACKAGES=(
+	build-essential gcc make git
+	autoconf automake libtool pkg-config
+	libssl-dev libmilter-dev
+	dnsmasq-base
+	python3-dkim libmail-dkim-perl
+	opendkim opendkim-tools miltertest
+	postfix swaks
+	clang clang-format libclang-rt-14-dev
+	perl procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" |
+	$SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	--no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

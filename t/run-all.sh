@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# t/run-all.sh - everything CI runs: deps, two builds, all tests, one total
+#
+# Usage: bash t/run-all.sh
+# 1. ci/install-deps.sh (quick when nothing is missing; skip with
+#    DKIMD_SKIP_DEPS=1);
+# 2. autoreconf -fi in the source tree;
+# 3. build out of tree with --enable-werror and run `make check`;
+# 4. a second build with --enable-werror --enable-sanitizers, `make check`;
+# 5. every t/it-*.sh and t/*/it-*.sh script, each under timeout
+#    (IT_TIMEOUT seconds, default 300), against the first build, through
+#    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
+#    and DKIMD in their environment.
+# The last line is "N passed, N failed", the sum of all TAP test points
+# of all runs (a build that fails counts as one failed point). Exit status
+# 0 only when nothing failed. Build trees live in a temporary directory,
+# removed at the end unless KEEP=1.
+set -uo pipefail
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+cd "$srcdir" || exit 1
+jobs=$(nproc 2>/dev/null || echo 2)
+work=$(mktemp -d /tmp/dkimd-run-all.XXXXXX)
+buildfail=0
+
+cleanup() {
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+# build NAME CONFIGURE-ARGS... - configure and make in $work/NAME
+build() {
+	local name=$1
+	shift
+	section "build $name: configure $*"
+	mkdir -p "$work/$name"
+	(cd "$work/$name" && "$srcdir/configure" "$@" >configure.out 2>&1 &&
+		make -j"$jobs" >make.out 2>&1)
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "run-all: build $name FAILED"
+		tail -n 40 "$work/$name/configure.out" "$work/$name/make.out" 2>/dev/null
+		buildfail=$((buildfail + 1))
+	fi
+	return $rc
+}
+
+# check NAME - make check in $work/NAME; show the logs of what failed
+check() {
+	local name=$1
+	section "make check ($name)"
+	(cd "$work/$name" && make -j"$jobs" check >check.out 2>&1)
+	local rc=$?
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|XFAIL):' "$work/$name/check.out" |
+		sed 's/^/  /'
+	if [ $rc -ne 0 ]; then
+		echo "run-all: make check ($name) FAILED"
+		tail -n 30 "$work/$name/check.out"
+		# the logs of the failing programs
+		grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' \
+		    $(find "$work/$name" -name '*.trs') 2>/dev/null |
+		while read -r trs; do
+			echo "--- ${trs%.trs}.log"
+			tail -n 40 "${trs%.trs}.log"
+		done
+		# a check that failed without any failed test point: a build error
+		if ! grep -q -E '^:test-result: (FAIL|ERROR|XPASS)' \
+		    $(find "$work/$name" -name '*.trs') /dev/null 2>/dev/null; then
+			buildfail=$((buildfail + 1))
+		fi
+	fi
+}
+
+# integration - run every it-*.sh script through the TAP driver
+integration() {
+	local b=$work/$1 dir=$work/it t name
+	section "integration tests (build $1)"
+	mkdir -p "$dir"
+	for t in $(find t -name 'it-*.sh' -type f | sort); do
+		name=$(echo "$t" | tr '/' '_')
+		env top_srcdir="$srcdir" top_builddir="$b" \
+		    DKIMTOOL="$b/tools/dkimtool" DKIMD="$b/milter/dkimd" \
+		    AM_TAP_AWK=awk \
+		    "$SHELL_BIN" "$srcdir/build-aux/tap-driver.sh" \
+		    --test-name "$t" --log-file "$dir/$name.log" \
+		    --trs-file "$dir/$name.trs" --color-tests no -- \
+		    timeout -k 10 "${IT_TIMEOUT:-300}" bash "$srcdir/$t" \
+		    2>&1 | grep -E '^(FAIL|ERROR|XPASS|SKIP|XFAIL)|^PASS' |
+		    sed 's/^/  /'
+		if grep -q -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs"; then
+			echo "--- $dir/$name.log"
+			tail -n 40 "$dir/$name.log"
+		fi
+	done
+}
+
+SHELL_BIN=$(command -v bash)
+
+if [ "${DKIMD_SKIP_DEPS:-0}" != 1 ]; then
+	section "dependencies"
+	bash "$srcdir/ci/install-deps.sh" || buildfail=$((buildfail + 1))
+fi
+
+section "autoreconf"
+if ! autoreconf -fi >"$work/autoreconf.out" 2>&1; then
+	cat "$work/autoreconf.out"
+	echo "run-all: autoreconf FAILED"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+if build plain --enable-werror; then
+	check plain
+	integration plain
+fi
+if build sanitizers --enable-werror --enable-sanitizers; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    check sanitizers
+fi
+
+# Sum the test points of every run: tap-driver.sh writes one
+# ":test-result:" line per point into each .trs file.
+trs=$(find "$work" -name '*.trs')
+passed=0
+failed=0
+if [ -n "$trs" ]; then
+	passed=$(cat $trs | grep -c -E '^:test-result: (PASS|SKIP|XFAIL)')
+	failed=$(cat $trs | grep -c -E '^:test-result: (FAIL|ERROR|XPASS)')
+fi
+failed=$((failed + buildfail))
+section "summary"
+[ "${KEEP:-0}" = 1 ] && echo "run-all: build trees kept in $work"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
