@@ -60,6 +60,24 @@ int	dk_domain_valid(const char *s, size_t len);
 /* dk_selector_valid - the same for a selector (dot-separated labels) */
 int	dk_selector_valid(const char *s, size_t len);
 
+/*
+ * Added by the parsers engineer, shared by sig.c and keyrec.c:
+ * dk_tag_split - all tags of s[0..len) into tags[0..max), *n set to the
+ * number parsed (also on error, for reports); 0, or -1 with why on a
+ * syntax error, a duplicate name ("duplicate tag X") or more than max.
+ */
+#define DK_TAGS_MAX	64
+int	dk_tag_split(const char *s, size_t len, struct dk_tag *tags,
+	    size_t max, size_t *n, char *why, size_t whylen);
+
+/*
+ * dk_list_next - the next item of a colon-separated list (h=, q=, s=, t=)
+ * at *cp (before end), FWS around it removed; 1 with the item (maybe
+ * empty), 0 when used up. Start with *cp at the value; it ends as NULL.
+ */
+int	dk_list_next(const char **cp, const char *end, const char **item,
+	    size_t *ilen);
+
 /* ---- sig.c: DKIM-Signature fields (§3.5) ------------------------------ */
 
 #define DK_NAME_MAX	254	/* a domain name, with its NUL */
