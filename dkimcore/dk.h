@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 
 #include "dkim.h"
@@ -253,6 +254,9 @@ uint64_t dk_now_ms(void);	/* CLOCK_MONOTONIC in milliseconds */
 /* ---- ctx.c ------------------------------------------------------------- */
 
 struct dkim_ctx {
+	pthread_mutex_t lock;		/* guards inflight */
+	pthread_cond_t idle;		/* signalled when inflight drops to 0 */
+	unsigned inflight;		/* lookups still running on workers */
 	dkim_keysource_fn keysource;
 	void	*keyarg;
 	time_t	(*now)(void *);
@@ -264,5 +268,10 @@ struct dkim_ctx {
 };
 
 time_t	dk_ctx_now(const dkim_ctx *);
+
+/* ---- ar.c ------------------------------------------------------------- */
+
+/* dk_ar_sanitize - copy s into a comment-safe form (no parens, CR, LF) */
+void	dk_ar_sanitize(char *dst, size_t size, const char *s);
 
 #endif /* DK_H */

@@ -1,0 +1,380 @@
+/*
+ * verify.c - checking DKIM-Signature fields (RFC 6376 §6)
+ *
+ * At end of header each signature (up to the context's max_sigs, top
+ * down) is parsed and its header hash computed at once, since every
+ * field is known by then; its body hasher is shared with the others
+ * that agree on canonicalization, hash and l=, and the lookup of its key
+ * goes out on a worker thread. At end of message each signature waits
+ * for its key (within the per-message DNS budget) and is judged.
+ *
+ * Results follow RFC 8601 §2.7.1: permerror for what can never verify
+ * (syntax, missing or revoked keys), temperror for DNS trouble, policy
+ * for what RFC 8301 forbids (rsa-sha1, RSA keys under the minimum), fail
+ * for a hash or signature mismatch.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg.h"
+
+/* set_result - judge one signature, with a reason */
+static void
+set_result(struct dk_vsig *v, enum dkim_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_result(struct dk_vsig *v, enum dkim_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->res.result = r;
+	v->pending = 0;
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* dk_verify_free - release the signatures' state */
+void
+dk_verify_free(dkim_msg *m)
+{
+	size_t i;
+	char *txt, reason[8];
+
+	for (i = 0; i < m->nvsig; i++) {
+		struct dk_vsig *v = &m->vsig[i];
+
+		if (v->lookup) {
+			/* let go of a lookup nobody collected */
+			dk_lookup_wait(v->lookup, 0, &txt, reason,
+			    sizeof(reason));
+			free(txt);
+		}
+		free(v->keytxt);
+		dk_sig_clear(&v->sig);
+	}
+	free(m->vsig);
+	m->vsig = NULL;
+	m->nvsig = 0;
+}
+
+/* hash_own_field - the signature field itself, b= emptied (§3.7) */
+static int
+hash_own_field(dkim_msg *m, EVP_MD_CTX *md, struct dk_vsig *v,
+    struct dk_buf *scratch)
+{
+	const struct dk_field *f = &m->fields[v->field];
+	const char *val = m->arena.data + f->value;
+	struct dk_buf blank = { 0 };
+	int rc = -1;
+
+	if (v->sig.b_off + v->sig.b_len > f->vlen)
+		return -1;
+	if (dk_buf_append(&blank, val, v->sig.b_off) < 0 ||
+	    dk_buf_append(&blank, val + v->sig.b_off + v->sig.b_len,
+	    f->vlen - v->sig.b_off - v->sig.b_len) < 0)
+		goto out;
+	scratch->len = 0;
+	if (dk_canon_header_nocrlf(v->sig.hcanon, m->arena.data + f->name,
+	    f->nlen, blank.data, blank.len, scratch) < 0)
+		goto out;
+	rc = EVP_DigestUpdate(md, scratch->data, scratch->len) == 1 ? 0 : -1;
+out:
+	dk_buf_free(&blank);
+	return rc;
+}
+
+/* header_hash - hash the fields h= selects and the signature field */
+static int
+header_hash(dkim_msg *m, struct dk_vsig *v, struct dk_buf *scratch)
+{
+	EVP_MD_CTX *md;
+	int rc = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    dk_hash_headers(m, md, v->sig.hcanon, v->sig.hnames, v->sig.nh,
+	    scratch) == 0 &&
+	    hash_own_field(m, md, v, scratch) == 0 &&
+	    EVP_DigestFinal_ex(md, v->hdigest, &v->hdlen) == 1)
+		rc = 0;
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* start_lookup - send for v's key, or share a lookup already sent */
+static void
+start_lookup(dkim_msg *m, size_t k)
+{
+	struct dk_vsig *v = &m->vsig[k];
+	size_t j;
+
+	snprintf(v->qname, sizeof(v->qname), "%s._domainkey.%s",
+	    v->sig.selector, v->sig.domain);
+	for (j = 0; j < k; j++)
+		if (m->vsig[j].pending && m->vsig[j].same_key < 0 &&
+		    strcasecmp(m->vsig[j].qname, v->qname) == 0) {
+			v->same_key = (int)j;
+			return;
+		}
+	v->lookup = dk_lookup_start(m->ctx, v->qname);
+}
+
+/* prepare - parse one signature and start its hashes and lookup */
+static void
+prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
+{
+	struct dk_vsig *v = &m->vsig[k];
+	const struct dk_field *f = &m->fields[v->field];
+	enum dkim_result r;
+	char why[160];
+
+	if (dk_sig_parse(&v->sig, m->arena.data + f->value, f->vlen, why,
+	    sizeof(why)) < 0) {
+		set_result(v, DKIM_RES_PERMERROR, "%s", why);
+		return;
+	}
+	v->res.alg = v->sig.alg;
+	if ((r = dk_sig_check(&v->sig, now, why, sizeof(why))) !=
+	    DKIM_RES_NONE) {
+		set_result(v, r, "%s", why);
+		return;
+	}
+	if (v->sig.nh > DK_MAX_HNAMES) {
+		set_result(v, DKIM_RES_PERMERROR, "h= names %zu fields, "
+		    "more than %d", v->sig.nh, DK_MAX_HNAMES);
+		return;
+	}
+	if (header_hash(m, v, scratch) < 0) {
+		set_result(v, DKIM_RES_TEMPERROR, "out of memory");
+		return;
+	}
+	if ((v->bh = dk_bodyhash_get(m, v->sig.bcanon, v->sig.alg,
+	    v->sig.l)) < 0) {
+		set_result(v, DKIM_RES_TEMPERROR, "out of body hashers");
+		return;
+	}
+	v->pending = 1;
+	start_lookup(m, k);
+}
+
+/* dk_verify_eoh - parse the signatures, hash headers, send for keys */
+int
+dk_verify_eoh(dkim_msg *m)
+{
+	struct dk_buf scratch = { .max = m->ctx->max_header };
+	size_t i, n = 0, k;
+	time_t now = dk_ctx_now(m->ctx);
+
+	if (m->overflow)
+		return DKIM_OK;		/* reported at end of message */
+	for (i = 0; i < m->nfields; i++)
+		if (dk_field_is(m, &m->fields[i], "dkim-signature", 14))
+			n++;
+	if (n > m->ctx->max_sigs) {
+		m->ignored_sigs = n - m->ctx->max_sigs;
+		n = m->ctx->max_sigs;
+	}
+	if (n == 0)
+		return DKIM_OK;
+	if ((m->vsig = calloc(n, sizeof(*m->vsig))) == NULL)
+		return dk_msg_fail(m, "out of memory");
+	for (i = 0, k = 0; i < m->nfields && k < n; i++) {
+		struct dk_vsig *v;
+
+		if (!dk_field_is(m, &m->fields[i], "dkim-signature", 14))
+			continue;
+		v = &m->vsig[k];
+		v->field = i;
+		v->bh = -1;
+		v->same_key = -1;
+		v->sig.l = v->sig.t = v->sig.x = -1;
+		m->nvsig = ++k;
+		prepare(m, k - 1, now, &scratch);
+	}
+	dk_buf_free(&scratch);
+	return DKIM_OK;
+}
+
+/* fetch_key - collect v's key record */
+static void
+fetch_key(dkim_msg *m, struct dk_vsig *v)
+{
+	uint64_t deadline = m->t_eoh + m->ctx->dns_budget_ms;
+
+	if (v->same_key >= 0) {
+		const struct dk_vsig *o = &m->vsig[v->same_key];
+
+		v->kst = o->kst;
+		dk_strlcpy(v->kreason, o->kreason, sizeof(v->kreason));
+		if (o->keytxt && (v->keytxt = strdup(o->keytxt)) == NULL) {
+			v->kst = DKIM_DNS_TEMPFAIL;
+			dk_strlcpy(v->kreason, "out of memory",
+			    sizeof(v->kreason));
+		}
+	} else if (v->lookup) {
+		v->kst = dk_lookup_wait(v->lookup, deadline, &v->keytxt,
+		    v->kreason, sizeof(v->kreason));
+		v->lookup = NULL;
+	} else if (dk_now_ms() >= deadline) {
+		v->kst = DKIM_DNS_TEMPFAIL;
+		dk_strlcpy(v->kreason, "DNS time budget exhausted",
+		    sizeof(v->kreason));
+	} else {
+		v->kst = dk_lookup_now(m->ctx, v->qname, &v->keytxt,
+		    v->kreason, sizeof(v->kreason));
+	}
+}
+
+/* key_usable - check a parsed key record against the signature */
+static int
+key_usable(struct dk_vsig *v, const struct dk_keyrec *kr)
+{
+	const char *at;
+
+	if (kr->revoked) {
+		set_result(v, DKIM_RES_PERMERROR, "key revoked");
+		return 0;
+	}
+	if ((v->sig.alg == DKIM_ALG_ED25519_SHA256) !=
+	    (kr->ktype == DK_KTYPE_ED25519)) {
+		set_result(v, DKIM_RES_PERMERROR,
+		    "key type does not match a=%s", v->sig.alg_name);
+		return 0;
+	}
+	if (!(kr->hashes & DK_HASH_SHA256)) {
+		set_result(v, DKIM_RES_PERMERROR,
+		    "key record h= does not allow sha256");
+		return 0;
+	}
+	/* t=s: the i= domain must be d= itself, not a subdomain (§3.6.1) */
+	if (kr->strict && v->sig.identity &&
+	    (at = strrchr(v->sig.identity, '@')) != NULL &&
+	    strcasecmp(at + 1, v->sig.domain) != 0) {
+		set_result(v, DKIM_RES_PERMERROR,
+		    "key has t=s but i= is in a subdomain of d=");
+		return 0;
+	}
+	return 1;
+}
+
+/* check_sig - judge one signature whose key record has arrived */
+static void
+check_sig(dkim_msg *m, struct dk_vsig *v)
+{
+	const struct dk_bodyhash *h = &m->bh[v->bh];
+	struct dk_keyrec kr = { 0 };
+	EVP_PKEY *pk = NULL;
+	char why[128];
+	int ok;
+
+	if (v->kst == DKIM_DNS_TEMPFAIL) {
+		set_result(v, DKIM_RES_TEMPERROR, "key lookup: %s", v->kreason);
+		return;
+	}
+	if (v->kst != DKIM_DNS_OK || v->keytxt == NULL) {
+		set_result(v, DKIM_RES_PERMERROR, "no key: %s", v->kreason);
+		return;
+	}
+	if (dk_keyrec_parse(&kr, v->keytxt, strlen(v->keytxt), why,
+	    sizeof(why)) < 0) {
+		set_result(v, DKIM_RES_PERMERROR, "bad key record: %s", why);
+		goto out;
+	}
+	v->res.testing = kr.testing;
+	if (!key_usable(v, &kr))
+		goto out;
+	if ((pk = dk_pubkey_parse(kr.ktype, kr.p, kr.plen, why,
+	    sizeof(why))) == NULL) {
+		set_result(v, DKIM_RES_PERMERROR, "bad key: %s", why);
+		goto out;
+	}
+	v->res.key_bits = dk_pkey_bits(pk);
+	if (kr.ktype == DK_KTYPE_RSA && v->res.key_bits < m->ctx->min_key_bits) {
+		set_result(v, DKIM_RES_POLICY, "%u-bit RSA key is too short "
+		    "(RFC 8301)", v->res.key_bits);
+		goto out;
+	}
+	if (v->sig.l >= 0 && h->done < (unsigned long long)v->sig.l) {
+		set_result(v, DKIM_RES_PERMERROR, "l=%lld is beyond the end "
+		    "of the body", v->sig.l);
+		goto out;
+	}
+	if (h->dlen != v->sig.bhlen ||
+	    memcmp(h->digest, v->sig.bh, h->dlen) != 0) {
+		set_result(v, DKIM_RES_FAIL, "body hash mismatch");
+		goto out;
+	}
+	ok = dk_digest_verify(pk, v->sig.alg, v->hdigest, v->hdlen, v->sig.b,
+	    v->sig.blen);
+	if (ok == 1)
+		set_result(v, DKIM_RES_PASS, "%s", "");
+	else
+		set_result(v, DKIM_RES_FAIL, "signature did not verify");
+out:
+	EVP_PKEY_free(pk);
+	dk_keyrec_clear(&kr);
+}
+
+/* dk_verify_eom - judge every signature */
+int
+dk_verify_eom(dkim_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nvsig; i++) {
+		struct dk_vsig *v = &m->vsig[i];
+
+		if (!v->pending)
+			continue;
+		fetch_key(m, v);
+		check_sig(m, v);
+	}
+	return DKIM_OK;
+}
+
+/* fill - point the public result at the signature's fields */
+static void
+fill(struct dk_vsig *v)
+{
+	v->res.domain = v->sig.domain;
+	v->res.selector = v->sig.selector;
+	v->res.identity = v->sig.identity ? v->sig.identity : "";
+	v->res.b = v->sig.bprefix;
+	v->res.alg_name = v->sig.alg_name;
+	v->res.reason = v->reason;
+}
+
+/* dkim_result_count - signatures judged, after end of message */
+size_t
+dkim_result_count(const dkim_msg *m)
+{
+	if (m->state != DK_ST_DONE || m->mode != DKIM_MODE_VERIFY)
+		return 0;
+	return m->overflow ? 1 : m->nvsig;
+}
+
+/* dkim_result_get - the nth signature's result */
+const struct dkim_sigresult *
+dkim_result_get(const dkim_msg *m, size_t n)
+{
+	static const struct dkim_sigresult overflow = {
+		.result = DKIM_RES_PERMERROR, .domain = "", .selector = "",
+		.identity = "", .b = "", .alg_name = "",
+		.reason = "header block too large to verify"
+	};
+	struct dk_vsig *v;
+
+	if (n >= dkim_result_count(m))
+		return NULL;
+	if (m->overflow)
+		return &overflow;
+	v = &m->vsig[n];
+	fill(v);
+	return &v->res;
+}
