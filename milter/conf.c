@@ -1,0 +1,710 @@
+/*
+ * conf.c - dkimd.conf: one table of keywords, the parser, the loader
+ *
+ * The file has OpenDKIM's shape: "Keyword value" per line, '#' comments,
+ * keywords compared without case. Every keyword dkimd knows is one row
+ * of keywords[] below: name, type, where it goes, default, bounds, one
+ * line of doc. Defaults go through the same setters as the file, so a
+ * default can never be a value the parser would refuse.
+ *
+ * OpenDKIM keywords that dkimd does not implement are warned about, not
+ * refused, so that an OpenDKIM configuration loads; anything else
+ * unknown is an error.
+ *
+ * conf_load() returns a complete configuration (tables and keys loaded)
+ * or NULL; see conf.h.
+ */
+#include <ctype.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "hosts.h"
+#include "sock.h"
+#include "table.h"
+#include "util.h"
+
+enum ktype {
+	K_STR,			/* char * */
+	K_BOOL,			/* int */
+	K_INT,			/* long, min..max */
+	K_OCTAL,		/* long, min..max, read in base 8 */
+	K_LIST,			/* char **, commas or white space */
+	K_ACTION		/* int, enum conf_action */
+};
+
+typedef int (*check_fn)(const char *value, char *why, size_t whylen);
+
+struct keyword {
+	const char *name;
+	enum ktype type;
+	size_t	off;
+	const char *def;	/* NULL: unset */
+	long	min, max;
+	check_fn check;		/* extra check of a K_STR value, or NULL */
+	const char *doc;
+};
+
+static int check_canon(const char *, char *, size_t);
+static int check_mode(const char *, char *, size_t);
+static int check_alg(const char *, char *, size_t);
+static int check_facility(const char *, char *, size_t);
+static int check_socket(const char *, char *, size_t);
+
+#define O(f)	offsetof(struct conf, f)
+#define ON(i)	(offsetof(struct conf, on) + (i) * sizeof(int))
+
+static const struct keyword keywords[] = {
+	{"Socket", K_STR, O(socket), "inet:8891@127.0.0.1", 0, 0, check_socket,
+	    "where to listen: inet:PORT@HOST, inet6:PORT@HOST, unix:/path"},
+	{"Mode", K_STR, O(mode), "sv", 0, 0, check_mode,
+	    "s to sign, v to verify, sv for both"},
+	{"KeyTable", K_STR, O(keytable), NULL, 0, 0, NULL,
+	    "data set of NAME DOMAIN:SELECTOR:KEYPATH lines"},
+	{"SigningTable", K_STR, O(signingtable), NULL, 0, 0, NULL,
+	    "data set of From-address PATTERN KEYNAME [IDENTITY] lines"},
+	{"MultipleSignatures", K_BOOL, O(multiplesignatures), "no", 0, 0, NULL,
+	    "sign once per matching SigningTable line, not just the first"},
+	{"Domain", K_LIST, O(domain), NULL, 0, 0, NULL,
+	    "with KeyFile: the From domains to sign (no KeyTable)"},
+	{"Selector", K_STR, O(selector), NULL, 0, 0, NULL,
+	    "with KeyFile: the selector (s=)"},
+	{"KeyFile", K_STR, O(keyfile), NULL, 0, 0, NULL,
+	    "a single private key for Domain and Selector (no KeyTable)"},
+	{"SignatureAlgorithm", K_STR, O(sigalg), NULL, 0, 0, check_alg,
+	    "rsa-sha256 or ed25519-sha256; must match KeyFile's key"},
+	{"Canonicalization", K_STR, O(canonicalization), "relaxed/relaxed",
+	    0, 0, check_canon, "header/body canonicalization of signatures"},
+	{"SignHeaders", K_LIST, O(signheaders), NULL, 0, 0, NULL,
+	    "header fields to sign (default: the engine's list)"},
+	{"OversignHeaders", K_LIST, O(oversignheaders), NULL, 0, 0, NULL,
+	    "header fields signed once more than present (default: engine's)"},
+	{"SignatureTTL", K_INT, O(signaturettl), "0", 0, 315360000, NULL,
+	    "seconds a signature is valid (x=); 0 for no expiry"},
+	{"MTA", K_LIST, O(mta), "ORIGINATING", 0, 0, NULL,
+	    "{daemon_name} values whose mail is signed"},
+	{"InternalHosts", K_STR, O(internalhosts), NULL, 0, 0, NULL,
+	    "client addresses/CIDRs whose mail is signed (or file:/path)"},
+	{"SignAuthenticated", K_BOOL, O(signauthenticated), "yes", 0, 0, NULL,
+	    "sign mail from SMTP-authenticated senders ({auth_authen})"},
+	{"AuthservID", K_STR, O(authservid), NULL, 0, 0, NULL,
+	    "authserv-id of Authentication-Results (default: host name)"},
+	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
+	    "RSA keys shorter than this never pass, nor sign"},
+	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
+	    "signatures verified per message; more are reported as policy"},
+	{"MaximumHeaderBytes", K_INT, O(maxheaderbytes), "1048576", 4096,
+	    67108864, NULL, "bytes of header block kept per message"},
+	{"Nameservers", K_STR, O(nameservers), NULL, 0, 0, NULL,
+	    "HOST[:PORT] list for key lookups (default: resolv.conf)"},
+	{"DNSTimeout", K_INT, O(dnstimeout), "5", 1, 300, NULL,
+	    "seconds per DNS query"},
+	{"On-Default", K_ACTION, ON(CONF_ON_DEFAULT), "accept", 0, 0, NULL,
+	    "action for every On-* not given: accept|tempfail|reject|discard"},
+	{"On-BadSignature", K_ACTION, ON(CONF_ON_BADSIGNATURE), NULL, 0, 0, NULL,
+	    "action when no signature passes and one fails"},
+	{"On-DNSError", K_ACTION, ON(CONF_ON_DNSERROR), NULL, 0, 0, NULL,
+	    "action when a key lookup fails temporarily"},
+	{"On-NoSignature", K_ACTION, ON(CONF_ON_NOSIGNATURE), NULL, 0, 0, NULL,
+	    "action for a message without any signature"},
+	{"On-InternalError", K_ACTION, ON(CONF_ON_INTERNALERROR), NULL, 0, 0,
+	    NULL, "action on an internal error (memory, engine, ceiling)"},
+	{"On-KeyNotFound", K_ACTION, ON(CONF_ON_KEYNOTFOUND), NULL, 0, 0, NULL,
+	    "action when a signature's key is not in DNS"},
+	{"UserID", K_STR, O(userid), NULL, 0, 0, NULL,
+	    "user[:group] to run as after opening the socket and keys"},
+	{"UMask", K_OCTAL, O(umask), NULL, 0, 0777, NULL,
+	    "umask for the unix socket and the pid file (octal)"},
+	{"PidFile", K_STR, O(pidfile), NULL, 0, 0, NULL,
+	    "file to write the process id to"},
+	{"RequireSafeKeys", K_BOOL, O(requiresafekeys), "yes", 0, 0, NULL,
+	    "refuse key files that group or others may read"},
+	{"Syslog", K_BOOL, O(syslog), "yes", 0, 0, NULL,
+	    "log to syslog (in the foreground, to stderr as well)"},
+	{"SyslogFacility", K_STR, O(syslogfacility), "mail", 0, 0,
+	    check_facility, "syslog facility: mail, daemon, local0..local7"},
+	{"LogWhy", K_BOOL, O(logwhy), "no", 0, 0, NULL,
+	    "log why each decision was taken and each result reached"},
+};
+
+#define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
+
+/* OpenDKIM keywords without a dkimd meaning: warned about, ignored. */
+static const char *const ignored[] = {
+	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "AlwaysAddARHeader",
+	"AuthservIDWithJobID", "AutoRestart", "AutoRestartCount",
+	"AutoRestartRate", "Background", "BaseDirectory", "BodyLengthDB",
+	"BogusKey", "CaptureUnknownErrors", "ChangeRootDirectory",
+	"ClockDrift", "Diagnostics", "DiagnosticDirectory",
+	"DisableCryptoInit", "DNSConnect", "DomainKeysCompat",
+	"DontSignMailTo", "EnableCoredumps", "ExemptDomains",
+	"ExternalIgnoreList", "FinalPolicyScript", "FixCRLF",
+	"IdentityHeader", "IdentityHeaderRemove", "IgnoreMalformedMail",
+	"Include", "KeepAuthResults", "KeepTemporaryFiles",
+	"LDAPAuthMechanism", "LDAPAuthName", "LDAPAuthRealm", "LDAPAuthUser",
+	"LDAPBindPassword", "LDAPBindUser", "LDAPDisableCache",
+	"LDAPKeepaliveIdle", "LDAPKeepaliveInterval", "LDAPKeepaliveProbes",
+	"LDAPTimeout", "LDAPUseTLS", "LogResults", "MacroList",
+	"MaximumHeaders", "MaximumSignedBytes", "MilterDebug", "Minimum",
+	"MTACommand", "MustBeSigned", "NoHeaderB", "OmitHeaders",
+	"On-Security", "On-SignatureError", "PeerList", "POPDBFile",
+	"Quarantine", "QueryCache", "RedirectFailuresTo", "RemoveARAll",
+	"RemoveARFrom", "RemoveOldSignatures", "ReplaceHeaders",
+	"ReplaceRules", "ReportAddress", "ReportBccAddress", "RequestReports",
+	"RequiredHeaders", "ResignAll", "ResignMailTo",
+	"ResolverConfiguration", "ResolverTracing", "ScreenPolicyScript",
+	"SelectCanonicalizationHeader", "SenderHeaders", "SenderMacro",
+	"SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
+	"SoftwareHeader", "Statistics", "StatisticsName",
+	"StatisticsPolicyScript", "StatisticsPrefix", "StrictHeaders",
+	"StrictTestMode", "SubDomains", "SyslogName", "SyslogSuccess",
+	"TemporaryDirectory", "TestDNSData", "TestPublicKeys",
+	"TrustAnchorFile", "TrustSignaturesFrom", "UnprotectedKey",
+	"VBR-Certifiers", "VBR-PurgeFields", "VBR-TrustedCertifiers",
+	"VBR-TrustedCertifiersOnly", "VBR-Type", "WeakSyntaxChecks",
+	NULL
+};
+
+static const char *const action_names[] = {
+	"accept", "tempfail", "reject", "discard"
+};
+
+static const char *const facilities[] = {
+	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
+	"local4", "local5", "local6", "local7", NULL
+};
+
+struct loader {
+	struct conf *c;
+	const char *file;
+	conf_report_fn report;
+	void	*rarg;
+};
+
+/* check_canon - header[/body], each simple or relaxed */
+static int
+check_canon(const char *v, char *why, size_t whylen)
+{
+	const char *s = strchr(v, '/');
+	size_t	hl = s ? (size_t)(s - v) : strlen(v);
+
+	if (((hl == 6 && strncasecmp(v, "simple", 6) == 0) ||
+	    (hl == 7 && strncasecmp(v, "relaxed", 7) == 0)) &&
+	    (s == NULL || strcasecmp(s + 1, "simple") == 0 ||
+	    strcasecmp(s + 1, "relaxed") == 0))
+		return 0;
+	snprintf(why, whylen, "expected simple or relaxed, optionally "
+	    "followed by /simple or /relaxed");
+	return -1;
+}
+
+/* check_mode - letters s and v */
+static int
+check_mode(const char *v, char *why, size_t whylen)
+{
+	if (*v != '\0' && strspn(v, "svSV") == strlen(v))
+		return 0;
+	snprintf(why, whylen, "expected s, v or sv");
+	return -1;
+}
+
+/* check_alg - a signing algorithm */
+static int
+check_alg(const char *v, char *why, size_t whylen)
+{
+	if (strcasecmp(v, "rsa-sha256") == 0 ||
+	    strcasecmp(v, "ed25519-sha256") == 0)
+		return 0;
+	snprintf(why, whylen, "expected rsa-sha256 or ed25519-sha256");
+	return -1;
+}
+
+/* check_facility - a syslog facility name */
+static int
+check_facility(const char *v, char *why, size_t whylen)
+{
+	const char *const *p;
+
+	for (p = facilities; *p; p++)
+		if (strcasecmp(v, *p) == 0)
+			return 0;
+	snprintf(why, whylen, "unknown facility (mail, daemon, user, "
+	    "local0..local7)");
+	return -1;
+}
+
+/* check_socket - a socket specification that sock_parse() accepts */
+static int
+check_socket(const char *v, char *why, size_t whylen)
+{
+	struct sock_spec sp;
+
+	return sock_parse(v, &sp, why, whylen);
+}
+
+/* parse_bool - yes/no/true/false/1/0 (and on/off); -1 otherwise */
+static int
+parse_bool(const char *v)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcmp(v, "1") || !strcasecmp(v, "on"))
+		return 1;
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+	    !strcmp(v, "0") || !strcasecmp(v, "off"))
+		return 0;
+	return -1;
+}
+
+/* set - give keyword k the text value v; -1 with why on a bad value */
+static int
+set(struct conf *c, const struct keyword *k, const char *v, char *why,
+    size_t whylen)
+{
+	void	*slot = (char *)c + k->off;
+	char	*end, *s, **list;
+	long	n;
+	size_t	i;
+
+	switch (k->type) {
+	case K_STR:
+		if (k->check != NULL && k->check(v, why, whylen) < 0)
+			return -1;
+		if ((s = strdup(v)) == NULL)
+			goto nomem;
+		free(*(char **)slot);
+		*(char **)slot = s;
+		return 0;
+	case K_BOOL:
+		if ((n = parse_bool(v)) < 0) {
+			snprintf(why, whylen, "expected yes or no");
+			return -1;
+		}
+		*(int *)slot = (int)n;
+		return 0;
+	case K_INT:
+	case K_OCTAL:
+		n = strtol(v, &end, k->type == K_OCTAL ? 8 : 10);
+		if (*v == '\0' || *end != '\0' || n < k->min || n > k->max) {
+			snprintf(why, whylen, k->type == K_OCTAL ?
+			    "expected an octal number from %lo to %lo" :
+			    "expected a number from %ld to %ld", k->min, k->max);
+			return -1;
+		}
+		*(long *)slot = n;
+		return 0;
+	case K_LIST:
+		if ((list = util_split(v)) == NULL)
+			goto nomem;
+		util_strvfree(*(char ***)slot);
+		*(char ***)slot = list;
+		return 0;
+	case K_ACTION:
+		for (i = 0; i < 4; i++)
+			if (strcasecmp(v, action_names[i]) == 0) {
+				*(int *)slot = (int)i;
+				return 0;
+			}
+		snprintf(why, whylen, "expected accept, tempfail, reject or "
+		    "discard");
+		return -1;
+	}
+	snprintf(why, whylen, "internal error: bad keyword type");
+	return -1;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	return -1;
+}
+
+/* conf_defaults - a configuration with every default and no file */
+struct conf *
+conf_defaults(void)
+{
+	struct conf *c;
+	char	why[256];
+	size_t	i;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->umask = -1;
+	c->run_uid = (uid_t)-1;
+	c->run_gid = (gid_t)-1;
+	for (i = 0; i < CONF_ON_MAX; i++)
+		c->on[i] = -1;
+	for (i = 0; i < NKEYWORDS; i++)
+		if (keywords[i].def != NULL &&
+		    set(c, &keywords[i], keywords[i].def, why, sizeof(why)) < 0) {
+			conf_free(c);
+			return NULL;
+		}
+	return c;
+}
+
+/* is_ignored - 1 for an OpenDKIM keyword that dkimd does not implement */
+static int
+is_ignored(const char *name)
+{
+	const char *const *p;
+
+	for (p = ignored; *p; p++)
+		if (strcasecmp(*p, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* conf_line - one "Keyword value" line of the configuration file */
+static int
+conf_line(void *arg, int lineno, char *line)
+{
+	struct loader *ld = arg;
+	char	why[512], *v = line;
+	size_t	i;
+
+	while (*v && !isspace((unsigned char)*v))
+		v++;
+	if (*v)
+		*v++ = '\0';
+	v = util_trim(v);
+	for (i = 0; i < NKEYWORDS; i++)
+		if (strcasecmp(keywords[i].name, line) == 0)
+			break;
+	if (i == NKEYWORDS) {
+		if (is_ignored(line)) {
+			util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
+			    "OpenDKIM keyword \"%s\" is not implemented by "
+			    "dkimd; ignored", ld->file, lineno, line);
+			return 0;
+		}
+		util_report(ld->report, ld->rarg, 0, "%s:%d: unknown keyword "
+		    "\"%s\"", ld->file, lineno, line);
+		return 1;
+	}
+	if (*v == '\0' && keywords[i].type != K_LIST &&
+	    keywords[i].type != K_STR) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: %s: missing value",
+		    ld->file, lineno, keywords[i].name);
+		return 1;
+	}
+	if (set(ld->c, &keywords[i], v, why, sizeof(why)) < 0) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: %s: \"%s\": %s",
+		    ld->file, lineno, keywords[i].name, v, why);
+		return 1;
+	}
+	ld->c->lines[i] = lineno;
+	return 0;
+}
+
+/* line_of - the line where keyword name was set (0 for its default) */
+static int
+line_of(const struct conf *c, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYWORDS; i++)
+		if (strcmp(keywords[i].name, name) == 0)
+			return c->lines[i];
+	return 0;
+}
+
+/* derive_user - resolve UserID "user[:group]" */
+static int
+derive_user(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	struct passwd *pw;
+	struct group *gr;
+	char	user[256], *colon;
+
+	if (c->userid == NULL || *c->userid == '\0')
+		return 0;
+	snprintf(user, sizeof(user), "%s", c->userid);
+	if ((colon = strchr(user, ':')) != NULL)
+		*colon++ = '\0';
+	if ((pw = getpwnam(user)) == NULL) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: UserID: unknown "
+		    "user \"%s\"", ld->file, line_of(c, "UserID"), user);
+		return 1;
+	}
+	c->run_uid = pw->pw_uid;
+	c->run_gid = pw->pw_gid;
+	if (colon != NULL) {
+		if ((gr = getgrnam(colon)) == NULL) {
+			util_report(ld->report, ld->rarg, 0, "%s:%d: UserID: "
+			    "unknown group \"%s\"", ld->file,
+			    line_of(c, "UserID"), colon);
+			return 1;
+		}
+		c->run_gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/* derive_simple - fill mode, canonicalization and authserv-id */
+static int
+derive_simple(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	char	host[HOST_NAME_MAX + 1];
+	const char *slash;
+
+	c->sign = strpbrk(c->mode, "sS") != NULL;
+	c->verify = strpbrk(c->mode, "vV") != NULL;
+	c->hcanon = strncasecmp(c->canonicalization, "relaxed", 7) == 0 ?
+	    DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
+	slash = strchr(c->canonicalization, '/');
+	c->bcanon = slash != NULL && strcasecmp(slash + 1, "relaxed") == 0 ?
+	    DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
+	if (c->authservid == NULL || *c->authservid == '\0') {
+		if (gethostname(host, sizeof(host)) < 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		free(c->authservid);
+		if ((c->authservid = strdup(host)) == NULL) {
+			util_report(ld->report, ld->rarg, 0, "%s: out of memory",
+			    ld->file);
+			return 1;
+		}
+	}
+	return derive_user(ld);
+}
+
+/* check_bits - every RSA signing key must have MinimumKeyBits */
+static int
+check_bits(struct loader *ld, const struct table *kt)
+{
+	size_t	i;
+	int	errors = 0;
+
+	for (i = 0; kt != NULL && i < kt->n; i++) {
+		const struct keytab_entry *e = &kt->keys[i];
+
+		if (e->key != NULL && dkim_key_alg(e->key) == DKIM_ALG_RSA_SHA256 &&
+		    dkim_key_bits(e->key) < (unsigned)ld->c->minkeybits) {
+			util_report(ld->report, ld->rarg, 0, "%s:%d: key file %s: "
+			    "%u bits, below MinimumKeyBits %ld", e->file,
+			    e->line, e->keypath, dkim_key_bits(e->key),
+			    ld->c->minkeybits);
+			errors++;
+		}
+	}
+	return errors;
+}
+
+/* load_keyfile - the Domain/Selector/KeyFile shortcut, as two tables */
+static int
+load_keyfile(struct loader *ld, uid_t safe)
+{
+	struct conf *c = ld->c;
+	size_t	n, i;
+	int	errors;
+
+	if (c->selector == NULL || util_strvlen(c->domain) == 0) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyFile needs "
+		    "Domain and Selector (or use KeyTable and SigningTable)",
+		    ld->file, line_of(c, "KeyFile"));
+		return 1;
+	}
+	n = util_strvlen(c->domain);
+	errors = 0;
+	/* The tables an OpenDKIM user would have written by hand. */
+	if ((c->keytab = calloc(1, sizeof(*c->keytab))) == NULL ||
+	    (c->signtab = calloc(1, sizeof(*c->signtab))) == NULL ||
+	    (c->keytab->keys = calloc(1, sizeof(*c->keytab->keys))) == NULL ||
+	    (c->signtab->signs = calloc(n, sizeof(*c->signtab->signs))) == NULL)
+		goto nomem;
+	c->keytab->is_keys = 1;
+	if ((c->keytab->file = strdup(ld->file)) == NULL ||
+	    (c->signtab->file = strdup(ld->file)) == NULL)
+		goto nomem;
+	c->keytab->n = 1;
+	c->keytab->keys[0].file = c->keytab->file;
+	c->keytab->keys[0].line = line_of(c, "KeyFile");
+	if ((c->keytab->keys[0].name = strdup("default")) == NULL ||
+	    (c->keytab->keys[0].domain = strdup("%")) == NULL ||
+	    (c->keytab->keys[0].selector = strdup(c->selector)) == NULL ||
+	    (c->keytab->keys[0].keypath = strdup(c->keyfile)) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		c->signtab->signs[i].line = line_of(c, "Domain");
+		c->signtab->n++;
+		if ((c->signtab->signs[i].pattern = strdup(c->domain[i])) ==
+		    NULL || (c->signtab->signs[i].keyname = strdup("default"))
+		    == NULL)
+			goto nomem;
+		util_lower(c->signtab->signs[i].pattern);
+	}
+	errors += table_keyload(c->keytab, &c->keytab->keys[0], safe,
+	    ld->report, ld->rarg);
+	if (errors == 0 && c->sigalg != NULL &&
+	    strcasecmp(dkim_alg_name(dkim_key_alg(c->keytab->keys[0].key)),
+	    c->sigalg) != 0) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: SignatureAlgorithm "
+		    "%s does not match the key in %s", ld->file,
+		    line_of(c, "SignatureAlgorithm"), c->sigalg, c->keyfile);
+		errors++;
+	}
+	return errors + table_link(c->signtab, c->keytab, ld->report, ld->rarg);
+nomem:
+	util_report(ld->report, ld->rarg, 0, "%s: out of memory", ld->file);
+	return 1;
+}
+
+/* load_tables - KeyTable, SigningTable (or KeyFile), InternalHosts */
+static int
+load_tables(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	uid_t	safe = c->requiresafekeys ?
+	    (c->run_uid != (uid_t)-1 ? c->run_uid : geteuid()) : (uid_t)-1;
+	int	errors = 0;
+
+	if (c->internalhosts != NULL && *c->internalhosts != '\0' &&
+	    (c->internal = hosts_load(c->internalhosts, ld->report,
+	    ld->rarg)) == NULL)
+		errors++;
+	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
+		    "SigningTable go together", ld->file,
+		    line_of(c, c->keytable ? "KeyTable" : "SigningTable"));
+		return errors + 1;
+	}
+	if (c->keytable != NULL) {
+		if (c->keyfile != NULL)
+			util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
+			    "KeyFile ignored, KeyTable is set", ld->file,
+			    line_of(c, "KeyFile"));
+		if ((c->keytab = table_load_keys(c->keytable, safe, ld->report,
+		    ld->rarg)) == NULL)
+			errors++;
+		if ((c->signtab = table_load_signing(c->signingtable,
+		    ld->report, ld->rarg)) == NULL)
+			errors++;
+		if (c->keytab != NULL && c->signtab != NULL)
+			errors += table_link(c->signtab, c->keytab, ld->report,
+			    ld->rarg);
+	} else if (c->keyfile != NULL)
+		errors += load_keyfile(ld, safe);
+	else if (c->sign)
+		util_report(ld->report, ld->rarg, 1, "%s: warning: Mode includes "
+		    "s but no KeyTable or KeyFile: nothing will be signed",
+		    ld->file);
+	return errors + check_bits(ld, c->keytab);
+}
+
+/* conf_load - read a configuration file, its tables and its keys */
+struct conf *
+conf_load(const char *path, conf_report_fn report, void *arg)
+{
+	struct loader ld;
+	int	errors;
+
+	ld.file = path;
+	ld.report = report;
+	ld.rarg = arg;
+	if ((ld.c = conf_defaults()) == NULL) {
+		util_report(report, arg, 0, "%s: out of memory", path);
+		return NULL;
+	}
+	if ((ld.c->path = strdup(path)) == NULL) {
+		util_report(report, arg, 0, "%s: out of memory", path);
+		goto fail;
+	}
+	errors = util_readlines(path, conf_line, &ld, report, arg);
+	if (errors == 0)
+		errors += derive_simple(&ld);
+	if (errors == 0)
+		errors += load_tables(&ld);
+	if (errors == 0)
+		return ld.c;
+fail:
+	conf_free(ld.c);
+	return NULL;
+}
+
+/* conf_free - free a configuration, its tables and keys; NULL is a no-op */
+void
+conf_free(struct conf *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NKEYWORDS; i++) {
+		void	*slot = (char *)c + keywords[i].off;
+
+		if (keywords[i].type == K_STR)
+			free(*(char **)slot);
+		else if (keywords[i].type == K_LIST)
+			util_strvfree(*(char ***)slot);
+	}
+	table_free(c->keytab);
+	table_free(c->signtab);
+	hosts_free(c->internal);
+	free(c->path);
+	free(c);
+}
+
+/* conf_action - the action for situation on (On-Default when unset) */
+enum conf_action
+conf_action(const struct conf *c, enum conf_on on)
+{
+	if (on < 0 || on >= CONF_ON_MAX || c->on[on] < 0)
+		return (enum conf_action)(c->on[CONF_ON_DEFAULT] < 0 ?
+		    CONF_ACT_ACCEPT : c->on[CONF_ON_DEFAULT]);
+	return (enum conf_action)c->on[on];
+}
+
+/* conf_action_name - the keyword of an action */
+const char *
+conf_action_name(enum conf_action a)
+{
+	return (unsigned)a < 4 ? action_names[a] : "accept";
+}
+
+/* conf_mta_match - 1 when daemon_name is in the MTA list */
+int
+conf_mta_match(const struct conf *c, const char *daemon_name)
+{
+	char	**p;
+
+	if (daemon_name == NULL)
+		return 0;
+	for (p = c->mta; p != NULL && *p; p++)
+		if (strcmp(*p, daemon_name) == 0)
+			return 1;
+	return 0;
+}
+
+/* conf_keyword_count - number of keywords */
+size_t
+conf_keyword_count(void)
+{
+	return NKEYWORDS;
+}
+
+/* conf_keyword_get - description of keyword n, NULL past the end */
+const struct conf_keyword_info *
+conf_keyword_get(size_t n)
+{
+	static const char *const tnames[] = {
+		"string", "boolean", "integer", "octal", "list", "action"
+	};
+	static __thread struct conf_keyword_info info;
+
+	if (n >= NKEYWORDS)
+		return NULL;
+	info.name = keywords[n].name;
+	info.type = tnames[keywords[n].type];
+	info.def = keywords[n].def ? keywords[n].def : "";
+	info.doc = keywords[n].doc;
+	return &info;
+}
+
+_Static_assert(sizeof(keywords) / sizeof(keywords[0]) <=
+    sizeof(((struct conf *)0)->lines) / sizeof(int), "lines[] too small");

@@ -1,0 +1,133 @@
+/*
+ * conf.h - dkimd's configuration: keywords, tables and keys, loaded as one
+ *
+ * SYNOPSIS
+ *	struct conf *conf_load(path, report, arg)
+ *	void conf_free(conf)
+ *	conf_action_name(), conf_keyword_count(), conf_keyword_get()
+ *
+ * CONTRACT
+ *	conf_load() reads the configuration file, then the data sets it
+ *	names (KeyTable, SigningTable, InternalHosts) and every key they
+ *	name. Each problem is handed to report() as one line
+ *	"FILE:LINE: what is wrong" (warn != 0 for warnings); the result is
+ *	NULL when there was at least one error. Nothing here logs or exits:
+ *	dkimd -t prints the lines, the daemon logs them.
+ *
+ *	Every keyword is described once, in the table of conf.c; the
+ *	parser, the defaults, the bounds and dkimd -t read that table.
+ *
+ * OWNERSHIP
+ *	A struct conf owns everything it points to, keys included (one
+ *	reference each). It is read-only once loaded, so any number of
+ *	threads may share it; the daemon reference-counts it (see mlfi.c).
+ *	This header includes no libmilter header: libdkimconf.a is linked
+ *	by dkimtool too.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "dkim.h"
+
+struct table;
+struct hosts;
+
+/* What to do with a message (On-* keywords). */
+enum conf_action {
+	CONF_ACT_ACCEPT = 0,
+	CONF_ACT_TEMPFAIL,
+	CONF_ACT_REJECT,
+	CONF_ACT_DISCARD
+};
+
+/* Which On-* situation; indexes conf.on[]. */
+enum conf_on {
+	CONF_ON_DEFAULT = 0,
+	CONF_ON_BADSIGNATURE,
+	CONF_ON_DNSERROR,
+	CONF_ON_NOSIGNATURE,
+	CONF_ON_INTERNALERROR,
+	CONF_ON_KEYNOTFOUND,
+	CONF_ON_MAX
+};
+
+struct conf {
+	char	*path;			/* the file read */
+
+	/* keywords, filled from the table in conf.c */
+	char	*socket;
+	char	*keytable;
+	char	*signingtable;
+	char	**mta;			/* NULL-terminated list */
+	char	*internalhosts;
+	char	*authservid;
+	char	*canonicalization;
+	char	**signheaders;		/* NULL: the engine's default */
+	char	**oversignheaders;	/* NULL: the engine's default */
+	long	minkeybits;
+	char	*nameservers;
+	long	dnstimeout;		/* seconds */
+	int	on[CONF_ON_MAX];	/* enum conf_action; -1 = On-Default */
+	char	*userid;
+	long	umask;			/* -1 when not set */
+	char	*pidfile;
+	int	requiresafekeys;
+	int	syslog;
+	char	*syslogfacility;
+	int	logwhy;
+	long	maxsigs;
+	long	maxheaderbytes;
+	int	signauthenticated;
+	char	*mode;
+	char	**domain;		/* KeyFile shortcut: domains */
+	char	*selector;
+	char	*keyfile;
+	char	*sigalg;
+	int	multiplesignatures;
+	long	signaturettl;		/* seconds, 0: no x= */
+
+	/* derived at load */
+	int	sign;			/* Mode has s */
+	int	verify;			/* Mode has v */
+	enum dkim_canon hcanon;
+	enum dkim_canon bcanon;
+	struct table *keytab;		/* NULL when none */
+	struct table *signtab;		/* NULL when none */
+	struct hosts *internal;		/* NULL when none */
+	uid_t	run_uid;		/* UserID, (uid_t)-1 when unset */
+	gid_t	run_gid;
+	int	lines[64];		/* line of each keyword, 0 = default */
+};
+
+/* conf_report_fn - receives one "FILE:LINE: ..." line */
+typedef void (*conf_report_fn)(void *arg, int warn, const char *msg);
+
+struct conf *conf_load(const char *path, conf_report_fn report, void *arg);
+void	conf_free(struct conf *);
+
+/* conf_defaults - a configuration with every default and no file */
+struct conf *conf_defaults(void);
+
+/* conf_action - the action for situation on (On-Default when unset) */
+enum conf_action conf_action(const struct conf *, enum conf_on on);
+
+/* conf_action_name - "accept", "tempfail", "reject" or "discard" */
+const char *conf_action_name(enum conf_action);
+
+/* conf_mta_match - 1 when daemon_name is in the MTA list */
+int	conf_mta_match(const struct conf *, const char *daemon_name);
+
+/* Keyword descriptions, for dkimd -t, the sample file and the man page. */
+struct conf_keyword_info {
+	const char *name;
+	const char *type;		/* "string", "boolean", ... */
+	const char *def;		/* default as text, "" for none */
+	const char *doc;		/* one line */
+};
+size_t	conf_keyword_count(void);
+const struct conf_keyword_info *conf_keyword_get(size_t n);
+
+#endif /* CONF_H */

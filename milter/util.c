@@ -1,0 +1,157 @@
+/*
+ * util.c - line reading, problem reports and lists for milter/'s loaders
+ *
+ * The configuration file and every data set share one notion of a line:
+ * '#' to the end is a comment, white space around is dropped, blank lines
+ * do not count. Line numbers are physical lines, so that "FILE:LINE"
+ * points where an editor would.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* util_report - format one problem line and hand it to report */
+void
+util_report(conf_report_fn report, void *rarg, int warn, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	if (report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(rarg, warn, msg);
+}
+
+/* util_trim - drop white space at both ends, in place; returns the start */
+char *
+util_trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* util_lower - ASCII lower case, in place */
+void
+util_lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* util_readlines - call fn for each meaningful line of path */
+int
+util_readlines(const char *path, util_line_fn fn, void *arg,
+    conf_report_fn report, void *rarg)
+{
+	FILE	*fp;
+	char	*buf = NULL, *line, *hash;
+	size_t	cap = 0;
+	ssize_t	len;
+	int	lineno = 0, errors = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		util_report(report, rarg, 0, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return 1;
+	}
+	while ((len = getline(&buf, &cap, fp)) != -1) {
+		lineno++;
+		if (len > UTIL_MAX_LINE) {
+			util_report(report, rarg, 0,
+			    "%s:%d: line longer than %d bytes", path, lineno,
+			    UTIL_MAX_LINE);
+			errors++;
+			continue;
+		}
+		if (memchr(buf, '\0', (size_t)len) != NULL) {
+			util_report(report, rarg, 0, "%s:%d: NUL byte in line",
+			    path, lineno);
+			errors++;
+			continue;
+		}
+		if ((hash = strchr(buf, '#')) != NULL)
+			*hash = '\0';
+		line = util_trim(buf);
+		if (*line == '\0')
+			continue;
+		errors += fn(arg, lineno, line);
+	}
+	if (ferror(fp)) {
+		util_report(report, rarg, 0, "%s: read error: %s", path,
+		    strerror(errno));
+		errors++;
+	}
+	free(buf);
+	fclose(fp);
+	return errors;
+}
+
+/* util_strvfree - free a vector from util_split(); NULL is a no-op */
+void
+util_strvfree(char **v)
+{
+	char	**p;
+
+	if (v == NULL)
+		return;
+	for (p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* util_strvlen - number of strings in a NULL-terminated vector */
+size_t
+util_strvlen(char *const *v)
+{
+	size_t	n = 0;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+/* util_split - split text at commas and white space into a vector */
+char **
+util_split(const char *text)
+{
+	char	**v, **nv;
+	size_t	n = 0, i;
+	const char *p = text, *s;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return NULL;
+	for (;;) {
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		for (s = p; *p && *p != ',' && !isspace((unsigned char)*p); p++)
+			;
+		if ((nv = realloc(v, (n + 2) * sizeof(*v))) == NULL)
+			goto fail;
+		v = nv;
+		if ((v[n] = strndup(s, (size_t)(p - s))) == NULL)
+			goto fail;
+		v[++n] = NULL;
+	}
+	return v;
+fail:
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
