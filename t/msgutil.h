@@ -1,0 +1,167 @@
+/*
+ * msgutil.h - helpers for engine tests: read files, feed a message in
+ * chunks, serve key records from a records file (NAME VALUE per line).
+ *
+ * Everything here is static and meant for test programs only.
+ */
+#ifndef MSGUTIL_H
+#define MSGUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dkim.h"
+
+/* slurp - a whole file, NUL-terminated, or NULL */
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+		if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+			if (lenp)
+				*lenp = (size_t)n;
+		}
+	}
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * feed - give a whole message (LF or CRLF) to m: header fields one by
+ * one, then the body in chunks of chunk bytes (0: all at once).
+ * Returns the status of dkim_eom(), or DKIM_ERR from an earlier call.
+ */
+static int
+feed(dkim_msg *m, const char *msg, size_t len, size_t chunk)
+{
+	const char *p = msg, *end = msg + len, *start, *eol;
+
+	while (p < end) {
+		if (*p == '\n') {
+			p++;
+			break;
+		}
+		if (*p == '\r' && p + 1 < end && p[1] == '\n') {
+			p += 2;
+			break;
+		}
+		start = p;
+		for (;;) {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			p = eol ? eol + 1 : end;
+			if (p >= end || (*p != ' ' && *p != '\t'))
+				break;
+		}
+		if (dkim_header_field(m, start, (size_t)(p - start)) != DKIM_OK)
+			return DKIM_ERR;
+	}
+	if (dkim_eoh(m) != DKIM_OK)
+		return DKIM_ERR;
+	while (p < end) {
+		size_t n = (size_t)(end - p);
+
+		if (chunk && n > chunk)
+			n = chunk;
+		if (dkim_body(m, p, n) != DKIM_OK)
+			return DKIM_ERR;
+		p += n;
+	}
+	return dkim_eom(m);
+}
+
+/* A records file loaded in memory, as a key source. */
+struct records {
+	size_t	n;
+	char	*name[64];
+	char	*value[64];
+	int	fail[64];	/* 0, or a dkim_dns_status to return */
+};
+
+/* records_add - one more record (copied) */
+static void
+records_add(struct records *r, const char *name, const char *value,
+    int fail)
+{
+	if (r->n == 64)
+		return;
+	r->name[r->n] = strdup(name);
+	r->value[r->n] = strdup(value);
+	r->fail[r->n] = fail;
+	r->n++;
+}
+
+/* records_load - add every "NAME VALUE" line of a file */
+static int
+records_load(struct records *r, const char *path)
+{
+	char *buf = slurp(path, NULL), *line, *save = NULL, *sp;
+
+	if (buf == NULL)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (*line == '#' || (sp = strchr(line, ' ')) == NULL)
+			continue;
+		*sp = '\0';
+		records_add(r, line, sp + 1, 0);
+	}
+	free(buf);
+	return 0;
+}
+
+/* records_free - forget every record */
+static void
+records_free(struct records *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->name[i]);
+		free(r->value[i]);
+	}
+	r->n = 0;
+}
+
+/* records_source - a dkim_keysource_fn over a struct records */
+static enum dkim_dns_status
+records_source(void *arg, const char *qname, char **txt, char *reason,
+    size_t reasonlen)
+{
+	struct records *r = arg;
+	size_t i;
+
+	for (i = r->n; i-- > 0;) {
+		if (strcasecmp(r->name[i], qname) != 0)
+			continue;
+		if (r->fail[i]) {
+			snprintf(reason, reasonlen, "injected failure");
+			return (enum dkim_dns_status)r->fail[i];
+		}
+		*txt = strdup(r->value[i]);
+		return DKIM_DNS_OK;
+	}
+	snprintf(reason, reasonlen, "no such name");
+	return DKIM_DNS_NOKEY;
+}
+
+/* fixed_clock - a dkim_ctx clock that returns *(time_t *)arg */
+static time_t
+fixed_clock(void *arg)
+{
+	return *(time_t *)arg;
+}
+
+#endif /* MSGUTIL_H */
