@@ -105,6 +105,7 @@ struct dkim_msg {
 	struct dk_vsig *vsig;
 	size_t	nvsig;
 	size_t	ignored_sigs;		/* beyond the context's max_sigs */
+	size_t	nfrom;			/* From fields seen (verifying) */
 };
 
 int	dk_msg_fail(dkim_msg *, const char *fmt, ...)

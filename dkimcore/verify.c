@@ -140,6 +140,16 @@ prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
 		return;
 	}
 	v->res.alg = v->sig.alg;
+	/*
+	 * RFC 5322 §3.6 allows one From; with several, which one a reader
+	 * sees is up to its software, so no signature can vouch for it
+	 * (RFC 6376 §8.15).
+	 */
+	if (m->nfrom != 1) {
+		set_result(v, DKIM_RES_PERMERROR, "message has %zu From "
+		    "fields", m->nfrom);
+		return;
+	}
 	if ((r = dk_sig_check(&v->sig, now, why, sizeof(why))) !=
 	    DKIM_RES_NONE) {
 		set_result(v, r, "%s", why);
@@ -173,9 +183,12 @@ dk_verify_eoh(dkim_msg *m)
 
 	if (m->overflow)
 		return DKIM_OK;		/* reported at end of message */
-	for (i = 0; i < m->nfields; i++)
+	for (i = 0; i < m->nfields; i++) {
 		if (dk_field_is(m, &m->fields[i], "dkim-signature", 14))
 			n++;
+		else if (dk_field_is(m, &m->fields[i], "from", 4))
+			m->nfrom++;
+	}
 	if (n > m->ctx->max_sigs) {
 		m->ignored_sigs = n - m->ctx->max_sigs;
 		n = m->ctx->max_sigs;

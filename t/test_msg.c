@@ -230,8 +230,8 @@ test_tamper(dkim_key *key, const char *sel)
 	memcpy(t, s, (size_t)(p - s));
 	strcpy(t + (p - s), "From: evil@attacker.example\r\n");
 	strcat(t, p);
-	is_int(first_result(t, strlen(t)), DKIM_RES_FAIL,
-	    "a second From added above the first fails (oversigned)");
+	ok(first_result(t, strlen(t)) != DKIM_RES_PASS,
+	    "a second From added above the first never passes");
 	free(t);
 	t = replace(s, "Received: from a by b", "Received: from x by y");
 	is_int(first_result(t, strlen(t)), DKIM_RES_PASS,
