@@ -1,0 +1,63 @@
+/*
+ * tool.h - what the parts of dkimtool share (not installed)
+ *
+ *	msgin_*		read an RFC 5322 message from a stream: the header
+ *			block kept (bounded), the body streamed in chunks
+ *	genkey_main, sign_main, verify_main	the sub-commands
+ *	tool_err, tool_usage	one line on stderr, "dkimtool: ..."
+ *	tool_feed_header, tool_feed_body	a message into the engine
+ *
+ * Exit statuses: 0 success, 1 failure, 2 usage, 75 temporary failure.
+ */
+#ifndef TOOL_H
+#define TOOL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "dkim.h"
+
+#define TOOL_EX_OK	0
+#define TOOL_EX_FAIL	1
+#define TOOL_EX_USAGE	2
+#define TOOL_EX_TEMP	75
+
+#define MSGIN_HEADER_MAX	(1024 * 1024)	/* bytes of header block */
+#define MSGIN_CHUNK		(64 * 1024)	/* body bytes per read */
+
+struct msgin_field {
+	size_t	off;		/* into hdr */
+	size_t	len;		/* folding included, final line end not */
+};
+
+struct msgin {
+	FILE	*fp;
+	char	*hdr;		/* raw header block, then maybe one body line */
+	size_t	hlen;
+	size_t	hcap;
+	size_t	body_off;	/* hdr[body_off..hlen) is body already read */
+	size_t	body_pos;	/* how much of that msgin_body() handed out */
+	struct msgin_field *fields;
+	size_t	nfields;
+	size_t	fcap;
+	int	lf_only;	/* the first line ended in a bare LF */
+};
+
+int	msgin_read_header(struct msgin *, FILE *, char *err, size_t errlen);
+int	msgin_body(struct msgin *, char *buf, size_t size, size_t *n);
+void	msgin_free(struct msgin *);
+
+void	tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	tool_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	tool_badopt(const char *cmd, int c, char **argv);
+FILE	*tool_open_input(int argc, char **argv, int optind, const char **name);
+
+int	tool_feed_header(dkim_msg *, struct msgin *, FILE *, const char *name);
+int	tool_feed_body(dkim_msg *, struct msgin *, const char *name, char *buf,
+	    FILE *spool);
+
+int	genkey_main(int argc, char **argv);
+int	sign_main(int argc, char **argv);
+int	verify_main(int argc, char **argv);
+
+#endif /* TOOL_H */

@@ -1,0 +1,139 @@
+/*
+ * verify.c - dkimtool verify: check a message's DKIM signatures
+ *
+ * SYNOPSIS
+ *	dkimtool verify [--nameserver HOST[:PORT]] [--authserv-id ID]
+ *		[--timeout MS] [FILE]
+ *
+ * CONTRACT
+ *	Reads the message (FILE or stdin) once, the body in chunks, lets the
+ *	engine fetch the keys through its own resolver (the nameservers
+ *	given, else /etc/resolv.conf) and prints one field,
+ *	"Authentication-Results:" and the engine's value (RFC 8601), so that
+ *	what dkimtool says is what dkimd would add. The authserv-id defaults
+ *	to the host name.
+ *	Exit status: 0 when a signature passes, 75 when none does and one
+ *	got temperror, 1 otherwise (no signature included), 2 on usage
+ *	errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dkim.h"
+#include "tool.h"
+
+#define VERIFY_TIMEOUT_MAX	600000	/* ms; one query, at most 10 min */
+
+/* verify_status - the exit status for the results of msg */
+static int
+verify_status(const dkim_msg *msg)
+{
+	const struct dkim_sigresult *r;
+	size_t	 i;
+	int	 temp = 0;
+
+	for (i = 0; i < dkim_result_count(msg); i++) {
+		if ((r = dkim_result_get(msg, i)) == NULL)
+			continue;
+		if (r->result == DKIM_RES_PASS)
+			return TOOL_EX_OK;
+		if (r->result == DKIM_RES_TEMPERROR)
+			temp = 1;
+	}
+	return temp ? TOOL_EX_TEMP : TOOL_EX_FAIL;
+}
+
+/* verify_main - dkimtool verify */
+int
+verify_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "nameserver", required_argument, NULL, 'n' },
+		{ "authserv-id", required_argument, NULL, 'A' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *ns = NULL, *authserv = NULL, *name;
+	char	 host[256], err[256], *ar = NULL, *buf = NULL, *end;
+	unsigned long timeout = 0;
+	dkim_resolver *res = NULL;
+	dkim_ctx *ctx = NULL;
+	dkim_msg *msg = NULL;
+	FILE	*fp = NULL;
+	struct msgin mi;
+	int	 c, status = TOOL_EX_FAIL;
+
+	opterr = 0;
+	memset(&mi, 0, sizeof(mi));
+	while ((c = getopt_long(argc, argv, ":A:n:T:", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 'n':
+			ns = optarg;
+			break;
+		case 'A':
+			authserv = optarg;
+			break;
+		case 'T':
+			errno = 0;
+			timeout = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    timeout == 0 || timeout > VERIFY_TIMEOUT_MAX)
+				return tool_usage("--timeout %s: milliseconds, "
+				    "1 to %d", optarg, VERIFY_TIMEOUT_MAX);
+			break;
+		default:
+			return tool_badopt("verify", c, argv);
+		}
+	}
+	if (argc - optind > 1)
+		return tool_usage("verify: more than one FILE");
+	if (authserv == NULL) {
+		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		authserv = host;
+	}
+	if ((res = dkim_resolver_new(ns, (unsigned)timeout, err,
+	    sizeof(err))) == NULL) {
+		tool_err("resolver: %s", err);
+		goto fail;
+	}
+	if ((ctx = dkim_ctx_new()) == NULL ||
+	    (msg = dkim_msg_new(ctx, DKIM_MODE_VERIFY)) == NULL ||
+	    (buf = malloc(MSGIN_CHUNK)) == NULL) {
+		tool_err("out of memory");
+		goto fail;
+	}
+	dkim_ctx_set_resolver(ctx, res);
+	if ((fp = tool_open_input(argc, argv, optind, &name)) == NULL)
+		goto fail;
+	if (tool_feed_header(msg, &mi, fp, name) < 0 ||
+	    tool_feed_body(msg, &mi, name, buf, NULL) < 0)
+		goto fail;
+	if ((ar = dkim_ar_value(msg, authserv)) == NULL) {
+		tool_err("out of memory");
+		goto fail;
+	}
+	printf("Authentication-Results:%s\n", ar);
+	if (fflush(stdout) != 0) {
+		tool_err("stdout: %s", strerror(errno));
+		goto fail;
+	}
+	status = verify_status(msg);
+
+fail:
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
+	msgin_free(&mi);
+	free(ar);
+	free(buf);
+	dkim_msg_free(msg);
+	dkim_ctx_free(ctx);
+	dkim_resolver_free(res);
+	return status;
+}
