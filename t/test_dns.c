@@ -1,0 +1,674 @@
+/*
+ * test_dns.c - dkimcore/dns.c against real DNS servers on 127.0.0.1
+ *
+ * Starts t/dnsfake.py (a server that misbehaves on purpose, zone in
+ * t/data/dns/zone) and dnsmasq, each on a free high port of 127.0.0.1
+ * (dnsmasq on ::1 too), with a lifetime of their own, and kills them by
+ * PID at the end. Checks the outcome of every behaviour of the zone, the
+ * record-set rules, TCP after a truncated answer, timeouts, the cache
+ * (with the servers gone), coalescing and threads.
+ * Needs /usr/bin/python3 and dnsmasq; finds its files under $top_srcdir
+ * (default "."). A run takes about 10 seconds.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dkim.h"
+#include "tap.h"
+
+#define LIFETIME	"90"	/* seconds a server lives at most */
+#define DOM		"._domainkey.t.test"
+
+static const char *srcdir = ".";
+static char tmpdir[] = "/tmp/test_dns.XXXXXX";
+
+/* now_ms - CLOCK_MONOTONIC in milliseconds */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* sleep_ms - sleep ms milliseconds */
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* free_port - a port of 127.0.0.1 free for both UDP and TCP right now */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int	 u, t, port = -1, tries;
+
+	for (tries = 0; tries < 20 && port < 0; tries++) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		u = socket(AF_INET, SOCK_DGRAM, 0);
+		t = socket(AF_INET, SOCK_STREAM, 0);
+		if (u >= 0 && t >= 0 &&
+		    bind(u, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    getsockname(u, (struct sockaddr *)&sin, &len) == 0 &&
+		    ntohs(sin.sin_port) >= 10000 &&
+		    bind(t, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			port = ntohs(sin.sin_port);
+		if (u >= 0)
+			close(u);
+		if (t >= 0)
+			close(t);
+	}
+	return port;
+}
+
+/* spawn - fork and exec argv with stdout and stderr to logfile */
+static pid_t
+spawn(char *const argv[], const char *logfile)
+{
+	pid_t	 pid;
+	FILE	*f;
+
+	fflush(stdout);
+	if ((pid = fork()) != 0)
+		return pid;
+	if ((f = freopen(logfile, "a", stdout)) != NULL)
+		dup2(fileno(f), 2);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/* wait_file - wait up to ms for a non-empty file; 0 or -1 */
+static int
+wait_file(const char *path, long ms)
+{
+	struct stat sb;
+	long long end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		if (stat(path, &sb) == 0 && sb.st_size > 0)
+			return 0;
+		sleep_ms(20);
+	}
+	return -1;
+}
+
+/* stop - kill a server we started, by its PID, and reap it */
+static void
+stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* path_in - "dir/name" into a static-sized buffer */
+static void
+path_in(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+/* start_fake - t/dnsfake.py on port, logging queries to tmpdir/fake.log */
+static pid_t
+start_fake(int port)
+{
+	char	 script[1024], zone[1024], pidf[1024], log[1024], out[1024];
+	char	 portstr[16];
+	pid_t	 pid;
+
+	path_in(script, sizeof(script), srcdir, "t/dnsfake.py");
+	path_in(zone, sizeof(zone), srcdir, "t/data/dns/zone");
+	path_in(pidf, sizeof(pidf), tmpdir, "fake.pid");
+	path_in(log, sizeof(log), tmpdir, "fake.log");
+	path_in(out, sizeof(out), tmpdir, "fake.out");
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	{
+		char *const argv[] = { "/usr/bin/python3", script, "--port",
+		    portstr, "--zone", zone, "--lifetime", LIFETIME,
+		    "--pidfile", pidf, "--log", log, NULL };
+
+		pid = spawn(argv, out);
+	}
+	if (pid > 0 && wait_file(pidf, 10000) < 0) {
+		stop(pid);
+		return -1;
+	}
+	return pid;
+}
+
+/* read_file - a file's first line, without its newline (malloc) */
+static char *
+read_line(const char *path)
+{
+	char	 buf[8192];
+	FILE	*f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fgets(buf, sizeof(buf), f) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+/*
+ * start_dnsmasq - dnsmasq on port of 127.0.0.1 and ::1 with the records
+ * of the 4096-bit key (one TXT of three strings) and a two-string record.
+ */
+static pid_t
+start_dnsmasq(int port, const char *bigrec)
+{
+	char	 conf[1024], pidf[1024], out[1024], portopt[32];
+	char	 confopt[1100], pidopt[1100];
+	size_t	 i, n = strlen(bigrec);
+	FILE	*f;
+	pid_t	 pid;
+
+	path_in(conf, sizeof(conf), tmpdir, "dnsmasq.conf");
+	path_in(pidf, sizeof(pidf), tmpdir, "dnsmasq.pid");
+	path_in(out, sizeof(out), tmpdir, "dnsmasq.out");
+	if ((f = fopen(conf, "w")) == NULL)
+		return -1;
+	fprintf(f, "txt-record=big" DOM);
+	for (i = 0; i < n; i += 250)
+		fprintf(f, ",\"%.*s\"", (int)(n - i < 250 ? n - i : 250),
+		    bigrec + i);
+	fprintf(f, "\ntxt-record=multi" DOM ",\"v=DKIM1; p=AB\",\"CD\"\n");
+	fclose(f);
+	snprintf(portopt, sizeof(portopt), "--port=%d", port);
+	snprintf(confopt, sizeof(confopt), "--conf-file=%s", conf);
+	snprintf(pidopt, sizeof(pidopt), "--pid-file=%s", pidf);
+	{
+		char *const argv[] = { "/usr/sbin/dnsmasq",
+		    "--keep-in-foreground", portopt,
+		    "--listen-address=127.0.0.1", "--listen-address=::1",
+		    "--bind-interfaces", "--no-resolv", "--no-hosts",
+		    confopt, pidopt, "--user=root", "--group=root", NULL };
+
+		pid = spawn(argv, out);
+	}
+	if (pid > 0 && wait_file(pidf, 10000) < 0) {
+		stop(pid);
+		return -1;
+	}
+	sleep_ms(100);
+	return pid;
+}
+
+/* count_log - how many lines of the fake server's log are exactly line */
+static int
+count_log(const char *line)
+{
+	char	 path[1024], buf[1024];
+	FILE	*f;
+	int	 n = 0;
+
+	path_in(path, sizeof(path), tmpdir, "fake.log");
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (strcmp(buf, line) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* One lookup and what it should give. */
+struct expect {
+	const char *name;
+	enum dkim_dns_status status;
+	const char *text;	/* the record on OK, else the reason */
+	const char *proves;
+};
+
+/* check - look name up once and compare with e */
+static void
+check(dkim_resolver *r, const struct expect *e)
+{
+	char	*txt = NULL, reason[256], what[300];
+	enum dkim_dns_status st;
+
+	st = dkim_resolver_keysource(r, e->name, &txt, reason, sizeof(reason));
+	snprintf(what, sizeof(what), "%s: status", e->proves);
+	is_int(st, e->status, what);
+	snprintf(what, sizeof(what), "%s: %s", e->proves,
+	    e->status == DKIM_DNS_OK ? "record" : "reason");
+	if (e->text != NULL)
+		is_str(st == DKIM_DNS_OK ? txt : reason, e->text, what);
+	free(txt);
+}
+
+/* test_nameservers - the nameserver list syntax */
+static void
+test_nameservers(void)
+{
+	static const char *good[] = { "127.0.0.1", "127.0.0.1:5353",
+	    "[::1]:5353", "::1", "[::1]", "127.0.0.1, 127.0.0.2:54 [::1]:55",
+	    "", NULL };
+	static const char *bad[] = { "localhost", "ns.example.com:53",
+	    "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:x", "[::1",
+	    "[127.0.0.1]", "1.2.3.4,1.2.3.5,1.2.3.6,1.2.3.7", "[::1]x", NULL };
+	dkim_resolver *r;
+	char	 err[256], what[300];
+	int	 i;
+
+	for (i = 0; good[i] != NULL; i++) {
+		r = dkim_resolver_new(good[i], 1000, err, sizeof(err));
+		snprintf(what, sizeof(what), "nameservers \"%s\" accepted",
+		    good[i]);
+		ok(r != NULL, what);
+		dkim_resolver_free(r);
+	}
+	for (i = 0; bad[i] != NULL; i++) {
+		err[0] = '\0';
+		r = dkim_resolver_new(bad[i], 1000, err, sizeof(err));
+		snprintf(what, sizeof(what), "nameservers \"%s\" refused "
+		    "with a reason", bad[i]);
+		ok(r == NULL && err[0] != '\0', what);
+		dkim_resolver_free(r);
+	}
+	r = dkim_resolver_new(NULL, 0, err, sizeof(err));
+	ok(r != NULL, "no nameservers: resolv.conf's list");
+	dkim_resolver_free(r);
+	dkim_resolver_free(NULL);
+	ok(1, "dkim_resolver_free(NULL) does nothing");
+}
+
+/* test_names - invalid query names never reach the network */
+static void
+test_names(dkim_resolver *r)
+{
+	char	 longname[300];
+	static const struct expect e[] = {
+		{ "", DKIM_DNS_BAD, "invalid name", "empty name refused" },
+		{ "a..b.test", DKIM_DNS_BAD, "invalid name",
+		    "empty label refused" },
+		{ ".a.test", DKIM_DNS_BAD, "invalid name",
+		    "leading dot refused" },
+		{ "sel._domainkey.ex ample.com", DKIM_DNS_BAD, "invalid name",
+		    "space in a name refused" },
+		{ "sel._domainkey.ex\\046ample.com", DKIM_DNS_BAD,
+		    "invalid name", "backslash in a name refused" },
+		{ "s\xc3\xa9l._domainkey.example.com", DKIM_DNS_BAD,
+		    "invalid name", "8-bit byte in a name refused" },
+	};
+	struct expect lng = { longname, DKIM_DNS_BAD, "invalid name",
+	    "254-byte name refused" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		check(r, &e[i]);
+	memset(longname, 'a', 254);
+	for (i = 50; i < 254; i += 50)
+		longname[i] = '.';
+	longname[254] = '\0';
+	check(r, &lng);
+	memset(longname, 'b', 64);
+	strcpy(longname + 64, ".test");
+	lng.proves = "64-byte label refused";
+	check(r, &lng);
+}
+
+/* test_fake_behaviours - every behaviour of t/data/dns/zone */
+static void
+test_fake_behaviours(dkim_resolver *r, const char *bigrec)
+{
+	static const struct expect e[] = {
+		{ "multi" DOM, DKIM_DNS_OK, "v=DKIM1; k=rsa; p=ABCDEF",
+		    "strings of one TXT record joined without separators" },
+		{ "MULTI._DomainKey.T.Test.", DKIM_DNS_OK,
+		    "v=DKIM1; k=rsa; p=ABCDEF",
+		    "names compared case-insensitively, final dot ignored" },
+		{ "mixed" DOM, DKIM_DNS_OK, "v=DKIM1; p=MIXED",
+		    "non-key TXT records beside the key are ignored" },
+		{ "nov" DOM, DKIM_DNS_OK, "k=rsa; p=NOV",
+		    "a record without v= but with p= is a key record" },
+		{ "fws" DOM, DKIM_DNS_OK, " v = DKIM1 ;p=FWS",
+		    "FWS around v= and DKIM1 allowed" },
+		{ "spf" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "only a non-key TXT record: no key" },
+		{ "vlater" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "v= not first: not a key record" },
+		{ "dkim10" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "v=DKIM10 is not v=DKIM1" },
+		{ "emptystr" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "an empty TXT record is not a key" },
+		{ "two" DOM, DKIM_DNS_BAD, "2 key records at two" DOM,
+		    "two key records: ambiguous, refused" },
+		{ "alias" DOM, DKIM_DNS_OK, "v=DKIM1; p=TARGET",
+		    "CNAME in the answer followed" },
+		{ "loop1" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "CNAME loop bounded" },
+		{ "nx" DOM, DKIM_DNS_NOKEY, "no such domain",
+		    "NXDOMAIN: no key" },
+		{ "unknown" DOM, DKIM_DNS_NOKEY, "no such domain",
+		    "a name not in the zone: NXDOMAIN" },
+		{ "nxsoa" DOM, DKIM_DNS_NOKEY, "no such domain",
+		    "NXDOMAIN with an SOA: no key" },
+		{ "empty" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "NOERROR without records: no key" },
+		{ "wrongname" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "a TXT record of another name is ignored" },
+		{ "wrongtype" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "an A record is ignored" },
+		{ "servfail" DOM, DKIM_DNS_TEMPFAIL,
+		    "DNS server failure (SERVFAIL or REFUSED)",
+		    "SERVFAIL: temporary failure" },
+		{ "refused" DOM, DKIM_DNS_TEMPFAIL,
+		    "DNS server failure (SERVFAIL or REFUSED)",
+		    "REFUSED: temporary failure" },
+		{ "malformed" DOM, DKIM_DNS_TEMPFAIL, "malformed DNS answer",
+		    "lengths past the end: malformed answer, temporary" },
+		{ "comploop" DOM, DKIM_DNS_TEMPFAIL, "malformed DNS answer",
+		    "compression pointer loop: malformed answer, temporary" },
+		{ "slow" DOM, DKIM_DNS_OK, "v=DKIM1; p=SLOW",
+		    "a slow answer within the timeout is used" },
+		{ "notcp" DOM, DKIM_DNS_TEMPFAIL, NULL,
+		    "truncated over UDP, TCP closed: temporary failure" },
+		{ "oversize" DOM, DKIM_DNS_OK, "v=DKIM1; p=OVERSIZE",
+		    "a 4 KB UDP answer is read whole" },
+		{ "ttl0" DOM, DKIM_DNS_OK, "v=DKIM1; p=TTL0",
+		    "a TTL of 0 is answered" },
+		{ "ttl1" DOM, DKIM_DNS_OK, "v=DKIM1; p=TTL1",
+		    "a TTL of 1 is answered" },
+	};
+	struct expect big = { "truncate" DOM, DKIM_DNS_OK, bigrec,
+	    "truncated UDP answer retried over TCP: 4096-bit key whole" };
+	struct expect big2 = { "big" DOM, DKIM_DNS_OK, bigrec,
+	    "a 4096-bit key record of several strings" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		check(r, &e[i]);
+	check(r, &big);
+	is_int(count_log("udp truncate" DOM " 16"), 1,
+	    "the truncated name was asked over UDP once");
+	is_int(count_log("tcp truncate" DOM " 16"), 1,
+	    "then over TCP once");
+	check(r, &big2);
+	ok(strlen(bigrec) > 512, "the 4096-bit record is over 512 bytes");
+}
+
+/* test_timeout - a server that never answers costs about the timeout */
+static void
+test_timeout(int port)
+{
+	dkim_resolver *r;
+	char	 ns[64], err[256], reason[256], *txt = NULL;
+	long long t0, dt;
+	enum dkim_dns_status st;
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	r = dkim_resolver_new(ns, 1000, err, sizeof(err));
+	ok(r != NULL, "resolver with a 1000 ms timeout");
+	if (r == NULL)
+		return;
+	t0 = now_ms();
+	st = dkim_resolver_keysource(r, "timeout" DOM, &txt, reason,
+	    sizeof(reason));
+	dt = now_ms() - t0;
+	is_int(st, DKIM_DNS_TEMPFAIL, "no answer: temporary failure");
+	is_str(reason, "DNS timeout", "no answer: reason says timeout");
+	ok(dt >= 900 && dt <= 1500, "timeout 1000 ms: the lookup took "
+	    "900..1500 ms");
+	printf("# took %lld ms\n", dt);
+	t0 = now_ms();
+	st = dkim_resolver_keysource(r, "timeout" DOM, &txt, reason,
+	    sizeof(reason));
+	ok(st == DKIM_DNS_TEMPFAIL && now_ms() - t0 < 100,
+	    "a temporary failure is remembered for a moment");
+	dkim_resolver_free(r);
+
+	r = dkim_resolver_new(ns, 3000, err, sizeof(err));
+	t0 = now_ms();
+	st = dkim_resolver_keysource(r, "timeout" DOM, &txt, reason,
+	    sizeof(reason));
+	dt = now_ms() - t0;
+	ok(st == DKIM_DNS_TEMPFAIL && dt >= 1500 && dt <= 3500,
+	    "timeout 3000 ms with retries: the lookup ended within 3500 ms");
+	printf("# took %lld ms\n", dt);
+	dkim_resolver_free(r);
+}
+
+/* test_failover - a dead first server, then a working one */
+static void
+test_failover(int port)
+{
+	dkim_resolver *r;
+	char	 ns[128], err[256];
+	int	 dead = free_port();
+	struct expect e = { "multi" DOM, DKIM_DNS_OK,
+	    "v=DKIM1; k=rsa; p=ABCDEF",
+	    "first server dead, second one answers" };
+	struct expect d = { "multi" DOM, DKIM_DNS_TEMPFAIL,
+	    "DNS server unreachable", "only a dead server: unreachable" };
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d,127.0.0.1:%d", dead, port);
+	r = dkim_resolver_new(ns, 2000, err, sizeof(err));
+	ok(r != NULL, "resolver with two servers");
+	if (r != NULL)
+		check(r, &e);
+	dkim_resolver_free(r);
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", dead);
+	r = dkim_resolver_new(ns, 2000, err, sizeof(err));
+	if (r != NULL)
+		check(r, &d);
+	dkim_resolver_free(r);
+}
+
+struct worker {
+	dkim_resolver *r;
+	const char *name;
+	const char *want;
+	int	 n;
+	int	 good;
+};
+
+/* worker - look the worker's name up n times; count the right answers */
+static void *
+worker(void *arg)
+{
+	struct worker *w = arg;
+	char	*txt, reason[256];
+	int	 i;
+
+	for (i = 0; i < w->n; i++) {
+		txt = NULL;
+		if (dkim_resolver_keysource(w->r, (i & 1) ? w->name :
+		    "multi" DOM, &txt, reason, sizeof(reason)) == DKIM_DNS_OK &&
+		    strcmp(txt, (i & 1) ? w->want : "v=DKIM1; k=rsa; p=ABCDEF")
+		    == 0)
+			w->good++;
+		free(txt);
+	}
+	return NULL;
+}
+
+/* run_workers - n threads of worker() each; the total of good answers */
+static int
+run_workers(dkim_resolver *r, int nthreads, int n, const char *name,
+    const char *want)
+{
+	pthread_t th[16];
+	struct worker w[16];
+	int	 i, good = 0;
+
+	for (i = 0; i < nthreads; i++) {
+		w[i] = (struct worker){ r, name, want, n, 0 };
+		if (pthread_create(&th[i], NULL, worker, &w[i]) != 0)
+			w[i].r = NULL;
+	}
+	for (i = 0; i < nthreads; i++)
+		if (w[i].r != NULL) {
+			pthread_join(th[i], NULL);
+			good += w[i].good;
+		}
+	return good;
+}
+
+/* test_threads - coalescing and 8 threads x 200 lookups */
+static void
+test_threads(dkim_resolver *r)
+{
+	long long t0 = now_ms();
+
+	is_int(run_workers(r, 4, 2, "coalesce" DOM, "v=DKIM1; p=COALESCE"),
+	    8, "4 threads asking a slow name at once all get the key");
+	is_int(count_log("udp coalesce" DOM " 16"), 1,
+	    "concurrent lookups of one name coalesce into one query");
+	is_int(run_workers(r, 8, 200, "ttl0" DOM, "v=DKIM1; p=TTL0"), 1600,
+	    "8 threads x 200 lookups (half uncached) all right");
+	ok(count_log("udp ttl0" DOM " 16") >= 100,
+	    "TTL 0 answers were not cached");
+	printf("# threads took %lld ms\n", now_ms() - t0);
+}
+
+/* test_cache - answers served with the server gone, and expiring */
+static void
+test_cache(dkim_resolver *r)
+{
+	static const struct expect e[] = {
+		{ "multi" DOM, DKIM_DNS_OK, "v=DKIM1; k=rsa; p=ABCDEF",
+		    "server gone: positive answer from the cache" },
+		{ "big" DOM, DKIM_DNS_OK, NULL,
+		    "server gone: the 4096-bit key from the cache" },
+		{ "nx" DOM, DKIM_DNS_NOKEY, "no such domain",
+		    "server gone: NXDOMAIN from the cache" },
+		{ "two" DOM, DKIM_DNS_BAD, "2 key records at two" DOM,
+		    "server gone: ambiguous answer from the cache" },
+		{ "empty" DOM, DKIM_DNS_NOKEY, "no key record",
+		    "server gone: NODATA from the cache" },
+	};
+	static const struct expect gone[] = {
+		{ "ttl1" DOM, DKIM_DNS_TEMPFAIL, NULL,
+		    "TTL 1 entry expired: asked again (server gone)" },
+		{ "nxsoa" DOM, DKIM_DNS_TEMPFAIL, NULL,
+		    "SOA minimum 1: negative entry expired" },
+		{ "servfail" DOM, DKIM_DNS_TEMPFAIL, "DNS server unreachable",
+		    "temporary failures are not kept for long" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		check(r, &e[i]);
+	sleep_ms(2100);
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		check(r, &gone[i]);
+	check(r, &e[0]);
+}
+
+/* test_dnsmasq - a real server: TC over UDP, the key over TCP; IPv6 */
+static void
+test_dnsmasq(const char *bigrec)
+{
+	dkim_resolver *r;
+	char	 ns[64], err[256];
+	int	 port = free_port();
+	pid_t	 pid = start_dnsmasq(port, bigrec);
+	struct expect big = { "big" DOM, DKIM_DNS_OK, bigrec,
+	    "dnsmasq: 4096-bit key (TC over UDP, then TCP)" };
+	struct expect multi = { "multi" DOM, DKIM_DNS_OK, "v=DKIM1; p=ABCD",
+	    "dnsmasq: two strings joined" };
+	struct expect nx = { "other" DOM, DKIM_DNS_TEMPFAIL, NULL,
+	    "dnsmasq without upstream: temporary failure" };
+
+	ok(pid > 0, "dnsmasq started");
+	if (pid <= 0)
+		return;
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	r = dkim_resolver_new(ns, 2000, err, sizeof(err));
+	if (r != NULL) {
+		check(r, &big);
+		check(r, &multi);
+		check(r, &nx);
+	}
+	dkim_resolver_free(r);
+	snprintf(ns, sizeof(ns), "[::1]:%d", port);
+	r = dkim_resolver_new(ns, 2000, err, sizeof(err));
+	big.proves = "dnsmasq over IPv6 [::1]:port: 4096-bit key";
+	if (r != NULL)
+		check(r, &big);
+	dkim_resolver_free(r);
+	stop(pid);
+}
+
+int
+main(void)
+{
+	dkim_resolver *r;
+	char	 ns[64], err[256], recpath[1024], *bigrec;
+	int	 port;
+	pid_t	 fake;
+
+	plan_lazy();
+	if (getenv("top_srcdir") != NULL)
+		srcdir = getenv("top_srcdir");
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	path_in(recpath, sizeof(recpath), srcdir, "t/data/dns/rsa4096.record");
+	if ((bigrec = read_line(recpath)) == NULL) {
+		printf("Bail out! cannot read %s\n", recpath);
+		return 1;
+	}
+	test_nameservers();
+
+	port = free_port();
+	fake = start_fake(port);
+	ok(fake > 0, "dnsfake.py started");
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	r = dkim_resolver_new(ns, 2000, err, sizeof(err));
+	ok(r != NULL, "resolver for 127.0.0.1:port");
+	if (fake > 0 && r != NULL) {
+		test_names(r);
+		test_fake_behaviours(r, bigrec);
+		test_timeout(port);
+		test_failover(port);
+		test_threads(r);
+		stop(fake);
+		fake = -1;
+		test_cache(r);
+	}
+	stop(fake);
+	dkim_resolver_free(r);
+	test_dnsmasq(bigrec);
+	free(bigrec);
+	if (getenv("KEEP") == NULL) {
+		char	 cmd[1100];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", tmpdir);
+	}
+	return done_testing();
+}
