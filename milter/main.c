@@ -1,0 +1,305 @@
+/*
+ * main.c - dkimd: start-up, privileges, signals, the milter main loop
+ *
+ * SYNOPSIS
+ *	dkimd -c FILE [-f] [-p SOCKET]	run the milter
+ *	dkimd -c FILE -t		check the configuration, tables, keys
+ *
+ * Order of start-up: load the configuration (tables and keys too), open
+ * the listening socket (as root, with UMask for a unix socket), detach
+ * unless -f, write the PidFile, drop to UserID, then serve. Only
+ * start-up errors are fatal.
+ *
+ * Signals: libmilter owns SIGHUP, SIGTERM and SIGINT in a thread of its
+ * own that sigwait()s for them, and takes SIGHUP as "stop". dkimd
+ * replaces sigwait() (see below) so that SIGHUP reloads instead: the
+ * new configuration is loaded into a new struct live and swapped in; a
+ * broken one is logged and the old one stays. SIGTERM makes smfi_main()
+ * return; dkimd then waits (bounded) for the connections in flight.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "conf.h"
+#include "live.h"
+#include "log.h"
+#include "mlfi.h"
+#include "sock.h"
+
+#define STOP_WAIT_SECS	30	/* how long SIGTERM waits for messages */
+
+static const char *conf_path;
+
+/* usage - print the synopsis and exit 2 */
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dkimd -c FILE [-f] [-p SOCKET]\n"
+	    "       dkimd -c FILE -t\n");
+	exit(2);
+}
+
+/* print_report - a conf_report_fn for dkimd -t: one line to stderr */
+static void
+print_report(void *arg, int warn, const char *msg)
+{
+	(void)arg;
+	(void)warn;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* check_only - dkimd -t: 0 when the configuration loads */
+static int
+check_only(const char *path)
+{
+	struct conf *c;
+
+	if ((c = conf_load(path, print_report, NULL)) == NULL)
+		return 1;
+	printf("%s: OK (%zu keys, %zu signing rules)\n", path,
+	    c->keytab ? c->keytab->n : 0, c->signtab ? c->signtab->n : 0);
+	conf_free(c);
+	return 0;
+}
+
+/* reload - SIGHUP: load anew; keep the old configuration on failure */
+static void
+reload(void)
+{
+	struct conf *c;
+	struct live *l;
+	char	why[512];
+
+	log_info("SIGHUP: reloading %s", conf_path);
+	if ((c = conf_load(conf_path, log_report, NULL)) == NULL) {
+		log_err("reload failed; keeping the configuration in force");
+		return;
+	}
+	if ((l = live_new(c, why, sizeof(why))) == NULL) {
+		log_err("reload failed: %s; keeping the configuration in "
+		    "force", why);
+		return;
+	}
+	live_install(l);
+	log_info("reloaded %s", conf_path);
+}
+
+/*
+ * sigwait - libmilter's signal thread calls this instead of the C
+ * library's (a program's own definition comes first in symbol lookup).
+ * SIGHUP is handled here, as a reload, and never reaches libmilter;
+ * every other signal is returned to it as sigwait() would.
+ */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	int	s;
+
+	for (;;) {
+		if ((s = sigwaitinfo(set, NULL)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (s != SIGHUP) {
+			*sig = s;
+			return 0;
+		}
+		reload();
+	}
+}
+
+/* nodelay - TCP_NODELAY on our inet listening sockets (inherited by the
+ * accepted ones on Linux); libmilter does not hand out its socket */
+static void
+nodelay(void)
+{
+	int	fd, on = 1, acc, dom;
+	socklen_t len;
+
+	for (fd = 3; fd < 64; fd++) {
+		len = sizeof(acc);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 ||
+		    !acc)
+			continue;
+		len = sizeof(dom);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
+		    (dom != AF_INET && dom != AF_INET6))
+			continue;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	}
+}
+
+/* open_socket - register the callbacks and open the listener */
+static void
+open_socket(const struct conf *c, const char *spec)
+{
+	struct sock_spec sp;
+	char	why[256];
+	mode_t	old = 0;
+
+	if (sock_parse(spec, &sp, why, sizeof(why)) < 0) {
+		fprintf(stderr, "dkimd: socket %s: %s\n", spec, why);
+		exit(1);
+	}
+	if (smfi_setconn((char *)spec) != MI_SUCCESS ||
+	    smfi_register(mlfi_desc) != MI_SUCCESS) {
+		fprintf(stderr, "dkimd: cannot set up libmilter\n");
+		exit(1);
+	}
+	if (c->umask >= 0)
+		old = umask((mode_t)c->umask);
+	if (smfi_opensocket(1) != MI_SUCCESS) {
+		fprintf(stderr, "dkimd: cannot open socket %s\n", spec);
+		exit(1);
+	}
+	if (c->umask >= 0)
+		umask(old);
+	if (sp.kind == SOCK_UNIX && c->run_uid != (uid_t)-1 &&
+	    chown(sp.path, c->run_uid, c->run_gid) < 0)
+		fprintf(stderr, "dkimd: chown %s: %s\n", sp.path,
+		    strerror(errno));
+	nodelay();
+}
+
+/* detach - become a daemon */
+static void
+detach(void)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) < 0) {
+		perror("dkimd: fork");
+		exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+/* write_pid - the PidFile */
+static void
+write_pid(const struct conf *c)
+{
+	FILE	*fp;
+
+	if (c->pidfile == NULL)
+		return;
+	if ((fp = fopen(c->pidfile, "w")) == NULL) {
+		log_err("PidFile %s: %s", c->pidfile, strerror(errno));
+		exit(1);
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	fclose(fp);
+}
+
+/* drop_privileges - become UserID, for good */
+static void
+drop_privileges(const struct conf *c)
+{
+	if (c->run_uid == (uid_t)-1)
+		return;
+	if (getuid() != 0 && geteuid() != 0) {
+		if (geteuid() != c->run_uid)
+			log_warn("UserID %s ignored: not started as root",
+			    c->userid);
+		return;
+	}
+	if (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
+	    setuid(c->run_uid) < 0) {
+		log_err("cannot become %s: %s", c->userid, strerror(errno));
+		exit(1);
+	}
+	if (setuid(0) == 0) {
+		log_err("could regain root after dropping it; stopping");
+		exit(1);
+	}
+}
+
+/* wait_idle - after smfi_main, give messages in flight time to end */
+static void
+wait_idle(void)
+{
+	int	i;
+
+	for (i = 0; i < STOP_WAIT_SECS * 10 && mlfi_active() > 0; i++)
+		usleep(100000);
+	if (mlfi_active() > 0)
+		log_warn("stopping with %d connections still open",
+		    mlfi_active());
+}
+
+/* main - dkimd */
+int
+main(int argc, char **argv)
+{
+	struct conf *c;
+	struct live *l;
+	const char *sockspec = NULL;
+	char	why[512];
+	int	ch, fg = 0, test = 0, r;
+
+	while ((ch = getopt(argc, argv, "c:fp:t")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'f':
+			fg = 1;
+			break;
+		case 'p':
+			sockspec = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (conf_path == NULL || optind != argc)
+		usage();
+	if (test)
+		return check_only(conf_path);
+	if ((c = conf_load(conf_path, print_report, NULL)) == NULL)
+		return 1;
+	open_socket(c, sockspec ? sockspec : c->socket);
+	if (!fg)
+		detach();
+	log_open("dkimd", c->syslogfacility, c->syslog, fg);
+	write_pid(c);
+	drop_privileges(c);
+	if ((l = live_new(c, why, sizeof(why))) == NULL) {
+		log_err("%s", why);
+		return 1;
+	}
+	live_install(l);
+	log_info("started on %s (Mode %s, AuthservID %s)",
+	    sockspec ? sockspec : l->conf->socket, l->conf->mode,
+	    l->conf->authservid);
+	r = smfi_main();
+	wait_idle();
+	log_info("stopped");
+	live_shutdown();
+	return r == MI_SUCCESS ? 0 : 1;
+}

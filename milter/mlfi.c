@@ -1,0 +1,522 @@
+/*
+ * mlfi.c - the libmilter callbacks: a thin adapter over dkimcore
+ *
+ * SYNOPSIS
+ *	mlfi_desc	the struct smfiDesc that main.c registers
+ *	mlfi_active()	connections open now (for a clean stop)
+ *
+ * CONTRACT
+ *	Each callback hands what it got to one dkimcore call, turns an error
+ *	into one log line and the configured On-* action, and never lets a
+ *	message be lost on dkimd's own failure unless configured to.
+ *	Per-connection state (struct conn) lives from negotiation to close;
+ *	per-message state (struct msg) from MAIL FROM to end of message or
+ *	abort, and holds one reference to the configuration in force, so a
+ *	reload never changes the rules under a message.
+ *
+ *	Verification removes every Authentication-Results field that claims
+ *	our authserv-id, counting them as they came in and deleting from the
+ *	highest index down: Postfix renumbers after each deletion, and
+ *	deleting upwards would skip fields (CVE-2022-48521).
+ */
+#include <ctype.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "live.h"
+#include "log.h"
+#include "mlfi.h"
+#include "mode.h"
+#include "table.h"
+
+#define MAX_OURS	4096	/* forged A-R fields we remember per message */
+
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+static int active;
+
+/* mlfi_active - connections open now */
+int
+mlfi_active(void)
+{
+	int	n;
+
+	pthread_mutex_lock(&active_lock);
+	n = active;
+	pthread_mutex_unlock(&active_lock);
+	return n;
+}
+
+/* count - add d to the number of open connections */
+static void
+count(int d)
+{
+	pthread_mutex_lock(&active_lock);
+	active += d;
+	pthread_mutex_unlock(&active_lock);
+}
+
+/* msg_free - end a message's state; NULL is a no-op */
+static void
+msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	dkim_msg_free(m->dm);
+	dkim_msg_free(m->check);
+	live_put(m->live);
+	free(m->ours);
+	free(m);
+}
+
+/* mlfi_conn - this connection's state, made on first use */
+struct conn *
+mlfi_conn(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL) {
+		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			free(c);
+			return NULL;
+		}
+		count(1);
+	}
+	return c;
+}
+
+/* mlfi_macro - a macro's value, or NULL */
+const char *
+mlfi_macro(SMFICTX *ctx, const char *name)
+{
+	const char *v = smfi_getsymval(ctx, (char *)name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* elapsed_ms - milliseconds since t0 */
+static long
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* mlfi_fail - record an internal error (the first one wins) */
+void
+mlfi_fail(struct msg *m, const char *what, const char *why)
+{
+	if (m->failed)
+		return;
+	m->failed = 1;
+	snprintf(m->err, sizeof(m->err), "%s: %s", what, why ? why : "?");
+}
+
+/* mlfi_act - take the action configured for situation on */
+sfsistat
+mlfi_act(SMFICTX *ctx, struct msg *m, enum conf_on on, const char *what)
+{
+	enum conf_action a = conf_action(m->live->conf, on);
+
+	switch (a) {
+	case CONF_ACT_TEMPFAIL:
+		smfi_setreply(ctx, "451", "4.7.5", (char *)what);
+		return SMFIS_TEMPFAIL;
+	case CONF_ACT_REJECT:
+		smfi_setreply(ctx, "550", "5.7.1", (char *)what);
+		return SMFIS_REJECT;
+	case CONF_ACT_DISCARD:
+		return SMFIS_DISCARD;
+	case CONF_ACT_ACCEPT:
+		break;
+	}
+	return SMFIS_ACCEPT;
+}
+
+/* mlfi_finish - log the message's one line, free its state, return r */
+sfsistat
+mlfi_finish(struct conn *c, sfsistat r, const char *outcome)
+{
+	struct msg *m = c->m;
+
+	log_info("%s: %s (%s): %s; %ld ms", m->qid[0] ? m->qid : "NOQUEUE",
+	    m->mode == MODE_SIGN ? "sign" : m->mode == MODE_VERIFY ?
+	    "verify" : "pass", m->why, outcome, elapsed_ms(&m->t0));
+	msg_free(m);
+	c->m = NULL;
+	return r;
+}
+
+/* mlfi_internal - log an internal error and take On-InternalError */
+sfsistat
+mlfi_internal(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = c->m;
+	enum conf_action a = conf_action(m->live->conf, CONF_ON_INTERNALERROR);
+	char	out[400];
+	sfsistat r;
+
+	r = mlfi_act(ctx, m, CONF_ON_INTERNALERROR, "internal error");
+	snprintf(out, sizeof(out), "internal error: %s; %s", m->err,
+	    conf_action_name(a));
+	return mlfi_finish(c, r, out);
+}
+
+/* mlfi_negotiate - ask for exact header bytes and fewer round trips */
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn *c = mlfi_conn(ctx);
+	unsigned long want = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
+	    SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_NR_HDR;
+
+	(void)f2;
+	(void)f3;
+	if (c == NULL)
+		return SMFIS_REJECT;
+	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) !=
+	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS))
+		log_warn("MTA does not allow adding and changing headers");
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
+	*pf1 = f1 & want;
+	*pf2 = 0;
+	*pf3 = 0;
+	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+	c->skip = (f1 & SMFIP_SKIP) != 0;
+	if (f0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_CONNECT,
+		    (char *)"j {daemon_name} {client_addr}");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM,
+		    (char *)"i {auth_authen} {auth_type} {daemon_name}");
+		smfi_setsymlist(ctx, SMFIM_EOH, (char *)"i");
+		smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_connect - remember the client address and the daemon name */
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+{
+	struct conn *c = mlfi_conn(ctx);
+	const char *v;
+
+	(void)host;
+	if (c == NULL)
+		return SMFIS_ACCEPT;	/* no memory: pass the mail on */
+	c->have_sa = 0;
+	if (sa != NULL && (sa->sa_family == AF_INET ||
+	    sa->sa_family == AF_INET6)) {
+		memcpy(&c->sa, sa, sa->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+		c->have_sa = 1;
+	}
+	if ((v = mlfi_macro(ctx, "{client_addr}")) != NULL)
+		snprintf(c->client, sizeof(c->client), "%s", v);
+	if ((v = mlfi_macro(ctx, "{daemon_name}")) != NULL)
+		snprintf(c->daemon, sizeof(c->daemon), "%s", v);
+	return SMFIS_CONTINUE;
+}
+
+/* msg_start - a new message: configuration, decision, engine state */
+static int
+msg_start(SMFICTX *ctx, struct conn *c, struct msg *m)
+{
+	struct mode_in in;
+	const char *v;
+
+	if ((v = mlfi_macro(ctx, "i")) != NULL)
+		snprintf(m->qid, sizeof(m->qid), "%s", v);
+	if ((v = mlfi_macro(ctx, "{daemon_name}")) != NULL)
+		snprintf(c->daemon, sizeof(c->daemon), "%s", v);
+	memset(&in, 0, sizeof(in));
+	in.daemon_name = c->daemon[0] ? c->daemon : NULL;
+	in.auth_authen = mlfi_macro(ctx, "{auth_authen}");
+	in.auth_type = mlfi_macro(ctx, "{auth_type}");
+	in.client = c->have_sa ? (struct sockaddr *)&c->sa : NULL;
+	in.client_text = c->client[0] ? c->client : NULL;
+	m->mode = mode_choose(m->live->conf, &in, m->why, sizeof(m->why));
+	if (m->mode == MODE_NONE)
+		return 0;
+	m->dm = dkim_msg_new(m->live->ctx, m->mode == MODE_SIGN ?
+	    DKIM_MODE_SIGN : DKIM_MODE_VERIFY);
+	if (m->mode == MODE_SIGN)
+		m->check = dkim_msg_new(m->live->ctx, DKIM_MODE_VERIFY);
+	if (m->dm == NULL || (m->mode == MODE_SIGN && m->check == NULL))
+		return -1;
+	return 0;
+}
+
+/* mlfi_envfrom - start a message */
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct msg *m;
+
+	(void)argv;
+	if (c == NULL)
+		return SMFIS_ACCEPT;
+	msg_free(c->m);
+	c->m = NULL;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return SMFIS_ACCEPT;	/* logged nowhere: no memory to */
+	clock_gettime(CLOCK_MONOTONIC, &m->t0);
+	c->m = m;
+	if ((m->live = live_get()) == NULL)
+		return mlfi_finish(c, SMFIS_ACCEPT, "no configuration");
+	if (msg_start(ctx, c, m) < 0) {
+		mlfi_fail(m, "start", "out of memory");
+		return mlfi_internal(ctx, c);
+	}
+	if (m->mode == MODE_NONE)
+		return mlfi_finish(c, SMFIS_ACCEPT, "passed unchanged");
+	return SMFIS_CONTINUE;
+}
+
+/* from_address - the first address of a From: value, lower-cased domain */
+static void
+from_address(const char *v, char *out, size_t outlen)
+{
+	const char *s = NULL, *p;
+	int	quoted = 0, depth = 0;
+	size_t	n = 0;
+
+	for (p = v; *p; p++) {
+		if (quoted) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				quoted = 0;
+		} else if (*p == '"')
+			quoted = 1;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (*p == '<' && depth == 0) {
+			s = p + 1;
+			break;
+		}
+	}
+	if (s == NULL)
+		s = v;
+	for (depth = 0; *s && *s != '>' && (*s != ',' || depth); s++) {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && !isspace((unsigned char)*s) &&
+		    *s != '"' && n + 1 < outlen)
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
+/* note_header - what the milter itself needs from a field */
+static void
+note_header(struct msg *m, const char *name, const char *value)
+{
+	size_t	*nv;
+
+	if (strcasecmp(name, AR_NAME) == 0) {
+		m->ar_n++;
+		if (!dkim_ar_is_ours(value, strlen(value),
+		    m->live->conf->authservid))
+			return;
+		if (m->nours >= MAX_OURS ||
+		    (nv = realloc(m->ours, (m->nours + 1) * sizeof(*nv))) ==
+		    NULL) {
+			mlfi_fail(m, "Authentication-Results", "too many to remove");
+			return;
+		}
+		m->ours = nv;
+		m->ours[m->nours++] = m->ar_n;
+	} else if (strcasecmp(name, "From") == 0) {
+		if (m->nfrom++ == 0)
+			from_address(value, m->from, sizeof(m->from));
+	} else if (strcasecmp(name, "DKIM-Signature") == 0)
+		m->has_sig = 1;
+}
+
+/* mlfi_header - one header field, as received */
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct msg *m = c ? c->m : NULL;
+	sfsistat ok = c && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+
+	if (m == NULL || m->failed)
+		return ok;
+	note_header(m, name, value);
+	if (dkim_header(m->dm, name, strlen(name), value, strlen(value)) !=
+	    DKIM_OK)
+		mlfi_fail(m, "header", dkim_msg_error(m->dm));
+	else if (m->check != NULL && dkim_header(m->check, name, strlen(name),
+	    value, strlen(value)) != DKIM_OK)
+		mlfi_fail(m, "header", dkim_msg_error(m->check));
+	return ok;
+}
+
+/* identity_within - 1 when identity's domain is d or below it */
+static int
+identity_within(const char *identity, const char *d)
+{
+	const char *at = strrchr(identity, '@');
+	size_t	il, dl = strlen(d);
+
+	if (at == NULL)
+		return 0;
+	at++;
+	il = strlen(at);
+	return (il == dl && strcasecmp(at, d) == 0) ||
+	    (il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, d)
+	    == 0);
+}
+
+/* add_signers - the SigningTable's signers for the From address */
+static int
+add_signers(struct msg *m)
+{
+	const struct conf *cf = m->live->conf;
+	struct dkim_signspec sp;
+	size_t	i;
+
+	m->nsigners = table_signers(cf->signtab, m->from, m->signers,
+	    sizeof(m->signers) / sizeof(m->signers[0]),
+	    cf->multiplesignatures);
+	for (i = 0; i < m->nsigners; i++) {
+		struct signer *s = &m->signers[i];
+
+		memset(&sp, 0, sizeof(sp));
+		sp.domain = s->domain;
+		sp.selector = s->key->selector;
+		sp.key = s->key->key;
+		sp.identity = s->identity[0] && identity_within(s->identity,
+		    s->domain) ? s->identity : NULL;
+		sp.hcanon = cf->hcanon;
+		sp.bcanon = cf->bcanon;
+		sp.canon_set = 1;
+		sp.headers = (const char *const *)cf->signheaders;
+		sp.oversign = (const char *const *)cf->oversignheaders;
+		sp.expire_secs = cf->signaturettl;
+		if (dkim_msg_add_signer(m->dm, &sp) != DKIM_OK) {
+			mlfi_fail(m, "signer", dkim_msg_error(m->dm));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* mlfi_eoh - end of header: choose the signers, start key lookups */
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct msg *m = c ? c->m : NULL;
+	char	out[700];
+	const char *v;
+
+	if (m == NULL)
+		return SMFIS_ACCEPT;
+	if (!m->qid[0] && (v = mlfi_macro(ctx, "i")) != NULL)
+		snprintf(m->qid, sizeof(m->qid), "%s", v);
+	if (m->failed)
+		return m->mode == MODE_VERIFY ? SMFIS_CONTINUE :
+		    mlfi_internal(ctx, c);
+	if (m->mode == MODE_SIGN) {
+		if (add_signers(m) < 0)
+			return mlfi_internal(ctx, c);
+		if (m->nsigners == 0) {
+			snprintf(out, sizeof(out), "no key for \"%s\"; passed "
+			    "unsigned", m->from);
+			return mlfi_finish(c, SMFIS_ACCEPT, out);
+		}
+		if (!m->has_sig) {
+			dkim_msg_free(m->check);
+			m->check = NULL;
+		} else if (dkim_eoh(m->check) != DKIM_OK) {
+			mlfi_fail(m, "eoh", dkim_msg_error(m->check));
+			return mlfi_internal(ctx, c);
+		}
+	}
+	if (dkim_eoh(m->dm) != DKIM_OK) {
+		mlfi_fail(m, "eoh", dkim_msg_error(m->dm));
+		return m->mode == MODE_VERIFY ? SMFIS_CONTINUE :
+		    mlfi_internal(ctx, c);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_body - a chunk of body, streamed */
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct msg *m = c ? c->m : NULL;
+
+	if (m == NULL || m->failed)
+		return c && c->skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+	if (dkim_body(m->dm, buf, len) != DKIM_OK)
+		mlfi_fail(m, "body", dkim_msg_error(m->dm));
+	else if (m->check != NULL && dkim_body(m->check, buf, len) != DKIM_OK)
+		mlfi_fail(m, "body", dkim_msg_error(m->check));
+	if (c->skip && dkim_body_done(m->dm) &&
+	    (m->check == NULL || dkim_body_done(m->check)))
+		return SMFIS_SKIP;
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_abort - the message ends without end of message */
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->m != NULL)
+		return mlfi_finish(c, SMFIS_CONTINUE, "aborted");
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_close - the connection ends */
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (c->m != NULL)
+		mlfi_finish(c, SMFIS_CONTINUE, "connection closed mid-message");
+	smfi_setpriv(ctx, NULL);
+	free(c);
+	count(-1);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc mlfi_desc = {
+	.xxfi_name = (char *)"dkimd",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_negotiate = mlfi_negotiate,
+};
