@@ -12,7 +12,7 @@
 #include "msgutil.h"
 
 #ifndef VECTORS
-#define VECTORS "../shared/vectors"
+#define VECTORS "t/data/vectors"
 #endif
 
 static dkim_ctx *ctx;
