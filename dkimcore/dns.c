@@ -18,15 +18,17 @@
  *	    one candidate			DKIM_DNS_OK
  *	    no candidate, or NOERROR/NODATA	DKIM_DNS_NOKEY "no key record"
  *	    NXDOMAIN				DKIM_DNS_NOKEY "no such domain"
- *	    several candidates			DKIM_DNS_BAD "N key records at NAME"
- *	    (RFC 6376 leaves this undefined; dkimd refuses to guess)
+ *	    several candidates			DKIM_DNS_BAD "N key records at
+ *						NAME"
+ *	    (RFC 6376 §6.1.2 lets a verifier pick one or try each; dkimd
+ *	    refuses to guess: a key set that is not one key is an error)
  *	    a record over DNS_TXT_MAX bytes	DKIM_DNS_BAD
  *	    an invalid query name		DKIM_DNS_BAD "invalid name"
  *	    timeout, SERVFAIL, REFUSED, network	DKIM_DNS_TEMPFAIL
  *	    a malformed answer			DKIM_DNS_TEMPFAIL "malformed DNS
- *	    answer": a broken answer says nothing about the signer's key, and
- *	    RFC 6376 §6.1.2 asks verifiers to treat a key they cannot get
- *	    because of a DNS problem as a temporary failure.
+ *	    answer": a broken answer says nothing about the signer's key; it
+ *	    counts as a query that "fails to respond" (RFC 6376 §6.1.2,
+ *	    TEMPFAIL), not as a missing key (PERMFAIL).
  *	CNAMEs in the answer section are followed (at most DNS_CNAME_MAX).
  *	Records of other types, classes or names are ignored.
  *
@@ -34,18 +36,20 @@
  *	res_nmkquery() and res_nsend() rather than res_nquery(): the same
  *	query, but the answer comes back with its length even for NXDOMAIN,
  *	so that the SOA of a negative answer can give the negative TTL
- *	(RFC 2308 §5). libresolv resends a truncated UDP answer over TCP by
- *	itself (RES_IGNTC is never set). Answers go to a 64 KiB buffer.
+ *	(RFC 2308 §5). Answers go to a 64 KiB buffer.
+ *	A truncated UDP answer (TC) is asked again over TCP, by this file
+ *	rather than by libresolv (RES_IGNTC is set): libresolv's TCP reads
+ *	have no timeout, so a server that accepts a connection and never
+ *	answers would hold the lookup for ever. Here the TCP exchange has
+ *	what is left of the query's budget (at least 1 s), and its answer is
+ *	checked against the query (ID, QR, question) as libresolv checks UDP.
  *
  * TIMEOUTS
  *	libresolv counts in whole seconds per server and try. timeout_ms is
  *	the budget of one query over all servers and tries: two tries when
  *	it allows at least 1 s per server and try, else one; each server
  *	gets budget / (tries * servers) seconds, at least 1. So a budget
- *	under 1 s per server is rounded up to 1 s per server. libresolv's TCP
- *	reads have no timeout of their own: a server that accepts a TCP
- *	connection after a truncated answer and never answers holds the
- *	lookup (dk_lookup_wait()'s deadline still bounds the message).
+ *	under 1 s per server is rounded up to 1 s per server.
  *
  * NAMESERVERS
  *	"HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address,
@@ -87,13 +91,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dk.h"
 
@@ -182,7 +188,7 @@ dns_reason(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- nameserver lists ------------------------------------------------ */
+/* ---- nameserver lists --------------------------------------------------- */
 
 /* dns_parse_port - a decimal port 1..65535; -1 when not one */
 static int
@@ -277,7 +283,7 @@ fail:
 	return rc;
 }
 
-/* ---- the pool of libresolv states ---------------------------------------- */
+/* ---- the pool of libresolv states --------------------------------------- */
 
 /* dns_state_servers - put the resolver's nameservers into a fresh state */
 static int
@@ -341,7 +347,7 @@ dns_state_new(const dkim_resolver *r, char *err, size_t errlen)
 		return NULL;
 	}
 	dns_state_timeouts(r, &st->rs);
-	st->rs.options &= ~(unsigned long)RES_IGNTC;
+	st->rs.options |= RES_IGNTC;
 	return st;
 }
 
@@ -391,7 +397,7 @@ dns_state_put(dkim_resolver *r, struct dns_state *st)
 	pthread_mutex_unlock(&r->plock);
 }
 
-/* ---- answers --------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------ */
 
 /* dns_fws - 1 for a FWS byte (RFC 6376 §2.8, line ends included) */
 static int
@@ -555,7 +561,7 @@ dns_neg_ttl(ns_msg *msg, const unsigned char *eom)
 		}
 		if (end - cp < 20)
 			break;
-		cp += 16;			/* serial refresh retry expire */
+		cp += 16;	/* SERIAL REFRESH RETRY EXPIRE */
 		min = ns_get32(cp);
 		/* RFC 2308 §5: the smaller of the SOA's TTL and MINIMUM. */
 		if (ns_rr_ttl(rr) < min)
@@ -688,14 +694,199 @@ malformed:
 	ans->ttl = DNS_TEMP_TTL;
 }
 
+/* ---- TCP after a truncated answer (RFC 1035 §4.2.2) --------------------- */
+
+/* dns_server_addr - server i of a state; the address length, or 0 */
+static socklen_t
+dns_server_addr(const struct __res_state *rs, int i,
+    struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *v6 = rs->_u._ext.nsaddrs[i];
+
+	memset(ss, 0, sizeof(*ss));
+	if (rs->nsaddr_list[i].sin_family == AF_INET) {
+		memcpy(ss, &rs->nsaddr_list[i], sizeof(struct sockaddr_in));
+		return sizeof(struct sockaddr_in);
+	}
+	if (v6 != NULL && v6->sin6_family == AF_INET6) {
+		memcpy(ss, v6, sizeof(*v6));
+		return sizeof(*v6);
+	}
+	return 0;
+}
+
+/* dns_poll - wait until fd is ready for ev or deadline passes; 0 or -1 */
+static int
+dns_poll(int fd, short ev, uint64_t deadline)
+{
+	struct pollfd pfd = { fd, ev, 0 };
+	uint64_t now;
+	int	 n;
+
+	for (;;) {
+		if ((now = dns_now_ms()) >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(&pfd, 1, (int)(deadline - now));
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* dns_io - write (wr) or read exactly n bytes before deadline; 0 or -1 */
+static int
+dns_io(int fd, int wr, unsigned char *p, size_t n, uint64_t deadline)
+{
+	ssize_t	 k;
+
+	while (n > 0) {
+		if (dns_poll(fd, wr ? POLLOUT : POLLIN, deadline) < 0)
+			return -1;
+		k = wr ? write(fd, p, n) : read(fd, p, n);
+		if (k == 0) {
+			errno = ECONNRESET;	/* closed before the end */
+			return -1;
+		}
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* dns_tcp_one - one query over TCP to one server; answer length or -1 */
+static int
+dns_tcp_one(const struct sockaddr_storage *ss, socklen_t sslen,
+    const unsigned char *q, int qlen, unsigned char *buf, uint64_t deadline)
+{
+	unsigned char out[2 + NS_PACKETSZ], lenbuf[2];
+	socklen_t elen = sizeof(int);
+	int	 fd, err = 0, n = -1;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)ss, sslen) < 0) {
+		if (errno != EINPROGRESS ||
+		    dns_poll(fd, POLLOUT, deadline) < 0)
+			goto done;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 ||
+		    err != 0) {
+			errno = err != 0 ? err : errno;
+			goto done;
+		}
+	}
+	out[0] = (unsigned char)(qlen >> 8);
+	out[1] = (unsigned char)qlen;
+	memcpy(out + 2, q, (size_t)qlen);
+	if (dns_io(fd, 1, out, (size_t)qlen + 2, deadline) < 0 ||
+	    dns_io(fd, 0, lenbuf, 2, deadline) < 0)
+		goto done;
+	n = lenbuf[0] << 8 | lenbuf[1];
+	if (dns_io(fd, 0, buf, (size_t)n, deadline) < 0)
+		n = -1;
+done:
+	err = errno;
+	close(fd);
+	errno = err;
+	return n;
+}
+
+/*
+ * dns_matches - 1 when ans (len bytes) answers the query q: same ID, QR
+ * set, and the same one question (names compared case-insensitively;
+ * a question is never compressed, it follows the header).
+ */
+static int
+dns_matches(const unsigned char *q, int qlen, const unsigned char *ans,
+    int len)
+{
+	int	 i;
+
+	if (len < qlen || ans[0] != q[0] || ans[1] != q[1] ||
+	    (ans[2] & 0x80) == 0 || ans[4] != 0 || ans[5] != 1)
+		return 0;
+	for (i = NS_HFIXEDSZ; i < qlen; i++)
+		if (tolower(ans[i]) != tolower(q[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * dns_tcp - ask the servers in turn over TCP until one answers, before
+ * deadline; the answer's length in buf, or -1 with a reason in ans.
+ */
+static int
+dns_tcp(const struct sockaddr_storage *ns, const socklen_t *nslen, int nns,
+    const unsigned char *q, int qlen, unsigned char *buf, uint64_t deadline,
+    struct dns_answer *ans)
+{
+	int	 i, n, e = ECONNREFUSED;
+
+	for (i = 0; i < nns; i++) {
+		if (nslen[i] == 0)
+			continue;
+		n = dns_tcp_one(&ns[i], nslen[i], q, qlen, buf, deadline);
+		if (n > 0 && dns_matches(q, qlen, buf, n))
+			return n;
+		e = n < 0 ? errno : EPROTO;
+		if (e == ETIMEDOUT)
+			break;
+	}
+	if (e == ETIMEDOUT)
+		dns_reason(ans->reason, sizeof(ans->reason),
+		    "DNS timeout over TCP");
+	else
+		dns_reason(ans->reason, sizeof(ans->reason),
+		    "DNS over TCP failed (%s)", e == ECONNRESET ?
+		    "connection closed" : e == ECONNREFUSED ?
+		    "connection refused" : e == EPROTO ? "answer does not match"
+		    : "network error");
+	return -1;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+/* dns_udp_error - the reason for a res_nsend() that failed with e */
+static void
+dns_udp_error(int e, uint64_t spent_ms, struct dns_answer *ans)
+{
+	/*
+	 * libresolv tries the next server on SERVFAIL or REFUSED and says
+	 * ETIMEDOUT when none answered usefully: the time spent tells a
+	 * silent server (at least 1 s) from a refusing one.
+	 */
+	if (e == ECONNREFUSED)
+		dns_reason(ans->reason, sizeof(ans->reason),
+		    "DNS server unreachable");
+	else if (e == ETIMEDOUT && spent_ms >= 900)
+		dns_reason(ans->reason, sizeof(ans->reason), "DNS timeout");
+	else if (e == ETIMEDOUT)
+		dns_reason(ans->reason, sizeof(ans->reason),
+		    "DNS server failure (SERVFAIL or REFUSED)");
+	else
+		dns_reason(ans->reason, sizeof(ans->reason),
+		    "DNS error (errno %d)", e);
+}
+
 /* dns_query - ask the servers for TXT name; the outcome in *ans */
 static void
 dns_query(dkim_resolver *r, const char *name, struct dns_answer *ans)
 {
 	struct dns_state *st;
+	struct sockaddr_storage ns[MAXNS];
+	socklen_t nslen[MAXNS];
 	unsigned char q[NS_PACKETSZ], *buf = NULL;
-	uint64_t t0;
-	int	 qlen, len, e;
+	uint64_t t0, deadline;
+	int	 qlen, len, e, i, nns;
 
 	ans->ttl = DNS_TEMP_TTL;
 	ans->status = DKIM_DNS_TEMPFAIL;
@@ -708,7 +899,7 @@ dns_query(dkim_resolver *r, const char *name, struct dns_answer *ans)
 		goto done;
 	qlen = res_nmkquery(&st->rs, ns_o_query, name, ns_c_in, ns_t_txt,
 	    NULL, 0, NULL, q, sizeof(q));
-	if (qlen < 0) {
+	if (qlen < NS_HFIXEDSZ) {
 		dns_state_put(r, st);
 		ans->status = DKIM_DNS_BAD;
 		dns_reason(ans->reason, sizeof(ans->reason), "invalid name");
@@ -718,33 +909,30 @@ dns_query(dkim_resolver *r, const char *name, struct dns_answer *ans)
 	errno = 0;
 	len = res_nsend(&st->rs, q, qlen, buf, DNS_ANSWER_MAX);
 	e = errno;
+	nns = st->rs.nscount < MAXNS ? st->rs.nscount : MAXNS;
+	for (i = 0; i < nns; i++)
+		nslen[i] = dns_server_addr(&st->rs, i, &ns[i]);
 	dns_state_put(r, st);
 	if (len < 0) {
-		/*
-		 * libresolv tries the next server on SERVFAIL or REFUSED and
-		 * says ETIMEDOUT when none answered usefully: the time spent
-		 * tells a silent server from a refusing one.
-		 */
-		if (e == ECONNREFUSED)
-			dns_reason(ans->reason, sizeof(ans->reason),
-			    "DNS server unreachable");
-		else if (e == ETIMEDOUT && dns_now_ms() - t0 >= 900)
-			dns_reason(ans->reason, sizeof(ans->reason),
-			    "DNS timeout");
-		else if (e == ETIMEDOUT)
-			dns_reason(ans->reason, sizeof(ans->reason),
-			    "DNS server failure (SERVFAIL or REFUSED)");
-		else
-			dns_reason(ans->reason, sizeof(ans->reason),
-			    "DNS error: %s", strerror(e));
+		dns_udp_error(e, dns_now_ms() - t0, ans);
 		goto done;
+	}
+	if (len > DNS_ANSWER_MAX)
+		len = DNS_ANSWER_MAX;
+	if (len >= NS_HFIXEDSZ && (buf[2] & 0x02) != 0) {	/* TC */
+		deadline = t0 + r->timeout_ms;
+		if (deadline < dns_now_ms() + 1000)
+			deadline = dns_now_ms() + 1000;
+		if ((len = dns_tcp(ns, nslen, nns, q, qlen, buf, deadline,
+		    ans)) < 0)
+			goto done;
 	}
 	dns_parse_answer(buf, len, name, ans);
 done:
 	free(buf);
 }
 
-/* ---- names ------------------------------------------------------------- */
+/* ---- names -------------------------------------------------------------- */
 
 /*
  * dns_key - validate qname and write its cache key (lower case, no final
@@ -781,7 +969,7 @@ dns_key(const char *qname, char *key, size_t keylen)
 	return 0;
 }
 
-/* ---- the cache ----------------------------------------------------------- */
+/* ---- the cache ---------------------------------------------------------- */
 
 /* dns_hash - FNV-1a of a key */
 static uint32_t
@@ -947,7 +1135,7 @@ dns_wait(dkim_resolver *r, struct dns_entry *e)
 	return 0;
 }
 
-/* ---- the public interface ------------------------------------------------- */
+/* ---- the public interface ----------------------------------------------- */
 
 /* dkim_resolver_new - a resolver with its own libresolv state */
 dkim_resolver *

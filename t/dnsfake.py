@@ -32,6 +32,7 @@ gets NXDOMAIN.
     NAME slow MS             waits MS milliseconds, then the normal answer
     NAME truncate            UDP: TC=1 and no records; TCP: the full answer
     NAME truncate-notcp      UDP: TC=1; TCP: the connection is closed
+    NAME truncate-hang       UDP: TC=1; TCP: accepted, never answered
     NAME oversize            a UDP answer of over 4 KB: NAME's records
                              plus filler TXT records that are not keys
     NAME malformed           the question, then garbage (an answer whose
@@ -83,7 +84,8 @@ class Zone:
             strings = []
             for s in args:
                 b = s.encode("utf-8")
-                strings += [b[i:i + 255] for i in range(0, len(b), 255)] or [b""]
+                chunks = [b[i:i + 255] for i in range(0, len(b), 255)]
+                strings += chunks or [b""]
             self.txt.setdefault(name, []).append(strings)
         elif word in ("ttl", "soa"):
             getattr(self, word)[name] = int(args[0])
@@ -92,8 +94,9 @@ class Zone:
         elif word == "slow":
             self.behaviour[name] = (word, int(args[0]))
         elif word in ("nxdomain", "servfail", "refused", "timeout",
-                      "truncate", "truncate-notcp", "oversize", "malformed",
-                      "comploop", "wrongname", "wrongtype", "empty"):
+                      "truncate", "truncate-notcp", "truncate-hang",
+                      "oversize", "malformed", "comploop", "wrongname",
+                      "wrongtype", "empty"):
             self.behaviour[name] = (word, None)
         else:
             sys.exit(f"{where}: unknown behaviour {word!r}")
@@ -176,7 +179,8 @@ class Answerer:
                                       depth + 1)
         if qtype != T_TXT:
             return []
-        return [rr(owner, T_TXT, ttl, txt_rdata(s)) for s in z.txt.get(name, [])]
+        return [rr(owner, T_TXT, ttl, txt_rdata(s))
+                for s in z.txt.get(name, [])]
 
     def answer(self, msg, proto):
         """(bytes to send or None, delay seconds, close the connection)."""
@@ -185,12 +189,14 @@ class Answerer:
             return None, 0, False
         qid, qflags, name, qtype, question = q
         z = self.zone
-        word, arg = z.behaviour.get(name, (None, None))
+        word, arg = z.behaviour.get(name, ("", None))
         if word == "timeout":
             return None, 0, False
         if word == "truncate-notcp" and proto == "tcp":
             return None, 0, True
-        if word in ("truncate", "truncate-notcp") and proto == "udp":
+        if word == "truncate-hang" and proto == "tcp":
+            return None, 0, False
+        if word.startswith("truncate") and proto == "udp":
             return header(qid, qflags, 0, 0, 0, tc=True) + question, 0, False
         if word == "servfail":
             return header(qid, qflags, 2, 0, 0) + question, 0, False

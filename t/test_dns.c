@@ -392,7 +392,8 @@ test_fake_behaviours(dkim_resolver *r, const char *bigrec)
 		    "compression pointer loop: malformed answer, temporary" },
 		{ "slow" DOM, DKIM_DNS_OK, "v=DKIM1; p=SLOW",
 		    "a slow answer within the timeout is used" },
-		{ "notcp" DOM, DKIM_DNS_TEMPFAIL, NULL,
+		{ "notcp" DOM, DKIM_DNS_TEMPFAIL,
+		    "DNS over TCP failed (connection closed)",
 		    "truncated over UDP, TCP closed: temporary failure" },
 		{ "oversize" DOM, DKIM_DNS_OK, "v=DKIM1; p=OVERSIZE",
 		    "a 4 KB UDP answer is read whole" },
@@ -446,6 +447,15 @@ test_timeout(int port)
 	    sizeof(reason));
 	ok(st == DKIM_DNS_TEMPFAIL && now_ms() - t0 < 100,
 	    "a temporary failure is remembered for a moment");
+	t0 = now_ms();
+	st = dkim_resolver_keysource(r, "hang" DOM, &txt, reason,
+	    sizeof(reason));
+	dt = now_ms() - t0;
+	is_int(st, DKIM_DNS_TEMPFAIL, "TC, then a TCP server that never "
+	    "answers: temporary failure");
+	is_str(reason, "DNS timeout over TCP", "... reason says TCP timeout");
+	ok(dt <= 1500, "... within the timeout (1000 ms) plus 500 ms");
+	printf("# took %lld ms\n", dt);
 	dkim_resolver_free(r);
 
 	r = dkim_resolver_new(ns, 3000, err, sizeof(err));
