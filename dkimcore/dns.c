@@ -76,7 +76,7 @@
  *	for DNS_TEMP_TTL seconds only, so that a burst of messages during an
  *	outage does not wait out one timeout each. A TTL of 0 is not cached.
  *	At most DNS_CACHE_MAX entries: when full, expired entries go first,
- *	then the oldest.
+ *	then the least recently used.
  *
  * OWNERSHIP
  *	The resolver owns its states and cache. A record returned through
@@ -125,7 +125,7 @@ struct dns_state {
 /* One cached answer, or one lookup under way (pending). */
 struct dns_entry {
 	struct dns_entry *hnext;	/* hash chain */
-	struct dns_entry *older, *newer;/* insertion order */
+	struct dns_entry *older, *newer;/* least recently used first */
 	char	*name;			/* lower-cased, no final dot */
 	uint32_t hash;
 	int	pending;		/* a lookup is filling it in */
@@ -1048,7 +1048,8 @@ dns_make_room(dkim_resolver *r)
 		if (!e->pending && e->expires <= now)
 			dns_unlink(r, e);
 	}
-	/* Still full: the oldest go, down to 7/8 so this stays rare. */
+	/* Still full: the least recently used go, down to 7/8 of the
+	 * ceiling so that this sweep stays rare. */
 	for (e = r->oldest; e != NULL && r->count >= DNS_CACHE_MAX / 8 * 7;
 	    e = next) {
 		next = e->newer;
@@ -1084,6 +1085,23 @@ dns_insert(dkim_resolver *r, const char *key, uint32_t h)
 	r->newest = e;
 	r->count++;
 	return e;
+}
+
+/* dns_touch - make e the newest entry: the oldest are evicted first */
+static void
+dns_touch(dkim_resolver *r, struct dns_entry *e)
+{
+	if (!e->linked || r->newest == e)
+		return;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		r->oldest = e->newer;
+	e->newer->older = e->older;
+	e->older = r->newest;
+	e->newer = NULL;
+	r->newest->newer = e;
+	r->newest = e;
 }
 
 /* dns_release - drop the caller's hold on e (cache lock held) */
@@ -1247,6 +1265,7 @@ dkim_resolver_keysource(void *arg, const char *qname, char **txt,
 		return st;
 	}
 	if (e != NULL && e->expires > dns_now_ms()) {
+		dns_touch(r, e);
 		st = dns_copy_out(e->status, e->txt, e->reason, txt, reason,
 		    reasonlen);
 		pthread_mutex_unlock(&r->clock);
