@@ -53,11 +53,11 @@ check() {
 	section "make check ($name)"
 	(cd "$work/$name" && make -j"$jobs" check >check.out 2>&1)
 	local rc=$?
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|XFAIL):' "$work/$name/check.out" |
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR|XPASS|SKIP):' "$work/$name/check.out" |
 		sed 's/^/  /'
 	if [ $rc -ne 0 ]; then
 		echo "run-all: make check ($name) FAILED"
-		tail -n 30 "$work/$name/check.out"
+		grep -v -E '^(PASS|SKIP|XFAIL): ' "$work/$name/check.out" | tail -n 30
 		# the logs of the failing programs
 		grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' \
 		    $(find "$work/$name" -name '*.trs') 2>/dev/null |
@@ -87,11 +87,14 @@ integration() {
 		    --test-name "$t" --log-file "$dir/$name.log" \
 		    --trs-file "$dir/$name.trs" --color-tests no -- \
 		    timeout -k 10 "${IT_TIMEOUT:-300}" bash "$srcdir/$t" \
-		    2>&1 | grep -E '^(FAIL|ERROR|XPASS|SKIP|XFAIL)|^PASS' |
-		    sed 's/^/  /'
+		    >/dev/null 2>&1
+		printf '  %s: %d passed, %d failed\n' "$t" \
+		    "$(grep -c -E '^:test-result: (PASS|SKIP|XFAIL)' "$dir/$name.trs")" \
+		    "$(grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs")"
 		if grep -q -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs"; then
-			echo "--- $dir/$name.log"
-			tail -n 40 "$dir/$name.log"
+			echo "--- $dir/$name.log (failures)"
+			grep -E -A6 '^not ok|^Bail out|^ERROR' "$dir/$name.log" |
+			    grep -v -E '^(PASS|FAIL|ERROR): ' | head -n 80
 		fi
 	done
 }

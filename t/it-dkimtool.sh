@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# it-dkimtool.sh - dkimtool genkey, sign and verify, end to end
+#
+#	DKIMTOOL=/path/to/dkimtool bash t/it-dkimtool.sh
+#
+# TAP on stdout (the plan at the end). Keys are made by dkimtool genkey
+# for this run (RSA 1024, 2048, 4096 and Ed25519) and published by a
+# dnsmasq on 127.0.0.1 at a random high port (t/lib/dns.sh), which is
+# stopped by its PID at exit. Checks: the files genkey writes, round
+# trips for every key and all four c= pairs, LF and CRLF input, an empty
+# body, a message without a body separator, input from a pipe and from a
+# file, several signatures, that signing leaves the message byte for byte,
+# the RFC 8463 A.3 vector (both signatures pass), and the exit statuses:
+# 0 pass, 1 fail or error, 2 usage, 75 DNS temporary failure.
+# DKIMTOOL defaults to $top_builddir/tools/dkimtool, else ./tools/dkimtool.
+# KEEP=1 keeps the work folder.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+DKIMTOOL=${DKIMTOOL:-${top_builddir:-.}/tools/dkimtool}
+case "$DKIMTOOL" in
+/*) ;;
+*) DKIMTOOL=$(pwd)/$DKIMTOOL ;;
+esac
+VECTORS=$here/data/vectors
+[ -f "$VECTORS/rfc8463/message.eml" ] || VECTORS=$top/../shared/vectors
+[ -f "$VECTORS/rfc8463/message.eml" ] || VECTORS=/work/shared/vectors
+
+if [ ! -x "$DKIMTOOL" ]; then
+	echo "1..0 # SKIP no dkimtool at $DKIMTOOL"
+	exit 0
+fi
+
+work=$(mktemp -d /tmp/it-dkimtool.XXXXXX) || exit 1
+K=$work/keys
+mkdir -p "$K"
+n=0
+nfail=0
+
+. "$here/lib/dns.sh"
+
+# finish - EXIT trap: stop DNS (by PID, in dns.sh), remove the work folder
+finish()
+{
+	dns_stop
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# work folder kept: $work" >&2
+	else
+		rm -rf -- "$work"
+	fi
+}
+trap finish EXIT
+
+# ok COND-STATUS NAME - one test point from the exit status of the test
+ok()
+{
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $n - $2"
+	fi
+}
+
+# is GOT WANT NAME - one test point comparing two strings
+is()
+{
+	[ "$1" = "$2" ]
+	ok $? "$3"
+	[ "$1" = "$2" ] || echo "#   got '$1', want '$2'"
+}
+
+# status CMD... - run CMD with output to $work/out and $work/err; print $?
+status()
+{
+	"$@" >"$work/out" 2>"$work/err" </dev/null
+	echo $?
+}
+
+# record SELECTOR - the TXT value of a genkey .txt file, strings joined
+record()
+{
+	grep -o '"[^"]*"' "$K/$1.txt" | tr -d '"\n'
+}
+
+# crlf FILE - print FILE with every line ending in CRLF
+crlf()
+{
+	sed 's/\r$//; s/$/\r/' "$1"
+}
+
+D=example.org
+AS=mx.test
+
+# ---- genkey ---------------------------------------------------------------
+
+for spec in "r1024 rsa 1024" "r2048 rsa 2048" "r4096 rsa 4096" "ed ed25519 0"; do
+	set -- $spec
+	bits=()
+	[ "$3" != 0 ] && bits=(-b "$3")
+	is "$(status "$DKIMTOOL" genkey -d $D -s "$1" -a "$2" "${bits[@]}" -D "$K")" 0 \
+	    "genkey -a $2 ${bits[*]} succeeds"
+	is "$(stat -c %a "$K/$1.private")" 600 "genkey $1: the private key has mode 0600"
+	head -n 1 "$K/$1.private" | grep -q -- '-----BEGIN PRIVATE KEY-----'
+	ok $? "genkey $1: the key is PKCS#8 PEM"
+	cmp -s "$work/out" "$K/$1.txt"
+	ok $? "genkey $1: prints the record it writes to $1.txt"
+	head -n 1 "$K/$1.txt" | grep -q "^$1\._domainkey\.$D\. 3600 IN TXT ( \"v=DKIM1; k=${2}; \"\$"
+	ok $? "genkey $1: zone-file form, tags before p= in a string of their own"
+	long=$(grep -o '"[^"]*"' "$K/$1.txt" | awk 'length($0) > 257' | wc -l)
+	is "$long" 0 "genkey $1: no TXT string longer than 255 bytes"
+done
+r4096=$(record r4096)
+[ ${#r4096} -gt 600 ]
+ok $? "genkey r4096: a record over 600 bytes (split into several strings)"
+openssl pkey -in "$K/r2048.private" -noout -text 2>/dev/null | grep -q 'Private-Key: (2048 bit'
+ok $? "genkey r2048: openssl reads a 2048-bit RSA key"
+openssl pkey -in "$K/ed.private" -noout -text 2>/dev/null | grep -q 'ED25519 Private-Key'
+ok $? "genkey ed: openssl reads an Ed25519 key"
+is "$(status "$DKIMTOOL" genkey -d $D -s def -D "$K")" 0 "genkey without -a or -b succeeds"
+openssl pkey -in "$K/def.private" -noout -text 2>/dev/null | grep -q 'Private-Key: (2048 bit'
+ok $? "genkey makes RSA 2048 by default"
+
+cp "$K/r1024.private" "$work/r1024.copy"
+is "$(status "$DKIMTOOL" genkey -d $D -s r1024 -D "$K")" 1 \
+    "genkey refuses to overwrite a key (exit 1)"
+cmp -s "$K/r1024.private" "$work/r1024.copy"
+ok $? "genkey left the existing key unchanged"
+grep -q 'use -f' "$work/err"
+ok $? "genkey says to use -f to overwrite"
+is "$(status "$DKIMTOOL" genkey -d $D -s tmp -D "$K")" 0 "genkey tmp succeeds"
+is "$(status "$DKIMTOOL" genkey -f -d $D -s tmp -a ed25519 -D "$K")" 0 \
+    "genkey -f replaces an existing key"
+grep -q 'k=ed25519' "$K/tmp.txt"
+ok $? "genkey -f wrote the new record too"
+is "$(status "$DKIMTOOL" genkey -d $D -s small -b 512 -D "$K")" 2 \
+    "genkey -b 512 is refused as a usage error (RFC 8301)"
+grep -q '^dkimtool: .*1024' "$work/err"
+ok $? "genkey -b 512: the error names the 1024-bit minimum"
+[ ! -e "$K/small.private" ]
+ok $? "genkey -b 512 wrote no key"
+is "$(status "$DKIMTOOL" genkey -d $D -s big -b 8192 -D "$K")" 2 "genkey -b 8192 is refused"
+is "$(status "$DKIMTOOL" genkey -d $D -s x -a dsa -D "$K")" 2 "genkey -a dsa is a usage error"
+is "$(status "$DKIMTOOL" genkey -d $D -s ../evil -D "$K")" 2 \
+    "genkey refuses a selector with a slash"
+is "$(status "$DKIMTOOL" genkey -s x -D "$K")" 2 "genkey without -d is a usage error"
+is "$(status "$DKIMTOOL" genkey -d $D -s x -D "$work/nonexistent")" 1 \
+    "genkey into a missing directory fails (exit 1)"
+is "$(wc -l < "$work/err")" 1 "that failure is one line on stderr"
+
+# ---- DNS ------------------------------------------------------------------
+
+{
+	for s in r1024 r2048 r4096 ed def; do
+		echo "$s._domainkey.$D $(record $s)"
+	done
+	[ -f "$VECTORS/rfc8463/records.txt" ] && cat "$VECTORS/rfc8463/records.txt"
+} > "$work/records.txt"
+if ! dns_start "$work/records.txt" "$work"; then
+	echo "Bail out! dnsmasq did not start"
+	exit 1
+fi
+NS=127.0.0.1:$DNS_PORT
+verify() { "$DKIMTOOL" verify --nameserver "$NS" --authserv-id "$AS" "$@"; }
+
+# ---- sign and verify ----------------------------------------------------------
+
+MSG=$top/etc/sample.eml
+crlf "$MSG" > "$work/sample-crlf.eml"
+for key in r1024 r2048 r4096 ed; do
+	for c in simple/simple simple/relaxed relaxed/simple relaxed/relaxed; do
+		for eol in lf crlf; do
+			in=$MSG
+			[ $eol = crlf ] && in=$work/sample-crlf.eml
+			out=$work/s-$key-${c%/*}-${c#*/}-$eol.eml
+			"$DKIMTOOL" sign -d $D -s $key -k "$K/$key.private" -c $c "$in" > "$out" 2>"$work/err"
+			rc=$?
+			verify "$out" > "$work/ar" 2>&1
+			vrc=$?
+			[ $rc -eq 0 ] && [ $vrc -eq 0 ] &&
+			    grep -q "dkim=pass.*header.d=$D header.s=$key" "$work/ar"
+			ok $? "round trip $key c=$c, $eol input"
+		done
+	done
+done
+
+out=$work/s-r2048-relaxed-relaxed-lf.eml
+grep -q $'\r' "$out"
+is $? 1 "LF input: the signature is folded with LF alone"
+out=$work/s-r2048-relaxed-relaxed-crlf.eml
+is "$(head -n 2 "$out" | grep -c $'\r$')" 2 "CRLF input: the signature is folded with CRLF"
+is "$(head -c 16 "$out")" "DKIM-Signature: " "the signature field comes first"
+sed '/^DKIM-Signature:/,/^[^ \t]/{/^DKIM-Signature:/d;/^[ \t]/d}' "$out" > "$work/stripped"
+cmp -s "$work/stripped" "$work/sample-crlf.eml"
+ok $? "sign leaves the message byte for byte below the signature"
+grep -q 'c=simple/relaxed' "$work/s-r2048-simple-relaxed-lf.eml"
+ok $? "-c simple/relaxed is written as c=simple/relaxed"
+
+printf 'From: a@%s\nTo: b@example.net\nSubject: empty\n\n' $D > "$work/empty.eml"
+"$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/empty.eml" > "$work/s-empty.eml"
+is "$(verify "$work/s-empty.eml" >/dev/null 2>&1; echo $?)" 0 "an empty body signs and verifies"
+printf 'From: a@%s\nTo: b@example.net\nSubject: no body\n' $D > "$work/nobody.eml"
+"$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/nobody.eml" > "$work/s-nobody.eml"
+is "$(verify "$work/s-nobody.eml" >/dev/null 2>&1; echo $?)" 0 \
+    "a message without an empty line (all header) signs and verifies"
+tail -n 3 "$work/s-nobody.eml" | cmp -s - "$work/nobody.eml"
+ok $? "... and is written out unchanged"
+
+cat "$MSG" | "$DKIMTOOL" sign -d $D -s r1024 -k "$K/r1024.private" > "$work/s-pipe.eml"
+is "$(verify < "$work/s-pipe.eml" >/dev/null 2>&1; echo $?)" 0 \
+    "sign and verify read stdin from a pipe"
+sed '1,/^[^ \t]/{/^DKIM-Signature:/d;/^[ \t]/d}' "$work/s-pipe.eml" | cmp -s - "$MSG"
+ok $? "piped input comes out unchanged (body spooled, not lost)"
+
+/usr/bin/python3 - "$work/big.eml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("From: a@example.org\nTo: b@example.net\nSubject: big\n\n")
+    for i in range(60000):
+        f.write("line %d of a body larger than one read chunk  \t \n" % i)
+PY
+cat "$work/big.eml" | "$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" -c relaxed/relaxed > "$work/s-big.eml"
+is "$(cat "$work/s-big.eml" | verify >/dev/null 2>&1; echo $?)" 0 \
+    "a 3 MB body signs and verifies in chunks through a pipe"
+is "$(($(wc -c < "$work/s-big.eml") > $(wc -c < "$work/big.eml")))" 1 \
+    "the big message is written out whole"
+
+"$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" -d $D -s r2048 -k "$K/r2048.private" \
+    "$MSG" > "$work/s-two.eml"
+is "$(grep -c '^DKIM-Signature:' "$work/s-two.eml")" 2 "two -d groups make two signatures"
+verify "$work/s-two.eml" > "$work/ar"
+is "$(grep -c 'dkim=pass' "$work/ar")" 2 "verify passes both signatures"
+head -n 1 "$work/ar" | grep -q "^Authentication-Results: $AS;"
+ok $? "verify prints one Authentication-Results field with the authserv-id"
+
+"$DKIMTOOL" sign -x 3600 -d $D -s ed -k "$K/ed.private" -i "user@$D" "$MSG" > "$work/s-x.eml"
+grep -q 'x=[0-9]' "$work/s-x.eml" && grep -q "i=user@$D" "$work/s-x.eml"
+ok $? "-x and -i put x= and i= in the signature"
+is "$(verify "$work/s-x.eml" >/dev/null 2>&1; echo $?)" 0 "a signature with x= in the future passes"
+
+# ---- verify results and exit statuses -------------------------------------------
+
+if [ -f "$VECTORS/rfc8463/message.eml" ]; then
+	verify "$VECTORS/rfc8463/message.eml" > "$work/ar"
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(grep -c 'dkim=pass' "$work/ar")" -eq 2 ]
+	ok $? "RFC 8463 A.3: both signatures (ed25519 and rsa) pass"
+	[ $? -eq 0 ] || sed 's/^/#   /' "$work/ar"
+else
+	n=$((n + 1))
+	echo "ok $n - RFC 8463 A.3 # SKIP no vectors"
+fi
+
+sed 's/Hello Bob/Hello Eve/' "$work/s-r2048-relaxed-relaxed-lf.eml" > "$work/tampered.eml"
+is "$(status verify "$work/tampered.eml")" 1 "a changed body fails: exit 1"
+grep -q 'dkim=fail' "$work/out"
+ok $? "... reported as dkim=fail"
+is "$(status verify "$MSG")" 1 "an unsigned message: exit 1"
+grep -q 'dkim=none' "$work/out"
+ok $? "... reported as dkim=none"
+"$DKIMTOOL" sign -d $D -s nokey -k "$K/ed.private" "$MSG" > "$work/s-nokey.eml"
+is "$(status verify "$work/s-nokey.eml")" 1 "a selector without a key record: exit 1"
+grep -q 'dkim=permerror' "$work/out"
+ok $? "... reported as dkim=permerror"
+is "$(status "$DKIMTOOL" verify --nameserver 127.0.0.1:1 --timeout 300 \
+    "$work/s-r1024-simple-simple-lf.eml")" 75 \
+    "no DNS server answers: exit 75"
+grep -q 'dkim=temperror' "$work/out"
+ok $? "... reported as dkim=temperror"
+
+is "$(status "$DKIMTOOL")" 2 "no command: exit 2"
+is "$(status "$DKIMTOOL" frobnicate)" 2 "an unknown command: exit 2"
+is "$(status "$DKIMTOOL" sign -q)" 2 "sign with an unknown option: exit 2"
+is "$(wc -l < "$work/err")" 1 "a usage error is one line on stderr"
+grep -q '^dkimtool: ' "$work/err"
+ok $? "... starting with 'dkimtool: '"
+is "$(status "$DKIMTOOL" sign -d $D -s ed "$MSG")" 2 "sign without -k: exit 2"
+is "$(status "$DKIMTOOL" sign -s ed -d $D -k "$K/ed.private" "$MSG")" 2 \
+    "sign with -s before any -d: exit 2"
+is "$(status "$DKIMTOOL" sign -c relaxed/bogus -d $D -s ed -k "$K/ed.private" "$MSG")" 2 \
+    "sign -c relaxed/bogus: exit 2"
+is "$(status "$DKIMTOOL" sign -a rsa-sha256 -d $D -s ed -k "$K/ed.private" "$MSG")" 1 \
+    "sign -a rsa-sha256 with an Ed25519 key: exit 1"
+is "$(status "$DKIMTOOL" verify --timeout abc "$MSG")" 2 "verify --timeout abc: exit 2"
+is "$(status "$DKIMTOOL" verify --bogus "$MSG")" 2 "verify with an unknown option: exit 2"
+is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$work/missing.key" "$MSG")" 1 \
+    "sign with a key file that does not exist: exit 1"
+cp "$K/ed.private" "$work/noread.key"
+chmod 000 "$work/noread.key"
+if [ "$(id -u)" -eq 0 ]; then
+	printf 'not a key\n' > "$work/noread.key"
+fi
+is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$work/noread.key" "$MSG")" 1 \
+    "sign with an unreadable (as root: unparsable) key: exit 1"
+[ ! -s "$work/out" ]
+ok $? "... and writes nothing to stdout"
+is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/missing.eml")" 1 \
+    "sign a file that does not exist: exit 1"
+grep -q 'missing.eml' "$work/err"
+ok $? "... the error names the file"
+is "$(status verify "$work/missing.eml")" 1 "verify a file that does not exist: exit 1"
+/usr/bin/python3 -c '
+import sys
+sys.stdout.write("From: a@example.org\n")
+for i in range(12000):
+    sys.stdout.write("X-Filler-%d: %s\n" % (i, "y" * 90))
+sys.stdout.write("\nbody\n")' > "$work/hugehdr.eml"
+is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/hugehdr.eml")" 1 \
+    "a header block over 1 MiB is refused: exit 1"
+grep -q 'header' "$work/err"
+ok $? "... with an error about the header"
+
+echo "1..$n"
+[ "$nfail" -eq 0 ]
