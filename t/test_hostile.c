@@ -1,0 +1,849 @@
+/*
+ * test_hostile.c - the engine against hostile input (issues 2 and 6)
+ *
+ * Data-driven part: every t/data/hostile/NAME.eml is one named case.
+ * Its first lines are directives, then comes the message:
+ *	# note: what the case is about
+ *	# expect: RESULT [RESULT...]	per signature, in order; "none" for
+ *					a message without signatures, or
+ *					"sign-refused" in sign mode
+ *	# records: NAME VALUE		a key record served for the case
+ *	# records-fail: NAME tempfail|nokey|bad
+ *	# fill: TOKEN COUNT TEXT	TOKEN in the message becomes TEXT
+ *					repeated COUNT times
+ *	# mode: sign			sign the message instead, with
+ *	# key: PATH			(relative to the case directory)
+ *	# signer: DOMAIN SELECTOR	then verify what was signed
+ * Verification cases run with the body fed whole, in 1-byte and in
+ * 7-byte chunks; each run must give the expected results, and the
+ * Authentication-Results value must be well formed. The cases and their
+ * signatures are made by t/data/hostile/make-cases.py (not needed here).
+ *
+ * Programmatic part: inputs too large to keep as files (a 10 MB line,
+ * 100,000 empty lines or header fields, 1,000 signatures, a 100,000-name
+ * h=, a z= over the header ceiling), checked for their result, for
+ * bounded time and, where the body is concerned, bounded memory.
+ *
+ * No network: keys come from the directives through a records key source.
+ */
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include <dirent.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dkim.h"
+#include "dk.h"
+#include "tap.h"
+#include "msgutil.h"
+
+#ifndef HOSTILE_DIR
+#define HOSTILE_DIR "t/data/hostile"
+#endif
+
+#define MAX_EXPECT	16
+#define MAX_FILLS	4
+
+static dkim_ctx *ctx;
+static struct records rec;
+static time_t now = 1700000000;	/* make-cases.py signs for this clock */
+static unsigned lookups;	/* key lookups made, for the bound checks */
+
+/* One case file, parsed. */
+struct hcase {
+	char	name[128];
+	char	*expect[MAX_EXPECT];
+	size_t	nexpect;
+	int	sign;
+	char	key[256];
+	char	domain[256];
+	char	selector[256];
+	char	*msg;		/* the message, fills expanded (malloc) */
+	size_t	len;
+};
+
+/* counting_source - records_source that also counts the lookups */
+static enum dkim_dns_status
+counting_source(void *arg, const char *qname, char **txt, char *reason,
+    size_t reasonlen)
+{
+	__atomic_add_fetch(&lookups, 1, __ATOMIC_SEQ_CST);
+	return records_source(arg, qname, txt, reason, reasonlen);
+}
+
+/* maxrss_kb - the peak resident size of this process so far */
+static long
+maxrss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* ---- case files --------------------------------------------------- */
+
+/* find - the first n-byte needle in hay[0..len), or NULL */
+static char *
+find(const char *hay, size_t len, const char *needle, size_t n)
+{
+	const char *p = hay, *end = hay + len;
+
+	while (n && (size_t)(end - p) >= n &&
+	    (p = memchr(p, needle[0], (size_t)(end - p - (ptrdiff_t)n + 1)))) {
+		if (memcmp(p, needle, n) == 0)
+			return (char *)p;
+		p++;
+	}
+	return NULL;
+}
+
+/* unescape - \r \n \t \\ in a fill text, in place */
+static size_t
+unescape(char *s)
+{
+	char *w = s, *r;
+
+	for (r = s; *r; r++) {
+		if (*r == '\\' && r[1]) {
+			r++;
+			*w++ = *r == 'r' ? '\r' : *r == 'n' ? '\n' :
+			    *r == 't' ? '\t' : *r;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* expand - replace tok in c->msg by text repeated count times */
+static int
+expand(struct hcase *c, const char *tok, unsigned long count, char *text)
+{
+	size_t tl = strlen(tok), xl = unescape(text), n, off;
+	char *p = find(c->msg, c->len, tok, tl), *out;
+
+	if (p == NULL || count > 10000000 || (xl && count > SIZE_MAX / xl))
+		return -1;
+	n = c->len - tl + xl * count;
+	if ((out = malloc(n + 1)) == NULL)
+		return -1;
+	off = (size_t)(p - c->msg);
+	memcpy(out, c->msg, off);
+	for (n = off; count-- > 0; n += xl)
+		memcpy(out + n, text, xl);
+	memcpy(out + n, p + tl, c->len - off - tl);
+	n += c->len - off - tl;
+	out[n] = '\0';
+	free(c->msg);
+	c->msg = out;
+	c->len = n;
+	return 0;
+}
+
+/* directive - one "# name: value" line of a case */
+static int
+directive(struct hcase *c, char *line, char **fills, size_t *nfills)
+{
+	char *v, *sp, *save = NULL, *w;
+
+	if (strncmp(line, "# ", 2) != 0 || (v = strstr(line, ": ")) == NULL)
+		return 0;
+	*v = '\0';
+	v += 2;
+	line += 2;
+	if (strcmp(line, "expect") == 0) {
+		for (w = strtok_r(v, " ", &save); w && c->nexpect < MAX_EXPECT;
+		    w = strtok_r(NULL, " ", &save))
+			c->expect[c->nexpect++] = strdup(w);
+	} else if (strcmp(line, "records") == 0 &&
+	    (sp = strchr(v, ' ')) != NULL) {
+		*sp = '\0';
+		records_add(&rec, v, sp + 1, 0);
+	} else if (strcmp(line, "records-fail") == 0 &&
+	    (sp = strchr(v, ' ')) != NULL) {
+		*sp++ = '\0';
+		records_add(&rec, v, "", strcmp(sp, "tempfail") == 0 ?
+		    DKIM_DNS_TEMPFAIL : strcmp(sp, "bad") == 0 ? DKIM_DNS_BAD :
+		    DKIM_DNS_NOKEY);
+	} else if (strcmp(line, "mode") == 0)
+		c->sign = strcmp(v, "sign") == 0;
+	else if (strcmp(line, "key") == 0)
+		snprintf(c->key, sizeof(c->key), "%s/%s", HOSTILE_DIR, v);
+	else if (strcmp(line, "signer") == 0 &&
+	    (sp = strchr(v, ' ')) != NULL) {
+		*sp = '\0';
+		snprintf(c->domain, sizeof(c->domain), "%s", v);
+		snprintf(c->selector, sizeof(c->selector), "%s", sp + 1);
+	} else if (strcmp(line, "fill") == 0 && *nfills < MAX_FILLS)
+		fills[(*nfills)++] = strdup(v);
+	return 0;
+}
+
+/* case_load - read one case file; its records go into rec */
+static int
+case_load(struct hcase *c, const char *file)
+{
+	char path[512], *buf, *p, *eol, *fills[MAX_FILLS], *tok, *cnt;
+	size_t len, nfills = 0, i;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%.*s", (int)(strlen(file) - 4),
+	    file);
+	snprintf(path, sizeof(path), "%s/%s", HOSTILE_DIR, file);
+	if ((buf = slurp(path, &len)) == NULL)
+		return -1;
+	for (p = buf; p < buf + len && *p == '#'; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			break;
+		*eol = '\0';
+		if (eol > p && eol[-1] == '\r')
+			eol[-1] = '\0';
+		directive(c, p, fills, &nfills);
+	}
+	c->len = (size_t)(buf + len - p);
+	if ((c->msg = malloc(c->len + 1)) == NULL)
+		rc = -1;
+	else {
+		memcpy(c->msg, p, c->len);
+		c->msg[c->len] = '\0';
+	}
+	for (i = 0; i < nfills; i++) {
+		tok = strtok_r(fills[i], " ", &p);
+		cnt = strtok_r(NULL, " ", &p);
+		if (rc == 0 && (tok == NULL || cnt == NULL || p == NULL ||
+		    expand(c, tok, strtoul(cnt, NULL, 10), p) < 0))
+			rc = -1;
+		free(fills[i]);
+	}
+	free(buf);
+	return rc;
+}
+
+/* case_free - release a case */
+static void
+case_free(struct hcase *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexpect; i++)
+		free(c->expect[i]);
+	free(c->msg);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- Authentication-Results checks -------------------------------- */
+
+/*
+ * ar_segment - check one "dkim=RESULT ..." resinfo: printable ASCII
+ * only, comments without '(' or '\' inside, quoted strings closed,
+ * no ')' or ';' outside them. NULL when good, else what is wrong.
+ */
+static const char *
+ar_segment(const char *s, size_t n, const char *want)
+{
+	size_t i, wl = strlen(want);
+	int comment = 0, quote = 0;
+
+	if (n < 5 + wl || strncmp(s, "dkim=", 5) != 0 ||
+	    strncmp(s + 5, want, wl) != 0 ||
+	    (n > 5 + wl && s[5 + wl] != ' '))
+		return "resinfo does not start with the expected dkim=RESULT";
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch > 0x7e)
+			return "control, NUL or 8-bit byte in the value";
+		if (quote) {
+			if (ch == '\\' && i + 1 < n)
+				i++;
+			else if (ch == '"')
+				quote = 0;
+		} else if (comment) {
+			if (ch == '(' || ch == '\\')
+				return "'(' or '\\' inside a comment";
+			if (ch == ')')
+				comment = 0;
+		} else if (ch == '(')
+			comment = 1;
+		else if (ch == '"')
+			quote = 1;
+		else if (ch == ')' || ch == ';')
+			return "')' or ';' outside a comment or quotes";
+	}
+	return comment || quote ? "unterminated comment or quote" : NULL;
+}
+
+/*
+ * ar_check - ar is " mx.example.org" then one ";CRLF TAB resinfo" per
+ * result (or "; dkim=none"); no other CR or LF anywhere.
+ */
+static const char *
+ar_check(const char *ar, const struct hcase *c)
+{
+	static const char id[] = " mx.example.org";
+	const char *p, *next, *why;
+	size_t i;
+
+	if (ar == NULL)
+		return "no Authentication-Results value";
+	if (strncmp(ar, id, sizeof(id) - 1) != 0)
+		return "does not start with the authserv-id";
+	p = ar + sizeof(id) - 1;
+	if (c->nexpect == 1 && strcmp(c->expect[0], "none") == 0)
+		return strcmp(p, "; dkim=none") == 0 ? NULL :
+		    "not \"; dkim=none\"";
+	for (i = 0; i < c->nexpect; i++) {
+		if (strncmp(p, ";\r\n\t", 4) != 0)
+			return "a resinfo is not on a line of its own";
+		p += 4;
+		next = strstr(p, ";\r\n\t");
+		if (next == NULL)
+			next = p + strlen(p);
+		if ((why = ar_segment(p, (size_t)(next - p), c->expect[i])))
+			return why;
+		p = next;
+	}
+	return *p ? "more resinfos than results" : NULL;
+}
+
+/* ---- running cases ------------------------------------------------- */
+
+/* results_text - "pass fail ..." of a verified message, into out */
+static void
+results_text(const dkim_msg *m, char *out, size_t size)
+{
+	size_t i, n = dkim_result_count(m), o = 0;
+
+	out[0] = '\0';
+	if (n == 0)
+		snprintf(out, size, "none");
+	for (i = 0; i < n && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? " " : "",
+		    dkim_result_name(dkim_result_get(m, i)->result));
+}
+
+/* expect_text - the expected results as one string */
+static void
+expect_text(const struct hcase *c, char *out, size_t size)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < c->nexpect && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? " " : "",
+		    c->expect[i]);
+}
+
+/* reasons - print each signature's reason as a TAP diagnostic */
+static void
+reasons(const dkim_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < dkim_result_count(m); i++)
+		printf("#   sig %zu: %s (%s)\n", i,
+		    dkim_result_name(dkim_result_get(m, i)->result),
+		    dkim_result_get(m, i)->reason);
+}
+
+/* verify_case - verify msg in chunks; the results must be as expected */
+static void
+verify_case(const struct hcase *c, const char *msg, size_t len,
+    const char *what)
+{
+	static const size_t chunks[] = { 0, 1, 7 };
+	char got[512], want[512], name[1400], *ar;
+	const char *why;
+	dkim_msg *m;
+	size_t i;
+	int rc;
+
+	expect_text(c, want, sizeof(want));
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+		rc = feed(m, msg, len, chunks[i]);
+		results_text(m, got, sizeof(got));
+		if (chunks[i] == 0)
+			snprintf(name, sizeof(name), "hostile %s%s: %s "
+			    "(body whole)", c->name, what, want);
+		else
+			snprintf(name, sizeof(name), "hostile %s%s: %s "
+			    "(body in %zu-byte chunks)", c->name, what, want,
+			    chunks[i]);
+		if (!ok(rc == DKIM_OK && strcmp(got, want) == 0, name)) {
+			printf("#   got \"%s\" (rc %d %s)\n", got, rc,
+			    dkim_msg_error(m));
+			reasons(m);
+		} else if (chunks[i] == 0 && getenv("HOSTILE_VERBOSE"))
+			reasons(m);
+		if (chunks[i] == 0) {
+			ar = dkim_ar_value(m, "mx.example.org");
+			why = strcmp(got, want) == 0 ? ar_check(ar, c) :
+			    "results differ (see above)";
+			snprintf(name, sizeof(name), "hostile %s%s: "
+			    "Authentication-Results well formed", c->name,
+			    what);
+			if (!ok(why == NULL, name))
+				printf("#   %s: %s\n", why, ar ? ar : "(null)");
+			free(ar);
+		}
+		dkim_msg_free(m);
+	}
+}
+
+/* sign_case - sign, then verify the result (or check the refusal) */
+static void
+sign_case(struct hcase *c)
+{
+	struct dkim_signspec sp = { 0 };
+	char err[256], name[1400], qname[600], *pub = NULL, *out = NULL;
+	dkim_key *key = dkim_key_load_file(c->key, err, sizeof(err));
+	dkim_msg *m = NULL;
+	const char *v;
+	size_t vl;
+	int refused;
+
+	if (key == NULL) {
+		snprintf(name, sizeof(name), "hostile %s: key %s loads",
+		    c->name, c->key);
+		ok(0, name);
+		printf("#   %s\n", err);
+		return;
+	}
+	sp.domain = c->domain;
+	sp.selector = c->selector;
+	sp.key = key;
+	m = dkim_msg_new(ctx, DKIM_MODE_SIGN);
+	refused = dkim_msg_add_signer(m, &sp) != DKIM_OK ||
+	    feed(m, c->msg, c->len, 3) != DKIM_OK || dkim_sig_count(m) != 1;
+	if (c->nexpect == 1 && strcmp(c->expect[0], "sign-refused") == 0) {
+		snprintf(name, sizeof(name), "hostile %s: signing is refused",
+		    c->name);
+		if (ok(refused, name))
+			printf("#   reason: %s\n", dkim_msg_error(m));
+		goto out;
+	}
+	snprintf(name, sizeof(name), "hostile %s: signs", c->name);
+	if (!ok(!refused, name)) {
+		printf("#   %s\n", dkim_msg_error(m));
+		goto out;
+	}
+	v = dkim_sig_header(m, 0);
+	vl = strlen(v);
+	out = malloc(c->len + vl + 32);
+	memcpy(out, "DKIM-Signature:", 15);
+	memcpy(out + 15, v, vl);
+	memcpy(out + 15 + vl, "\r\n", 2);
+	memcpy(out + 17 + vl, c->msg, c->len);
+	pub = dkim_key_public_record(key);
+	snprintf(qname, sizeof(qname), "%s._domainkey.%s", c->selector,
+	    c->domain);
+	records_add(&rec, qname, pub ? pub : "", 0);
+	verify_case(c, out, c->len + 17 + vl, " (signed, then verified)");
+out:
+	free(pub);
+	free(out);
+	dkim_msg_free(m);
+	dkim_key_free(key);
+}
+
+/* namecmp - qsort order of file names */
+static int
+namecmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* run_files - every case file of HOSTILE_DIR, in name order */
+static size_t
+run_files(void)
+{
+	DIR *d = opendir(HOSTILE_DIR);
+	struct dirent *e;
+	char **names = NULL, name[600];
+	size_t n = 0, cap = 0, i, l;
+	struct hcase c;
+
+	if (!ok(d != NULL, "hostile case directory " HOSTILE_DIR " opens"))
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 4, ".eml") != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			names = realloc(names, cap * sizeof(*names));
+		}
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), namecmp);
+	for (i = 0; i < n; i++) {
+		if (case_load(&c, names[i]) < 0 || c.nexpect == 0) {
+			snprintf(name, sizeof(name), "hostile case %s loads, "
+			    "with an expect line", names[i]);
+			ok(0, name);
+		} else if (c.sign)
+			sign_case(&c);
+		else
+			verify_case(&c, c.msg, c.len, "");
+		case_free(&c);
+		records_free(&rec);
+		free(names[i]);
+	}
+	free(names);
+	return n;
+}
+
+/* ---- programmatic cases: sizes that should not be files ------------ */
+
+/*
+ * base_load - a case file split into header block (without the empty
+ * line) and body; its records go into rec. 0 or -1.
+ */
+static int
+base_load(struct hcase *c, const char *file, size_t *hlen,
+    const char **body, size_t *blen)
+{
+	const char *sep;
+
+	if (case_load(c, file) < 0 ||
+	    (sep = find(c->msg, c->len, "\r\n\r\n", 4)) == NULL) {
+		case_free(c);
+		return -1;
+	}
+	*hlen = (size_t)(sep - c->msg) + 2;
+	*body = sep + 4;
+	*blen = c->len - *hlen - 2;
+	return 0;
+}
+
+/* feed_head - header fields of head[0..len) (CRLF lines), then eoh */
+static int
+feed_head(dkim_msg *m, const char *head, size_t len)
+{
+	const char *p = head, *end = head + len, *start, *lf;
+
+	while (p < end) {
+		start = p;
+		do {
+			lf = memchr(p, '\n', (size_t)(end - p));
+			p = lf ? lf + 1 : end;
+		} while (p < end && (*p == ' ' || *p == '\t'));
+		if (dkim_header_field(m, start, (size_t)(p - start)) != DKIM_OK)
+			return DKIM_ERR;
+	}
+	return dkim_eoh(m);
+}
+
+/* one_result - the result of a single-signature message, or -1 */
+static int
+one_result(const dkim_msg *m)
+{
+	return dkim_result_count(m) == 1 ?
+	    (int)dkim_result_get(m, 0)->result : -1;
+}
+
+/*
+ * big_body - the header of a case file, then reps copies of a 64 KiB
+ * buffer filled with byte ch (no line end anywhere): the body path must
+ * hold no copy (peak RSS grows by less than 6 MB for a 10 MB body).
+ */
+static void
+big_body(const char *file, int ch, size_t reps, int want, const char *what)
+{
+	static char chunk[65536];
+	struct hcase c;
+	const char *body;
+	size_t hlen, blen, i;
+	dkim_msg *m;
+	long rss0, grew;
+	uint64_t t0;
+	char name[300], *ar;
+	int rc;
+
+	if (base_load(&c, file, &hlen, &body, &blen) < 0) {
+		ok(0, "base case for a big body loads");
+		return;
+	}
+	memset(chunk, ch, sizeof(chunk));
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	rc = feed_head(m, c.msg, hlen);
+	rss0 = maxrss_kb();
+	t0 = dk_now_ms();
+	for (i = 0; rc == DKIM_OK && i < reps; i++)
+		rc = dkim_body(m, chunk, sizeof(chunk));
+	if (rc == DKIM_OK)
+		rc = dkim_eom(m);
+	grew = maxrss_kb() - rss0;
+	snprintf(name, sizeof(name), "hostile %s: %s", what,
+	    dkim_result_name(want));
+	if (!ok(rc == DKIM_OK && one_result(m) == want, name))
+		reasons(m);
+	snprintf(name, sizeof(name), "hostile %s: body not copied (peak "
+	    "RSS grew %ld KB for %zu MB)", what, grew, reps / 16);
+	ok(grew < 6 * 1024, name);
+	snprintf(name, sizeof(name), "hostile %s: done in bounded time "
+	    "(%llu ms)", what, (unsigned long long)(dk_now_ms() - t0));
+	ok(dk_now_ms() - t0 < 60000, name);
+	ar = dkim_ar_value(m, "mx.example.org");
+	ok(ar && !strchr(ar, '\0' + 1), "hostile big body: AR made");
+	free(ar);
+	dkim_msg_free(m);
+	case_free(&c);
+	records_free(&rec);
+}
+
+/* empty_lines - 100,000 empty lines after a signed body change nothing */
+static void
+empty_lines(const char *file, const char *extra, int want, const char *what)
+{
+	struct hcase c;
+	const char *body;
+	size_t hlen, blen, n, el = strlen(extra), i;
+	char *msg, name[300];
+	dkim_msg *m;
+	static const size_t chunks[] = { 0, 7 };
+
+	if (base_load(&c, file, &hlen, &body, &blen) < 0) {
+		ok(0, "base case for empty lines loads");
+		return;
+	}
+	n = c.len + 200000 + el;
+	msg = malloc(n + 1);
+	memcpy(msg, c.msg, c.len);
+	for (i = 0; i < 100000; i++)
+		memcpy(msg + c.len + 2 * i, "\r\n", 2);
+	memcpy(msg + c.len + 200000, extra, el);
+	for (i = 0; i < 2; i++) {
+		m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+		snprintf(name, sizeof(name), "hostile %s: %s (body %s)", what,
+		    dkim_result_name(want), chunks[i] ? "in 7-byte chunks" :
+		    "whole");
+		if (!ok(feed(m, msg, n, chunks[i]) == DKIM_OK &&
+		    one_result(m) == want, name))
+			reasons(m);
+		dkim_msg_free(m);
+	}
+	free(msg);
+	case_free(&c);
+	records_free(&rec);
+}
+
+/*
+ * big_head - a case file's message with extra text inserted at the top
+ * of the header (reps copies of unit), judged as want for the first
+ * signature; the whole must take bounded time.
+ */
+static void
+big_head(const char *file, const char *unit, size_t reps, int want,
+    size_t nres, const char *what)
+{
+	struct hcase c;
+	const char *body;
+	size_t hlen, blen, ul = strlen(unit), n, i;
+	char *msg, name[300], *ar;
+	dkim_msg *m;
+	uint64_t t0;
+	int rc;
+
+	if (base_load(&c, file, &hlen, &body, &blen) < 0) {
+		ok(0, "base case for a big header loads");
+		return;
+	}
+	n = ul * reps + c.len;
+	msg = malloc(n + 1);
+	for (i = 0; i < reps; i++)
+		memcpy(msg + i * ul, unit, ul);
+	memcpy(msg + ul * reps, c.msg, c.len);
+	t0 = dk_now_ms();
+	lookups = 0;
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	rc = feed(m, msg, n, 4096);
+	snprintf(name, sizeof(name), "hostile %s: %zu result%s, the first "
+	    "%s", what, nres, nres == 1 ? "" : "s", dkim_result_name(want));
+	if (!ok(rc == DKIM_OK && dkim_result_count(m) == nres &&
+	    dkim_result_get(m, 0)->result == (enum dkim_result)want, name)) {
+		printf("#   rc %d, %zu results\n", rc, dkim_result_count(m));
+		reasons(m);
+	}
+	snprintf(name, sizeof(name), "hostile %s: bounded time (%llu ms) "
+	    "and at most 8 key lookups (%u)", what,
+	    (unsigned long long)(dk_now_ms() - t0), lookups);
+	ok(dk_now_ms() - t0 < 60000 && lookups <= 8, name);
+	ar = dkim_ar_value(m, "mx.example.org");
+	snprintf(name, sizeof(name), "hostile %s: AR has one line per "
+	    "result and no raw line end", what);
+	{
+		size_t lines = 0;
+		const char *p;
+
+		for (p = ar; p && (p = strstr(p, ";\r\n\t")); p += 4)
+			lines++;
+		ok(ar && lines == nres && strlen(ar) < 4096, name);
+	}
+	free(ar);
+	dkim_msg_free(m);
+	free(msg);
+	case_free(&c);
+	records_free(&rec);
+}
+
+/* many_sigs - 1,000 signatures: only max_sigs are looked at */
+static void
+many_sigs(void)
+{
+	char unit[300];
+	size_t i;
+	struct hcase c;
+	const char *body;
+	size_t hlen, blen, n = 0;
+	char *msg;
+	dkim_msg *m;
+	uint64_t t0;
+	int good = 1;
+
+	/* 1,000 copies of one valid signature: 8 checked, each passes */
+	big_head("baseline-rsa.eml", "", 0, DKIM_RES_PASS, 1,
+	    "control for 1,000 signatures");
+	if (base_load(&c, "baseline-rsa.eml", &hlen, &body, &blen) < 0)
+		return;
+	{
+		const char *end = strstr(c.msg, "\r\nFrom:");
+		size_t sl = (size_t)(end - c.msg) + 2;
+
+		msg = malloc(sl * 1000 + c.len + 1);
+		for (i = 0; i < 1000; i++)
+			memcpy(msg + i * sl, c.msg, sl);
+		memcpy(msg + 1000 * sl, c.msg, c.len);
+		n = 1000 * sl + c.len;
+	}
+	t0 = dk_now_ms();
+	lookups = 0;
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	if (feed(m, msg, n, 0) != DKIM_OK)
+		good = 0;
+	for (i = 0; good && i < dkim_result_count(m); i++)
+		if (dkim_result_get(m, i)->result != (i < 8 ? DKIM_RES_PASS :
+		    DKIM_RES_POLICY))
+			good = 0;
+	ok(good && dkim_result_count(m) >= 8 && dkim_result_count(m) <= 9,
+	    "hostile 1,001 copies of a valid signature: the first 8 pass, "
+	    "the rest at most one policy result");
+	if (!good)
+		reasons(m);
+	snprintf(unit, sizeof(unit), "hostile 1,001 signatures: bounded time "
+	    "(%llu ms), one shared key lookup (%u)",
+	    (unsigned long long)(dk_now_ms() - t0), lookups);
+	ok(dk_now_ms() - t0 < 30000 && lookups == 1, unit);
+	dkim_msg_free(m);
+	free(msg);
+	case_free(&c);
+	records_free(&rec);
+
+	/* 1,000 different selectors: 8 lookups, no more */
+	msg = malloc(1000 * 200 + 1);
+	for (i = 0, n = 0; i < 1000; i++)
+		n += (size_t)sprintf(msg + n, "DKIM-Signature: v=1; "
+		    "a=rsa-sha256; d=football.example.com; s=s%zu; h=from; "
+		    "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=AAAA\r\n",
+		    i);
+	msg[n] = '\0';
+	big_head("baseline-rsa.eml", msg, 1, DKIM_RES_PERMERROR, 8,
+	    "1,000 signatures with 1,000 selectors");
+	free(msg);
+}
+
+/* huge_tags - a z= over the header ceiling, an h= of 100,000 names */
+static void
+huge_tags(void)
+{
+	size_t n = 2 * 1024 * 1024 + 64, i;
+	char *unit = malloc(n);
+
+	i = (size_t)sprintf(unit, "DKIM-Signature: v=1; a=rsa-sha256; "
+	    "d=football.example.com; s=test; h=from; z=");
+	memset(unit + i, 'z', n - i - 64);
+	strcpy(unit + n - 64, "; bh=AAAA; b=AAAA\r\n");
+	big_head("baseline-rsa.eml", unit, 1, DKIM_RES_PERMERROR, 1,
+	    "a 2 MB z= (header over the 1 MiB ceiling)");
+	n = 100000 * 2 + 256;
+	unit = realloc(unit, n);
+	i = (size_t)sprintf(unit, "DKIM-Signature: v=1; a=rsa-sha256; "
+	    "d=football.example.com; s=test; h=from");
+	while (i < 100000 * 2)
+		i += (size_t)sprintf(unit + i, ":x");
+	sprintf(unit + i, "; bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;"
+	    " b=AAAA\r\n");
+	big_head("baseline-rsa.eml", unit, 1, DKIM_RES_PERMERROR, 2,
+	    "an h= of 100,000 names");
+	free(unit);
+}
+
+int
+main(void)
+{
+	size_t n;
+
+	(void)records_load;	/* msgutil.h's, unused here */
+	plan_lazy();
+	ctx = dkim_ctx_new();
+	dkim_ctx_set_keysource(ctx, counting_source, &rec);
+	dkim_ctx_set_clock(ctx, fixed_clock, &now);
+
+	/* memory first, while the peak RSS is still low */
+	big_body("baseline-rsa.eml", 'a', 160,
+	    DKIM_RES_FAIL, "a 10 MB body line without a line end (relaxed)");
+	big_body("baseline-simple-simple.eml", 'a', 160,
+	    DKIM_RES_FAIL, "a 10 MB body line without a line end (simple)");
+	big_body("baseline-rsa.eml", ' ', 160,
+	    DKIM_RES_FAIL, "10 MB of spaces without a line end (relaxed)");
+	big_body("baseline-rsa.eml", '\r', 160,
+	    DKIM_RES_FAIL, "10 MB of bare CRs");
+	big_body("body-empty.eml", '\n', 160,
+	    DKIM_RES_PASS, "10 MB of bare LFs where the body was empty "
+	    "(all dropped)");
+
+	empty_lines("baseline-rsa.eml", "", DKIM_RES_PASS,
+	    "100,000 empty lines after the body (relaxed)");
+	empty_lines("baseline-simple-simple.eml", "", DKIM_RES_PASS,
+	    "100,000 empty lines after the body (simple)");
+	empty_lines("baseline-rsa.eml", "x\r\n", DKIM_RES_FAIL,
+	    "100,000 empty lines, then text");
+
+	big_head("baseline-rsa.eml", "X-Filler: 0123456789abcdef\r\n", 100000,
+	    DKIM_RES_PERMERROR, 1, "100,000 header fields (over the 1 MiB "
+	    "ceiling)");
+	big_head("baseline-rsa.eml", "X-Filler: 0123456789abcdef\r\n", 10000,
+	    DKIM_RES_PASS, 1, "10,000 unsigned header fields (under the "
+	    "ceiling)");
+	big_head("baseline-rsa.eml", "X-Folded: x\r\n", 1, DKIM_RES_PASS, 1,
+	    "control for a field folded 100,000 times");
+	{
+		char *f = malloc(100000 * 4 + 32);
+		size_t i, o = (size_t)sprintf(f, "X-Folded: x");
+
+		for (i = 0; i < 100000; i++)
+			o += (size_t)sprintf(f + o, "\r\n y");
+		strcpy(f + o, "\r\n");
+		big_head("baseline-rsa.eml", f, 1, DKIM_RES_PASS, 1,
+		    "an unsigned field folded 100,000 times");
+		free(f);
+	}
+	many_sigs();
+	huge_tags();
+
+	n = run_files();
+	ok(n >= 80, "at least 80 hostile case files");
+
+	dkim_ctx_free(ctx);
+	records_free(&rec);
+	return done_testing();
+}
