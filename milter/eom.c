@@ -99,16 +99,22 @@ eom_sign(SMFICTX *ctx, struct conn *c)
 	return mlfi_finish(c, SMFIS_CONTINUE, out);
 }
 
-/* strip_ours - remove forged Authentication-Results, highest index first */
+/* strip_ours - remove forged Authentication-Results, highest index
+ * first; the indexes removed, in order, go to done (for LogWhy) */
 static int
-strip_ours(SMFICTX *ctx, struct msg *m)
+strip_ours(SMFICTX *ctx, struct msg *m, char *done, size_t donelen)
 {
-	size_t	i;
+	size_t	i, o = 0;
 
-	for (i = m->nours; i > 0; i--)
+	done[0] = '\0';
+	for (i = m->nours; i > 0; i--) {
 		if (smfi_chgheader(ctx, (char *)AR_NAME, (int)m->ours[i - 1],
 		    NULL) != MI_SUCCESS)
 			return -1;
+		if (o < donelen)
+			o += (size_t)snprintf(done + o, donelen - o, " #%zu",
+			    m->ours[i - 1]);
+	}
 	return 0;
 }
 
@@ -166,7 +172,7 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	enum conf_on on = situation(m->dm);
 	enum conf_action a = on == CONF_ON_MAX ? CONF_ACT_ACCEPT :
 	    conf_action(cf, on);
-	char	out[1500], *ar;
+	char	out[1500], done[200], *ar;
 	size_t	o;
 
 	summary(m->dm, 1, out, sizeof(out));
@@ -176,7 +182,7 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 		return mlfi_finish(c, mlfi_act(ctx, m, on, "DKIM verification "
 		    "failed"), out);
 	}
-	if (strip_ours(ctx, m) < 0) {
+	if (strip_ours(ctx, m, done, sizeof(done)) < 0) {
 		mlfi_fail(m, "remove Authentication-Results", "MTA refused");
 		return mlfi_internal(ctx, c);
 	}
@@ -192,7 +198,7 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	free(ar);
 	if (m->nours > 0 && o < sizeof(out))
 		snprintf(out + o, sizeof(out) - o, "; removed %zu forged "
-		    "Authentication-Results", m->nours);
+		    "Authentication-Results%s", m->nours, cf->logwhy ? done : "");
 	return mlfi_finish(c, SMFIS_CONTINUE, out);
 }
 
@@ -202,10 +208,10 @@ verify_failed(SMFICTX *ctx, struct conn *c)
 {
 	struct msg *m = c->m;
 	const struct conf *cf = m->live->conf;
-	char	ar[600];
+	char	ar[600], done[200];
 
 	if (conf_action(cf, CONF_ON_INTERNALERROR) == CONF_ACT_ACCEPT &&
-	    strip_ours(ctx, m) == 0) {
+	    strip_ours(ctx, m, done, sizeof(done)) == 0) {
 		snprintf(ar, sizeof(ar), " %s; dkim=temperror (internal error)",
 		    cf->authservid);
 		(void)insert(ctx, c, AR_NAME, ar);

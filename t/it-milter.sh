@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# it-milter.sh - the real dkimd driven by miltertest (TAP)
+#
+# Starts dnsmasq on 127.0.0.1 (t/lib/dns.sh) with the test keys' records,
+# then dkimd in the foreground on a free high port of 127.0.0.1 with one
+# configuration after another, and runs the Lua scripts of t/milter/
+# against it. Each "CHECK pass|fail WHAT" line of a script becomes one
+# TAP test point; a script that dies counts as one failed point. Messages
+# that dkimd signed are verified again with dkimtool verify and dkimpy.
+# Every process is stopped by its PID.
+#
+# Needs: miltertest, dnsmasq, python3-dkim, python3-dnspython.
+# Environment: DKIMD, DKIMTOOL, top_srcdir (default: the checkout).
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+tdir=$top_srcdir/t/milter
+work=$(mktemp -d /tmp/it-milter.XXXXXX)
+n=0
+fail=0
+DKIMD_PID=
+
+# shellcheck source=t/lib/dns.sh
+. "$top_srcdir/t/lib/dns.sh"
+
+cleanup() {
+	stop_dkimd
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fail=1
+	fi
+}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+command -v miltertest >/dev/null || skip_all "miltertest not installed"
+command -v dnsmasq >/dev/null || skip_all "dnsmasq not installed"
+[ -x "$DKIMD" ] || skip_all "no dkimd at $DKIMD"
+[ -x "$DKIMTOOL" ] || skip_all "no dkimtool at $DKIMTOOL"
+
+# free_port - a free TCP port on 127.0.0.1
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# zone_to_records ZONEFILE - "NAME VALUE" from dkimtool genkey's .txt
+zone_to_records() {
+	/usr/bin/python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+name = t.split()[0].rstrip(".")
+print(name, "".join(re.findall(r"\"([^\"]*)\"", t)))' "$1"
+}
+
+# start_dkimd EXTRA-CONF-LINES - a configuration, then dkimd on $PORT
+start_dkimd() {
+	PORT=$(free_port)
+	{
+		cat <<EOT
+Socket			inet:$PORT@127.0.0.1
+KeyTable		file:$work/key.table
+SigningTable		refile:$work/signing.table
+MultipleSignatures	yes
+InternalHosts		!192.0.2.7, 192.0.2.0/24
+AuthservID		mx.test
+Nameservers		127.0.0.1:$DNS_PORT
+DNSTimeout		2
+MaximumHeaderBytes	16384
+Syslog			no
+LogWhy			yes
+EOT
+		printf '%s\n' "$@"
+	} >"$work/dkimd.conf"
+	: >"$work/dkimd.log"
+	"$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
+	DKIMD_PID=$!
+	for _ in $(seq 1 50); do
+		grep -q "started on" "$work/dkimd.log" && return 0
+		kill -0 "$DKIMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# dkimd did not start:"; sed 's/^/#   /' "$work/dkimd.log"
+	return 1
+}
+
+# stop_dkimd - SIGTERM by PID, SIGKILL after 15 s
+stop_dkimd() {
+	[ -n "$DKIMD_PID" ] || return 0
+	kill -TERM "$DKIMD_PID" 2>/dev/null
+	for _ in $(seq 1 150); do
+		kill -0 "$DKIMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$DKIMD_PID" 2>/dev/null
+	wait "$DKIMD_PID" 2>/dev/null
+	DKIMD_PID=
+}
+
+# run SCRIPT - one Lua script; its CHECK lines become TAP points
+run() {
+	local s=$1 out rc line
+	out=$(cd "$work" && timeout 60 miltertest -D port="$PORT" \
+	    -D tdir="$tdir" -D work="$work" -s "$tdir/$s" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"CHECK pass "*) ok 0 "${line#CHECK pass }" ;;
+		"CHECK fail "*) ok 1 "${line#CHECK fail }" ;;
+		*) [ -n "$line" ] && echo "# $line" ;;
+		esac
+	done <<<"$out"
+	if [ $rc -ne 0 ]; then
+		ok 1 "$s ran to its end (miltertest status $rc)"
+		sed 's/^/#   dkimd: /' "$work/dkimd.log" | tail -n 20
+	fi
+}
+
+# logged PATTERN NAME - dkimd's log has a line matching PATTERN
+logged() {
+	if grep -q -E -- "$1" "$work/dkimd.log"; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		sed 's/^/#   dkimd: /' "$work/dkimd.log" | tail -n 20
+	fi
+}
+
+# keys and tables, in the OpenDKIM formats
+mkdir -p "$work/keys"
+"$DKIMTOOL" genkey -d example.com -s sel1 -D "$work/keys" >/dev/null
+"$DKIMTOOL" genkey -d lists.example.org -s ed1 -a ed25519 -D "$work/keys" >/dev/null
+chmod 600 "$work/keys/"*.private
+{
+	zone_to_records "$work/keys/sel1.txt"
+	zone_to_records "$work/keys/ed1.txt"
+	# the ed25519 key also for example.com, where it signs second
+	zone_to_records "$work/keys/ed1.txt" | sed 's/^ed1._domainkey.lists.example.org/ed1._domainkey.example.com/'
+} >"$work/records"
+cat >"$work/key.table" <<EOT
+sel1	example.com:sel1:$work/keys/sel1.private
+ed1	%:ed1:$work/keys/ed1.private
+EOT
+cat >"$work/signing.table" <<EOT
+# first match rsa, second ed25519 (MultipleSignatures)
+*@example.com		sel1
+*@example.com		ed1
+*@*.example.org		ed1
+EOT
+dns_start "$work/records" "$work" || { echo "Bail out! dnsmasq did not start"; exit 1; }
+
+# ---- default actions ------------------------------------------------------
+start_dkimd || { echo "Bail out! dkimd did not start"; exit 1; }
+run sign.lua
+"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" --authserv-id mx.test \
+    "$work/signed.eml" >"$work/verify.out" 2>&1
+ok $? "signed: dkimtool verify passes what dkimd signed (dnsmasq on loopback)"
+grep -q "dkim=pass.*dkim=pass" <(tr -d '\n' <"$work/verify.out")
+ok $? "signed: dkimtool verify finds both signatures passing"
+if /usr/bin/python3 -c 'import dkim, dns.resolver' 2>/dev/null; then
+	/usr/bin/python3 "$top_srcdir/t/peers/dkimpy-verify.py" "$DNS_PORT" \
+	    <"$work/signed.eml" >"$work/dkimpy.out" 2>&1
+	ok $? "signed: dkimpy verifies what dkimd signed"
+fi
+"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" "$work/signed-org.eml" \
+    >/dev/null 2>&1
+ok $? "signed: dkimtool verify passes the '%'-domain ed25519 signature"
+logged "SIGN1: sign \(MTA ORIGINATING\): d=example.com s=sel1 a=rsa-sha256 signed, d=example.com s=ed1 a=ed25519-sha256 signed; [0-9]+ ms" \
+    "log: one line per message with queue id, reason, d= s= a= per signature, time"
+run nokey.lua
+logged "NOKEY1: sign \(MTA ORIGINATING\): no key for \"user@nokey.test\"; passed unsigned" \
+    "log: no key for the From domain is logged"
+run auth.lua
+logged "AUTH1: sign \(authenticated as alice\)" "log: authenticated sender is the reason to sign"
+logged "AUTH3: sign \(internal host" "log: InternalHosts is the reason to sign"
+run verify.lua
+logged "VER1: verify \(daemon INBOUND\): d=example.com s=sel1 a=rsa-sha256 pass" \
+    "log: verification result per signature"
+run forged.lua
+logged "FORGED1: .*removed 7 forged Authentication-Results #9 #7 #6 #5 #4 #3 #1" \
+    "forged: the 7 forged fields removed from the highest index down (CVE-2022-48521)"
+run multi.lua
+logged "ABORT1: sign \(MTA ORIGINATING\): aborted" "log: an aborted message is logged and dropped"
+logged "GONE1: verify .*: (aborted|connection closed mid-message)" "log: a vanished client's message is cleaned up"
+run ceiling.lua
+logged "CEIL2: sign .*internal error: eoh: header block over 16384 bytes; accept" \
+    "ceiling: signing over the header ceiling is an internal error, accepted"
+stop_dkimd
+
+echo "1..$n"
+exit $fail
