@@ -159,12 +159,18 @@ int
 dk_tag_split(const char *s, size_t len, struct dk_tag *tags, size_t max,
     size_t *n, char *why, size_t whylen)
 {
-	const char *cp = s, *end = s + len, *reason;
+	const char *cp, *end, *reason;
 	struct dk_tag tag;
 	size_t	 i;
 	int	 r;
 
 	*n = 0;
+	if (s == NULL) {	/* no value at all: an empty list */
+		s = "";
+		len = 0;
+	}
+	cp = s;
+	end = s + len;
 	while ((r = dk_tag_next(&cp, end, &tag, &reason)) == 1) {
 		for (i = 0; i < *n; i++) {
 			if (tags[i].nlen == tag.nlen &&

@@ -409,6 +409,10 @@ test_hostile(void)
 	    "an h= of half a million names is refused at its ceiling");
 	dk_sig_clear(&sig);
 	free(big);
+	is_int(dk_sig_parse(&sig, NULL, 0, why, sizeof(why)), -1,
+	    "a NULL value is an empty list, not a crash");
+	is_str(why, "missing tag v=", "and lacks the required tags");
+	dk_sig_clear(&sig);
 	refused("v", "v=1;;", "tag-list syntax: tag name expected",
 	    "an empty tag-spec in a signature is refused");
 	refused("s", "s=sel; z=caf\xc3\xa9",
