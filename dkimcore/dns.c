@@ -43,6 +43,8 @@
  *	answers would hold the lookup for ever. Here the TCP exchange has
  *	what is left of the query's budget (at least 1 s), and its answer is
  *	checked against the query (ID, QR, question) as libresolv checks UDP.
+ *	With "options use-vc" (resolv.conf or RES_OPTIONS), every query goes
+ *	over TCP that way, UDP never.
  *
  * TIMEOUTS
  *	libresolv counts in whole seconds per server and try. timeout_ms is
@@ -886,7 +888,7 @@ dns_query(dkim_resolver *r, const char *name, struct dns_answer *ans)
 	socklen_t nslen[MAXNS];
 	unsigned char q[NS_PACKETSZ], *buf = NULL;
 	uint64_t t0, deadline;
-	int	 qlen, len, e, i, nns;
+	int	 qlen, len, e, i, nns, usevc;
 
 	ans->ttl = DNS_TEMP_TTL;
 	ans->status = DKIM_DNS_TEMPFAIL;
@@ -905,13 +907,18 @@ dns_query(dkim_resolver *r, const char *name, struct dns_answer *ans)
 		dns_reason(ans->reason, sizeof(ans->reason), "invalid name");
 		goto done;
 	}
-	t0 = dns_now_ms();
-	errno = 0;
-	len = res_nsend(&st->rs, q, qlen, buf, DNS_ANSWER_MAX);
-	e = errno;
 	nns = st->rs.nscount < MAXNS ? st->rs.nscount : MAXNS;
 	for (i = 0; i < nns; i++)
 		nslen[i] = dns_server_addr(&st->rs, i, &ns[i]);
+	usevc = (st->rs.options & RES_USEVC) != 0;
+	t0 = dns_now_ms();
+	len = 0;
+	e = 0;
+	if (!usevc) {
+		errno = 0;
+		len = res_nsend(&st->rs, q, qlen, buf, DNS_ANSWER_MAX);
+		e = errno;
+	}
 	dns_state_put(r, st);
 	if (len < 0) {
 		dns_udp_error(e, dns_now_ms() - t0, ans);
@@ -919,7 +926,8 @@ dns_query(dkim_resolver *r, const char *name, struct dns_answer *ans)
 	}
 	if (len > DNS_ANSWER_MAX)
 		len = DNS_ANSWER_MAX;
-	if (len >= NS_HFIXEDSZ && (buf[2] & 0x02) != 0) {	/* TC */
+	/* TC, or "options use-vc": TCP, with what is left of the budget. */
+	if (usevc || (len >= NS_HFIXEDSZ && (buf[2] & 0x02) != 0)) {
 		deadline = t0 + r->timeout_ms;
 		if (deadline < dns_now_ms() + 1000)
 			deadline = dns_now_ms() + 1000;

@@ -469,6 +469,53 @@ test_timeout(int port)
 	dkim_resolver_free(r);
 }
 
+/* usevc_child - in a fresh process with RES_OPTIONS=use-vc: look up nov */
+static int
+usevc_child(const char *ns)
+{
+	dkim_resolver *r;
+	char	 err[256], reason[256], *txt = NULL;
+	int	 rc;
+
+	if ((r = dkim_resolver_new(ns, 2000, err, sizeof(err))) == NULL)
+		return 2;
+	rc = dkim_resolver_keysource(r, "nov" DOM, &txt, reason,
+	    sizeof(reason)) == DKIM_DNS_OK && strcmp(txt, "k=rsa; p=NOV") == 0
+	    ? 0 : 1;
+	free(txt);
+	dkim_resolver_free(r);
+	return rc;
+}
+
+/*
+ * test_usevc - "options use-vc": TCP only, through dns.c's own TCP. This
+ * program again, since glibc reads RES_OPTIONS once per process.
+ */
+static void
+test_usevc(int port)
+{
+	char	 ns[64];
+	int	 status = -1;
+	pid_t	 pid;
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		char *const argv[] = { "test_dns", "--usevc-child", ns, NULL };
+
+		setenv("RES_OPTIONS", "use-vc", 1);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "RES_OPTIONS=use-vc: the key is found");
+	is_int(count_log("tcp nov" DOM " 16"), 1, "use-vc: asked over TCP");
+	is_int(count_log("udp nov" DOM " 16"), 1,
+	    "use-vc: not over UDP (only the earlier lookup was)");
+}
+
 /* test_failover - a dead first server, then a working one */
 static void
 test_failover(int port)
@@ -632,13 +679,15 @@ test_dnsmasq(const char *bigrec)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	dkim_resolver *r;
 	char	 ns[64], err[256], recpath[1024], *bigrec;
 	int	 port;
 	pid_t	 fake;
 
+	if (argc == 3 && strcmp(argv[1], "--usevc-child") == 0)
+		return usevc_child(argv[2]);
 	plan_lazy();
 	if (getenv("top_srcdir") != NULL)
 		srcdir = getenv("top_srcdir");
@@ -664,6 +713,7 @@ main(void)
 		test_fake_behaviours(r, bigrec);
 		test_timeout(port);
 		test_failover(port);
+		test_usevc(port);
 		test_threads(r);
 		stop(fake);
 		fake = -1;
