@@ -222,8 +222,8 @@ int
 genkey_main(int argc, char **argv)
 {
 	const char *domain = NULL, *selector = NULL, *alg = "rsa", *dir = ".";
-	char	 keypath[PATH_MAX], txtpath[PATH_MAX], *pem = NULL, *zone = NULL,
-		*end;
+	char	 keypath[PATH_MAX], txtpath[PATH_MAX];
+	char	*pem = NULL, *zone = NULL, *end;
 	unsigned long bits = 0;
 	size_t	 pemlen = 0;
 	int	 c, force = 0, wrote = 0, status = TOOL_EX_FAIL;
@@ -238,7 +238,8 @@ genkey_main(int argc, char **argv)
 			errno = 0;
 			bits = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || end == optarg)
-				return tool_usage("-b %s: not a number", optarg);
+				return tool_usage("-b %s: not a number",
+				    optarg);
 			break;
 		case 'D':
 			dir = optarg;
@@ -257,7 +258,8 @@ genkey_main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return tool_usage("genkey: unexpected argument: %s", argv[optind]);
+		return tool_usage("genkey: unexpected argument: %s",
+		    argv[optind]);
 	if (domain == NULL || selector == NULL)
 		return tool_usage("genkey needs -d DOMAIN and -s SELECTOR");
 	if (!genkey_name_valid(domain))
@@ -273,7 +275,7 @@ genkey_main(int argc, char **argv)
 			    GENKEY_RSA_MIN, GENKEY_RSA_MAX, GENKEY_RSA_MIN);
 	} else if (strcmp(alg, "ed25519") == 0) {
 		if (bits != 0 && bits != 256)
-			return tool_usage("-b: Ed25519 keys have no choice of size");
+			return tool_usage("-b: Ed25519 keys have one size");
 	} else {
 		return tool_usage("-a %s: use rsa or ed25519", alg);
 	}

@@ -128,7 +128,8 @@ sign_options(struct sign_run *run, int argc, char **argv)
 		}
 	}
 	if (run->ng == 0)
-		return tool_usage("sign needs -d DOMAIN -s SELECTOR -k KEYFILE");
+		return tool_usage("sign needs -d DOMAIN -s SELECTOR "
+		    "-k KEYFILE");
 	if (argc - optind > 1)
 		return tool_usage("sign: more than one FILE");
 	return -1;
@@ -243,7 +244,8 @@ sign_message(dkim_msg *msg, FILE *fp, const char *name, char *buf)
 		}
 	} else {
 		fwrite(mi.hdr, 1, mi.hlen, stdout);
-		if (fseeko(fp, body_at, SEEK_SET) < 0 || sign_copy(fp, buf) < 0) {
+		if (fseeko(fp, body_at, SEEK_SET) < 0 ||
+		    sign_copy(fp, buf) < 0) {
 			tool_err("%s: cannot read the body again", name);
 			goto fail;
 		}
