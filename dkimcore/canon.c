@@ -31,7 +31,6 @@
 #include "dk.h"
 
 #define OUT_SIZE	4096	/* local output buffer */
-#define OUT_DIRECT	512	/* runs this long skip the buffer */
 
 /* Output of one dk_body_update() or dk_body_final() call. */
 struct out {
@@ -183,22 +182,37 @@ out_flush(struct out *o)
 	}
 }
 
-/* out_put - emit n bytes: long runs straight to the sink, short ones buffered */
+/*
+ * out_put - emit n bytes. The buffer is filled to the brim before it is
+ * flushed, and what goes to the sink directly is a multiple of 64 bytes,
+ * so that a digest sink always gets whole blocks.
+ */
 static void
 out_put(struct out *o, const unsigned char *p, size_t n)
 {
-	if (n == 0)
-		return;
+	size_t	 k;
+
 	o->b->total += n;
-	if (n >= OUT_DIRECT) {
+	if (o->n > 0 || n < sizeof(o->buf)) {
+		k = sizeof(o->buf) - o->n;
+		if (k > n)
+			k = n;
+		memcpy(o->buf + o->n, p, k);
+		o->n += k;
+		p += k;
+		n -= k;
+		if (o->n < sizeof(o->buf))
+			return;
 		out_flush(o);
-		o->b->sink(o->b->arg, p, n);
-		return;
 	}
-	if (n > sizeof(o->buf) - o->n)
-		out_flush(o);
-	memcpy(o->buf + o->n, p, n);
-	o->n += n;
+	if (n >= sizeof(o->buf)) {
+		k = n & ~(size_t)63;
+		o->b->sink(o->b->arg, p, k);
+		p += k;
+		n -= k;
+	}
+	memcpy(o->buf, p, n);
+	o->n = n;
 }
 
 /* out_blanks - emit the empty lines held back, as CRLFs */
@@ -232,8 +246,6 @@ line_end(struct out *o)
 static void
 content(struct out *o, const unsigned char *p, size_t n)
 {
-	if (n == 0)
-		return;
 	out_blanks(o);
 	if (o->b->inwsp)
 		out_put(o, (const unsigned char *)" ", 1);
@@ -242,214 +254,177 @@ content(struct out *o, const unsigned char *p, size_t n)
 	o->b->linelen = 1;
 }
 
-/* ---- simple body (§3.4.3) --------------------------------------------- */
+/* ---- finding where output differs from input ----------------------------- */
 
 /*
- * body_simple - lines pass through unchanged; an empty line cuts the run
- * and is counted, a bare LF cuts it and becomes CRLF.
+ * A byte is "special" when the output around it may differ from the
+ * input: an LF not preceded by CR (a bare LF), a CR LF that starts an
+ * empty line (the byte before is an LF), and for relaxed also an HTAB
+ * or an SP followed by a byte <= SP (WSP run, or WSP before a line end).
+ * Everything between two special bytes passes through unchanged, as
+ * long as no WSP or empty line is pending. The test looks one byte back
+ * and one ahead, so it runs on [p, end) with p[-1] and *end readable.
  */
-static void
-body_simple(struct out *o, const unsigned char *p, const unsigned char *end)
-{
-	struct dk_body *b = o->b;
-	const unsigned char *run = p, *nl, *tail;
 
-	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		int	 cr = nl > p && nl[-1] == '\r';
+typedef unsigned char vbytes __attribute__((vector_size(16)));
 
-		if (nl - p == cr && b->linelen == 0) {
-			out_put(o, run, (size_t)(p - run));
-			b->blanklines++;
-			run = p = nl + 1;
-			continue;
-		}
-		if (b->blanklines > 0) {
-			out_put(o, run, (size_t)(p - run));
-			out_blanks(o);
-			run = p;
-		}
-		if (!cr) {
-			out_put(o, run, (size_t)(nl - run));
-			out_put(o, crlfs, 2);
-			run = nl + 1;
-		}
-		b->linelen = 0;
-		p = nl + 1;
-	}
-	tail = end;
-	if (tail > p && tail[-1] == '\r') {
-		tail--;
-		b->pending_cr = 1;
-	}
-	if (tail > p) {
-		if (b->blanklines > 0) {
-			out_put(o, run, (size_t)(p - run));
-			out_blanks(o);
-			run = p;
-		}
-		b->linelen = 1;
-	}
-	out_put(o, run, (size_t)(tail - run));
-}
-
-/* ---- relaxed body (§3.4.4) -------------------------------------------- */
-
-#define ONES	0x0101010101010101ULL
-#define HIGHS	0x8080808080808080ULL
-#define LOWS	0x7f7f7f7f7f7f7f7fULL
-
-/* word_zero - the high bit of each byte of x that is zero, exactly */
-static inline uint64_t
-word_zero(uint64_t x)
-{
-	return ~(((x & LOWS) + LOWS) | x | LOWS);
-}
-
-/* word_below - the high bit of each byte of x below n (n <= 128) */
-static inline uint64_t
-word_below(uint64_t x, unsigned n)
-{
-	return ~(((x & LOWS) + (0x80 - n) * ONES) | x) & HIGHS;
-}
-
-/* relaxed_special - 1 when the byte at p starts a place to look at */
+/* special - the scalar test */
 static inline int
-relaxed_special(const unsigned char *p, const unsigned char *end)
+special(const unsigned char *q, int relaxed)
 {
-	return *p <= ' ' && (*p == '\t' || *p == '\r' || *p == '\n' ||
-	    (*p == ' ' && p + 1 < end && p[1] == ' '));
+	if (q[0] == '\n')
+		return q[-1] != '\r';
+	if (q[0] == '\r')
+		return q[1] == '\n' && q[-1] == '\n';
+	return relaxed && (q[0] == '\t' || (q[0] == ' ' && q[1] <= ' '));
 }
 
-/*
- * relaxed_scan - the first byte at or after p that the relaxed
- * canonicalization may have to change: HTAB, CR, LF or the first SP of
- * two. Eight bytes at a time; byte order does not matter, since a pair
- * of SPs is adjacent in the word whichever way it is loaded.
- */
-static const unsigned char *
-relaxed_scan(const unsigned char *p, const unsigned char *end)
+/* vload - 16 bytes from anywhere */
+static inline vbytes
+vload(const unsigned char *p)
 {
-	const unsigned char *w8;
-	uint64_t w, sp;
+	vbytes	 v;
 
-	for (; end - p >= 9; p += 8) {
-		memcpy(&w, p, 8);
-		sp = word_zero(w ^ (' ' * ONES));
-		if ((word_below(w, '\r' + 1) | (sp & (sp >> 8))) == 0 &&
-		    (p[7] != ' ' || p[8] != ' '))
-			continue;
-		for (w8 = p; w8 < p + 8; w8++)
-			if (relaxed_special(w8, end))
-				return w8;
-	}
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* vspecial - the special bytes of p[0..16) as 0xff, others 0 */
+static inline vbytes
+vspecial(const unsigned char *p, int relaxed)
+{
+	vbytes	 a = vload(p), prev = vload(p - 1), next = vload(p + 1);
+	vbytes	 lf = (vbytes)(a == '\n'), m;
+
+	m = (lf & ~(vbytes)(prev == '\r')) |
+	    ((vbytes)(a == '\r') & (vbytes)(next == '\n') &
+	    (vbytes)(prev == '\n'));
+	if (relaxed)
+		m |= (vbytes)(a == '\t') |
+		    ((vbytes)(a == ' ') & (vbytes)(next <= ' '));
+	return m;
+}
+
+/* vany - 1 when any byte of v is not zero */
+static inline int
+vany(vbytes v)
+{
+	uint64_t w[2];
+
+	memcpy(w, &v, sizeof(w));
+	return (w[0] | w[1]) != 0;
+}
+
+/* vfirst - the index of the first non-zero byte of v, which has one */
+static inline int
+vfirst(vbytes v)
+{
+	uint64_t w[2];
+
+	memcpy(w, &v, sizeof(w));
+	/* Byte 0 is the low byte of w[0] on little-endian hosts. */
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		return w[0] ? __builtin_ctzll(w[0]) / 8 :
+		    8 + __builtin_ctzll(w[1]) / 8;
+	return w[0] ? __builtin_clzll(w[0]) / 8 :
+	    8 + __builtin_clzll(w[1]) / 8;
+}
+
+/* find_special - the first special byte in [p, end), or end */
+static const unsigned char *
+find_special(const unsigned char *p, const unsigned char *end, int relaxed)
+{
+	vbytes	 m;
+
+	for (; end - p >= 16; p += 16)
+		if (vany(m = vspecial(p, relaxed)))
+			return p + vfirst(m);
 	for (; p < end; p++)
-		if (relaxed_special(p, end))
+		if (special(p, relaxed))
 			return p;
 	return end;
 }
 
-/*
- * relaxed_event - act on the byte at q found by relaxed_scan, inside a
- * run [*run, q) of output equal to its input that started at or after
- * the current line's start ls. Returns where scanning goes on.
- */
-static const unsigned char *
-relaxed_event(struct out *o, const unsigned char **run,
-    const unsigned char **ls, const unsigned char *q, const unsigned char *end)
-{
-	struct dk_body *b = o->b;
-	const unsigned char *e = q;
-	size_t	 skip;
-
-	if (*q == '\r' && q + 1 < end && q[1] != '\n')
-		return q + 1;		/* a lone CR is an ordinary byte */
-	while (e > *run && e[-1] == ' ')
-		e--;			/* WSP before this is one run */
-	if (e > *ls)
-		b->linelen = 1;
-	if (IS_WSP(*q) || (*q == '\r' && q + 1 == end)) {
-		/* A WSP run, or a CR whose LF we do not know yet. */
-		out_put(o, *run, (size_t)(e - *run));
-		b->inwsp = e < q || *q != '\r';
-		b->pending_cr = *q == '\r';
-		*run = *ls = end;
-		return *q == '\r' ? end : q;
-	}
-	skip = *q == '\r' ? 2 : 1;
-	if (e == q && skip == 2 && b->linelen) {
-		b->linelen = 0;		/* a canonical line: the run goes on */
-		*ls = q + 2;
-		return q + 2;
-	}
-	out_put(o, *run, (size_t)((b->linelen ? e : *ls) - *run));
-	line_end(o);
-	*run = *ls = q + skip;
-	return q + skip;
-}
+/* ---- the body state machine ---------------------------------------------- */
 
 /*
- * relaxed_slow - one step where state decides: inside a WSP run or after
- * empty lines. Returns the next position; sets *fast when a content
- * byte starts a new run at the returned position minus one.
+ * body_step - one byte (or one CRLF) through the full rules of §3.4.3 or
+ * §3.4.4; the next position.
  */
 static const unsigned char *
-relaxed_slow(struct out *o, const unsigned char *p, const unsigned char *end,
-    int *fast)
+body_step(struct out *o, const unsigned char *p, const unsigned char *end)
 {
 	struct dk_body *b = o->b;
 
-	*fast = 0;
-	if (IS_WSP(*p)) {
+	if (*p == '\r') {
+		if (p + 1 == end) {
+			b->pending_cr = 1;	/* decided by the next chunk */
+			return end;
+		}
+		if (p[1] == '\n') {
+			line_end(o);
+			return p + 2;
+		}
+	} else if (*p == '\n') {
+		line_end(o);
+		return p + 1;
+	} else if (b->canon == DKIM_CANON_RELAXED && IS_WSP(*p)) {
 		b->inwsp = 1;
 		return p + 1;
 	}
-	if (*p == '\r' && p + 1 == end) {
-		b->pending_cr = 1;
-		return end;
-	}
-	if (*p == '\n' || (*p == '\r' && p[1] == '\n')) {
-		line_end(o);
-		return p + (*p == '\r' ? 2 : 1);
-	}
 	content(o, p, 1);
-	*fast = 1;
 	return p + 1;
 }
 
 /*
- * body_relaxed - runs of canonical input pass through; relaxed_scan finds
- * the places where the output may differ, and WSP runs and empty lines
- * are worked through a byte at a time.
+ * wsp_between - at a special WSP q inside a line, where the WSP run ends
+ * if content follows it on the same line (so that it becomes one SP);
+ * NULL when the run reaches a line end or the end of the chunk.
+ */
+static const unsigned char *
+wsp_between(const unsigned char *q, const unsigned char *end)
+{
+	while (q < end && IS_WSP(*q))
+		q++;
+	if (q + 1 >= end || *q == '\n' || *q == '\r')
+		return NULL;
+	return q;
+}
+
+/*
+ * body_chunk - canonicalize [p, end): runs that pass through unchanged
+ * between special bytes, a WSP run between words squeezed on the spot,
+ * and the state machine for the rest. A run needs a byte before it (the
+ * test looks back) and one after it, and never splits a CRLF.
  */
 static void
-body_relaxed(struct out *o, const unsigned char *p, const unsigned char *end)
+body_chunk(struct out *o, const unsigned char *p, const unsigned char *end)
 {
 	struct dk_body *b = o->b;
-	const unsigned char *run, *ls, *q;
-	int	 fast;
+	const unsigned char *start = p, *q, *w;
+	int	 relaxed = b->canon == DKIM_CANON_RELAXED;
 
 	while (p < end) {
-		if (b->inwsp || b->blanklines > 0) {
-			p = relaxed_slow(o, p, end, &fast);
-			if (!fast)
+		if (p > start && end - p >= 2 && !b->inwsp &&
+		    b->blanklines == 0) {
+			q = find_special(p, end - 1, relaxed);
+			if (q == end - 1 && q[-1] == '\r' && q[0] == '\n')
+				q--;
+			if (relaxed && IS_WSP(*q) &&
+			    (w = wsp_between(q, end)) != NULL) {
+				out_put(o, p, (size_t)(q - p));
+				out_put(o, (const unsigned char *)" ", 1);
+				b->linelen = 1;
+				p = w;
 				continue;
-		}
-		run = ls = p;
-		for (;;) {
-			q = relaxed_scan(p, end);
-			if (q == end) {
-				while (q > run && q[-1] == ' ')
-					q--;
-				if (q > ls)
-					b->linelen = 1;
-				b->inwsp = q < end;
-				out_put(o, run, (size_t)(q - run));
-				return;
 			}
-			p = relaxed_event(o, &run, &ls, q, end);
-			if (b->blanklines > 0 || b->inwsp || b->pending_cr)
-				break;
+			if (q > p) {
+				out_put(o, p, (size_t)(q - p));
+				b->linelen = q[-1] != '\n';
+				p = q;
+			}
 		}
+		p = body_step(o, p, end);
 	}
 }
 
@@ -493,10 +468,7 @@ dk_body_update(struct dk_body *b, const unsigned char *p, size_t n)
 	o.n = 0;
 	if (b->pending_cr)
 		p = body_pending_cr(&o, p, end);
-	if (b->canon == DKIM_CANON_RELAXED)
-		body_relaxed(&o, p, end);
-	else
-		body_simple(&o, p, end);
+	body_chunk(&o, p, end);
 	out_flush(&o);
 }
 

@@ -434,11 +434,11 @@ test_long_runs(struct collect *c)
 	in[sizeof(in) - 2] = '\r';
 	in[sizeof(in) - 1] = '\n';
 	run_whole(DKIM_CANON_SIMPLE, in, sizeof(in), c);
-	ok(c->n == sizeof(in) && c->calls <= 2, "simple body: canonical "
-	    "input passes to the sink in one run");
+	ok(c->n == sizeof(in) && c->calls <= 3, "simple body: canonical "
+	    "input reaches the sink in at most 3 calls");
 	run_whole(DKIM_CANON_RELAXED, in, sizeof(in), c);
-	ok(c->n == sizeof(in) && c->calls <= 2, "relaxed body: canonical "
-	    "input passes to the sink in one run");
+	ok(c->n == sizeof(in) && c->calls <= 3, "relaxed body: canonical "
+	    "input reaches the sink in at most 3 calls");
 	for (i = 0; i < sizeof(in); i += 70)
 		in[i] = '\t';
 	run_whole(DKIM_CANON_RELAXED, in, sizeof(in), c);
