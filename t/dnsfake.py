@@ -39,6 +39,8 @@ gets NXDOMAIN.
                              lengths run past the end of the message)
     NAME comploop            an answer whose owner name is a compression
                              pointer to itself
+    NAME badtxt              a TXT record whose character-string claims
+                             more bytes than its RDATA holds
     NAME wrongname           NAME's TXT records under another owner name
     NAME wrongtype           an A record (127.0.0.2) instead of TXT
     NAME empty               NOERROR and no answers
@@ -95,7 +97,8 @@ class Zone:
             self.behaviour[name] = (word, int(args[0]))
         elif word in ("nxdomain", "servfail", "refused", "timeout",
                       "truncate", "truncate-notcp", "truncate-hang",
-                      "oversize", "malformed", "comploop", "wrongname",
+                      "oversize", "malformed", "comploop", "badtxt",
+                      "wrongname",
                       "wrongtype", "empty"):
             self.behaviour[name] = (word, None)
         else:
@@ -213,6 +216,9 @@ class Answerer:
             off = 12 + len(question)
             ptr = bytes([0xC0 | (off >> 8), off & 0xFF])
             body = rr(ptr, T_TXT, 300, txt_rdata([b"v=DKIM1; p=AAAA"]))
+            return header(qid, qflags, 0, 1, 0) + question + body, 0, False
+        if word == "badtxt":
+            body = rr(b"\xc0\x0c", T_TXT, 300, b"\xc8v=DKIM1; p=X")
             return header(qid, qflags, 0, 1, 0) + question + body, 0, False
         if word == "wrongtype":
             body = rr(b"\xc0\x0c", T_A, 300, bytes([127, 0, 0, 2]))

@@ -84,6 +84,23 @@ free_port(void)
 	return port;
 }
 
+/* have_ipv6 - 1 when [::1] can be bound here */
+static int
+have_ipv6(void)
+{
+	struct sockaddr_in6 sin6;
+	int	 fd, rc;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) < 0)
+		return 0;
+	rc = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+	close(fd);
+	return rc;
+}
+
 /* spawn - fork and exec argv with stdout and stderr to logfile */
 static pid_t
 spawn(char *const argv[], const char *logfile)
@@ -208,7 +225,8 @@ start_dnsmasq(int port, const char *bigrec)
 	{
 		char *const argv[] = { "/usr/sbin/dnsmasq",
 		    "--keep-in-foreground", portopt,
-		    "--listen-address=127.0.0.1", "--listen-address=::1",
+		    "--listen-address=127.0.0.1", have_ipv6() ?
+		    "--listen-address=::1" : "--listen-address=127.0.0.1",
 		    "--bind-interfaces", "--no-resolv", "--no-hosts",
 		    confopt, pidopt, "--user=root", "--group=root", NULL };
 
@@ -390,6 +408,8 @@ test_fake_behaviours(dkim_resolver *r, const char *bigrec)
 		    "lengths past the end: malformed answer, temporary" },
 		{ "comploop" DOM, DKIM_DNS_TEMPFAIL, "malformed DNS answer",
 		    "compression pointer loop: malformed answer, temporary" },
+		{ "badtxt" DOM, DKIM_DNS_TEMPFAIL, "malformed DNS answer",
+		    "TXT string longer than its RDATA: malformed, temporary" },
 		{ "slow" DOM, DKIM_DNS_OK, "v=DKIM1; p=SLOW",
 		    "a slow answer within the timeout is used" },
 		{ "notcp" DOM, DKIM_DNS_TEMPFAIL,
@@ -669,12 +689,17 @@ test_dnsmasq(const char *bigrec)
 		check(r, &nx);
 	}
 	dkim_resolver_free(r);
+	if (!have_ipv6()) {
+		ok(1, "dnsmasq over IPv6 # SKIP no IPv6 loopback here");
+		goto done;
+	}
 	snprintf(ns, sizeof(ns), "[::1]:%d", port);
 	r = dkim_resolver_new(ns, 2000, err, sizeof(err));
 	big.proves = "dnsmasq over IPv6 [::1]:port: 4096-bit key";
 	if (r != NULL)
 		check(r, &big);
 	dkim_resolver_free(r);
+done:
 	stop(pid);
 }
 
