@@ -17,9 +17,9 @@
  *	Algorithm names and other tokens are case-sensitive, as the ABNF is
  *	read here (lower case only), except q='s "dns/txt".
  *
- *	b_off and b_len locate b='s value within the raw value, FWS inside
- *	it included and FWS around it excluded, so that the verifier can
- *	blank exactly that span (§3.7).
+ *	b_off and b_len locate the span the verifier blanks (§3.7): from
+ *	just after "b=" to the end of its value, so FWS before and inside
+ *	the value is in it and FWS after it is not (see sig_bspan).
  *
  *	The signature owns identity, hnames and b (malloc()ed); other
  *	pointers into the input are not kept.
@@ -102,6 +102,24 @@ sig_name(char *dst, const struct dk_tag *t, int (*valid)(const char *,
 }
 
 /*
+ * sig_bspan - what §3.7 blanks: b='s value "including all surrounding
+ * whitespace". The span starts right after '=', so FWS before the value
+ * goes too: a signer that folds after "b=" hashed "b=" alone (dkimpy and
+ * Mail::DKIM verify such signatures). FWS after the value stays, as it
+ * does in those verifiers. Only FWS lies between '=' and t->val.
+ */
+static void
+sig_bspan(struct dk_sig *sig, const char *value, const struct dk_tag *t)
+{
+	const char *start = t->val;
+
+	while (start > value && start[-1] != '=')
+		start--;
+	sig->b_off = (size_t)(start - value);
+	sig->b_len = (size_t)(t->val + t->vlen - start);
+}
+
+/*
  * sig_report - fill what a report names (a=, d=, s=, b= prefix and
  * position) from the tags found, valid or not.
  */
@@ -123,8 +141,7 @@ sig_report(struct dk_sig *sig, const char *value, const struct dk_tag *tags,
 			(void)sig_name(sig->selector, t, dk_selector_valid);
 		else if (dk_tag_is(t, "b")) {
 			sig_bprefix(sig, t->val, t->vlen);
-			sig->b_off = (size_t)(t->val - value);
-			sig->b_len = t->vlen;
+			sig_bspan(sig, value, t);
 		}
 	}
 }

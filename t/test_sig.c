@@ -357,6 +357,42 @@ test_numbers(void)
 	    "x= overflow is refused");
 }
 
+/* blank - v with [b_off, b_off + b_len) removed, in a static buffer */
+static const char *
+blank(const char *v, const struct dk_sig *sig)
+{
+	static char out[512];
+
+	snprintf(out, sizeof(out), "%.*s%s", (int)sig->b_off, v,
+	    v + sig->b_off + sig->b_len);
+	return out;
+}
+
+/* test_bspan - what the verifier blanks (§3.7) */
+static void
+test_bspan(void)
+{
+	static const char *const cases[][3] = {
+		{ "v=1; b=" BVAL ";", "v=1; b=;",
+		    "b= span: the value alone" },
+		{ "v=1; b=\r\n\t" BVAL, "v=1; b=",
+		    "b= span: a fold right after b= goes with the value" },
+		{ "v=1; b = " BVAL " ; x_=1", "v=1; b = ; x_=1",
+		    "b= span: FWS before '=' and after the value stays" },
+		{ "v=1; b=AuUo\r\n FEfD", "v=1; b=",
+		    "b= span: a fold inside the value goes with it" },
+	};
+	struct dk_sig sig;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dk_sig_parse(&sig, cases[i][0], strlen(cases[i][0]), why,
+		    sizeof(why));
+		is_str(blank(cases[i][0], &sig), cases[i][1], cases[i][2]);
+		dk_sig_clear(&sig);
+	}
+}
+
 /* test_base64 - b= and bh= */
 static void
 test_base64(void)
@@ -382,6 +418,7 @@ test_base64(void)
 	with(&sig, "b", "b= Au Uo\r\n\tFE fD xTDk ");
 	is_str(sig.bprefix, "AuUoFEfD", "the b prefix skips FWS inside b=");
 	dk_sig_clear(&sig);
+	test_bspan();
 }
 
 /* test_hostile - big and odd input */
