@@ -196,5 +196,25 @@ logged "CEIL2: sign .*internal error: eoh: header block over 16384 bytes; accept
     "ceiling: signing over the header ceiling is an internal error, accepted"
 stop_dkimd
 
+# ---- On-* actions ---------------------------------------------------------
+start_dkimd "On-NoSignature reject" "On-BadSignature tempfail" \
+    "On-KeyNotFound discard" "On-InternalError tempfail" ||
+	ok 1 "dkimd starts with On-* actions"
+run actions.lua
+stop_dkimd
+
+dead=$(free_port)
+start_dkimd "Nameservers 127.0.0.1:$dead" "DNSTimeout 1" \
+    "On-DNSError reject" "On-Default discard" ||
+	ok 1 "dkimd starts with an unreachable name server"
+run actions-dns.lua
+logged "DNS1: verify .*temperror.*; reject" "log: On-DNSError action is logged"
+stop_dkimd
+
+start_dkimd "On-Default reject" "On-BadSignature accept" ||
+	ok 1 "dkimd starts with On-Default reject"
+run actions-default.lua
+stop_dkimd
+
 echo "1..$n"
 exit $fail

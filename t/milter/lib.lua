@@ -4,6 +4,10 @@
 -- work (a writable temporary folder). Each check prints one line
 -- "CHECK pass|fail WHAT", which it-milter.sh turns into a TAP test point.
 
+-- the text of dkimd's SMTP reply when an On-* action refuses a message
+-- (miltertest's MT_SMTPREPLY check matches only code, xcode and text)
+FAILED = "DKIM verification failed"
+
 function check(cond, what)
 	if cond then
 		print("CHECK pass " .. what)

@@ -12,7 +12,7 @@ local r = send(conn, signed, {qid = "VER1"})
 local v = ar(conn)
 check(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "verify: signed message accepted")
 check(v:sub(1, 9) == " mx.test;", "verify: one Authentication-Results with our AuthservID")
-check(v:find("dkim=pass header.d=example.com", 1, true) ~= nil,
+check(v:find("dkim=pass[^;]-header%.d=example%.com") ~= nil,
     "verify: dkimd's own rsa-sha256 signature gives dkim=pass")
 check(select(2, v:gsub("dkim=pass", "")) == 2,
     "verify: both signatures (rsa-sha256, ed25519-sha256) pass")
@@ -36,6 +36,6 @@ check(ar(conn):find("dkim=permerror", 1, true) ~= nil,
     "verify: a selector without a key record gives dkim=permerror")
 
 send(conn, readmsg(work .. "/signed-org.eml"), {qid = "VER5"})
-check(ar(conn):find("dkim=pass header.d=lists.example.org", 1, true) ~= nil,
+check(ar(conn):find("dkim=pass[^;]-header%.d=lists%.example%.org") ~= nil,
     "verify: ed25519-sha256 signature of a '%' key passes")
 mt.disconnect(conn)
