@@ -209,6 +209,7 @@ test_domains(void)
 	ok(D("x-y.example"), "a hyphen inside a label is valid");
 	ok(D("_x.example.com"), "an underscore in a label is tolerated");
 	ok(D("123.example"), "all-digit labels are valid");
+	ok(D("xn--bcher-kva.example"), "an IDN A-label ('--' inside) is valid");
 	ok(!D(""), "the empty name is invalid");
 	ok(!D("example.com."), "a trailing dot is invalid in d=");
 	ok(!D(".example.com"), "a leading dot is invalid");
