@@ -330,6 +330,45 @@ vfirst(vbytes v)
 	    8 + __builtin_clzll(w[1]) / 8;
 }
 
+/*
+ * vlf - for simple: the LFs of p[0..16) that are bare or end an empty
+ * CRLF line (the CR before them has an LF before it)
+ */
+static inline vbytes
+vlf(const unsigned char *p)
+{
+	vbytes	 a = vload(p), p1 = vload(p - 1), p2 = vload(p - 2);
+
+	return (vbytes)(a == '\n') &
+	    ~((vbytes)(p1 == '\r') & ~(vbytes)(p2 == '\n'));
+}
+
+/*
+ * find_special_simple - find_special for simple, where only LFs matter:
+ * the test looks two bytes back, so p[-2] must be readable. 64 bytes a
+ * step, since special bytes are rare in simple.
+ */
+static const unsigned char *
+find_special_simple(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *from = p, *q;
+	vbytes	 m;
+
+	for (; end - p >= 64; p += 64)
+		if (vany(vlf(p) | vlf(p + 16) | vlf(p + 32) | vlf(p + 48)))
+			break;
+	for (; end - p >= 16; p += 16)
+		if (vany(m = vlf(p))) {
+			q = p + vfirst(m);
+			/* An empty line is special from its CR on. */
+			return q > from && q[-1] == '\r' ? q - 1 : q;
+		}
+	for (; p < end; p++)
+		if (special(p, 0))
+			return p;
+	return end;
+}
+
 /* find_special - the first special byte in [p, end), or end */
 static const unsigned char *
 find_special(const unsigned char *p, const unsigned char *end, int relaxed)
@@ -405,9 +444,10 @@ body_chunk(struct out *o, const unsigned char *p, const unsigned char *end)
 	int	 relaxed = b->canon == DKIM_CANON_RELAXED;
 
 	while (p < end) {
-		if (p > start && end - p >= 2 && !b->inwsp &&
+		if (p - start >= 2 && end - p >= 2 && !b->inwsp &&
 		    b->blanklines == 0) {
-			q = find_special(p, end - 1, relaxed);
+			q = relaxed ? find_special(p, end - 1, 1) :
+			    find_special_simple(p, end - 1);
 			if (q == end - 1 && q[-1] == '\r' && q[0] == '\n')
 				q--;
 			if (relaxed && IS_WSP(*q) &&

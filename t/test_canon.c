@@ -421,6 +421,40 @@ test_random(struct collect *c)
 	    "in random splits equal the whole-buffer reference");
 }
 
+/*
+ * test_alignments - special bytes at every offset from the start of a
+ * chunk, so that each falls at every place of the 16- and 64-byte steps
+ * of the scanner (a bug once lost the CR of an empty line there)
+ */
+static void
+test_alignments(struct collect *c)
+{
+	static const char *tails[] = { "\r\n\r\n\r\nx \r\n",
+	    "\n\nx\r\n", "\t  x \r\n", "\r\n \r\nx\r\n" };
+	unsigned char in[250], want[750];
+	size_t	 pad, t, n, wn;
+	int	 bad = 0, cv;
+
+	for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++)
+		for (pad = 0; pad < 150; pad++) {
+			memset(in, 'a', pad);
+			n = pad + strlen(tails[t]);
+			memcpy(in + pad, tails[t], n - pad);
+			memset(in + n, 'b', 40);	/* room for a 16-byte step */
+			memcpy(in + n + 40, "\r\n", 2);
+			n += 42;
+			for (cv = DKIM_CANON_SIMPLE; cv <= DKIM_CANON_RELAXED;
+			    cv++) {
+				wn = reference(cv, in, n, want);
+				run_whole(cv, in, n, c);
+				if (c->n != wn || memcmp(c->p, want, wn) != 0)
+					bad++;
+			}
+		}
+	is_int(bad, 0, "empty lines, bare LFs and WSP at every offset of the "
+	    "vector scan equal the reference");
+}
+
 /* test_long_runs - canonical input reaches the sink in few calls */
 static void
 test_long_runs(struct collect *c)
@@ -557,6 +591,7 @@ main(void)
 	test_many_empty();
 	test_rfc8463(dir);
 	test_random(&c);
+	test_alignments(&c);
 	test_long_runs(&c);
 	test_headers();
 	test_buf();
