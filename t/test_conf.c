@@ -1,0 +1,169 @@
+/*
+ * test_conf.c - the keyword table, parser and defaults (conf.c, sock.c)
+ *
+ * Configurations without keys (Mode v) keep this test free of key files;
+ * tables and keys are covered by test_table.c and t/it-conftest.sh.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "sock.h"
+#include "tap.h"
+
+#ifndef DATA
+#define DATA "t/data/milter"
+#endif
+
+static char msgs[4096];
+static int nerr, nwarn;
+
+static void
+report(void *arg, int warn, const char *msg)
+{
+	(void)arg;
+	if (warn)
+		nwarn++;
+	else
+		nerr++;
+	strncat(msgs, msg, sizeof(msgs) - strlen(msgs) - 2);
+	strcat(msgs, "\n");
+}
+
+static void
+reset(void)
+{
+	msgs[0] = '\0';
+	nerr = nwarn = 0;
+}
+
+static void
+test_defaults(void)
+{
+	struct conf *c = conf_defaults();
+	size_t	i;
+	int	names_ok = 1;
+
+	ok(c != NULL, "defaults: every default passes its own parser");
+	is_str(c->socket, "inet:8891@127.0.0.1", "defaults: Socket is loopback only");
+	is_str(c->mta[0], "ORIGINATING", "defaults: MTA is ORIGINATING");
+	ok(c->mta[1] == NULL, "defaults: MTA has one entry");
+	is_str(c->canonicalization, "relaxed/relaxed", "defaults: Canonicalization relaxed/relaxed");
+	is_int(c->minkeybits, 1024, "defaults: MinimumKeyBits 1024");
+	is_int(c->dnstimeout, 5, "defaults: DNSTimeout 5");
+	is_int(c->maxsigs, 8, "defaults: MaximumSignaturesToVerify 8");
+	is_int(c->requiresafekeys, 1, "defaults: RequireSafeKeys yes");
+	is_int(c->signauthenticated, 1, "defaults: SignAuthenticated yes");
+	is_str(c->mode, "sv", "defaults: Mode sv");
+	is_str(c->syslogfacility, "mail", "defaults: SyslogFacility mail");
+	ok(c->internalhosts == NULL, "defaults: InternalHosts empty (loopback not trusted)");
+	is_int(conf_action(c, CONF_ON_BADSIGNATURE), CONF_ACT_ACCEPT,
+	    "defaults: every On-* is accept");
+	conf_free(c);
+	conf_free(NULL);
+	for (i = 0; i < conf_keyword_count(); i++) {
+		const struct conf_keyword_info *k = conf_keyword_get(i);
+
+		if (k == NULL || k->doc == NULL || *k->doc == '\0')
+			names_ok = 0;
+	}
+	ok(names_ok && conf_keyword_get(conf_keyword_count()) == NULL,
+	    "keyword table: every keyword has one line of doc");
+}
+
+static void
+test_good(void)
+{
+	struct conf *c;
+
+	reset();
+	c = conf_load(DATA "/good.conf", report, NULL);
+	ok(c != NULL, "good.conf loads");
+	if (c == NULL) {
+		printf("# %s", msgs);
+		return;
+	}
+	is_int(nerr, 0, "good.conf: no errors");
+	is_int(nwarn, 1, "good.conf: one warning");
+	ok(strstr(msgs, "good.conf:15: warning: OpenDKIM keyword \"BodyLengthDB\" "
+	    "is not implemented by dkimd; ignored") != NULL,
+	    "unimplemented OpenDKIM keyword: warning with file and line");
+	ok(c->verify && !c->sign, "Mode v: verify only");
+	is_str(c->authservid, "mx.example.net", "AuthservID as given");
+	ok(conf_mta_match(c, "SUBMISSION") && conf_mta_match(c, "MSA") &&
+	    !conf_mta_match(c, "submission") && !conf_mta_match(c, NULL),
+	    "MTA: a list split at commas and spaces, compared exactly");
+	ok(c->hcanon == DKIM_CANON_SIMPLE && c->bcanon == DKIM_CANON_SIMPLE,
+	    "keywords compared without case; \"simple\" means simple/simple");
+	is_int(conf_action(c, CONF_ON_BADSIGNATURE), CONF_ACT_REJECT,
+	    "On-BadSignature as given");
+	is_int(conf_action(c, CONF_ON_DNSERROR), CONF_ACT_TEMPFAIL,
+	    "an On-* not given takes On-Default");
+	is_int(c->umask, 07, "UMask read in octal");
+	is_int(c->dnstimeout, 7, "DNSTimeout as given");
+	ok(c->signheaders && strcmp(c->signheaders[2], "Subject") == 0 &&
+	    c->signheaders[3] == NULL, "SignHeaders: a list of three");
+	ok(!c->requiresafekeys && c->logwhy, "booleans: false and 1");
+	is_str(conf_action_name(CONF_ACT_DISCARD), "discard", "action names");
+	conf_free(c);
+}
+
+static void
+test_bad(void)
+{
+	reset();
+	ok(conf_load(DATA "/bad.conf", report, NULL) == NULL, "bad.conf is refused");
+	is_int(nerr, 7, "bad.conf: one error per bad line, the parser goes on");
+	ok(strstr(msgs, "bad.conf:2: Mode: \"sx\": expected s, v or sv") != NULL,
+	    "error: bad Mode, with file and line");
+	ok(strstr(msgs, "bad.conf:3: unknown keyword \"NoSuchThing\"") != NULL,
+	    "error: unknown keyword, with file and line");
+	ok(strstr(msgs, "bad.conf:4: DNSTimeout: \"0\": expected a number from 1 to 300")
+	    != NULL, "error: number below its bound, bounds named");
+	ok(strstr(msgs, "bad.conf:5: On-DNSError: \"bounce\"") != NULL,
+	    "error: unknown action");
+	ok(strstr(msgs, "bad.conf:6: Syslog: \"perhaps\": expected yes or no") != NULL,
+	    "error: bad boolean");
+	ok(strstr(msgs, "bad.conf:7: UMask") != NULL, "error: UMask 999 is not octal");
+	ok(strstr(msgs, "bad.conf:8: SyslogFacility") != NULL, "error: unknown facility");
+	reset();
+	ok(conf_load(DATA "/nonexistent.conf", report, NULL) == NULL &&
+	    strstr(msgs, "cannot open") != NULL, "error: a missing file");
+}
+
+static void
+test_sock(void)
+{
+	struct sock_spec sp;
+	char	why[256];
+
+	ok(sock_parse("inet:8891@127.0.0.1", &sp, why, sizeof(why)) == 0 &&
+	    sp.kind == SOCK_INET && sp.port == 8891 &&
+	    strcmp(sp.host, "127.0.0.1") == 0, "socket: inet:PORT@HOST");
+	ok(sock_parse("inet:8891", &sp, why, sizeof(why)) == 0 && sp.host[0] == '\0',
+	    "socket: inet:PORT without host");
+	ok(sock_parse("inet6:8891@[::1]", &sp, why, sizeof(why)) == 0 &&
+	    sp.kind == SOCK_INET6, "socket: inet6 with a bracketed address");
+	ok(sock_parse("unix:/run/dkimd/dkimd.sock", &sp, why, sizeof(why)) == 0 &&
+	    sp.kind == SOCK_UNIX, "socket: unix:/path");
+	ok(sock_parse("local:/run/x.sock", &sp, why, sizeof(why)) == 0,
+	    "socket: local:/path (OpenDKIM's spelling)");
+	ok(sock_parse("inet:0@127.0.0.1", &sp, why, sizeof(why)) < 0, "socket: port 0 refused");
+	ok(sock_parse("inet:65536", &sp, why, sizeof(why)) < 0, "socket: port 65536 refused");
+	ok(sock_parse("inet:88x@h", &sp, why, sizeof(why)) < 0, "socket: junk after port refused");
+	ok(sock_parse("inet:25@", &sp, why, sizeof(why)) < 0, "socket: empty host refused");
+	ok(sock_parse("inet:25@a b", &sp, why, sizeof(why)) < 0, "socket: space in host refused");
+	ok(sock_parse("unix:rel", &sp, why, sizeof(why)) < 0, "socket: relative path refused");
+	ok(sock_parse("tcp:25", &sp, why, sizeof(why)) < 0, "socket: unknown kind refused");
+}
+
+int
+main(void)
+{
+	plan_lazy();
+	test_defaults();
+	test_good();
+	test_bad();
+	test_sock();
+	return done_testing();
+}

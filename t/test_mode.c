@@ -1,0 +1,58 @@
+/*
+ * test_mode.c - the per-message sign-or-verify decision (mode.c)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "hosts.h"
+#include "mode.h"
+#include "tap.h"
+
+static enum mode_choice
+choose(const struct conf *c, const char *daemon, const char *auth,
+    const char *addr, char *why)
+{
+	struct mode_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.daemon_name = daemon;
+	in.auth_authen = auth;
+	in.client_text = addr;
+	return mode_choose(c, &in, why, 160);
+}
+
+int
+main(void)
+{
+	struct conf *c = conf_defaults();
+	char	why[160];
+
+	plan_lazy();
+	c->sign = c->verify = 1;
+	ok(choose(c, "ORIGINATING", NULL, "127.0.0.1", why) == MODE_SIGN &&
+	    strcmp(why, "MTA ORIGINATING") == 0, "sign: {daemon_name} in MTA, and why");
+	ok(choose(c, "originating", NULL, NULL, why) == MODE_VERIFY,
+	    "verify: MTA names are compared exactly");
+	ok(choose(c, NULL, NULL, "127.0.0.1", why) == MODE_VERIFY,
+	    "verify: loopback alone is not trusted");
+	ok(choose(c, "smtpd", "alice", NULL, why) == MODE_SIGN &&
+	    strstr(why, "alice") != NULL, "sign: authenticated sender, named in why");
+	c->signauthenticated = 0;
+	ok(choose(c, "smtpd", "alice", NULL, why) == MODE_VERIFY,
+	    "verify: SignAuthenticated no ignores authentication");
+	c->internal = hosts_load("10.0.0.0/8", NULL, NULL);
+	ok(choose(c, NULL, NULL, "10.2.3.4", why) == MODE_SIGN,
+	    "sign: client in InternalHosts");
+	ok(choose(c, NULL, NULL, "11.2.3.4", why) == MODE_VERIFY,
+	    "verify: client outside InternalHosts");
+	c->sign = 0;
+	ok(choose(c, "ORIGINATING", NULL, NULL, why) == MODE_VERIFY,
+	    "Mode v: ORIGINATING mail is verified, never signed");
+	c->verify = 0;
+	ok(choose(c, NULL, NULL, NULL, why) == MODE_NONE, "Mode without v: nothing to do");
+	c->sign = 1;
+	ok(choose(c, "ORIGINATING", NULL, NULL, why) == MODE_SIGN, "Mode s: signs");
+	conf_free(c);
+	return done_testing();
+}

@@ -1,0 +1,212 @@
+/*
+ * test_table.c - SigningTable lookups, wildcards, key file safety (table.c)
+ *
+ * The KeyTable here is built by hand, without keys: the lookups only
+ * need its names. Loading real keys is covered by t/it-conftest.sh.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "table.h"
+
+#ifndef DATA
+#define DATA "t/data/milter"
+#endif
+
+static char lastmsg[512];
+static int nreports;
+
+/* report - remember the last problem reported */
+static void
+report(void *arg, int warn, const char *msg)
+{
+	(void)arg;
+	(void)warn;
+	nreports++;
+	snprintf(lastmsg, sizeof(lastmsg), "%s", msg);
+}
+
+static const char *names[] = {
+	"k_star", "k_user_star", "k_dot_com", "k_dot_example",
+	"k_user_dot_com", "k_user_dot_example", "k_host", "k_exact"
+};
+
+/* fake_keys - a KeyTable with the names above, domain "%" for k_exact */
+static struct table *
+fake_keys(void)
+{
+	struct table *t = calloc(1, sizeof(*t));
+	size_t	i, n = sizeof(names) / sizeof(names[0]);
+
+	t->is_keys = 1;
+	t->file = strdup("fake");
+	t->keys = calloc(n, sizeof(*t->keys));
+	t->n = n;
+	for (i = 0; i < n; i++) {
+		t->keys[i].name = strdup(names[i]);
+		t->keys[i].domain = strdup(i == 7 ? "%" : "example.com");
+		t->keys[i].selector = strdup(names[i]);
+		t->keys[i].keypath = strdup("/dev/null");
+	}
+	return t;
+}
+
+/* order - the key names table_signers() gives for addr, joined by ' ' */
+static const char *
+order(const struct table *st, const char *addr, int multiple)
+{
+	static char buf[512];
+	struct signer s[16];
+	size_t	i, n, o = 0;
+
+	n = table_signers(st, addr, s, 16, multiple);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+		    i ? " " : "", s[i].key->name);
+	return buf;
+}
+
+static void
+test_wildmatch(void)
+{
+	ok(table_wildmatch("*@example.com", "user@example.com"),
+	    "wildcard: *@example.com matches user@example.com");
+	ok(table_wildmatch("*@EXAMPLE.com", "User@example.COM"),
+	    "wildcard: matching ignores case");
+	ok(!table_wildmatch("*@example.com", "user@example.com.evil"),
+	    "wildcard: no match past the end of the pattern");
+	ok(table_wildmatch("*@*.example.com", "a@b.c.example.com"),
+	    "wildcard: two stars, several labels");
+	ok(!table_wildmatch("*@*.example.com", "a@example.com"),
+	    "wildcard: *.example.com does not match example.com itself");
+	ok(table_wildmatch("*", ""), "wildcard: * matches the empty string");
+	ok(!table_wildmatch("a?c", "abc"), "wildcard: ? is a literal, not a wildcard");
+}
+
+static void
+test_file_order(void)
+{
+	struct table *kt = fake_keys(), *st;
+
+	st = table_load_signing("file:" DATA "/signing.file", report, NULL);
+	ok(st != NULL && !st->wildcard, "file: SigningTable loads");
+	if (st == NULL)
+		return;
+	is_int(table_link(st, kt, report, NULL), 0, "file: every key name is in the KeyTable");
+	is_str(order(st, "user@foo.example.com", 1),
+	    "k_exact k_host k_user_dot_example k_user_dot_com k_dot_example "
+	    "k_dot_com k_user_star k_star",
+	    "file: lookup order user@host, host, user@.parents, .parents, user@*, * (opendkim.conf(5))");
+	is_str(order(st, "user@foo.example.com", 0), "k_exact",
+	    "file: without MultipleSignatures only the first match counts");
+	is_str(order(st, "USER@Foo.Example.COM", 0), "k_exact",
+	    "file: the From address is compared without case");
+	is_str(order(st, "other@bar.example.com", 1), "k_dot_example k_dot_com k_star",
+	    "file: another user in another subdomain gets the .parent and * entries");
+	is_str(order(st, "no-at-sign", 1), "", "file: an address without @ matches nothing");
+	table_free(st);
+	table_free(kt);
+}
+
+static void
+test_refile(void)
+{
+	struct table *kt = fake_keys(), *st;
+	struct signer s[4];
+	size_t	n;
+
+	st = table_load_signing("refile:" DATA "/signing.refile", report, NULL);
+	ok(st != NULL && st->wildcard, "refile: SigningTable loads as wildcards");
+	if (st == NULL)
+		return;
+	table_link(st, kt, report, NULL);
+	is_str(order(st, "a@example.com", 1), "k_exact k_star",
+	    "refile: every matching pattern, in file order");
+	is_str(order(st, "a@x.example.com", 0), "k_host",
+	    "refile: first match only without MultipleSignatures");
+	n = table_signers(st, "a@example.com", s, 4, 0);
+	ok(n == 1 && strcmp(s[0].domain, "example.com") == 0,
+	    "refile: '%' domain of the KeyTable becomes the From domain");
+	table_free(st);
+
+	st = table_load_signing(DATA "/signing.file", report, NULL);
+	table_link(st, kt, report, NULL);
+	n = table_signers(st, "user@foo.example.com", s, 4, 0);
+	ok(n == 1 && strcmp(s[0].identity, "foo.example.com-signer@foo.example.com")
+	    == 0, "identity: each '%' in the third field becomes the From domain");
+	ok(n == 1 && strcmp(s[0].domain, "foo.example.com") == 0,
+	    "identity: d= from '%' is the From domain");
+	table_free(st);
+	table_free(kt);
+}
+
+static void
+test_errors(void)
+{
+	struct table *st, *kt = fake_keys();
+
+	nreports = 0;
+	st = table_load_signing(DATA "/signing.nokey", report, NULL);
+	ok(st == NULL, "errors: a pattern without key name fails the table");
+	ok(strstr(lastmsg, "signing.nokey:3: pattern \"*@example.net\" has no key name")
+	    != NULL, "errors: the problem names file and line");
+	st = table_load_signing("refile:" DATA "/signing.refile", report, NULL);
+	free(kt->keys[7].name);
+	kt->keys[7].name = strdup("renamed");
+	ok(table_link(st, kt, report, NULL) == 1 &&
+	    strstr(lastmsg, "signing.refile:2: key name \"k_exact\" is not in the KeyTable"),
+	    "errors: an unknown key name is reported with file and line");
+	table_free(st);
+	table_free(kt);
+	ok(table_load_signing("/nonexistent/table", report, NULL) == NULL &&
+	    strstr(lastmsg, "cannot open") != NULL,
+	    "errors: a missing table is an error, not an empty table");
+	ok(table_load_keys("refile:/x", (uid_t)-1, report, NULL) == NULL,
+	    "errors: a KeyTable cannot be a refile:");
+}
+
+static void
+test_safe(void)
+{
+	char	path[] = "/tmp/test_table.XXXXXX", why[256];
+	int	fd = mkstemp(path);
+
+	fchmod(fd, 0600);
+	ok(table_key_safe(path, geteuid(), why, sizeof(why)) == 0,
+	    "safe keys: mode 0600, owned by us, is safe");
+	fchmod(fd, 0640);
+	ok(table_key_safe(path, geteuid(), why, sizeof(why)) < 0 &&
+	    strstr(why, "0640") != NULL, "safe keys: group-readable is refused");
+	fchmod(fd, 0604);
+	ok(table_key_safe(path, geteuid(), why, sizeof(why)) < 0,
+	    "safe keys: readable by others is refused");
+	ok(table_key_safe(path, (uid_t)-1, why, sizeof(why)) == 0,
+	    "safe keys: no check when RequireSafeKeys is off");
+	ok(table_key_safe("/", geteuid(), why, sizeof(why)) < 0,
+	    "safe keys: a directory is not a key file");
+	close(fd);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	int	w;
+
+	plan_lazy();
+	test_wildmatch();
+	test_file_order();
+	test_refile();
+	test_errors();
+	test_safe();
+	is_str(table_spec("refile:/a", &w), "/a", "spec: refile: prefix stripped");
+	ok(w == 1, "spec: refile: is a wildcard table");
+	is_str(table_spec("/b", &w), "/b", "spec: a bare path is a file: table");
+	ok(w == 0, "spec: file: is exact");
+	return done_testing();
+}
