@@ -14,6 +14,9 @@
  *	# mode: sign			sign the message instead, with
  *	# key: PATH			(relative to the case directory)
  *	# signer: DOMAIN SELECTOR	then verify what was signed
+ *	# todo: WHY			a known engine gap: a wrong result
+ *					is reported as TAP "# TODO WHY"
+ *					(not a failure) until it is fixed
  * Verification cases run with the body fed whole, in 1-byte and in
  * 7-byte chunks; each run must give the expected results, and the
  * Authentication-Results value must be well formed. The cases and their
@@ -63,6 +66,7 @@ struct hcase {
 	char	key[256];
 	char	domain[256];
 	char	selector[256];
+	char	todo[256];	/* "" or why the engine is known to differ */
 	char	*msg;		/* the message, fills expanded (malloc) */
 	size_t	len;
 };
@@ -180,7 +184,9 @@ directive(struct hcase *c, char *line, char **fills, size_t *nfills)
 		*sp = '\0';
 		snprintf(c->domain, sizeof(c->domain), "%s", v);
 		snprintf(c->selector, sizeof(c->selector), "%s", sp + 1);
-	} else if (strcmp(line, "fill") == 0 && *nfills < MAX_FILLS)
+	} else if (strcmp(line, "todo") == 0)
+		snprintf(c->todo, sizeof(c->todo), "%s", v);
+	else if (strcmp(line, "fill") == 0 && *nfills < MAX_FILLS)
 		fills[(*nfills)++] = strdup(v);
 	return 0;
 }
@@ -315,6 +321,19 @@ ar_check(const char *ar, const struct hcase *c)
 
 /* ---- running cases ------------------------------------------------- */
 
+/*
+ * check - ok(), except that a failure of a case with a todo is printed
+ * as a TAP TODO, which prove(1) and automake's driver do not count
+ */
+static int
+check(int cond, const char *name, const char *todo)
+{
+	if (cond || todo == NULL || *todo == '\0')
+		return ok(cond, name);
+	printf("not ok %d - %s # TODO %s\n", ++tap_n, name, todo);
+	return 0;
+}
+
 /* results_text - "pass fail ..." of a verified message, into out */
 static void
 results_text(const dkim_msg *m, char *out, size_t size)
@@ -353,6 +372,19 @@ reasons(const dkim_msg *m)
 		    dkim_result_get(m, i)->reason);
 }
 
+/* diag_ar - print an AR value as a TAP diagnostic, line ends escaped */
+static void
+diag_ar(const char *why, const char *ar)
+{
+	printf("#   %s: ", why);
+	for (; ar && *ar; ar++)
+		if (*ar == '\r' || *ar == '\n' || *ar == '\t')
+			printf("\\%c", *ar == '\r' ? 'r' : *ar == '\n' ? 'n' : 't');
+		else
+			putchar(*ar);
+	printf("%s\n", ar ? "" : "(null)");
+}
+
 /* verify_case - verify msg in chunks; the results must be as expected */
 static void
 verify_case(const struct hcase *c, const char *msg, size_t len,
@@ -377,7 +409,8 @@ verify_case(const struct hcase *c, const char *msg, size_t len,
 			snprintf(name, sizeof(name), "hostile %s%s: %s "
 			    "(body in %zu-byte chunks)", c->name, what, want,
 			    chunks[i]);
-		if (!ok(rc == DKIM_OK && strcmp(got, want) == 0, name)) {
+		if (!check(rc == DKIM_OK && strcmp(got, want) == 0, name,
+		    c->todo)) {
 			printf("#   got \"%s\" (rc %d %s)\n", got, rc,
 			    dkim_msg_error(m));
 			reasons(m);
@@ -390,8 +423,8 @@ verify_case(const struct hcase *c, const char *msg, size_t len,
 			snprintf(name, sizeof(name), "hostile %s%s: "
 			    "Authentication-Results well formed", c->name,
 			    what);
-			if (!ok(why == NULL, name))
-				printf("#   %s: %s\n", why, ar ? ar : "(null)");
+			if (!check(why == NULL, name, c->todo))
+				diag_ar(why, ar);
 			free(ar);
 		}
 		dkim_msg_free(m);
