@@ -1,0 +1,603 @@
+#!/bin/bash
+# it-interop.sh - dkimd's engine against dkimpy, Mail::DKIM and OpenDKIM
+#
+#	DKIMTOOL=/path/to/dkimtool bash t/it-interop.sh
+#
+# TAP on stdout (plan at the end), a summary table as "# " comments.
+# Both directions, with keys made for this run (RSA 1024/2048/3072/4096
+# and Ed25519, openssl genpkey) published by a dnsmasq on 127.0.0.1 at a
+# random high port (t/lib/dns.sh):
+#   1. peer to peer (no dkimtool): proves the DNS harness and the drivers;
+#   2. the RFC 6376 / RFC 8463 vectors verified by dkimtool;
+#   3. dkimtool signs -> each peer verifies, every key x canonicalization;
+#   4. each peer signs -> dkimtool verifies, every key x canonicalization;
+#   5. message shapes (8-bit, empty and blank bodies, bare LF, long lines,
+#      5 MB) both ways; two signatures (rsa + ed25519) on one message;
+#   6. tampered copies (body byte, signed header, From added on top, d=
+#      changed, b= truncated, revoked key) that no one may pass.
+# Messages come from t/gen-msg.py with fixed seeds, so a run is repeatable
+# except for the keys. DKIMTOOL defaults to ./tools/dkimtool; when it is
+# not there, its tests are reported as skipped. Environment: DKIMTOOL,
+# VECTORS (default ../shared/vectors beside the source tree), KEEP=1 keeps
+# the work folder; it is kept anyway when a test failed.
+# Mail::DKIM has no Ed25519 and OpenDKIM 2.11.0~beta2 signs Ed25519 wrongly
+# with simple header canonicalization: those cases are skipped, not failed.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+DKIMTOOL=${DKIMTOOL:-./tools/dkimtool}
+case "$DKIMTOOL" in
+/*) ;;
+*) DKIMTOOL=$(pwd)/$DKIMTOOL ;;
+esac
+VECTORS=${VECTORS:-$top/../shared/vectors}
+[ -d "$VECTORS" ] || VECTORS=/work/shared/vectors
+PY=/usr/bin/python3
+PEERS=$here/peers
+GEN="$PY $here/gen-msg.py"
+D=example.org
+CANONS="simple/simple simple/relaxed relaxed/simple relaxed/relaxed"
+KEYS="r1024 r2048 r3072 r4096 ed"
+SIGNERS="dkimpy maildkim opendkim"
+
+work=$(mktemp -d /tmp/it-interop.XXXXXX) || exit 1
+mkdir -p "$work/keys" "$work/m" "$work/failed" "$work/u"
+n=0
+nfail=0
+nunit=0
+upids=()
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+[ "$JOBS" -gt 4 ] && JOBS=4
+declare -A SUM_PASS SUM_ALL
+
+. "$here/lib/dns.sh"
+
+# finish - EXIT trap: stop DNS, keep or remove the work folder
+finish()
+{
+	dns_stop
+	if [ "$nfail" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then
+		echo "# work folder kept: $work" >&2
+	else
+		rm -rf -- "$work"
+	fi
+}
+trap finish EXIT
+
+# tap - one test point: tap RC DESCRIPTION [DETAIL-FILE]; RC 0 is ok.
+# Inside a unit (UNIT_OUT set) it only records; emit prints.
+tap()
+{
+	if [ -n "${UNIT_OUT:-}" ]; then
+		printf 'T\t%s\t%s\t%s\n' "$1" "$2" "${3:-}" >> "$UNIT_OUT"
+		return
+	fi
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $n - $2"
+		if [ -n "${3:-}" ] && [ -s "$3" ]; then
+			sed 's/^/#   /' "$3" | head -n 20
+		fi
+	fi
+}
+
+# skip - one skipped test point: skip DESCRIPTION REASON
+skip()
+{
+	if [ -n "${UNIT_OUT:-}" ]; then
+		printf 'S\t%s\t%s\n' "$1" "$2" >> "$UNIT_OUT"
+		return
+	fi
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# count - add one result to the summary: count PEER DIRECTION ALG RC
+count()
+{
+	local k="$1|$2|$3"
+	if [ -n "${UNIT_OUT:-}" ]; then
+		printf 'C\t%s\t%s\n' "$k" "$4" >> "$UNIT_OUT"
+		return
+	fi
+	SUM_ALL[$k]=$(( ${SUM_ALL[$k]:-0} + 1 ))
+	[ "$4" -eq 0 ] && SUM_PASS[$k]=$(( ${SUM_PASS[$k]:-0} + 1 ))
+	return 0
+}
+
+# unit - run "$@" in the background as one unit of tests, at most JOBS
+# at once; its test points are printed in order by flush
+unit()
+{
+	nunit=$((nunit + 1))
+	# dnsmasq is one of this shell's jobs too, hence JOBS + 1
+	while [ "$(jobs -rp | wc -l)" -gt "$JOBS" ]; do
+		wait -n
+	done
+	(
+		UNIT_OUT=$work/u/$(printf '%04d' "$nunit").rec
+		: > "$UNIT_OUT"
+		"$@"
+	) > "$work/u/$(printf '%04d' "$nunit").log" 2>&1 &
+	upids+=($!)
+}
+
+# flush - wait for the units started so far, print their records in order
+flush()
+{
+	local p f kind a b c
+	for p in "${upids[@]}"; do
+		wait "$p"
+	done
+	upids=()
+	for f in "$work"/u/*.rec; do
+		[ -e "$f" ] || continue
+		while IFS=$'\t' read -r kind a b c; do
+			case "$kind" in
+			T) tap "$a" "$b" "$c" ;;
+			S) skip "$a" "$b" ;;
+			C) count "${a%%|*}" "$(echo "$a" | cut -d'|' -f2)" \
+			    "${a##*|}" "$b" ;;
+			esac
+		done < "$f"
+		# a unit that died before recording anything still shows
+		if [ ! -s "$f" ]; then
+			tap 1 "unit ${f##*/} recorded nothing" "${f%.rec}.log"
+		fi
+		mv "$f" "$f.done"
+	done
+}
+
+# keep - save a failing test's input for the report: keep FILE TAG
+keep()
+{
+	cp -- "$1" "$work/failed/$2.eml" 2>/dev/null
+}
+
+# alg_of - signature algorithm name of a key label
+alg_of()
+{
+	case "$1" in
+	ed*) echo ed25519-sha256 ;;
+	*) echo rsa-sha256 ;;
+	esac
+}
+
+# make_keys - RSA and Ed25519 keys, and the records file for dnsmasq
+make_keys()
+{
+	local b label p rec=$work/records.txt
+	: > "$rec"
+	for b in 1024 2048 3072 4096; do
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:$b \
+		    -out "$work/keys/r$b.pem" 2>/dev/null || return 1
+	done
+	openssl genpkey -algorithm ed25519 -out "$work/keys/ed.pem" || return 1
+	for label in r1024 r2048 r3072 r4096; do
+		p=$(openssl pkey -in "$work/keys/$label.pem" -pubout -outform DER |
+		    base64 -w0)
+		echo "$label._domainkey.$D v=DKIM1; k=rsa; p=$p" >> "$rec"
+		# the same key under another domain, so that a changed d=
+		# fails on the signature and not on a missing key
+		echo "$label._domainkey.example.net v=DKIM1; k=rsa; p=$p" >> "$rec"
+	done
+	# RFC 8410: the raw Ed25519 key is the last 32 bytes of the SPKI DER
+	p=$(openssl pkey -in "$work/keys/ed.pem" -pubout -outform DER |
+	    tail -c 32 | base64 -w0)
+	echo "ed._domainkey.$D v=DKIM1; k=ed25519; p=$p" >> "$rec"
+	echo "ed._domainkey.example.net v=DKIM1; k=ed25519; p=$p" >> "$rec"
+	# RFC 6376 section 3.6.1: an empty p= is a revoked key
+	echo "revoked._domainkey.$D v=DKIM1; p=" >> "$rec"
+	echo "revokeded._domainkey.$D v=DKIM1; k=ed25519; p=" >> "$rec"
+	if [ -d "$VECTORS" ]; then
+		cat "$VECTORS"/*/records.txt >> "$rec"
+	fi
+}
+
+# peer_sign - PEER KEYLABEL SELECTOR CANON IN OUT ERR: sign with a peer
+peer_sign()
+{
+	local peer=$1 key=$work/keys/$2.pem sel=$3 canon=$4
+	local alg
+	alg=$(alg_of "$2")
+	case "$peer" in
+	dkimpy) timeout 120 "$PEERS/dkimpy-sign.py" "$key" "$D" "$sel" \
+	    "$alg" "$canon" < "$5" > "$6" 2> "$7" ;;
+	maildkim) timeout 120 "$PEERS/maildkim-sign.pl" "$key" "$D" "$sel" \
+	    "$alg" "$canon" < "$5" > "$6" 2> "$7" ;;
+	opendkim) timeout 120 "$PEERS/opendkim-sign.sh" "$key" "$D" "$sel" \
+	    "$alg" "$canon" < "$5" > "$6" 2> "$7" ;;
+	dkimtool) timeout 120 "$DKIMTOOL" sign -d "$D" -s "$sel" -k "$key" \
+	    -a "$alg" -c "$canon" "$5" > "$6" 2> "$7" ;;
+	esac
+}
+
+# verify_with - PEER FILE OUT: verify with a peer or dkimtool; 0 = a pass
+verify_with()
+{
+	case "$1" in
+	dkimpy) timeout 120 "$PEERS/dkimpy-verify.py" "$DNS_PORT" \
+	    < "$2" > "$3" 2>&1 ;;
+	maildkim) timeout 120 "$PEERS/maildkim-verify.pl" "$DNS_PORT" \
+	    < "$2" > "$3" 2>&1 ;;
+	opendkim) timeout 120 "$PEERS/opendkim-verify.sh" "$DNS_PORT" \
+	    < "$2" > "$3" 2>&1 ;;
+	dkimtool) timeout 120 "$DKIMTOOL" verify \
+	    --nameserver "127.0.0.1:$DNS_PORT" "$2" > "$3" 2>&1 ;;
+	esac
+}
+
+# npass - how many dkim=pass results a verifier's output has
+npass()
+{
+	grep -o 'dkim=pass' "$1" | wc -l
+}
+
+# unsupported - print why PEER cannot take part with KEYLABEL/CANON as SIGNER
+unsupported()
+{
+	local role=$1 peer=$2 key=$3 canon=$4
+	if [ "$peer" = maildkim ] && [ "$key" = ed ]; then
+		echo "Mail::DKIM has no Ed25519"
+	elif [ "$role" = sign ] && [ "$peer" = opendkim ] && [ "$key" = ed ] &&
+	    [ "${canon%%/*}" = simple ]; then
+		echo "OpenDKIM 2.11 beta2 makes bad Ed25519 simple-header signatures"
+	elif [ "$peer" = dkimtool ] && [ "$have_tool" = 0 ]; then
+		echo "dkimtool not built ($DKIMTOOL)"
+	fi
+}
+
+# one_way - SIGNER VERIFIER KEYLABEL CANON MSG TAG: sign, verify, one test
+one_way()
+{
+	local s=$1 v=$2 key=$3 canon=$4 msg=$5 tag=$6 why rc dir alg peer
+	local f=$work/m/$tag
+	alg=$(alg_of "$key")
+	why=$(unsupported sign "$s" "$key" "$canon")
+	[ -z "$why" ] && why=$(unsupported verify "$v" "$key" "$canon")
+	if [ -n "$why" ]; then
+		skip "$s signs, $v verifies: $alg $key c=$canon $tag" "$why"
+		return
+	fi
+	if [ ! -s "$f.$s.signed" ]; then
+		peer_sign "$s" "$key" "$key" "$canon" "$msg" "$f.$s.signed" \
+		    "$f.$s.err"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			tap 1 "$s signs $alg $key c=$canon $tag (exit $rc)" "$f.$s.err"
+			keep "$msg" "$tag.unsigned"
+			return
+		fi
+	fi
+	verify_with "$v" "$f.$s.signed" "$f.$s.$v.out"
+	rc=$?
+	tap $rc "$s signs, $v verifies: $alg $key c=$canon $tag" "$f.$s.$v.out"
+	[ $rc -ne 0 ] && keep "$f.$s.signed" "$tag.$s.for-$v"
+	if [ "$s" = dkimtool ]; then
+		dir="dkimd->peer" peer=$v
+	elif [ "$v" = dkimtool ]; then
+		dir="peer->dkimd" peer=$s
+	else
+		dir="peer->peer" peer="$s->$v"
+	fi
+	count "$peer" "$dir" "${alg%%-*}" $rc
+}
+
+# pp_case - SIGNER VERIFIER KEY CANON SEED: one peer-to-peer test
+pp_case()
+{
+	$GEN --seed "$5" > "$work/m/pp$5.eml"
+	one_way "$1" "$2" "$3" "$4" "$work/m/pp$5.eml" "pp-seed$5"
+}
+
+# section_peers - peer to peer: proves the harness without dkimtool
+section_peers()
+{
+	local s v key canon i=0
+	echo "# peer to peer (harness check)"
+	for s in $SIGNERS; do
+		for v in $SIGNERS; do
+			[ "$s" = "$v" ] && continue
+			for key in r2048 ed; do
+				canon=relaxed/relaxed
+				[ $((i % 2)) = 1 ] && canon=simple/simple
+				i=$((i + 1))
+				unit pp_case "$s" "$v" "$key" "$canon" $((100 + i))
+			done
+		done
+	done
+	# a 4096-bit key record does not fit a 512-byte UDP answer: TCP
+	for v in dkimpy maildkim opendkim; do
+		unit pp_case opendkim "$v" r4096 relaxed/relaxed 7
+	done
+	flush
+}
+
+# section_vectors - the RFC vectors verified by dkimtool
+section_vectors()
+{
+	local out=$work/m/vec.out rc bh
+	if [ "$have_tool" = 0 ] || [ ! -d "$VECTORS" ]; then
+		skip "dkimtool verifies the RFC 6376 A.2 and RFC 8463 A.3 messages" \
+		    "no dkimtool or no vectors"
+		return
+	fi
+	verify_with dkimtool "$VECTORS/rfc6376/message.eml" "$out"
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(npass "$out")" -eq 1 ] || rc=1
+	tap $rc "dkimtool verifies RFC 6376 A.2 (rsa-sha256 simple/simple)" "$out"
+	verify_with dkimtool "$VECTORS/rfc8463/message.eml" "$out"
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(npass "$out")" -eq 2 ] || rc=1
+	tap $rc "dkimtool verifies both signatures of RFC 8463 A.3" "$out"
+	# RFC 8463 A.3 body hashes, as the vectors' README gives them
+	for bh in "relaxed/relaxed 2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=" \
+	    "simple/simple 4bLNXImK9drULnmePzZNEBleUanJCX5PIsDIFoH4KTQ="; do
+		timeout 60 "$DKIMTOOL" sign -d football.example.com -s brisbane \
+		    -k "$VECTORS/rfc8463/brisbane.ed25519.pem" \
+		    -a ed25519-sha256 -c "${bh%% *}" \
+		    "$VECTORS/rfc8463/unsigned.eml" > "$out" 2>&1
+		rc=$?
+		tr -d ' \t\r\n' < "$out" | grep -q "bh=${bh#* }" || rc=1
+		tap $rc "dkimtool signs RFC 8463 A.2 c=${bh%% *}: bh=${bh#* }" "$out"
+		[ $rc -eq 0 ] || continue
+		verify_with dkimpy "$out" "$out.v"
+		tap $? "dkimpy verifies dkimtool's RFC 8463 Ed25519 signature c=${bh%% *}" "$out.v"
+	done
+}
+
+# section_vectors_unit - the vectors as one unit
+section_vectors_unit()
+{
+	echo "# RFC vectors"
+	unit section_vectors
+	flush
+}
+
+# mx_case - KEY CANON SEED TAG [GEN-ARGS...]: dkimtool signs -> every
+# peer verifies, every peer signs -> dkimtool verifies, one message
+mx_case()
+{
+	local key=$1 canon=$2 seed=$3 tag=$4 p f
+	shift 4
+	f=$work/m/$tag
+	$GEN --seed "$seed" "$@" > "$f.eml"
+	for p in $SIGNERS; do
+		one_way dkimtool "$p" "$key" "$canon" "$f.eml" "$tag"
+	done
+	for p in $SIGNERS; do
+		one_way "$p" dkimtool "$key" "$canon" "$f.eml" "$tag"
+	done
+}
+
+# section_matrix - every key x canonicalization, both ways, every peer
+section_matrix()
+{
+	local key canon i=0 seed
+	echo "# key x canonicalization matrix"
+	for key in $KEYS; do
+		for canon in $CANONS; do
+			i=$((i + 1))
+			seed=$((1000 + i))
+			unit mx_case "$key" "$canon" "$seed" "mx-seed$seed"
+		done
+	done
+	flush
+}
+
+# section_shapes - unusual messages, both ways; each shape with two of the
+# four key x canonicalization pairs, taken in turn
+section_shapes()
+{
+	local shape args key canon i=0 seed pair
+	echo "# message shapes"
+	while read -r shape args; do
+		for pair in 0 1; do
+			case $(( (i + pair) % 4 )) in
+			0) key=r2048 canon=simple/simple ;;
+			1) key=ed canon=relaxed/relaxed ;;
+			2) key=ed canon=simple/simple ;;
+			3) key=r3072 canon=relaxed/simple ;;
+			esac
+			seed=$((2000 + i * 2 + pair))
+			# shellcheck disable=SC2086
+			unit mx_case "$key" "$canon" "$seed" \
+			    "$shape-seed$seed" $args
+		done
+		i=$((i + 1))
+	done <<'SHAPES'
+utf8 --charset utf8
+latin1 --charset latin1
+empty-body --body empty
+blank-body --body blank
+bare-lf --lf
+bare-lf-empty --lf --body empty
+long-lines --long-lines --charset ascii
+5MB --size 5000000
+SHAPES
+	flush
+}
+
+# section_multi - rsa + ed25519 signatures on one message
+section_multi()
+{
+	local f=$work/m/multi p rc want
+	if [ "$have_tool" = 0 ]; then
+		skip "dkimtool signs with rsa-sha256 and ed25519-sha256 at once" \
+		    "dkimtool not built"
+		return
+	fi
+	$GEN --seed 3001 > "$f.eml"
+	timeout 60 "$DKIMTOOL" sign -c relaxed/relaxed \
+	    -d "$D" -s r2048 -k "$work/keys/r2048.pem" -a rsa-sha256 \
+	    -d "$D" -s ed -k "$work/keys/ed.pem" -a ed25519-sha256 \
+	    "$f.eml" > "$f.signed" 2> "$f.err"
+	rc=$?
+	[ "$(grep -c -i '^DKIM-Signature:' "$f.signed")" -eq 2 ] || rc=1
+	tap $rc "dkimtool signs with rsa-sha256 and ed25519-sha256 at once: two DKIM-Signature fields" "$f.err"
+	[ $rc -eq 0 ] || { keep "$f.eml" multi.unsigned; return; }
+	for p in dkimtool dkimpy opendkim maildkim; do
+		want=2
+		[ "$p" = maildkim ] && want=1
+		verify_with "$p" "$f.signed" "$f.$p.out"
+		rc=$?
+		[ "$(npass "$f.$p.out")" -eq "$want" ] || rc=1
+		tap $rc "$p passes $want of the two signatures (seed 3001)" "$f.$p.out"
+		[ $rc -eq 0 ] || keep "$f.signed" "multi.for-$p"
+	done
+}
+
+# section_multi_unit - the two-signature tests as one unit
+section_multi_unit()
+{
+	echo "# two signatures"
+	unit section_multi
+	flush
+}
+
+# tamper - KIND IN OUT: write a damaged copy of a signed message
+tamper()
+{
+	$PY - "$1" "$2" "$3" <<'PY'
+import re, sys
+kind, src, dst = sys.argv[1:]
+m = open(src, "rb").read()
+eol = b"\r\n" if b"\r\n" in m else b"\n"
+head, sep, body = m.partition(eol + eol)
+if kind == "body":
+    # one byte of the body changed (or one added to an empty body)
+    i = len(body) // 2
+    body = body[:i] + (b"X" if body[i:i+1] != b"X" else b"Y") + body[i+1:] \
+        if body.strip() else b"tampered" + eol
+elif kind == "subject":
+    head = re.sub(rb"(?im)^subject:", b"Subject: [tampered]", head, count=1)
+elif kind == "from-on-top":
+    # RFC 6376 section 8.15: a second From above the signed one
+    head = b"From: Mallory <mallory@evil.example>" + eol + head
+elif kind == "d":
+    head = re.sub(rb"(\bd=)example\.org", rb"\1example.net", head, count=1)
+elif kind == "b":
+    # drop the last 8 characters of b= (first signature)
+    mm = re.search(rb"\bb=([A-Za-z0-9+/=\s]+?)(;|\r?\n(?![ \t]))", head)
+    v = re.sub(rb"\s", b"", mm.group(1))
+    head = head[:mm.start(1)] + v[:-8] + head[mm.end(1):]
+open(dst, "wb").write(head + sep + body)
+PY
+}
+
+# tp_case - SIGNER KEY CANON SEED: a signed message, a control, and its
+# damaged copies, through every verifier
+tp_case()
+{
+	local s=$1 key=$2 canon=$3 seed=$4 f=$work/m/tp$4 sel=revoked kind
+	$GEN --seed "$seed" > "$f.eml"
+	[ "$key" = ed ] && sel=revokeded
+	if ! peer_sign "$s" "$key" "$key" "$canon" "$f.eml" "$f.signed" \
+	    "$f.err" || ! peer_sign "$s" "$key" "$sel" "$canon" "$f.eml" \
+	    "$f.revoked.bad" "$f.err"; then
+		tap 1 "$s signs $key c=$canon for the tamper tests (seed $seed)" \
+		    "$f.err"
+		return
+	fi
+	# control: the untouched copy passes everywhere
+	tamper_check "$s" "$key" "$canon" none "$f.signed" 0
+	for kind in body subject from-on-top d b; do
+		tamper "$kind" "$f.signed" "$f.$kind.bad"
+		tamper_check "$s" "$key" "$canon" "$kind" "$f.$kind.bad" 1
+	done
+	tamper_check "$s" "$key" "$canon" revoked "$f.revoked.bad" 1
+}
+
+# section_tamper - damaged copies that nobody may pass
+section_tamper()
+{
+	local key canon s i=0
+	echo "# tampered messages"
+	# the signed messages: dkimtool's, or dkimpy's when there is no
+	# dkimtool (dkimpy oversigns From, as a signer should)
+	s=dkimtool
+	[ "$have_tool" = 0 ] && s=dkimpy
+	for key in r2048 ed; do
+		for canon in relaxed/relaxed simple/simple; do
+			i=$((i + 1))
+			unit tp_case "$s" "$key" "$canon" $((4000 + i))
+		done
+	done
+	flush
+}
+
+# tamper_check - SIGNER KEY CANON KIND FILE WANT: every verifier, WANT
+# 0 = must pass, 1 = must not pass (dkimtool must exit 1, not 75)
+tamper_check()
+{
+	local s=$1 key=$2 canon=$3 kind=$4 file=$5 want=$6 v why rc out desc
+	for v in dkimtool dkimpy maildkim opendkim; do
+		if [ "$want" = 0 ]; then
+			desc="$v passes $s's $(alg_of "$key") c=$canon untouched (control)"
+		else
+			desc="$v fails $s's $(alg_of "$key") c=$canon after: $kind"
+		fi
+		why=$(unsupported verify "$v" "$key" "$canon")
+		if [ -n "$why" ]; then
+			skip "$desc" "$why"
+			continue
+		fi
+		out=$file.$v.out
+		verify_with "$v" "$file" "$out"
+		rc=$?
+		if [ "$want" = 0 ]; then
+			[ $rc -eq 0 ] && [ "$(npass "$out")" -eq 1 ] || rc=1
+		elif [ "$v" = dkimtool ]; then
+			[ $rc -eq 1 ] && rc=0 || rc=1
+		else
+			[ $rc -ne 0 ] && [ "$(npass "$out")" -eq 0 ] && rc=0 || rc=1
+		fi
+		tap $rc "$desc" "$out"
+		[ $rc -eq 0 ] || keep "$file" "tamper-$kind-$key-${canon%/*}-$v"
+	done
+}
+
+# summary - the peer x direction x alg table as TAP comments
+summary()
+{
+	local k
+	echo "#"
+	echo "# summary: peer | direction | alg | passed/run"
+	for k in $(printf '%s\n' "${!SUM_ALL[@]}" | sort); do
+		printf '#   %-22s %-12s %-8s %s/%s\n' "${k%%|*}" \
+		    "$(echo "$k" | cut -d'|' -f2)" "${k##*|}" \
+		    "${SUM_PASS[$k]:-0}" "${SUM_ALL[$k]}"
+	done
+}
+
+have_tool=0
+if [ -x "$DKIMTOOL" ]; then
+	have_tool=1
+else
+	echo "# dkimtool not found at $DKIMTOOL: its tests are skipped"
+fi
+start=$(date +%s)
+if ! make_keys; then
+	echo "Bail out! could not make keys"
+	exit 1
+fi
+if ! dns_start "$work/records.txt" "$work"; then
+	echo "Bail out! could not start dnsmasq"
+	exit 1
+fi
+echo "# dnsmasq on 127.0.0.1:$DNS_PORT (pid $DNS_PID)"
+
+section_peers
+section_vectors_unit
+section_matrix
+section_shapes
+section_multi_unit
+section_tamper
+summary
+echo "# $((n - nfail)) of $n passed in $(( $(date +%s) - start ))s"
+echo "1..$n"
+[ "$nfail" -eq 0 ]
