@@ -30,6 +30,17 @@
 
 #include "dk.h"
 
+/*
+ * On x86-64 the loops that skip canonical input are also built for AVX2,
+ * and the dynamic loader picks the variant the CPU can run (function
+ * multi-versioning); elsewhere they are plain C.
+ */
+#if defined(__x86_64__) && defined(__ELF__)
+#define SKIP_CLONES	__attribute__((target_clones("avx2", "default")))
+#else
+#define SKIP_CLONES
+#endif
+
 #define OUT_SIZE	4096	/* local output buffer */
 
 /* Output of one dk_body_update() or dk_body_final() call. */
@@ -343,6 +354,53 @@ vlf(const unsigned char *p)
 	    ~((vbytes)(p1 == '\r') & ~(vbytes)(p2 == '\n'));
 }
 
+typedef unsigned char vbytes32 __attribute__((vector_size(32)));
+
+/* vany32 - 1 when any byte of v is not zero (by pointer: ABI) */
+static inline int
+vany32(const vbytes32 *v)
+{
+	uint64_t w[4];
+
+	memcpy(w, v, sizeof(w));
+	return (w[0] | w[1] | w[2] | w[3]) != 0;
+}
+
+/* lf32 - the special LFs of p[0..32) for simple (see vlf) */
+static inline void
+lf32(const unsigned char *p, vbytes32 *m)
+{
+	vbytes32 a, b, c;
+
+	memcpy(&a, p, 32);
+	memcpy(&b, p - 1, 32);
+	memcpy(&c, p - 2, 32);
+	*m |= (vbytes32)(a == '\n') &
+	    ~((vbytes32)(b == '\r') & ~(vbytes32)(c == '\n'));
+}
+
+/* dirty_simple - 1 when p[0..128) has a special byte for simple */
+static inline int
+dirty_simple(const unsigned char *p)
+{
+	vbytes32 m = { 0 };
+
+	lf32(p, &m);
+	lf32(p + 32, &m);
+	lf32(p + 64, &m);
+	lf32(p + 96, &m);
+	return vany32(&m);
+}
+
+/* skip_simple - past the 128-byte blocks without special bytes */
+SKIP_CLONES static const unsigned char *
+skip_simple(const unsigned char *p, const unsigned char *end)
+{
+	while (end - p >= 128 && !dirty_simple(p))
+		p += 128;
+	return p;
+}
+
 /*
  * find_special_simple - find_special for simple, where only LFs matter:
  * the test looks two bytes back, so p[-2] must be readable. 64 bytes a
@@ -354,10 +412,7 @@ find_special_simple(const unsigned char *p, const unsigned char *end)
 	const unsigned char *from = p, *q;
 	vbytes	 m;
 
-	for (; end - p >= 64; p += 64)
-		if (vany(vlf(p) | vlf(p + 16) | vlf(p + 32) | vlf(p + 48)))
-			break;
-	for (; end - p >= 16; p += 16)
+	for (p = skip_simple(p, end); end - p >= 16; p += 16)
 		if (vany(m = vlf(p))) {
 			q = p + vfirst(m);
 			/* An empty line is special from its CR on. */
@@ -431,10 +486,32 @@ wsp_between(const unsigned char *q, const unsigned char *end)
 }
 
 /*
+ * empty_lines - at the start of a line: count the empty CRLF lines from
+ * p on, and emit them at once when a line with content follows (for
+ * relaxed, one that starts with neither WSP nor a line end). Returns
+ * the position after them.
+ */
+static const unsigned char *
+empty_lines(struct out *o, const unsigned char *p, const unsigned char *end)
+{
+	struct dk_body *b = o->b;
+
+	while (end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
+		b->blanklines++;
+		p += 2;
+	}
+	if (b->blanklines > 0 && end - p >= 2 && *p != '\r' && *p != '\n' &&
+	    !(b->canon == DKIM_CANON_RELAXED && IS_WSP(*p)))
+		out_blanks(o);
+	return p;
+}
+
+/*
  * body_chunk - canonicalize [p, end): runs that pass through unchanged
- * between special bytes, a WSP run between words squeezed on the spot,
- * and the state machine for the rest. A run needs a byte before it (the
- * test looks back) and one after it, and never splits a CRLF.
+ * between special bytes, WSP runs between words and empty lines dealt
+ * with on the spot, and the state machine for the rest. A run needs a
+ * byte before it (the test looks back) and one after it, and never
+ * splits a CRLF.
  */
 static void
 body_chunk(struct out *o, const unsigned char *p, const unsigned char *end)
@@ -444,25 +521,36 @@ body_chunk(struct out *o, const unsigned char *p, const unsigned char *end)
 	int	 relaxed = b->canon == DKIM_CANON_RELAXED;
 
 	while (p < end) {
-		if (p - start >= 2 && end - p >= 2 && !b->inwsp &&
-		    b->blanklines == 0) {
-			q = relaxed ? find_special(p, end - 1, 1) :
-			    find_special_simple(p, end - 1);
-			if (q == end - 1 && q[-1] == '\r' && q[0] == '\n')
-				q--;
-			if (relaxed && IS_WSP(*q) &&
-			    (w = wsp_between(q, end)) != NULL) {
+		if (p - start < 2 || end - p < 2 || b->inwsp ||
+		    b->blanklines > 0) {
+			p = body_step(o, p, end);
+			continue;
+		}
+		q = relaxed ? find_special(p, end - 1, 1) :
+		    find_special_simple(p, end - 1);
+		if (q == end - 1 && q[-1] == '\r' && q[0] == '\n')
+			q--;
+		if (relaxed && IS_WSP(*q) && (w = wsp_between(q, end)) != NULL) {
+			/* Between words: the run and one SP. */
+			if (*q == ' ')
+				out_put(o, p, (size_t)(q + 1 - p));
+			else {
 				out_put(o, p, (size_t)(q - p));
 				out_put(o, (const unsigned char *)" ", 1);
-				b->linelen = 1;
-				p = w;
-				continue;
 			}
-			if (q > p) {
-				out_put(o, p, (size_t)(q - p));
-				b->linelen = q[-1] != '\n';
-				p = q;
-			}
+			b->linelen = 1;
+			p = w;
+			continue;
+		}
+		if (q > p) {
+			out_put(o, p, (size_t)(q - p));
+			b->linelen = q[-1] != '\n';
+			p = q;
+		}
+		if (b->linelen == 0 && *p == '\r' &&
+		    (q = empty_lines(o, p, end)) > p) {
+			p = q;
+			continue;
 		}
 		p = body_step(o, p, end);
 	}
