@@ -10,8 +10,9 @@
 # trips for every key and all four c= pairs, LF and CRLF input, an empty
 # body, a message without a body separator, input from a pipe and from a
 # file, several signatures, that signing leaves the message byte for byte,
-# the RFC 8463 A.3 vector (both signatures pass), and the exit statuses:
-# 0 pass, 1 fail or error, 2 usage, 75 DNS temporary failure.
+# the RFC 8463 A.3 vector (both signatures pass), showkeys and testkeys on
+# a KeyTable/SigningTable and a KeyFile configuration, and the exit
+# statuses: 0 pass, 1 fail or error, 2 usage, 75 DNS temporary failure.
 # DKIMTOOL defaults to $top_builddir/tools/dkimtool, else ./tools/dkimtool.
 # KEEP=1 keeps the work folder.
 set -u
@@ -156,6 +157,9 @@ is "$(wc -l < "$work/err")" 1 "that failure is one line on stderr"
 	for s in r1024 r2048 r4096 ed def; do
 		echo "$s._domainkey.$D $(record $s)"
 	done
+	# for testkeys: right, wrong (another key's) and no record
+	echo "ed._domainkey.example.com $(record ed)"
+	echo "r1024._domainkey.example.net $(record r2048)"
 	[ -f "$VECTORS/rfc8463/records.txt" ] && cat "$VECTORS/rfc8463/records.txt"
 } > "$work/records.txt"
 if ! dns_start "$work/records.txt" "$work"; then
@@ -311,6 +315,60 @@ is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/hugehdr.eml"
     "a header block over 1 MiB is refused: exit 1"
 grep -q 'header' "$work/err"
 ok $? "... with an error about the header"
+
+# ---- showkeys, testkeys ---------------------------------------------------------
+
+C=$work/conf
+mkdir -p "$C"
+cat > "$C/keytable" <<EOT
+k-ed %:ed:$K/ed.private
+k-rsa $D:r2048:$K/r2048.private
+EOT
+cat > "$C/signingtable" <<EOT
+*@example.com k-ed
+*@$D k-rsa
+*@*.example.biz k-ed
+EOT
+cat > "$C/good.conf" <<EOT
+KeyTable file:$C/keytable
+SigningTable refile:$C/signingtable
+Nameservers $NS
+EOT
+cat > "$C/short.conf" <<EOT
+Domain example.net
+Selector r1024
+KeyFile $K/r1024.private
+Nameservers $NS
+EOT
+cat > "$C/missing.conf" <<EOT
+Domain example.info
+Selector r1024
+KeyFile $K/r1024.private
+EOT
+is "$(status "$DKIMTOOL" showkeys -c "$C/good.conf")" 0 "showkeys succeeds"
+grep -q "^ed._domainkey.example.com. 3600 IN TXT " "$work/out"
+ok $? "showkeys: a '%' key is listed for the domain the SigningTable gives it"
+grep -q "^r2048._domainkey.$D. 3600 IN TXT " "$work/out"
+ok $? "showkeys: a KeyTable domain is listed as it is"
+grep -o '"[^"]*"' "$work/out" | tr -d '"\n' | grep -q -F "$(record r2048)"
+ok $? "showkeys prints the record genkey wrote for the same key"
+is "$(status "$DKIMTOOL" testkeys -c "$C/good.conf")" 0 "testkeys: every key published right: exit 0"
+is "$(grep -c ': ok' "$work/out")" 2 "testkeys: one ok line per key"
+is "$(status "$DKIMTOOL" testkeys -c "$C/short.conf")" 1 \
+    "testkeys: another key published at the name: exit 1"
+grep -q '^r1024._domainkey.example.net: MISMATCH' "$work/out"
+ok $? "... reported as MISMATCH"
+is "$(status "$DKIMTOOL" testkeys -c "$C/missing.conf" --nameserver "$NS")" 1 \
+    "testkeys: no record published: exit 1"
+grep -q 'MISSING' "$work/out"
+ok $? "... reported as MISSING"
+is "$(status "$DKIMTOOL" testkeys -c "$C/good.conf" --nameserver 127.0.0.1:1 --timeout 300)" 75 \
+    "testkeys: no DNS server answers: exit 75"
+printf 'Bogus-Keyword yes\n' > "$C/bad.conf"
+is "$(status "$DKIMTOOL" showkeys -c "$C/bad.conf")" 1 "showkeys: a bad configuration: exit 1"
+grep -q "^dkimtool: .*bad.conf" "$work/err"
+ok $? "... and the error names the file"
+is "$(status "$DKIMTOOL" showkeys)" 2 "showkeys without -c: exit 2"
 
 echo "1..$n"
 [ "$nfail" -eq 0 ]

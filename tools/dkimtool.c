@@ -8,11 +8,14 @@
  *		[-i IDENTITY] [-x SECONDS] [-d ... -s ... -k ...] [FILE]
  *	dkimtool verify [--nameserver HOST[:PORT]] [--authserv-id ID]
  *		[--timeout MS] [FILE]
+ *	dkimtool showkeys -c FILE
+ *	dkimtool testkeys -c FILE [--nameserver HOST[:PORT]] [--timeout MS]
  *
  * CONTRACT
  *	tool_feed_header() and tool_feed_body() stream a message into the
  *	engine for sign and verify alike.
- *	Each sub-command lives in its own file (genkey.c, sign.c, verify.c)
+ *	Each sub-command lives in its own file (genkey.c, sign.c, verify.c,
+ *	keys.c)
  *	and returns the exit status: 0 success, 1 failure, 2 usage error,
  *	75 (verify) temporary DNS failure and no signature passed. Every
  *	error is one line on stderr that starts with "dkimtool: ".
@@ -35,6 +38,8 @@ static const char usage_text[] =
 "                     [FILE]\n"
 "       dkimtool verify [--nameserver HOST[:PORT]] [--authserv-id ID]\n"
 "                       [--timeout MS] [FILE]\n"
+"       dkimtool showkeys -c FILE\n"
+"       dkimtool testkeys -c FILE [--nameserver HOST[:PORT]] [--timeout MS]\n"
 "\n"
 "genkey  writes DIR/SELECTOR.private (PKCS#8 PEM, mode 0600) and\n"
 "        DIR/SELECTOR.txt (the TXT record to publish) and prints the record;\n"
@@ -43,9 +48,12 @@ static const char usage_text[] =
 "        fields on top; each -d starts another signature; -a, -c and -x\n"
 "        given before the first -d apply to every signature.\n"
 "verify  prints one Authentication-Results field for the message.\n"
+"showkeys prints the TXT records to publish for the keys of a dkimd.conf;\n"
+"testkeys checks that DNS publishes them.\n"
 "\n"
 "Exit status: 0 success (verify: a signature passed), 1 failure (verify:\n"
-"none passed), 2 usage error, 75 verify: temporary DNS failure.\n";
+"none passed; testkeys: a key is missing or wrong), 2 usage error,\n"
+"75 temporary DNS failure (verify, testkeys).\n";
 
 /* tool_vmsg - print "dkimtool: ", the message and tail on stderr */
 static void
@@ -185,6 +193,9 @@ main(int argc, char **argv)
 		return sign_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return verify_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "showkeys") == 0 ||
+	    strcmp(argv[1], "testkeys") == 0)
+		return keys_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, stdout);

@@ -128,12 +128,12 @@ genkey_strings(FILE *out, const char *s, size_t len, int *first)
 }
 
 /*
- * genkey_zone - the zone-file form of record at SELECTOR._domainkey.
+ * tool_zone - the zone-file form of record at SELECTOR._domainkey.
  * DOMAIN, the tags before p= in a string of their own (malloc()ed, NULL
  * when out of memory).
  */
-static char *
-genkey_zone(const char *domain, const char *selector, const char *record)
+char *
+tool_zone(const char *domain, const char *selector, const char *record)
 {
 	const char *p;
 	char	*text = NULL;
@@ -210,7 +210,7 @@ genkey_record(const char *path, const char *domain, const char *selector)
 	}
 	if ((rec = dkim_key_public_record(key)) == NULL)
 		tool_err("%s: cannot make the public key record", path);
-	else if ((zone = genkey_zone(domain, selector, rec)) == NULL)
+	else if ((zone = tool_zone(domain, selector, rec)) == NULL)
 		tool_err("out of memory");
 	free(rec);
 	dkim_key_free(key);

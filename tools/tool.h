@@ -3,7 +3,8 @@
  *
  *	msgin_*		read an RFC 5322 message from a stream: the header
  *			block kept (bounded), the body streamed in chunks
- *	genkey_main, sign_main, verify_main	the sub-commands
+ *	genkey_main, sign_main, verify_main, keys_main	the sub-commands
+ *	tool_zone	a key record in zone-file form (genkey.c)
  *	tool_err, tool_usage	one line on stderr, "dkimtool: ..."
  *	tool_feed_header, tool_feed_body	a message into the engine
  *
@@ -56,8 +57,11 @@ int	tool_feed_header(dkim_msg *, struct msgin *, FILE *, const char *name);
 int	tool_feed_body(dkim_msg *, struct msgin *, const char *name, char *buf,
 	    FILE *spool);
 
+char	*tool_zone(const char *domain, const char *selector, const char *record);
+
 int	genkey_main(int argc, char **argv);
 int	sign_main(int argc, char **argv);
 int	verify_main(int argc, char **argv);
+int	keys_main(int argc, char **argv);	/* showkeys, testkeys */
 
 #endif /* TOOL_H */

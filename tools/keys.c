@@ -1,0 +1,316 @@
+/*
+ * keys.c - dkimtool showkeys and testkeys: the keys of a dkimd.conf
+ *
+ * SYNOPSIS
+ *	dkimtool showkeys -c FILE
+ *	dkimtool testkeys -c FILE [--nameserver HOST[:PORT]] [--timeout MS]
+ *
+ * CONTRACT
+ *	Both load the configuration as dkimd does (conf_load(): KeyTable and
+ *	SigningTable, or the KeyFile shortcut, every key read once) and walk
+ *	the (domain, selector, key) triples it signs with. A KeyTable domain
+ *	of "%" (the From domain) stands for each domain that the SigningTable
+ *	sends to that key: "user@host" and "host" patterns give "host";
+ *	wildcard and ".parent" patterns name no one domain and are listed
+ *	as a comment.
+ *	showkeys prints the TXT record to publish for each, in zone-file
+ *	form (as genkey writes it). testkeys fetches each record over DNS
+ *	(the Nameservers of the configuration unless --nameserver is given)
+ *	and compares its k= and p= with the private key: one line per key,
+ *	"ok", "MISMATCH", "MISSING" or "TEMPFAIL". Exit status: 0 when every
+ *	key is published right, 1 when one is not (or the configuration has
+ *	an error), 75 when only temporary DNS failures stood in the way.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "dkim.h"
+#include "table.h"
+#include "tool.h"
+
+#define KEYS_MAX_DOMAINS	1024	/* domains listed for one "%" key */
+
+typedef int (*keys_fn)(void *arg, const char *domain,
+    const struct keytab_entry *e);
+
+struct keys_test {
+	dkim_resolver *res;
+	int	bad;
+	int	temp;
+};
+
+/* keys_report - print a configuration problem from conf_load() */
+static void
+keys_report(void *arg, int warn, const char *msg)
+{
+	(void)arg;
+	tool_err("%s%s", warn ? "warning: " : "", msg);
+}
+
+/*
+ * keys_domain - the one domain a SigningTable pattern names, copied into
+ * buf; 0 when it names none (wildcards, ".parent", "*").
+ */
+static int
+keys_domain(const char *pattern, char *buf, size_t size)
+{
+	const char *at = strrchr(pattern, '@');
+	const char *host = at ? at + 1 : pattern;
+
+	if (*host == '\0' || *host == '.' || strchr(host, '*') != NULL ||
+	    strlen(host) >= size)
+		return 0;
+	memcpy(buf, host, strlen(host) + 1);
+	return 1;
+}
+
+/* keys_seen - 1 when domain was already given for entry e */
+static int
+keys_seen(const struct table *signtab, size_t upto,
+    const struct keytab_entry *e, const char *domain)
+{
+	char	 d[256];
+	size_t	 i;
+
+	for (i = 0; i < upto; i++)
+		if (signtab->signs[i].key == e &&
+		    keys_domain(signtab->signs[i].pattern, d, sizeof(d)) &&
+		    strcmp(d, domain) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * keys_walk - call fn for every (domain, key) the configuration signs
+ * with; the sum of what fn returned.
+ */
+static int
+keys_walk(const struct conf *c, keys_fn fn, void *arg)
+{
+	const struct keytab_entry *e;
+	char	 d[256];
+	size_t	 i, j, found;
+	int	 sum = 0;
+
+	for (i = 0; i < c->keytab->n; i++) {
+		e = &c->keytab->keys[i];
+		if (strcmp(e->domain, "%") != 0) {
+			sum += fn(arg, e->domain, e);
+			continue;
+		}
+		found = 0;
+		for (j = 0; c->signtab != NULL && j < c->signtab->n &&
+		    found < KEYS_MAX_DOMAINS; j++) {
+			if (c->signtab->signs[j].key != e ||
+			    !keys_domain(c->signtab->signs[j].pattern, d,
+			    sizeof(d)) || keys_seen(c->signtab, j, e, d))
+				continue;
+			sum += fn(arg, d, e);
+			found++;
+		}
+		if (found == 0)
+			printf("; %s (%s:%d): signs as the From domain, and the "
+			    "SigningTable names no single domain for it\n",
+			    e->name, e->file, e->line);
+	}
+	return sum;
+}
+
+/* keys_show - print the record to publish for e at domain */
+static int
+keys_show(void *arg, const char *domain, const struct keytab_entry *e)
+{
+	char	*rec, *zone = NULL;
+
+	(void)arg;
+	if ((rec = dkim_key_public_record(e->key)) == NULL ||
+	    (zone = tool_zone(domain, e->selector, rec)) == NULL) {
+		tool_err("%s: cannot make the public key record", e->keypath);
+		free(rec);
+		return 1;
+	}
+	printf("; %s, key %s\n%s", e->name, e->keypath, zone);
+	free(rec);
+	free(zone);
+	return 0;
+}
+
+/*
+ * keys_tag - the value of tag name in a key record, white space removed,
+ * into buf (size bytes); 0 when absent or too long.
+ */
+static int
+keys_tag(const char *rec, const char *name, char *buf, size_t size)
+{
+	const char *p = rec, *v;
+	size_t	 nlen = strlen(name), n;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (strncmp(p, name, nlen) == 0) {
+			v = p + nlen;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (*v == '=') {
+				for (v++, n = 0; *v != '\0' && *v != ';'; v++) {
+					if (*v == ' ' || *v == '\t' ||
+					    *v == '\r' || *v == '\n')
+						continue;
+					if (n + 1 >= size)
+						return 0;
+					buf[n++] = *v;
+				}
+				buf[n] = '\0';
+				return 1;
+			}
+		}
+		if ((p = strchr(p, ';')) == NULL)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+/* keys_same - 1 when the published record carries our public key */
+static int
+keys_same(const char *ours, const char *theirs)
+{
+	static char a[8192], b[8192];
+	char	 ka[32], kb[32];
+
+	if (!keys_tag(ours, "k", ka, sizeof(ka)))
+		snprintf(ka, sizeof(ka), "rsa");
+	if (!keys_tag(theirs, "k", kb, sizeof(kb)))
+		snprintf(kb, sizeof(kb), "rsa");	/* §3.6.1 default */
+	return strcmp(ka, kb) == 0 && keys_tag(ours, "p", a, sizeof(a)) &&
+	    keys_tag(theirs, "p", b, sizeof(b)) && strcmp(a, b) == 0;
+}
+
+/* keys_test - fetch the record for e at domain and compare it */
+static int
+keys_test(void *arg, const char *domain, const struct keytab_entry *e)
+{
+	struct keys_test *kt = arg;
+	enum dkim_dns_status st;
+	char	 qname[600], reason[256], *txt = NULL, *ours;
+
+	snprintf(qname, sizeof(qname), "%s._domainkey.%s", e->selector,
+	    domain);
+	if ((ours = dkim_key_public_record(e->key)) == NULL) {
+		tool_err("%s: cannot make the public key record", e->keypath);
+		kt->bad++;
+		return 1;
+	}
+	reason[0] = '\0';
+	st = dkim_resolver_keysource(kt->res, qname, &txt, reason,
+	    sizeof(reason));
+	if (st == DKIM_DNS_OK && keys_same(ours, txt)) {
+		printf("%s: ok (%s)\n", qname, e->keypath);
+	} else if (st == DKIM_DNS_OK) {
+		printf("%s: MISMATCH: the published key is not %s\n", qname,
+		    e->keypath);
+		kt->bad++;
+	} else if (st == DKIM_DNS_TEMPFAIL) {
+		printf("%s: TEMPFAIL: %s\n", qname, reason);
+		kt->temp++;
+	} else {
+		printf("%s: MISSING: %s\n", qname, reason[0] ? reason :
+		    "no key record");
+		kt->bad++;
+	}
+	free(txt);
+	free(ours);
+	return 0;
+}
+
+/* keys_load - the configuration named by -c; NULL after printing why */
+static struct conf *
+keys_load(const char *path)
+{
+	struct conf *c;
+
+	if ((c = conf_load(path, keys_report, NULL)) == NULL) {
+		tool_err("%s: configuration has errors", path);
+		return NULL;
+	}
+	if (c->keytab == NULL || c->keytab->n == 0) {
+		tool_err("%s: no KeyTable or KeyFile: no keys", path);
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* keys_main - dkimtool showkeys and testkeys */
+int
+keys_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "nameserver", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct keys_test kt = { NULL, 0, 0 };
+	const char *cmd = argv[0], *path = NULL, *ns = NULL;
+	char	 err[256], *end;
+	unsigned long timeout = 0;
+	struct conf *c = NULL;
+	int	 test = strcmp(cmd, "testkeys") == 0, ch, status = TOOL_EX_FAIL;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:n:T:", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			ns = optarg;
+			break;
+		case 'T':
+			errno = 0;
+			timeout = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    timeout == 0 || timeout > 600000)
+				return tool_usage("--timeout %s: milliseconds, "
+				    "1 to 600000", optarg);
+			break;
+		default:
+			return tool_badopt(cmd, ch, argv);
+		}
+	}
+	if (path == NULL || optind != argc)
+		return tool_usage("%s needs -c FILE and nothing else", cmd);
+	if (!test && (ns != NULL || timeout != 0))
+		return tool_usage("showkeys: --nameserver and --timeout are "
+		    "for testkeys");
+	if ((c = keys_load(path)) == NULL)
+		goto fail;
+	if (!test) {
+		status = keys_walk(c, keys_show, NULL) ? TOOL_EX_FAIL :
+		    TOOL_EX_OK;
+		goto fail;
+	}
+	if (ns == NULL)
+		ns = c->nameservers;
+	if (timeout == 0 && c->dnstimeout > 0)
+		timeout = (unsigned long)c->dnstimeout * 1000;
+	if ((kt.res = dkim_resolver_new(ns, (unsigned)timeout, err,
+	    sizeof(err))) == NULL) {
+		tool_err("resolver: %s", err);
+		goto fail;
+	}
+	keys_walk(c, keys_test, &kt);
+	status = kt.bad ? TOOL_EX_FAIL : kt.temp ? TOOL_EX_TEMP : TOOL_EX_OK;
+
+fail:
+	fflush(stdout);
+	dkim_resolver_free(kt.res);
+	conf_free(c);
+	return status;
+}
