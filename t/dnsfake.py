@@ -44,12 +44,19 @@ gets NXDOMAIN.
     NAME wrongname           NAME's TXT records under another owner name
     NAME wrongtype           an A record (127.0.0.2) instead of TXT
     NAME empty               NOERROR and no answers
+    NAME fuzz                a random answer section, seeded by the name
+                             asked: records of random types, names and
+                             lengths, some bytes flipped, cut anywhere
+
+A NAME of the form *.SUFFIX matches every name under SUFFIX that has no
+line of its own (so "*.fuzz.t.test fuzz" answers n1.fuzz.t.test, ...).
 
 Python 3 standard library only; run with /usr/bin/python3.
 """
 
 import argparse
 import os
+import random
 import shlex
 import socket
 import socketserver
@@ -98,8 +105,7 @@ class Zone:
         elif word in ("nxdomain", "servfail", "refused", "timeout",
                       "truncate", "truncate-notcp", "truncate-hang",
                       "oversize", "malformed", "comploop", "badtxt",
-                      "wrongname",
-                      "wrongtype", "empty"):
+                      "wrongname", "wrongtype", "empty", "fuzz"):
             self.behaviour[name] = (word, None)
         else:
             sys.exit(f"{where}: unknown behaviour {word!r}")
@@ -107,6 +113,47 @@ class Zone:
     def known(self, name):
         return (name in self.txt or name in self.behaviour or
                 name in self.cname)
+
+    def key(self, name):
+        """name, or the wildcard *.SUFFIX that covers it, or name."""
+        if self.known(name):
+            return name
+        labels = name.split(".")
+        for i in range(1, len(labels)):
+            wild = "*." + ".".join(labels[i:])
+            if self.known(wild):
+                return wild
+        return name
+
+
+def fuzz_answer(name, qid, qflags, question):
+    """A random, often broken, answer, the same for the same name."""
+    rnd = random.Random(name)
+    recs = []
+    for _ in range(rnd.randint(0, 6)):
+        owner = rnd.choice([b"\xc0\x0c", b"\xc0\x0c", encode_name(name),
+                            bytes([0xC0, rnd.randint(0, 255)]),
+                            encode_name("x." + name)])
+        rtype = rnd.choice([T_TXT, T_TXT, T_TXT, T_CNAME, T_SOA, T_A])
+        if rtype == T_TXT:
+            rdata = txt_rdata([b"v=DKIM1; p=" + b"A" * rnd.randint(0, 240)
+                               for _ in range(rnd.randint(0, 3))])
+        elif rtype == T_CNAME:
+            rdata = rnd.choice([b"\xc0\x0c", encode_name(name)])
+        else:
+            rdata = bytes(rnd.randint(0, 255)
+                          for _ in range(rnd.randint(0, 30)))
+        recs.append(rr(owner, rtype, rnd.randint(0, 2**32 - 1), rdata))
+    body = bytearray(b"".join(recs))
+    for _ in range(rnd.choice([0, 0, 0, 1, 2, 4])):
+        if body:
+            body[rnd.randrange(len(body))] = rnd.randint(0, 255)
+    if body and rnd.random() < 0.2:
+        body = body[:rnd.randrange(len(body))]
+    an = rnd.choice([len(recs), len(recs), len(recs), rnd.randint(0, 10)])
+    ns = rnd.choice([0, 0, 1, rnd.randint(0, 3)])
+    return header(qid, qflags, rnd.choice([0, 0, 0, 3]), an, ns) + \
+        question + bytes(body)
 
 
 def parse_query(msg):
@@ -192,7 +239,9 @@ class Answerer:
             return None, 0, False
         qid, qflags, name, qtype, question = q
         z = self.zone
-        word, arg = z.behaviour.get(name, ("", None))
+        word, arg = z.behaviour.get(z.key(name), ("", None))
+        if word == "fuzz":
+            return fuzz_answer(name, qid, qflags, question), 0, False
         if word == "timeout":
             return None, 0, False
         if word == "truncate-notcp" and proto == "tcp":

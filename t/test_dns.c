@@ -6,7 +6,8 @@
  * (dnsmasq on ::1 too), with a lifetime of their own, and kills them by
  * PID at the end. Checks the outcome of every behaviour of the zone, the
  * record-set rules, TCP after a truncated answer, timeouts, the cache
- * (with the servers gone), coalescing and threads.
+ * (with the servers gone), coalescing and threads, and 500 random
+ * answers (for the parser, under the sanitizers in CI).
  * Needs /usr/bin/python3 and dnsmasq; finds its files under $top_srcdir
  * (default "."). A run takes about 10 seconds.
  */
@@ -439,6 +440,41 @@ test_fake_behaviours(dkim_resolver *r, const char *bigrec)
 	ok(strlen(bigrec) > 512, "the 4096-bit record is over 512 bytes");
 }
 
+/*
+ * test_fuzz - random answers (dnsfake's fuzz behaviour) give one of the
+ * four outcomes with a reason, and nothing worse (run under ASan too).
+ */
+static void
+test_fuzz(dkim_resolver *r)
+{
+	char	 name[64], *txt, reason[256];
+	enum dkim_dns_status st;
+	int	 i, sane = 0, n = 500;
+	int	 seen[4] = { 0, 0, 0, 0 };
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "n%d.fuzz.t.test", i);
+		txt = NULL;
+		reason[0] = '\0';
+		st = dkim_resolver_keysource(r, name, &txt, reason,
+		    sizeof(reason));
+		if ((st == DKIM_DNS_OK && txt != NULL) ||
+		    (st != DKIM_DNS_OK && txt == NULL && reason[0] != '\0' &&
+		    (unsigned)st <= DKIM_DNS_BAD))
+			sane++;
+		if ((unsigned)st <= DKIM_DNS_BAD)
+			seen[st]++;
+		free(txt);
+	}
+	is_int(sane, n, "500 random answers: each one outcome, with a "
+	    "record or a reason");
+	ok(seen[DKIM_DNS_OK] > 0 && seen[DKIM_DNS_TEMPFAIL] > 0 &&
+	    seen[DKIM_DNS_NOKEY] > 0, "random answers reach the key, "
+	    "no-key and malformed paths");
+	printf("# ok %d nokey %d tempfail %d bad %d\n", seen[0], seen[1],
+	    seen[2], seen[3]);
+}
+
 /* test_timeout - a server that never answers costs about the timeout */
 static void
 test_timeout(int port)
@@ -723,6 +759,7 @@ main(int argc, char **argv)
 	path_in(recpath, sizeof(recpath), srcdir, "t/data/dns/rsa4096.record");
 	if ((bigrec = read_line(recpath)) == NULL) {
 		printf("Bail out! cannot read %s\n", recpath);
+		rmdir(tmpdir);
 		return 1;
 	}
 	test_nameservers();
@@ -736,6 +773,7 @@ main(int argc, char **argv)
 	if (fake > 0 && r != NULL) {
 		test_names(r);
 		test_fake_behaviours(r, bigrec);
+		test_fuzz(r);
 		test_timeout(port);
 		test_failover(port);
 		test_usevc(port);
