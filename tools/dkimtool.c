@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -99,6 +100,28 @@ tool_badopt(const char *cmd, int c, char **argv)
 	if (optopt != 0)
 		return tool_usage("%s: unknown option -%c", cmd, optopt);
 	return tool_usage("%s: unknown option %s", cmd, argv[optind - 1]);
+}
+
+/*
+ * tool_timeout - parse a DNS timeout in milliseconds (1 to 10 minutes)
+ * into *ms; -1 after printing a usage error
+ */
+int
+tool_timeout(const char *s, unsigned *ms)
+{
+	unsigned long v;
+	char	*end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v == 0 ||
+	    v > TOOL_TIMEOUT_MAX) {
+		tool_usage("--timeout %s: milliseconds, 1 to %d", s,
+		    TOOL_TIMEOUT_MAX);
+		return -1;
+	}
+	*ms = (unsigned)v;
+	return 0;
 }
 
 /*

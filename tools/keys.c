@@ -257,8 +257,8 @@ keys_main(int argc, char **argv)
 	};
 	struct keys_test kt = { NULL, 0, 0 };
 	const char *cmd = argv[0], *path = NULL, *ns = NULL;
-	char	 err[256], *end;
-	unsigned long timeout = 0;
+	char	 err[256];
+	unsigned timeout = 0;
 	struct conf *c = NULL;
 	int	 test = strcmp(cmd, "testkeys") == 0, ch, status = TOOL_EX_FAIL;
 
@@ -273,12 +273,8 @@ keys_main(int argc, char **argv)
 			ns = optarg;
 			break;
 		case 'T':
-			errno = 0;
-			timeout = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    timeout == 0 || timeout > 600000)
-				return tool_usage("--timeout %s: milliseconds, "
-				    "1 to 600000", optarg);
+			if (tool_timeout(optarg, &timeout) < 0)
+				return TOOL_EX_USAGE;
 			break;
 		default:
 			return tool_badopt(cmd, ch, argv);
@@ -299,8 +295,9 @@ keys_main(int argc, char **argv)
 	if (ns == NULL)
 		ns = c->nameservers;
 	if (timeout == 0 && c->dnstimeout > 0)
-		timeout = (unsigned long)c->dnstimeout * 1000;
-	if ((kt.res = dkim_resolver_new(ns, (unsigned)timeout, err,
+		timeout = c->dnstimeout > TOOL_TIMEOUT_MAX / 1000 ?
+		    TOOL_TIMEOUT_MAX : (unsigned)c->dnstimeout * 1000;
+	if ((kt.res = dkim_resolver_new(ns, timeout, err,
 	    sizeof(err))) == NULL) {
 		tool_err("resolver: %s", err);
 		goto fail;

@@ -23,6 +23,8 @@
 #define TOOL_EX_USAGE	2
 #define TOOL_EX_TEMP	75
 
+#define TOOL_TIMEOUT_MAX	600000	/* ms: one DNS query, 10 minutes */
+
 #define MSGIN_HEADER_MAX	(1024 * 1024)	/* bytes of header block */
 #define MSGIN_CHUNK		(64 * 1024)	/* body bytes per read */
 
@@ -51,6 +53,7 @@ void	msgin_free(struct msgin *);
 void	tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	tool_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	tool_badopt(const char *cmd, int c, char **argv);
+int	tool_timeout(const char *s, unsigned *ms);
 FILE	*tool_open_input(int argc, char **argv, int optind, const char **name);
 
 int	tool_feed_header(dkim_msg *, struct msgin *, FILE *, const char *name);

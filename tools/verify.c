@@ -26,8 +26,6 @@
 #include "dkim.h"
 #include "tool.h"
 
-#define VERIFY_TIMEOUT_MAX	600000	/* ms; one query, at most 10 min */
-
 /* verify_status - the exit status for the results of msg */
 static int
 verify_status(const dkim_msg *msg)
@@ -58,8 +56,8 @@ verify_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *ns = NULL, *authserv = NULL, *name;
-	char	 host[256], err[256], *ar = NULL, *buf = NULL, *end;
-	unsigned long timeout = 0;
+	char	 host[256], err[256], *ar = NULL, *buf = NULL;
+	unsigned timeout = 0;
 	dkim_resolver *res = NULL;
 	dkim_ctx *ctx = NULL;
 	dkim_msg *msg = NULL;
@@ -79,12 +77,8 @@ verify_main(int argc, char **argv)
 			authserv = optarg;
 			break;
 		case 'T':
-			errno = 0;
-			timeout = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    timeout == 0 || timeout > VERIFY_TIMEOUT_MAX)
-				return tool_usage("--timeout %s: milliseconds, "
-				    "1 to %d", optarg, VERIFY_TIMEOUT_MAX);
+			if (tool_timeout(optarg, &timeout) < 0)
+				return TOOL_EX_USAGE;
 			break;
 		default:
 			return tool_badopt("verify", c, argv);
@@ -98,7 +92,7 @@ verify_main(int argc, char **argv)
 		host[sizeof(host) - 1] = '\0';
 		authserv = host;
 	}
-	if ((res = dkim_resolver_new(ns, (unsigned)timeout, err,
+	if ((res = dkim_resolver_new(ns, timeout, err,
 	    sizeof(err))) == NULL) {
 		tool_err("resolver: %s", err);
 		goto fail;
