@@ -23,6 +23,7 @@
  *	    (RFC 6376 §6.1.2 lets a verifier pick one or try each; dkimd
  *	    refuses to guess: a key set that is not one key is an error)
  *	    a record over DNS_TXT_MAX bytes	DKIM_DNS_BAD
+ *	    a key record with a NUL byte	DKIM_DNS_BAD
  *	    an invalid query name		DKIM_DNS_BAD "invalid name"
  *	    timeout, SERVFAIL, REFUSED, network	DKIM_DNS_TEMPFAIL
  *	    a malformed answer			DKIM_DNS_TEMPFAIL "malformed DNS
@@ -408,7 +409,7 @@ dns_fws(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* dns_skip_fws - advance *cp over FWS before end */
+/* dns_skip_fws - the first byte at or after cp that is not FWS */
 static const char *
 dns_skip_fws(const char *cp, const char *end)
 {
@@ -605,6 +606,13 @@ dns_collect(ns_msg *msg, const unsigned char *eom, const char *name,
 		}
 		if (rec.data == NULL || !dns_is_keyrec(rec.data, rec.len))
 			continue;
+		if (memchr(rec.data, '\0', rec.len) != NULL) {
+			/* A C string would silently lose the rest. */
+			ans->status = DKIM_DNS_BAD;
+			dns_reason(ans->reason, sizeof(ans->reason),
+			    "NUL byte in key record");
+			goto done;
+		}
 		if (++cands == 1) {
 			free(ans->txt);
 			if ((ans->txt = strdup(rec.data)) == NULL) {
@@ -624,6 +632,8 @@ malformed:
 	dns_reason(ans->reason, sizeof(ans->reason), "malformed DNS answer");
 done:
 	dk_buf_free(&rec);
+	free(ans->txt);
+	ans->txt = NULL;
 	return -1;
 }
 

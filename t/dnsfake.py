@@ -18,7 +18,8 @@ compared case-insensitively, a final dot ignored. A name with no line
 gets NXDOMAIN.
 
     NAME txt "s1" "s2" ...   one TXT record made of these strings (a
-                             string over 255 bytes is split); several
+                             string over 255 bytes is split; Python
+                             escapes such as \x00 are decoded); several
                              lines are several records
     NAME ttl N               TTL of NAME's records (default 300)
     NAME soa N               negative answers for NAME carry an SOA whose
@@ -92,7 +93,8 @@ class Zone:
         if word == "txt":
             strings = []
             for s in args:
-                b = s.encode("utf-8")
+                b = s.encode("ascii").decode("unicode_escape").encode(
+                    "latin-1")
                 chunks = [b[i:i + 255] for i in range(0, len(b), 255)]
                 strings += chunks or [b""]
             self.txt.setdefault(name, []).append(strings)
