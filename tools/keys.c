@@ -113,9 +113,9 @@ keys_walk(const struct conf *c, keys_fn fn, void *arg)
 			found++;
 		}
 		if (found == 0)
-			printf("; %s (%s:%d): signs as the From domain, and the "
-			    "SigningTable names no single domain for it\n",
-			    e->name, e->file, e->line);
+			printf("; %s (%s:%d): signs as the From domain, "
+			    "and the SigningTable names no single domain "
+			    "for it\n", e->name, e->file, e->line);
 	}
 	return sum;
 }

@@ -60,7 +60,8 @@ int	tool_feed_header(dkim_msg *, struct msgin *, FILE *, const char *name);
 int	tool_feed_body(dkim_msg *, struct msgin *, const char *name, char *buf,
 	    FILE *spool);
 
-char	*tool_zone(const char *domain, const char *selector, const char *record);
+char	*tool_zone(const char *domain, const char *selector,
+	    const char *record);
 
 int	genkey_main(int argc, char **argv);
 int	sign_main(int argc, char **argv);
