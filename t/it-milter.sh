@@ -82,7 +82,7 @@ EOT
 		printf '%s\n' "$@"
 	} >"$work/dkimd.conf"
 	: >"$work/dkimd.log"
-	"$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
+	${DKIMD_WRAPPER:-} "$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
 	DKIMD_PID=$!
 	for _ in $(seq 1 50); do
 		grep -q "started on" "$work/dkimd.log" && return 0
@@ -106,11 +106,12 @@ stop_dkimd() {
 	DKIMD_PID=
 }
 
-# run SCRIPT - one Lua script; its CHECK lines become TAP points
+# run SCRIPT [-D NAME=VALUE...] - one Lua script; CHECK lines become TAP
 run() {
 	local s=$1 out rc line
+	shift
 	out=$(cd "$work" && timeout 60 miltertest -D port="$PORT" \
-	    -D tdir="$tdir" -D work="$work" -s "$tdir/$s" 2>&1)
+	    -D tdir="$tdir" -D work="$work" "$@" -s "$tdir/$s" 2>&1)
 	rc=$?
 	while IFS= read -r line; do
 		case "$line" in
@@ -194,7 +195,29 @@ logged "GONE1: verify .*: (aborted|connection closed mid-message)" "log: a vanis
 run ceiling.lua
 logged "CEIL2: sign .*internal error: eoh: header block over 16384 bytes; accept" \
     "ceiling: signing over the header ceiling is an internal error, accepted"
+run resign.lua
+logged "RESIGN1: sign .*d=example.com s=sel1 a=rsa-sha256 already signed" \
+    "log: a signature already present and passing is logged as such"
+
+# SIGHUP: a good new configuration is swapped in, a broken one is not
+run reload.lua -D authserv=mx.test
+sed -i 's/^AuthservID.*/AuthservID mx2.test/' "$work/dkimd.conf"
+kill -HUP "$DKIMD_PID"
+for _ in $(seq 1 50); do grep -q "reloaded" "$work/dkimd.log" && break; sleep 0.1; done
+logged "info: reloaded" "SIGHUP: the configuration is reloaded"
+run reload.lua -D authserv=mx2.test
+echo "NoSuchKeyword 1" >>"$work/dkimd.conf"
+kill -HUP "$DKIMD_PID"
+for _ in $(seq 1 50); do grep -q "reload failed" "$work/dkimd.log" && break; sleep 0.1; done
+logged "dkimd.conf:[0-9]+: unknown keyword \"NoSuchKeyword\"" \
+    "SIGHUP: a broken configuration is logged with file and line"
+logged "reload failed; keeping the configuration in force" \
+    "SIGHUP: a broken configuration keeps the old one"
+run reload.lua -D authserv=mx2.test
+kill -0 "$DKIMD_PID" 2>/dev/null
+ok $? "SIGHUP: dkimd still runs after two reloads"
 stop_dkimd
+logged "info: stopped" "SIGTERM: dkimd stops cleanly"
 
 # ---- On-* actions ---------------------------------------------------------
 start_dkimd "On-NoSignature reject" "On-BadSignature tempfail" \
@@ -215,6 +238,30 @@ start_dkimd "On-Default reject" "On-BadSignature accept" ||
 	ok 1 "dkimd starts with On-Default reject"
 run actions-default.lua
 stop_dkimd
+
+# ---- unix socket with UMask, PidFile, UserID --------------------------------
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$work/keys/"*.private
+	start_dkimd "Socket unix:$work/dkimd.sock" "UMask 007" \
+	    "PidFile $work/dkimd.pid" "UserID nobody" ||
+		ok 1 "dkimd starts on a unix socket as nobody"
+	ok $([ -S "$work/dkimd.sock" ] && echo 0 || echo 1) "unix socket: created"
+	ok $([ "$(stat -c %a "$work/dkimd.sock")" = 770 ] && echo 0 || echo 1) \
+	    "unix socket: UMask 007 gives mode 770"
+	ok $([ "$(cat "$work/dkimd.pid" 2>/dev/null)" = "$DKIMD_PID" ] && echo 0 || echo 1) \
+	    "PidFile: holds dkimd's process id"
+	ok $([ "$(awk '/^Uid:/ {print $3}' "/proc/$DKIMD_PID/status")" = "$(id -u nobody)" ] &&
+	    echo 0 || echo 1) "UserID: dkimd runs as nobody after start-up"
+	PORT_SAVE=$PORT
+	out=$(cd "$work" && timeout 30 miltertest -D tdir="$tdir" -D work="$work" \
+	    -D sock="unix:$work/dkimd.sock" -s "$tdir/unix.lua" 2>&1)
+	printf '%s\n' "$out" | grep -q "CHECK pass"
+	ok $? "unix socket: a message is verified over it"
+	printf "%s\n" "$out" | sed "s/^/#   /"
+	stop_dkimd
+else
+	echo "# skipped: unix socket, UserID (needs root and user nobody)"
+fi
 
 echo "1..$n"
 exit $fail
