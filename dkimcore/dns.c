@@ -1262,6 +1262,10 @@ dkim_resolver_keysource(void *arg, const char *qname, char **txt,
 	uint32_t h;
 
 	*txt = NULL;
+	if (r == NULL) {
+		dns_reason(reason, reasonlen, "no resolver");
+		return DKIM_DNS_TEMPFAIL;
+	}
 	if (qname == NULL || dns_key(qname, key, sizeof(key)) < 0) {
 		dns_reason(reason, reasonlen, "invalid name");
 		return DKIM_DNS_BAD;

@@ -320,6 +320,13 @@ test_nameservers(void)
 	dkim_resolver_free(r);
 	dkim_resolver_free(NULL);
 	ok(1, "dkim_resolver_free(NULL) does nothing");
+	{
+		char	*txt = NULL;
+
+		ok(dkim_resolver_keysource(NULL, "a.test", &txt, err,
+		    sizeof(err)) == DKIM_DNS_TEMPFAIL && txt == NULL,
+		    "keysource without a resolver: temporary failure");
+	}
 }
 
 /* test_names - invalid query names never reach the network */
