@@ -107,19 +107,40 @@ find(const char *hay, size_t len, const char *needle, size_t n)
 	return NULL;
 }
 
-/* unescape - \r \n \t \\ in a fill text, in place */
+/* unescape - \r \n \t \0 \\ \xHH in place; returns the new length */
 static size_t
 unescape(char *s)
 {
-	char *w = s, *r;
+	char *w = s, *r, hex[3] = { 0 };
 
 	for (r = s; *r; r++) {
-		if (*r == '\\' && r[1]) {
-			r++;
-			*w++ = *r == 'r' ? '\r' : *r == 'n' ? '\n' :
-			    *r == 't' ? '\t' : *r;
-		} else
+		if (*r != '\\' || r[1] == '\0') {
 			*w++ = *r;
+			continue;
+		}
+		switch (*++r) {
+		case 'r':
+			*w++ = '\r';
+			break;
+		case 'n':
+			*w++ = '\n';
+			break;
+		case 't':
+			*w++ = '\t';
+			break;
+		case '0':
+			*w++ = '\0';
+			break;
+		case 'x':
+			if (r[1] && r[2]) {
+				memcpy(hex, r + 1, 2);
+				*w++ = (char)strtoul(hex, NULL, 16);
+				r += 2;
+			}
+			break;
+		default:
+			*w++ = *r;
+		}
 	}
 	*w = '\0';
 	return (size_t)(w - s);
@@ -820,6 +841,110 @@ huge_tags(void)
 	free(unit);
 }
 
+/* ar_forged - Authentication-Results disguises from ar-forged.txt */
+static void
+ar_forged(void)
+{
+	char *buf = slurp(HOSTILE_DIR "/ar-forged.txt", NULL), *line, *tab;
+	char *save = NULL, name[600];
+	size_t n = 0, len;
+	int want;
+
+	if (!ok(buf != NULL, "ar-forged.txt reads"))
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (*line == '#' || (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab++ = '\0';
+		want = strcmp(line, "ours") == 0;
+		snprintf(name, sizeof(name), "hostile forged AR \"%.200s\": %s",
+		    tab, want ? "recognized as ours (removed)" :
+		    "not ours (kept)");
+		len = unescape(tab);
+		is_int(dkim_ar_is_ours(tab, len, "mx.example.org"), want, name);
+		n++;
+	}
+	ok(n >= 25, "at least 25 forged Authentication-Results disguises");
+	free(buf);
+}
+
+/* slow_source - a key source that answers after 2 s */
+static enum dkim_dns_status
+slow_source(void *arg, const char *qname, char **txt, char *reason,
+    size_t reasonlen)
+{
+	struct timespec ts = { 2, 0 };
+
+	nanosleep(&ts, NULL);
+	return records_source(arg, qname, txt, reason, reasonlen);
+}
+
+/* dns_budget - a key lookup slower than the DNS budget is a temperror */
+static void
+dns_budget(void)
+{
+	dkim_ctx *slow = dkim_ctx_new(), *save = ctx;
+	struct hcase c;
+	dkim_msg *m;
+	uint64_t t0;
+	int rc;
+
+	dkim_ctx_set_keysource(slow, slow_source, &rec);
+	dkim_ctx_set_clock(slow, fixed_clock, &now);
+	dkim_ctx_set_limits(slow, 0, 0, 0, 300);
+	if (case_load(&c, "baseline-rsa.eml") < 0) {
+		ok(0, "baseline case loads");
+		dkim_ctx_free(slow);
+		return;
+	}
+	ctx = slow;
+	t0 = dk_now_ms();
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	rc = feed(m, c.msg, c.len, 0);
+	if (!ok(rc == DKIM_OK && one_result(m) == DKIM_RES_TEMPERROR,
+	    "hostile key lookup slower than the 300 ms DNS budget: "
+	    "temperror"))
+		reasons(m);
+	ok(dk_now_ms() - t0 < 1500, "hostile slow key lookup: end of "
+	    "message within the budget, not the lookup's 2 s");
+	dkim_msg_free(m);
+	ctx = save;
+	dkim_ctx_free(slow);	/* waits for the worker still sleeping */
+	case_free(&c);
+	records_free(&rec);
+}
+
+/* sign_overflow - a header block over the ceiling is never signed */
+static void
+sign_overflow(void)
+{
+	struct dkim_signspec sp = { 0 };
+	char err[256], *msg;
+	dkim_key *key = dkim_key_load_file(HOSTILE_DIR
+	    "/keys/rfc8463-test.rsa.pem", err, sizeof(err));
+	dkim_msg *m;
+	size_t i, n = 0;
+	static const char unit[] = "X-Filler: 0123456789abcdef\r\n";
+
+	msg = malloc(100000 * (sizeof(unit) - 1) + 64);
+	for (i = 0; i < 100000; i++, n += sizeof(unit) - 1)
+		memcpy(msg + n, unit, sizeof(unit) - 1);
+	n += (size_t)sprintf(msg + n, "From: a@football.example.com\r\n\r\n"
+	    "hi\r\n");
+	sp.domain = "football.example.com";
+	sp.selector = "test";
+	sp.key = key;
+	m = dkim_msg_new(ctx, DKIM_MODE_SIGN);
+	ok(key && dkim_msg_add_signer(m, &sp) == DKIM_OK &&
+	    feed(m, msg, n, 0) != DKIM_OK && dkim_sig_count(m) == 0,
+	    "hostile signing 100,000 header fields (over the ceiling) is "
+	    "refused, not a signature over part of the header");
+	dkim_msg_free(m);
+	dkim_key_free(key);
+	free(msg);
+}
+
 int
 main(void)
 {
@@ -872,6 +997,9 @@ main(void)
 	}
 	many_sigs();
 	huge_tags();
+	sign_overflow();
+	dns_budget();
+	ar_forged();
 
 	n = run_files();
 	ok(n >= 80, "at least 80 hostile case files");

@@ -667,6 +667,19 @@ def cases_from():
          .replace(b"Subject:", b"sUbJeCt:"), tpl=std(c="simple/simple"))
     case("header-names-case-relaxed", "pass", "odd case under relaxed",
          head=HEAD.replace(b"From:", b"fROM:"))
+    case("from-two-case", "permerror", "'FROM:' and 'From:' are two "
+         "From fields (names are case-insensitive)",
+         head=b"FROM: Evil <evil@attacker.example>\r\n" + HEAD)
+    case("from-resent-from", "pass", "Resent-From is not From",
+         head=HEAD + b"Resent-From: other@example.net\r\n")
+    case("from-in-continuation", "pass", "'From:' on a continuation line "
+         "is part of the field above, not a second From",
+         head=HEAD.replace(b"Subject: Is dinner ready?", b"Subject: Is "
+                           b"dinner ready?\r\n From: evil@attacker.example"))
+    case("from-name-prefix", "pass", "From-Evil: is another field",
+         head=HEAD + b"From-Evil: evil@attacker.example\r\n")
+    case("from-nul-in-name", "pass", "'Fr\\0om:' is another field",
+         head=HEAD + b"Fr\0om: evil@attacker.example\r\n")
     case("from-empty-value", "pass", "an empty From value is still "
          "one From field", head=HEAD.replace(
              b"From: Joe SixPack <joe@football.example.com>", b"From:"))
@@ -706,6 +719,17 @@ def cases_body():
          "relaxed", body=b"a  \t b \t\r\n \t \r\n\r\n")
     case("body-8bit", "pass", "8-bit body bytes",
          body="gr\u00fc\u00dfe \xff".encode("utf-8") + b"\xff\xfe\r\n")
+    case("two-sigs-different-l", "pass pass", "two signatures, one "
+         "with l=, share nothing wrongly (one body hash each)",
+         sigs=make_sig(std(extra=" l=20;"), HEAD, BODY) +
+         make_sig(std(a="ed25519-sha256", s="brisbane"), HEAD, BODY),
+         records=[rec("test"), rec("brisbane")])
+    case("h-1000-names", "pass", "h= of 1000 names (From oversigned "
+         "1000 times): at the engine's bound, still verified",
+         tpl=std(h=":".join(["from"] * 1000)))
+    case("h-1001-names", "permerror", "h= of 1001 names: over the "
+         "engine's bound of 1000 (a hardening limit, RFC 6376 sets none)",
+         tpl=std(h=":".join(["from"] * 1001)))
     case("z-1mb", "pass", "a 1 MB z= (filled in at run time) stays under "
          "the 1 MiB header ceiling and is only syntax",
          tpl=std(extra=" z=@@Z@@;"), fills=[("@@Z@@", 40000,

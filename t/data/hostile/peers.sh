@@ -22,7 +22,8 @@ trap 'dns_stop; rm -rf -- "$work"' EXIT
 # verdict - the first dkim=RESULT a driver printed, or "-"
 verdict()
 {
-	sed -n 's/^[a-z]*: dkim=\([a-z]*\).*/\1/p' | head -n 1 | grep . || echo -
+	tr -cd '[:print:]\n' | sed -n 's/^[a-z]*: dkim=\([a-z]*\).*/\1/p' |
+	    head -n 1 | grep . || echo -
 }
 
 # mark - a peer's verdict, starred when it and the expectation disagree on
