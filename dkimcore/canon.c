@@ -277,7 +277,7 @@ content(struct out *o, const unsigned char *p, size_t n)
  * and one ahead, so it runs on [p, end) with p[-1] and *end readable.
  */
 
-typedef unsigned char vbytes __attribute__((vector_size(16)));
+typedef unsigned char vec __attribute__((vector_size(32)));
 
 /* special - the scalar test */
 static inline int
@@ -290,153 +290,144 @@ special(const unsigned char *q, int relaxed)
 	return relaxed && (q[0] == '\t' || (q[0] == ' ' && q[1] <= ' '));
 }
 
-/* vload - 16 bytes from anywhere */
-static inline vbytes
-vload(const unsigned char *p)
-{
-	vbytes	 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* vspecial - the special bytes of p[0..16) as 0xff, others 0 */
-static inline vbytes
-vspecial(const unsigned char *p, int relaxed)
-{
-	vbytes	 a = vload(p), prev = vload(p - 1), next = vload(p + 1);
-	vbytes	 lf = (vbytes)(a == '\n'), m;
-
-	m = (lf & ~(vbytes)(prev == '\r')) |
-	    ((vbytes)(a == '\r') & (vbytes)(next == '\n') &
-	    (vbytes)(prev == '\n'));
-	if (relaxed)
-		m |= (vbytes)(a == '\t') |
-		    ((vbytes)(a == ' ') & (vbytes)(next <= ' '));
-	return m;
-}
-
-/* vany - 1 when any byte of v is not zero */
+/* vany - 1 when any byte of *m is not zero (vectors go by pointer) */
 static inline int
-vany(vbytes v)
-{
-	uint64_t w[2];
-
-	memcpy(w, &v, sizeof(w));
-	return (w[0] | w[1]) != 0;
-}
-
-/* vfirst - the index of the first non-zero byte of v, which has one */
-static inline int
-vfirst(vbytes v)
-{
-	uint64_t w[2];
-
-	memcpy(w, &v, sizeof(w));
-	/* Byte 0 is the low byte of w[0] on little-endian hosts. */
-	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-		return w[0] ? __builtin_ctzll(w[0]) / 8 :
-		    8 + __builtin_ctzll(w[1]) / 8;
-	return w[0] ? __builtin_clzll(w[0]) / 8 :
-	    8 + __builtin_clzll(w[1]) / 8;
-}
-
-/*
- * vlf - for simple: the LFs of p[0..16) that are bare or end an empty
- * CRLF line (the CR before them has an LF before it)
- */
-static inline vbytes
-vlf(const unsigned char *p)
-{
-	vbytes	 a = vload(p), p1 = vload(p - 1), p2 = vload(p - 2);
-
-	return (vbytes)(a == '\n') &
-	    ~((vbytes)(p1 == '\r') & ~(vbytes)(p2 == '\n'));
-}
-
-typedef unsigned char vbytes32 __attribute__((vector_size(32)));
-
-/* vany32 - 1 when any byte of v is not zero (by pointer: ABI) */
-static inline int
-vany32(const vbytes32 *v)
+vany(const vec *m)
 {
 	uint64_t w[4];
 
-	memcpy(w, v, sizeof(w));
+	memcpy(w, m, sizeof(w));
 	return (w[0] | w[1] | w[2] | w[3]) != 0;
 }
 
-/* lf32 - the special LFs of p[0..32) for simple (see vlf) */
-static inline void
-lf32(const unsigned char *p, vbytes32 *m)
-{
-	vbytes32 a, b, c;
-
-	memcpy(&a, p, 32);
-	memcpy(&b, p - 1, 32);
-	memcpy(&c, p - 2, 32);
-	*m |= (vbytes32)(a == '\n') &
-	    ~((vbytes32)(b == '\r') & ~(vbytes32)(c == '\n'));
-}
-
-/* dirty_simple - 1 when p[0..128) has a special byte for simple */
+/* vfirst - the index of the first non-zero byte of *m, or -1 */
 static inline int
-dirty_simple(const unsigned char *p)
+vfirst(const vec *m)
 {
-	vbytes32 m = { 0 };
+	uint64_t w[4];
+	int	 i;
 
-	lf32(p, &m);
-	lf32(p + 32, &m);
-	lf32(p + 64, &m);
-	lf32(p + 96, &m);
-	return vany32(&m);
-}
-
-/* skip_simple - past the 128-byte blocks without special bytes */
-SKIP_CLONES static const unsigned char *
-skip_simple(const unsigned char *p, const unsigned char *end)
-{
-	while (end - p >= 128 && !dirty_simple(p))
-		p += 128;
-	return p;
+	memcpy(w, m, sizeof(w));
+	for (i = 0; i < 4; i++) {
+		if (w[i] == 0)
+			continue;
+		/* Byte 0 is the low byte of a word on little-endian hosts. */
+		if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+			return i * 8 + __builtin_ctzll(w[i]) / 8;
+		return i * 8 + __builtin_clzll(w[i]) / 8;
+	}
+	return -1;
 }
 
 /*
- * find_special_simple - find_special for simple, where only LFs matter:
- * the test looks two bytes back, so p[-2] must be readable. 64 bytes a
- * step, since special bytes are rare in simple.
+ * lf_special - for simple, the LFs of p[0..32) that are bare or end an
+ * empty CRLF line (the CR before them has an LF before it): anchored on
+ * the LF, the test needs no byte after it.
  */
-static const unsigned char *
-find_special_simple(const unsigned char *p, const unsigned char *end)
+static inline void
+lf_special(const unsigned char *p, vec *m)
 {
-	const unsigned char *from = p, *q;
-	vbytes	 m;
+	vec	 a, b, c;
 
-	for (p = skip_simple(p, end); end - p >= 16; p += 16)
-		if (vany(m = vlf(p))) {
-			q = p + vfirst(m);
-			/* An empty line is special from its CR on. */
-			return q > from && q[-1] == '\r' ? q - 1 : q;
-		}
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, p - 1, sizeof(b));
+	memcpy(&c, p - 2, sizeof(c));
+	*m = (vec)(a == '\n') & ~((vec)(b == '\r') & ~(vec)(c == '\n'));
+}
+
+/*
+ * scan_simple - the first special LF in [p, end), or end; p[-2] must be
+ * readable. 128 bytes a step, since special bytes are rare in simple.
+ */
+SKIP_CLONES static const unsigned char *
+scan_simple(const unsigned char *p, const unsigned char *end)
+{
+	vec	 m[4], any;
+	int	 i, k;
+
+	for (; end - p >= 128; p += 128) {
+		for (k = 0; k < 4; k++)
+			lf_special(p + 32 * k, &m[k]);
+		any = m[0] | m[1] | m[2] | m[3];
+		if (!vany(&any))
+			continue;
+		for (k = 0; k < 4; k++)
+			if ((i = vfirst(&m[k])) >= 0)
+				return p + 32 * k + i;
+	}
+	for (; end - p >= 32; p += 32) {
+		lf_special(p, &m[0]);
+		if ((i = vfirst(&m[0])) >= 0)
+			return p + i;
+	}
 	for (; p < end; p++)
 		if (special(p, 0))
 			return p;
 	return end;
 }
 
-/* find_special - the first special byte in [p, end), or end */
+typedef unsigned char vec16 __attribute__((vector_size(16)));
+
+/* relaxed_special - for relaxed, the special bytes of p[0..16) */
+static inline vec16
+relaxed_special(const unsigned char *p)
+{
+	vec16	 a, prev, next;
+
+	memcpy(&a, p, sizeof(a));
+	memcpy(&prev, p - 1, sizeof(prev));
+	memcpy(&next, p + 1, sizeof(next));
+	return ((vec16)(a == '\n') & ~(vec16)(prev == '\r')) |
+	    ((vec16)(a == '\r') & (vec16)(next == '\n') &
+	    (vec16)(prev == '\n')) | (vec16)(a == '\t') |
+	    ((vec16)(a == ' ') & (vec16)(next <= ' '));
+}
+
+/*
+ * scan_relaxed - the first special byte in [p, end), or end. Special
+ * bytes are frequent in relaxed (every WSP run), so 16 bytes a step, in
+ * line.
+ */
+static inline const unsigned char *
+scan_relaxed(const unsigned char *p, const unsigned char *end)
+{
+	uint64_t w[2];
+	vec16	 m;
+	int	 i;
+
+	for (; end - p >= 16; p += 16) {
+		m = relaxed_special(p);
+		memcpy(w, &m, sizeof(w));
+		if ((w[0] | w[1]) == 0)
+			continue;
+		i = w[0] != 0 ? 0 : 1;
+		/* Byte 0 is the low byte of a word on little-endian hosts. */
+		if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+			return p + 8 * i + __builtin_ctzll(w[i]) / 8;
+		return p + 8 * i + __builtin_clzll(w[i]) / 8;
+	}
+	for (; p < end; p++)
+		if (special(p, 1))
+			return p;
+	return end;
+}
+
+/*
+ * find_special - the first special byte in [p, end), or end; p[-2] and
+ * *end must be readable
+ */
 static const unsigned char *
 find_special(const unsigned char *p, const unsigned char *end, int relaxed)
 {
-	vbytes	 m;
+	const unsigned char *q;
 
-	for (; end - p >= 16; p += 16)
-		if (vany(m = vspecial(p, relaxed)))
-			return p + vfirst(m);
-	for (; p < end; p++)
-		if (special(p, relaxed))
-			return p;
-	return end;
+	if (relaxed)
+		return scan_relaxed(p, end);
+	q = scan_simple(p, end);
+	/* An empty line is special from its CR on. */
+	if (q < end && q > p && q[-1] == '\r')
+		q--;
+	return q;
 }
 
 /* ---- the body state machine ---------------------------------------------- */
@@ -526,8 +517,7 @@ body_chunk(struct out *o, const unsigned char *p, const unsigned char *end)
 			p = body_step(o, p, end);
 			continue;
 		}
-		q = relaxed ? find_special(p, end - 1, 1) :
-		    find_special_simple(p, end - 1);
+		q = find_special(p, end - 1, relaxed);
 		if (q == end - 1 && q[-1] == '\r' && q[0] == '\n')
 			q--;
 		if (relaxed && IS_WSP(*q) && (w = wsp_between(q, end)) != NULL) {
