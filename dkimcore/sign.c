@@ -152,24 +152,29 @@ dkim_msg_add_signer(dkim_msg *m, const struct dkim_signspec *sp)
 	return DKIM_OK;
 }
 
-/* count_fields - how many fields are named name */
+/*
+ * count_fields - how many fields are named name; the name hash kept with
+ * each field rules out almost every other name without a string compare
+ */
 static size_t
 count_fields(const dkim_msg *m, const char *name)
 {
 	size_t i, n = 0, nl = strlen(name);
+	uint32_t h = dk_name_hash(name, nl);
 
 	for (i = 0; i < m->nfields; i++)
-		if (dk_field_is(m, &m->fields[i], name, nl))
+		if (m->fields[i].hash == h &&
+		    dk_field_is(m, &m->fields[i], name, nl))
 			n++;
 	return n;
 }
 
-/* in_list - 1 when name is in the NULL-terminated list */
+/* in_list - 1 when name is in the list; both lower case (strv_dup) */
 static int
 in_list(char *const *list, const char *name)
 {
 	for (; *list; list++)
-		if (strcasecmp(*list, name) == 0)
+		if (strcmp(*list, name) == 0)
 			return 1;
 	return 0;
 }
