@@ -49,7 +49,11 @@ def main():
     logger = logging.getLogger("dkimpy-verify")
     logger.addHandler(logging.StreamHandler(log))
     logger.setLevel(logging.DEBUG)
-    d = dkim.DKIM(msg, logger=logger)
+    try:
+        d = dkim.DKIM(msg, logger=logger)
+    except dkim.DKIMException as e:
+        print("dkimpy: dkim=permerror (message refused: %s)" % e)
+        return 1
     nsig = len([1 for n, _ in d.headers if n.lower() == b"dkim-signature"])
     if nsig == 0:
         print("dkimpy: dkim=none (no signature)")
@@ -63,9 +67,9 @@ def main():
         try:
             ok = d.verify(idx=i, dnsfunc=dnsfunc)
             why = ""
-        except dkim.DKIMException as e:
+        except Exception as e:  # dkimpy lets binascii etc. through
             ok = False
-            why = str(e)
+            why = "%s: %s" % (type(e).__name__, e)
         if not ok and not why:
             lines = [x for x in log.getvalue().splitlines()
                      if not x.startswith(("sig:", "signed for", "sig: "))]
