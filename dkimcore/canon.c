@@ -42,12 +42,13 @@
 #endif
 
 #define OUT_SIZE	4096	/* local output buffer */
+#define OUT_SHORT	256	/* runs copied by out_run() itself */
 
 /* Output of one dk_body_update() or dk_body_final() call. */
 struct out {
 	struct dk_body *b;
 	size_t	n;
-	unsigned char buf[OUT_SIZE];
+	unsigned char buf[OUT_SIZE + OUT_SHORT];	/* slack for out_run() */
 };
 
 static const unsigned char crlfs[] =
@@ -204,19 +205,19 @@ out_put(struct out *o, const unsigned char *p, size_t n)
 	size_t	 k;
 
 	o->b->total += n;
-	if (o->n > 0 || n < sizeof(o->buf)) {
-		k = sizeof(o->buf) - o->n;
+	if (o->n > 0 || n < OUT_SIZE) {
+		k = OUT_SIZE - o->n;
 		if (k > n)
 			k = n;
 		memcpy(o->buf + o->n, p, k);
 		o->n += k;
 		p += k;
 		n -= k;
-		if (o->n < sizeof(o->buf))
+		if (o->n < OUT_SIZE)
 			return;
 		out_flush(o);
 	}
-	if (n >= sizeof(o->buf)) {
+	if (n >= OUT_SIZE) {
 		k = n & ~(size_t)63;
 		o->b->sink(o->b->arg, p, k);
 		p += k;
@@ -224,6 +225,39 @@ out_put(struct out *o, const unsigned char *p, size_t n)
 	}
 	memcpy(o->buf, p, n);
 	o->n = n;
+}
+
+/*
+ * out_run - out_put for a run of input that lies in [p, end): a short
+ * run is copied 16 bytes at a time, reading past it (but not past end)
+ * and writing into the slack of the buffer, which is cheaper than the
+ * size-dependent branches of memcpy.
+ */
+static inline void
+out_run(struct out *o, const unsigned char *p, size_t n,
+    const unsigned char *end)
+{
+	size_t	 i;
+
+	if (n > OUT_SHORT || (size_t)(end - p) < n + 16 ||
+	    o->n + n > OUT_SIZE) {
+		out_put(o, p, n);
+		return;
+	}
+	for (i = 0; i < n; i += 16)
+		memcpy(o->buf + o->n + i, p + i, 16);
+	o->n += n;
+	o->b->total += n;
+}
+
+/* out_sp - emit one SP */
+static inline void
+out_sp(struct out *o)
+{
+	if (o->n == OUT_SIZE)
+		out_flush(o);
+	o->buf[o->n++] = ' ';
+	o->b->total++;
 }
 
 /* out_blanks - emit the empty lines held back, as CRLFs */
@@ -400,11 +434,12 @@ scan_relaxed(const unsigned char *p, const unsigned char *end)
 		memcpy(w, &m, sizeof(w));
 		if ((w[0] | w[1]) == 0)
 			continue;
-		i = w[0] != 0 ? 0 : 1;
+		i = w[0] != 0 ? 0 : 8;
+		w[0] = w[0] != 0 ? w[0] : w[1];
 		/* Byte 0 is the low byte of a word on little-endian hosts. */
 		if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-			return p + 8 * i + __builtin_ctzll(w[i]) / 8;
-		return p + 8 * i + __builtin_clzll(w[i]) / 8;
+			return p + i + __builtin_ctzll(w[0]) / 8;
+		return p + i + __builtin_clzll(w[0]) / 8;
 	}
 	for (; p < end; p++)
 		if (special(p, 1))
@@ -498,6 +533,21 @@ empty_lines(struct out *o, const unsigned char *p, const unsigned char *end)
 }
 
 /*
+ * inner_empty - at an empty line (its CR at q) inside a run: where the
+ * run may go on, past the empty lines, when a line with content follows
+ * in this chunk (they then come out as they are); NULL when not.
+ */
+static const unsigned char *
+inner_empty(const unsigned char *q, const unsigned char *end, int relaxed)
+{
+	while (end - q >= 2 && q[0] == '\r' && q[1] == '\n')
+		q += 2;
+	if (end - q < 2 || *q == '\r' || *q == '\n' || (relaxed && IS_WSP(*q)))
+		return NULL;
+	return q;
+}
+
+/*
  * body_chunk - canonicalize [p, end): runs that pass through unchanged
  * between special bytes, WSP runs between words and empty lines dealt
  * with on the spot, and the state machine for the rest. A run needs a
@@ -508,7 +558,7 @@ static void
 body_chunk(struct out *o, const unsigned char *p, const unsigned char *end)
 {
 	struct dk_body *b = o->b;
-	const unsigned char *start = p, *q, *w;
+	const unsigned char *start = p, *run, *q, *w;
 	int	 relaxed = b->canon == DKIM_CANON_RELAXED;
 
 	while (p < end) {
@@ -517,26 +567,30 @@ body_chunk(struct out *o, const unsigned char *p, const unsigned char *end)
 			p = body_step(o, p, end);
 			continue;
 		}
-		q = find_special(p, end - 1, relaxed);
+		run = p;
+		for (;;) {
+			q = find_special(p, end - 1, relaxed);
+			if (q == end - 1 || *q != '\r' || q[1] != '\n' ||
+			    q[-1] != '\n' ||
+			    (w = inner_empty(q, end, relaxed)) == NULL)
+				break;
+			p = w;
+		}
 		if (q == end - 1 && q[-1] == '\r' && q[0] == '\n')
 			q--;
 		if (relaxed && IS_WSP(*q) && (w = wsp_between(q, end)) != NULL) {
 			/* Between words: the run and one SP. */
-			if (*q == ' ')
-				out_put(o, p, (size_t)(q + 1 - p));
-			else {
-				out_put(o, p, (size_t)(q - p));
-				out_put(o, (const unsigned char *)" ", 1);
-			}
+			out_run(o, run, (size_t)(q - run), end);
+			out_sp(o);
 			b->linelen = 1;
 			p = w;
 			continue;
 		}
-		if (q > p) {
-			out_put(o, p, (size_t)(q - p));
+		if (q > run) {
+			out_put(o, run, (size_t)(q - run));
 			b->linelen = q[-1] != '\n';
-			p = q;
 		}
+		p = q;
 		if (b->linelen == 0 && *p == '\r' &&
 		    (q = empty_lines(o, p, end)) > p) {
 			p = q;
