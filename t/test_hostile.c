@@ -945,6 +945,121 @@ sign_overflow(void)
 	free(msg);
 }
 
+/*
+ * abandon - a message dropped at each stage (a client that disconnects
+ * mid-header, mid-body with key lookups in flight, or calls out of
+ * order): no crash, no leak (the sanitizer build checks), errors say so
+ */
+static void
+abandon(void)
+{
+	struct hcase c;
+	const char *body;
+	size_t hlen, blen, i;
+	dkim_msg *m;
+
+	if (base_load(&c, "two-sigs-good-and-bad.eml", &hlen, &body,
+	    &blen) < 0) {
+		ok(0, "base case for abandoned messages loads");
+		return;
+	}
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	dkim_header_field(m, c.msg, 40);
+	dkim_msg_free(m);
+	ok(1, "hostile message abandoned in the middle of its header");
+
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	ok(feed_head(m, c.msg, hlen) == DKIM_OK &&
+	    dkim_body(m, body, blen / 2) == DKIM_OK,
+	    "hostile abandoned message: header and half the body taken");
+	dkim_msg_free(m);
+	ok(1, "hostile message abandoned mid-body, key lookups in flight");
+
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	ok(feed_head(m, c.msg, hlen) == DKIM_OK &&
+	    dkim_header_field(m, "X-Late: 1\r\n", 11) == DKIM_ERR,
+	    "hostile header field after end of header is an error");
+	ok(dkim_eoh(m) == DKIM_ERR, "hostile end of header twice is an error");
+	ok(dkim_eom(m) == DKIM_OK && dkim_eom(m) == DKIM_ERR &&
+	    dkim_body(m, "x", 1) == DKIM_ERR,
+	    "hostile end of message twice, or body after it, is an error");
+	ok(dkim_result_count(m) == 2 && dkim_result_get(m, 2) == NULL &&
+	    dkim_result_get(m, (size_t)-1) == NULL,
+	    "hostile result index out of range gives NULL");
+	dkim_msg_free(m);
+
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	ok(dkim_body(m, "x\r\n", 3) == DKIM_OK && dkim_eom(m) == DKIM_OK &&
+	    dkim_result_count(m) == 0, "hostile body with no header at all: "
+	    "no signature, no crash");
+	dkim_msg_free(m);
+
+	for (i = 0; i < 3; i++) {
+		m = dkim_msg_new(ctx, i == 2 ? DKIM_MODE_SIGN :
+		    DKIM_MODE_VERIFY);
+		dkim_header(m, "", 0, "x", 1);
+		dkim_header(m, " \t", 2, "x", 1);
+		dkim_header(m, "From", 4, "", 0);
+		dkim_header(m, "DKIM-Signature", 14, "", 0);
+		dkim_eom(m);
+		dkim_msg_free(m);
+	}
+	ok(1, "hostile empty names and values through dkim_header()");
+	case_free(&c);
+	records_free(&rec);
+}
+
+/*
+ * many_bodyhashes - with max_sigs raised to 20, twenty signatures that
+ * each need their own body hash (distinct l=): each is judged
+ */
+static void
+many_bodyhashes(void)
+{
+	dkim_ctx *big = dkim_ctx_new(), *save = ctx;
+	struct hcase c;
+	char *msg, name[200];
+	size_t n = 0, i, judged = 0;
+	dkim_msg *m;
+
+	dkim_ctx_set_keysource(big, counting_source, &rec);
+	dkim_ctx_set_clock(big, fixed_clock, &now);
+	dkim_ctx_set_limits(big, 20, 0, 0, 0);
+	if (case_load(&c, "baseline-rsa.eml") < 0) {
+		dkim_ctx_free(big);
+		return;
+	}
+	msg = malloc(20 * 200 + c.len);
+	for (i = 0; i < 20; i++)
+		n += (size_t)sprintf(msg + n, "DKIM-Signature: v=1; "
+		    "a=rsa-sha256; d=football.example.com; s=test; h=from; "
+		    "l=%zu; bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; "
+		    "b=AAAA\r\n", i + 1);
+	memcpy(msg + n, c.msg, c.len);
+	n += c.len;
+	ctx = big;
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	feed(m, msg, n, 0);
+	for (i = 0; i < dkim_result_count(m); i++)
+		if (dkim_result_get(m, i)->result == DKIM_RES_FAIL)
+			judged++;
+	snprintf(name, sizeof(name), "hostile 20 signatures with 20 distinct "
+	    "l= (max_sigs 20): %zu of 20 judged fail, the rest not "
+	    "temperror", judged);
+	for (i = 0; i < dkim_result_count(m); i++)
+		if (dkim_result_get(m, i)->result == DKIM_RES_TEMPERROR)
+			break;
+	if (!check(dkim_result_count(m) == 20 && i == 20, name,
+	    "DK_MAX_BODYHASH (16) turns the 17th hash into a temperror"))
+		reasons(m);
+	dkim_msg_free(m);
+	ctx = save;
+	dkim_ctx_free(big);
+	free(msg);
+	case_free(&c);
+	records_free(&rec);
+}
+
 int
 main(void)
 {
@@ -998,6 +1113,8 @@ main(void)
 	many_sigs();
 	huge_tags();
 	sign_overflow();
+	abandon();
+	many_bodyhashes();
 	dns_budget();
 	ar_forged();
 

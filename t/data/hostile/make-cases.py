@@ -236,7 +236,8 @@ def case(name, expect, note, tpl=STD, head=HEAD, body=BODY, records=None,
         records = [rec(tagmap(tpl).get("s", "test"))] \
             if tagmap(tpl).get("s", "test") in SEL_KEY else []
     if sigs is None:
-        sigs = make_sig(expand_str(tpl, fills), head, body, key, calc)
+        sigs = make_sig(expand_str(tpl, fills), expand(head, fills),
+                        expand(body, fills), key, calc)
         for tok, n, text in fills:
             sigs = sigs.replace(text.encode() * n, tok.encode())
     msg = sigs + head + b"\r\n" + body
@@ -730,6 +731,25 @@ def cases_body():
     case("h-1001-names", "permerror", "h= of 1001 names: over the "
          "engine's bound of 1000 (a hardening limit, RFC 6376 sets none)",
          tpl=std(h=":".join(["from"] * 1001)))
+    case("header-subject-500k", "pass", "a signed Subject of 500 KB "
+         "with WSP runs (filled in at run time), under the ceiling",
+         head=HEAD.replace(b"Is dinner ready?", b"@@S@@"),
+         fills=[("@@S@@", 100000, "ab \t ")])
+    case("body-1mb-wsp-lines", "pass", "a 1 MB body of short lines with "
+         "trailing WSP and WSP runs (filled in at run time)",
+         body=b"start\r\n@@B@@end\r\n", fills=[("@@B@@", 100000,
+                                                 "x \t y\t\r\n")])
+    case("body-1mb-blank-then-text", "pass", "200,000 empty lines "
+         "between two lines are kept (they are not trailing)",
+         body=b"start\r\n@@B@@end\r\n", fills=[("@@B@@", 200000,
+                                                 "\r\n")])
+    case("header-value-only-wsp", "pass", "a signed field whose value is "
+         "only WSP", head=HEAD.replace(b"Is dinner ready?", b" \t  "))
+    case("header-blank-continuation", "pass", "a folded field with a "
+         "continuation line of only WSP", head=HEAD.replace(
+             b"Is dinner ready?", b"Is dinner\r\n \r\n\t ready?"))
+    case("no-body-separator", "pass", "headers only: no empty line, no "
+         "body", body=b"", post=lambda m: m[:-2])
     case("z-1mb", "pass", "a 1 MB z= (filled in at run time) stays under "
          "the 1 MiB header ceiling and is only syntax",
          tpl=std(extra=" z=@@Z@@;"), fills=[("@@Z@@", 40000,
@@ -790,7 +810,9 @@ def write_case(c):
         out.append(("# records-fail: %s._domainkey.%s %s" %
                     (sel, DOM, how)).encode())
     for tok, n, text in c["fills"]:
-        out.append(("# fill: %s %d %s" % (tok, n, text)).encode())
+        esc = text.replace("\\", "\\\\").replace("\r", "\\r") \
+            .replace("\n", "\\n").replace("\t", "\\t")
+        out.append(("# fill: %s %d %s" % (tok, n, esc)).encode())
     data = b"\n".join(out) + b"\n" + c["msg"]
     with open(os.path.join(HERE, c["name"] + ".eml"), "wb") as fp:
         fp.write(data)
