@@ -258,7 +258,12 @@ prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
 	}
 	if ((v->bh = dk_bodyhash_get(m, v->sig.bcanon, v->sig.alg,
 	    v->sig.l)) < 0) {
-		set_result(v, DKIM_RES_TEMPERROR, "out of body hashers");
+		/* a bound of ours, like max_sigs: a retry cannot help */
+		if (m->nbh == DK_MAX_BODYHASH)
+			set_result(v, DKIM_RES_POLICY, "more than %d distinct "
+			    "body hashes", DK_MAX_BODYHASH);
+		else
+			set_result(v, DKIM_RES_TEMPERROR, "out of memory");
 		return;
 	}
 	v->pending = 1;
