@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
+#include <openssl/crypto.h>
 
 #include "conf.h"
 #include "live.h"
@@ -118,6 +119,8 @@ sigwait(const sigset_t *set, int *sig)
 			return 0;
 		}
 		reload();
+		/* the keys were read in this thread: free its OpenSSL state */
+		OPENSSL_thread_stop();
 	}
 }
 
