@@ -376,22 +376,21 @@ lf_special(const unsigned char *p, vec *m)
 SKIP_CLONES static const unsigned char *
 scan_simple(const unsigned char *p, const unsigned char *end)
 {
-	vec	 m[4], any;
-	int	 i, k;
+	vec	 m0, m1, m2, m3, any;
+	int	 i;
 
 	for (; end - p >= 128; p += 128) {
-		for (k = 0; k < 4; k++)
-			lf_special(p + 32 * k, &m[k]);
-		any = m[0] | m[1] | m[2] | m[3];
-		if (!vany(&any))
-			continue;
-		for (k = 0; k < 4; k++)
-			if ((i = vfirst(&m[k])) >= 0)
-				return p + 32 * k + i;
+		lf_special(p, &m0);
+		lf_special(p + 32, &m1);
+		lf_special(p + 64, &m2);
+		lf_special(p + 96, &m3);
+		any = m0 | m1 | m2 | m3;
+		if (vany(&any))
+			break;
 	}
 	for (; end - p >= 32; p += 32) {
-		lf_special(p, &m[0]);
-		if ((i = vfirst(&m[0])) >= 0)
+		lf_special(p, &m0);
+		if ((i = vfirst(&m0)) >= 0)
 			return p + i;
 	}
 	for (; p < end; p++)
