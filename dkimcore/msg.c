@@ -100,10 +100,14 @@ dkim_header(dkim_msg *m, const char *name, size_t namelen, const char *value,
 	if (namelen == 0 || trim_name(name, namelen) == 0)
 		return DKIM_OK;		/* not a field: nothing to sign */
 	if (m->nfields == m->afields) {
-		size_t n = m->afields ? m->afields * 2 : 32;
+		/* the table counts against the ceiling too, up to its end */
+		size_t n = m->afields ? m->afields * 2 : 32,
+		    most = m->ctx->max_header / sizeof(*m->fields);
 		void *p;
 
-		if (n * sizeof(*m->fields) > m->ctx->max_header ||
+		if (n > most)
+			n = most;
+		if (n <= m->nfields ||
 		    (p = realloc(m->fields, n * sizeof(*m->fields))) == NULL) {
 			m->overflow = 1;
 			return DKIM_OK;

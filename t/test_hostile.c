@@ -1092,9 +1092,12 @@ main(void)
 	big_head("baseline-rsa.eml", "X-Filler: 0123456789abcdef\r\n", 100000,
 	    DKIM_RES_PERMERROR, 1, "100,000 header fields (over the 1 MiB "
 	    "ceiling)");
-	big_head("baseline-rsa.eml", "X-Filler: 0123456789abcdef\r\n", 10000,
-	    DKIM_RES_PASS, 1, "10,000 unsigned header fields (under the "
-	    "ceiling)");
+	big_head("baseline-rsa.eml", "X-Filler: 0123456789abcdef\r\n", 20000,
+	    DKIM_RES_PASS, 1, "20,000 unsigned header fields (560 KB, under "
+	    "the ceiling)");
+	big_head("baseline-rsa.eml", "X:\r\n", 40000, DKIM_RES_PERMERROR, 1,
+	    "40,000 tiny header fields (160 KB, but their table is over the "
+	    "1 MiB ceiling)");
 	big_head("baseline-rsa.eml", "X-Folded: x\r\n", 1, DKIM_RES_PASS, 1,
 	    "control for a field folded 100,000 times");
 	{
