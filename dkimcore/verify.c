@@ -154,7 +154,13 @@ dk_verify_free(dkim_msg *m)
 	m->nvsig = 0;
 }
 
-/* hash_own_field - the signature field itself, b= emptied (§3.7) */
+#define IS_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+
+/*
+ * hash_own_field - the signature field itself, b= emptied: its value
+ * "including all surrounding whitespace" goes (§3.7), so "b= xyz ;"
+ * is hashed as "b=;", as Mail::DKIM and OpenDKIM do.
+ */
 static int
 hash_own_field(dkim_msg *m, EVP_MD_CTX *md, struct dk_vsig *v,
     struct dk_buf *scratch)
@@ -162,13 +168,17 @@ hash_own_field(dkim_msg *m, EVP_MD_CTX *md, struct dk_vsig *v,
 	const struct dk_field *f = &m->fields[v->field];
 	const char *val = m->arena.data + f->value;
 	struct dk_buf blank = { 0 };
+	size_t from = v->sig.b_off, to = v->sig.b_off + v->sig.b_len;
 	int rc = -1;
 
-	if (v->sig.b_off + v->sig.b_len > f->vlen)
+	if (to > f->vlen)
 		return -1;
-	if (dk_buf_append(&blank, val, v->sig.b_off) < 0 ||
-	    dk_buf_append(&blank, val + v->sig.b_off + v->sig.b_len,
-	    f->vlen - v->sig.b_off - v->sig.b_len) < 0)
+	while (from > 0 && IS_FWS(val[from - 1]))
+		from--;
+	while (to < f->vlen && IS_FWS(val[to]))
+		to++;
+	if (dk_buf_append(&blank, val, from) < 0 ||
+	    dk_buf_append(&blank, val + to, f->vlen - to) < 0)
 		goto out;
 	scratch->len = 0;
 	if (dk_canon_header_nocrlf(v->sig.hcanon, m->arena.data + f->name,

@@ -178,7 +178,8 @@ def tagmap(tpl):
     return m
 
 
-def make_sig(tpl, head, body, key=None, calc=None, fname=b"DKIM-Signature: "):
+def make_sig(tpl, head, body, key=None, calc=None, fname=b"DKIM-Signature: ",
+             bkeep=True):
     """
     fill {bh} and {b} of a DKIM-Signature template for head and body.
     calc overrides what the template says about a, c, h, l (for
@@ -200,7 +201,12 @@ def make_sig(tpl, head, body, key=None, calc=None, fname=b"DKIM-Signature: "):
     bh = base64.b64encode(hashf(body_canon(body, bc, length)).digest())
     sigf = fname + tpl.replace("{bh}", bh.decode()).encode(
         "latin-1")
-    sigf_blank = sigf.replace(b"{b}", b"")
+    if bkeep:
+        sigf_blank = sigf.replace(b"{b}", b"")
+    else:
+        # RFC 6376 3.7: the value "including all surrounding whitespace"
+        sigf_blank = re.sub(rb"(b[ \t\r\n]*=)[ \t\r\n]*\{b\}[ \t\r\n]*",
+                            rb"\1", sigf)
     data = b"".join(hdr_canon(f, hc) for f in
                     select(split_fields(head), hnames))
     data += hdr_canon(sigf_blank, hc, crlf=False)
@@ -308,9 +314,15 @@ def cases_tags():
     case("tag-without-equals", "permerror", "a tag-spec without '=' is "
          "a syntax error", tpl=std(extra=" junk;"))
     case("fws-around-tags", "pass", "FWS around names, '=' and ';' is "
-         "allowed (RFC 6376 3.2)", tpl="v = 1 ;a= rsa-sha256 ;\r\n\tc =\t"
-         "relaxed/relaxed; d=%s; s=test;\r\n h=%s ; bh= {bh} ;\r\n b= {b} "
-         ";" % (DOM, H))
+         "allowed (RFC 6376 3.2); the FWS around b='s value is deleted "
+         "with it (3.7; dkimpy keeps the FWS after the value)",
+         sigs=make_sig("v = 1 ;a= rsa-sha256 ;\r\n\tc =\trelaxed/relaxed; "
+                       "d=%s; s=test;\r\n h=%s ; bh= {bh} ;\r\n b= {b} ;"
+                       % (DOM, H), HEAD, BODY, bkeep=False))
+    case("fws-around-b-kept", "fail", "a signer that kept the FWS "
+         "around b='s value when hashing (the RFC deletes it, 3.7)",
+         tpl="v=1; a=rsa-sha256; c=simple/simple; d=%s; s=test; h=%s; "
+         "bh={bh}; b= {b} ; z=x" % (DOM, H))
     case("b-folded", "pass", "FWS inside the b= value is ignored "
          "(RFC 6376 3.5 b=)", post=lambda m: re.sub(
              rb"(b=[A-Za-z0-9+/]{20})", rb"\1\r\n\t  ", m, count=2))
@@ -344,6 +356,17 @@ def cases_tags():
     case("sig-name-space-colon", "pass", "'DKIM-Signature :' "
          "(obs-optional): relaxed drops the WSP before the colon",
          sigs=make_sig(STD, HEAD, BODY, fname=b"DKIM-Signature : "))
+    for c in ("simple", "relaxed"):
+        for name, tail in (("b-fws-before", ";\r\n\tb=\r\n\t{b}"),
+                           ("b-space-around", "; b= {b} ; z=x"),
+                           ("b-fws-after", "; b={b}\r\n\t; z=x")):
+            tpl = ("v=1; a=rsa-sha256; c=%s/%s; d=%s; s=test; h=%s;"
+                   " bh={bh}" % (c, c, DOM, H)) + tail
+            case("%s-%s-rfc" % (name, c), "pass", "whitespace around the "
+                 "b= value, deleted with it before hashing (RFC 6376 3.7 "
+                 "\"including all surrounding whitespace\", as Mail::DKIM "
+                 "and OpenDKIM do), %s" % c,
+                 sigs=make_sig(tpl, HEAD, BODY, bkeep=False))
     case("b-not-last", "pass", "b= in the middle of the tag-list is "
          "blanked in place (RFC 6376 3.7)",
          tpl="v=1; b={b};\r\n\ta=rsa-sha256; c=relaxed/relaxed; d=%s; "
