@@ -3,8 +3,9 @@
 #
 # Each case writes a configuration (and its tables and keys) into a
 # temporary directory, runs `dkimd -c FILE -t` and checks the exit status
-# and the "FILE:LINE: what is wrong" line. Needs openssl(1) for the keys.
-# Environment: DKIMD (default: $top_builddir/milter/dkimd).
+# and the "FILE:LINE: what is wrong" line. Keys come from openssl(1) or,
+# without it, dkimtool genkey.
+# Environment: DKIMD, DKIMTOOL (default: under $top_builddir).
 set -u
 top_builddir=${top_builddir:-.}
 DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
@@ -59,9 +60,22 @@ AuthservID		mx.example.net
 EOT
 }
 
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-    -out "$tmp/rsa.pem" 2>/dev/null
-openssl genpkey -algorithm ED25519 -out "$tmp/ed.pem" 2>/dev/null
+# keys: openssl(1) when installed, else dkimtool genkey
+if command -v openssl >/dev/null; then
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	    -out "$tmp/rsa.pem" 2>/dev/null
+	openssl genpkey -algorithm ED25519 -out "$tmp/ed.pem" 2>/dev/null
+else
+	DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+	"$DKIMTOOL" genkey -d example.com -s rsa -D "$tmp" >/dev/null &&
+	    mv "$tmp/rsa.private" "$tmp/rsa.pem"
+	"$DKIMTOOL" genkey -d example.com -s ed -a ed25519 -D "$tmp" >/dev/null &&
+	    mv "$tmp/ed.private" "$tmp/ed.pem"
+fi
+if [ ! -s "$tmp/rsa.pem" ] || [ ! -s "$tmp/ed.pem" ]; then
+	echo "Bail out! cannot generate test keys (no openssl, no dkimtool)"
+	exit 1
+fi
 
 fresh
 check "a good configuration with file: KeyTable and refile: SigningTable loads" 0 "OK \(2 keys, 2 signing rules\)"
