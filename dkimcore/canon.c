@@ -405,8 +405,8 @@ scan_simple(const unsigned char *p, const unsigned char *end)
 			return p + i;
 	}
 	for (; p < end; p++)
-		if (special(p, 0))
-			return p;
+		if (*p == '\n' && (p[-1] != '\r' || p[-2] == '\n'))
+			return p;	/* the test of lf_special() */
 	return end;
 }
 
