@@ -1058,6 +1058,43 @@ many_bodyhashes(void)
 	records_free(&rec);
 }
 
+/* huge_keys - key records of 1 MB and of 100,000 tags are permerrors */
+static void
+huge_keys(void)
+{
+	static const char qn[] = "test._domainkey.football.example.com";
+	struct hcase c;
+	char *txt, name[200];
+	size_t i, n = 1024 * 1024;
+	dkim_msg *m;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (case_load(&c, "baseline-rsa.eml") < 0)
+			return;
+		txt = malloc(n + 64);
+		i = (size_t)sprintf(txt, "v=DKIM1; k=rsa; ");
+		if (k == 0) {
+			i += (size_t)sprintf(txt + i, "p=");
+			memset(txt + i, 'A', n - i);
+		} else
+			while (i + 8 < n)
+				i += (size_t)sprintf(txt + i, "x%zu=1;", i % 100000);
+		txt[k == 0 ? n : i] = '\0';
+		records_add(&rec, qn, txt, 0);
+		m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+		snprintf(name, sizeof(name), "hostile key record of 1 MB %s: "
+		    "permerror", k == 0 ? "(one huge p=)" : "(100,000+ tags)");
+		if (!ok(feed(m, c.msg, c.len, 0) == DKIM_OK &&
+		    one_result(m) == DKIM_RES_PERMERROR, name))
+			reasons(m);
+		dkim_msg_free(m);
+		free(txt);
+		case_free(&c);
+		records_free(&rec);
+	}
+}
+
 int
 main(void)
 {
@@ -1115,6 +1152,7 @@ main(void)
 	huge_tags();
 	sign_overflow();
 	abandon();
+	huge_keys();
 	many_bodyhashes();
 	dns_budget();
 	ar_forged();

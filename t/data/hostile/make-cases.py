@@ -12,8 +12,9 @@ from here at run time; run this again only to change the cases.
 Signatures are made here, independently of dkimcore: canonicalization
 and header selection follow RFC 6376 sections 3.4 and 5.4.2, the hashes
 come from hashlib and the signatures from openssl(1) with the RFC 8463
-Appendix A keys (keys/rfc8463-*.pem) and two test keys made with
-"openssl genpkey" (keys/short512.rsa.pem, keys/big2048.rsa.pem). A
+Appendix A keys (keys/rfc8463-*.pem) and test keys made with
+"openssl genpkey" (keys/short512.rsa.pem, keys/big2048.rsa.pem,
+keys/big4096.rsa.pem). A
 hostile signature is made valid wherever it can be, so that only the
 hostile detail stands between it and "pass". With --check, the cases
 expected to pass are also checked with dkimpy (python3-dkim).
@@ -36,7 +37,9 @@ RSA = "keys/rfc8463-test.rsa.pem"
 ED = "keys/rfc8463-brisbane.ed25519.pem"
 R512 = "keys/short512.rsa.pem"
 R2048 = "keys/big2048.rsa.pem"
-SEL_KEY = {"test": RSA, "brisbane": ED, "short": R512, "big": R2048}
+R4096 = "keys/big4096.rsa.pem"
+SEL_KEY = {"test": RSA, "brisbane": ED, "short": R512, "big": R2048,
+           "huge": R4096}
 
 # ---- RFC 6376 section 3.4: canonicalization -------------------------
 
@@ -567,6 +570,12 @@ def cases_numbers():
     case("t-within-skew", "pass", "t= a minute ahead: within the "
          "engine's 300 s clock skew", tpl=STD.replace(
              "t=%d" % T_PAST, "t=%d" % (NOW + 60)))
+    case("t-leading-zeros", "pass", "t= with leading zeros is the same "
+         "number", tpl=STD.replace("t=%d" % T_PAST, "t=000%d" % T_PAST))
+    case("x-far-future", "pass", "x= in the year 5138 (no 32-bit "
+         "overflow)", tpl=std(extra=" x=99999999999;"))
+    case("x-huge", "permerror", "x= of 25 digits overflows",
+         tpl=std(extra=" x=" + "9" * 25 + ";"))
     case("x-future-ok", "pass", "x= in the future passes",
          tpl=std(extra=" x=%d;" % (NOW + 86400)))
 
@@ -620,6 +629,15 @@ def cases_keys():
          "(RFC 8301 3.2)")
     case("key-rsa-2048", "pass", "a 2048-bit RSA key",
          tpl=std(s="big"))
+    case("key-rsa-4096", "pass", "a 4096-bit RSA key (RFC 8301 3.2: "
+         "verifiers MUST handle 1024 to 4096)", tpl=std(s="huge"))
+    case("b-ed25519-short", "fail", "an ed25519 b= of 63 bytes",
+         tpl=ed, post=lambda m: re.sub(
+             rb"\tb=[^\r]*", b"\tb=" + base64.b64encode(b"s" * 63), m,
+             count=1))
+    case("b-rsa-too-long", "fail", "an rsa b= longer than the modulus",
+         post=lambda m: re.sub(rb"\tb=[^\r]*", b"\tb=" +
+                               base64.b64encode(b"s" * 300), m, count=1))
     case("key-rsa-pkcs1", "pass", "an RSAPublicKey (PKCS#1) p= as seen "
          "in the wild", records=[rec("test", public_record(RSA, True))])
     case("key-v-dkim2", "permerror", "key v=DKIM2 (RFC 6376 3.6.1 v=)",
@@ -816,6 +834,19 @@ def cases_sign():
               body=BODY.replace(b"\r\n", b"\n"), key=ED,
               signer=(DOM, "brisbane"))
     sign_case("sign-empty-body", "pass", "signing an empty body", body=b"")
+    sign_case("sign-from-space-colon", "pass", "'From :' is the one From "
+              "field; signing it round-trips",
+              head=HEAD.replace(b"From:", b"From :"))
+    sign_case("sign-header-nul", "pass", "signing a header with a NUL "
+              "round-trips", head=HEAD.replace(b"Is dinner", b"Is\0dinner"))
+    sign_case("sign-oversigned-absent", "pass", "signing a message without "
+              "Subject, To or Date: names oversigned but absent hash "
+              "nothing", head=b"From: joe@football.example.com\r\n")
+    sign_case("sign-bare-lf-mixed", "pass", "signing a message with "
+              "mixed LF and CRLF line ends", head=HEAD.replace(
+                  b"To: Suzie Q <suzie@shopping.example.net>\r\n",
+                  b"To: Suzie Q <suzie@shopping.example.net>\n"),
+              body=b"a\nb\r\nc\n\n")
 
 
 def write_case(c):
