@@ -6,6 +6,8 @@
 # Runs the real opendkim binary in test mode ("-t", "-vv"); its resolver
 # (libunbound in Debian's build) gets a configuration that forwards every
 # query to 127.0.0.1:NSPORT, with DNSSEC off and localhost allowed.
+# OpenDKIM checks only the top 3 signatures by default (the rest come out
+# "neutral"); this raises MaximumSignaturesToVerify to 20.
 # Prints the Authentication-Results value that OpenDKIM would add, one
 # line per dkim= result, prefixed "opendkim: ".
 # Exit 0 when at least one signature passes, 1 when none does, 2 usage.
@@ -30,6 +32,7 @@ cat > "$dir/opendkim.conf" <<CONF
 Mode v
 ResolverConfiguration $dir/unbound.conf
 AlwaysAddARHeader yes
+MaximumSignaturesToVerify 20
 AuthservID opendkim.test
 Syslog no
 CONF
