@@ -1095,6 +1095,102 @@ huge_keys(void)
 	}
 }
 
+/*
+ * verify_any - verify msg once; 1 when any signature passed. The AR
+ * value must be well formed whatever the results are.
+ */
+static int
+verify_any(const char *msg, size_t len, int *arbad)
+{
+	struct hcase c = { .nexpect = 0 };
+	char got[512], *w, *save = NULL, *ar;
+	dkim_msg *m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	int pass = 0;
+
+	feed(m, msg, len, 0);
+	results_text(m, got, sizeof(got));
+	for (w = strtok_r(got, " ", &save); w && c.nexpect < MAX_EXPECT;
+	    w = strtok_r(NULL, " ", &save)) {
+		c.expect[c.nexpect++] = w;
+		pass |= strcmp(w, "pass") == 0;
+	}
+	ar = dkim_ar_value(m, "mx.example.org");
+	if (ar_check(ar, &c) != NULL)
+		(*arbad)++;
+	free(ar);
+	dkim_msg_free(m);
+	return pass;
+}
+
+/*
+ * mutate_sweep - every byte of a signed message (but the empty line
+ * after its header), and of its key record, replaced in turn by NUL,
+ * '(', ';' and 0xFF: no such message passes, nothing crashes, every AR
+ * value stays well formed
+ */
+static void
+mutate_sweep(const char *file)
+{
+	static const char bad[] = { '\0', '(', ';', (char)0xff };
+	struct hcase c;
+	const char *body;
+	size_t hlen, blen, i, k, tries = 0, passes = 0;
+	char *copy, *key, name[400];
+	int arbad = 0;
+
+	if (base_load(&c, file, &hlen, &body, &blen) < 0)
+		return;
+	copy = malloc(c.len);
+	for (i = 0; i < c.len; i++)
+		for (k = 0; k < sizeof(bad); k++) {
+			if (c.msg[i] == bad[k] || i == hlen || i == hlen + 1)
+				continue;	/* the empty line stays */
+			memcpy(copy, c.msg, c.len);
+			copy[i] = bad[k];
+			tries++;
+			if (verify_any(copy, c.len, &arbad)) {
+				passes++;
+				printf("#   passed with byte %zu as 0x%02x\n", i,
+				    (unsigned char)bad[k]);
+			}
+		}
+	snprintf(name, sizeof(name), "hostile %s: %zu one-byte mutations "
+	    "of the message: none passes", c.name, tries);
+	ok(passes == 0, name);
+	snprintf(name, sizeof(name), "hostile %s: %zu one-byte mutations "
+	    "of the message: every AR well formed", c.name, tries);
+	is_int(arbad, 0, name);
+
+	/* the key record: mutated in place (records_source returns a copy) */
+	key = rec.n ? rec.value[0] : NULL;
+	tries = passes = 0;
+	arbad = 0;
+	for (i = 0; key && key[i]; i++)
+		for (k = 0; k < sizeof(bad); k++) {
+			char was = key[i];
+
+			if (was == bad[k])
+				continue;
+			key[i] = bad[k];
+			tries++;
+			if (verify_any(c.msg, c.len, &arbad)) {
+				passes++;
+				printf("#   passed with key byte %zu as 0x%02x\n",
+				    i, (unsigned char)bad[k]);
+			}
+			key[i] = was;
+		}
+	snprintf(name, sizeof(name), "hostile %s: %zu one-byte mutations "
+	    "of the key record: none passes", c.name, tries);
+	ok(key && passes == 0, name);
+	snprintf(name, sizeof(name), "hostile %s: %zu one-byte mutations "
+	    "of the key record: every AR well formed", c.name, tries);
+	is_int(arbad, 0, name);
+	free(copy);
+	case_free(&c);
+	records_free(&rec);
+}
+
 int
 main(void)
 {
@@ -1153,6 +1249,9 @@ main(void)
 	sign_overflow();
 	abandon();
 	huge_keys();
+	mutate_sweep("baseline-rsa.eml");
+	mutate_sweep("baseline-ed25519.eml");
+	mutate_sweep("baseline-simple-simple.eml");
 	many_bodyhashes();
 	dns_budget();
 	ar_forged();
