@@ -14,7 +14,7 @@ and header selection follow RFC 6376 sections 3.4 and 5.4.2, the hashes
 come from hashlib and the signatures from openssl(1) with the RFC 8463
 Appendix A keys (keys/rfc8463-*.pem) and test keys made with
 "openssl genpkey" (keys/short512.rsa.pem, keys/big2048.rsa.pem,
-keys/big4096.rsa.pem). A
+keys/big4096.rsa.pem, keys/ec256.pem). A
 hostile signature is made valid wherever it can be, so that only the
 hostile detail stands between it and "pass". With --check, the cases
 expected to pass are also checked with dkimpy (python3-dkim).
@@ -38,6 +38,7 @@ ED = "keys/rfc8463-brisbane.ed25519.pem"
 R512 = "keys/short512.rsa.pem"
 R2048 = "keys/big2048.rsa.pem"
 R4096 = "keys/big4096.rsa.pem"
+EC256 = "keys/ec256.pem"
 SEL_KEY = {"test": RSA, "brisbane": ED, "short": R512, "big": R2048,
            "huge": R4096}
 
@@ -638,6 +639,17 @@ def cases_keys():
     case("b-rsa-too-long", "fail", "an rsa b= longer than the modulus",
          post=lambda m: re.sub(rb"\tb=[^\r]*", b"\tb=" +
                                base64.b64encode(b"s" * 300), m, count=1))
+    spki = lambda k: base64.b64encode(subprocess.run(
+        ["openssl", "pkey", "-in", os.path.join(HERE, k), "-pubout",
+         "-outform", "DER"], check=True, capture_output=True).stdout).decode()
+    case("key-rsa-holds-ec", "permerror", "k=rsa whose p= is an EC P-256 "
+         "SubjectPublicKeyInfo, with a real ECDSA signature in b=: no "
+         "algorithm confusion", key=EC256,
+         records=[rec("test", "v=DKIM1; k=rsa; p=" + spki(EC256))])
+    case("key-rsa-holds-ed25519", "permerror", "k=rsa whose p= is an "
+         "Ed25519 SubjectPublicKeyInfo, with a real Ed25519 signature in "
+         "b=", key=ED, records=[rec("test", "v=DKIM1; k=rsa; p=" +
+                                    spki(ED))])
     case("key-rsa-pkcs1", "pass", "an RSAPublicKey (PKCS#1) p= as seen "
          "in the wild", records=[rec("test", public_record(RSA, True))])
     case("key-v-dkim2", "permerror", "key v=DKIM2 (RFC 6376 3.6.1 v=)",
