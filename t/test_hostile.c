@@ -33,6 +33,7 @@
 #include <sys/time.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1191,6 +1192,68 @@ mutate_sweep(const char *file)
 	records_free(&rec);
 }
 
+/* Cases for the threads test: all use the standard two keys. */
+static const char *const thread_cases[] = {
+	"baseline-rsa.eml", "baseline-ed25519.eml", "tampered-body.eml",
+	"from-two.eml", "dup-tag-d.eml", "two-sigs-good-and-bad.eml",
+	"l-content-after.eml", "body-bare-cr.eml", "key-rsa-1024.eml",
+	"h-oversigned.eml"
+};
+#define NTHREAD_CASES	(sizeof(thread_cases) / sizeof(thread_cases[0]))
+#define NTHREADS	8
+
+static struct hcase tcase[NTHREAD_CASES];
+
+/* thread_main - verify every thread case 20 times; count wrong results */
+static void *
+thread_main(void *arg)
+{
+	size_t i, r, *wrong = arg;
+	char got[512], want[512];
+	dkim_msg *m;
+
+	for (r = 0; r < 20; r++)
+		for (i = 0; i < NTHREAD_CASES; i++) {
+			m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+			feed(m, tcase[i].msg, tcase[i].len, (r % 3) * 7);
+			results_text(m, got, sizeof(got));
+			expect_text(&tcase[i], want, sizeof(want));
+			if (strcmp(got, want) != 0)
+				(*wrong)++;
+			dkim_msg_free(m);
+		}
+	return NULL;
+}
+
+/*
+ * threads - eight threads verify hostile cases at once through one
+ * context (as the milter does, a thread per connection): every result
+ * is the one a lone thread gets
+ */
+static void
+threads(void)
+{
+	pthread_t t[NTHREADS];
+	size_t wrong[NTHREADS] = { 0 }, i, total = 0;
+	int started = 1;
+
+	for (i = 0; i < NTHREAD_CASES; i++)
+		if (case_load(&tcase[i], thread_cases[i]) < 0)
+			started = 0;
+	for (i = 0; started && i < NTHREADS; i++)
+		if (pthread_create(&t[i], NULL, thread_main, &wrong[i]) != 0)
+			started = 0;
+	while (i-- > 0) {
+		pthread_join(t[i], NULL);
+		total += wrong[i];
+	}
+	is_int(started ? (long long)total : -1, 0, "hostile 8 threads x 200 "
+	    "messages through one context: every result as expected");
+	for (i = 0; i < NTHREAD_CASES; i++)
+		case_free(&tcase[i]);
+	records_free(&rec);
+}
+
 int
 main(void)
 {
@@ -1249,6 +1312,7 @@ main(void)
 	sign_overflow();
 	abandon();
 	huge_keys();
+	threads();
 	mutate_sweep("baseline-rsa.eml");
 	mutate_sweep("baseline-ed25519.eml");
 	mutate_sweep("baseline-simple-simple.eml");
