@@ -415,6 +415,19 @@ def cases_tags():
          sigs=make_sig(std(a="ed25519-sha256", s="brisbane",
                            h="from:dkim-signature:dkim-signature"),
                        inner + HEAD, BODY) + inner)
+    rcv = (b"Received: from a.example by b.example; Fri, 11 Jul 2003\r\n"
+           b"Received: from c.example by d.example; Fri, 11 Jul 2003\r\n")
+    case("h-two-received", "pass", "h=received:received signs both, "
+         "bottom first (RFC 6376 5.4.2)", head=rcv + HEAD,
+         tpl=std(h="from:received:received"))
+    case("h-two-received-swapped", "fail", "the two signed Received "
+         "fields swapped in transit", head=rcv + HEAD,
+         tpl=std(h="from:received:received"), post=lambda m: m.replace(
+             rcv, rcv.split(b"\r\n")[1] + b"\r\n" +
+             rcv.split(b"\r\n")[0] + b"\r\n"))
+    case("h-mixed-case-repeat", "pass", "h=From:FROM: the second, in "
+         "another case, continues above the first and finds nothing",
+         tpl=std(h="From:FROM:to"))
     case("h-empty-item", "permerror", "an empty name in h= is no "
          "field-name", tpl=std(h="from::to"))
     case("h-upper-case", "pass", "h= names match case-insensitively",
@@ -529,6 +542,12 @@ def cases_names():
     case("i-8bit-local", "permerror", "raw 8-bit in i=: tag values are "
          "%x21-7E (RFC 6376 3.2 VALCHAR)",
          tpl=std(extra=" i=j\xf6e@football.example.com;"))
+    case("i-upper-case-domain", "pass", "i= domain in upper case is "
+         "within d=", tpl=std(extra=" i=joe@FOOTBALL.Example.COM;"),
+         records=[rec("test", public_record(RSA) + "; t=s")])
+    case("s-upper-case", "pass", "s= in upper case: DNS names are "
+         "case-insensitive", tpl=STD.replace("s=test", "s=TEST"), key=RSA,
+         records=[rec("test")])
     case("i-no-at", "permerror", "i= without '@'",
          tpl=std(extra=" i=football.example.com;"))
     case("i-nul", "permerror", "a NUL in i=",
