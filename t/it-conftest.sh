@@ -11,10 +11,9 @@ top_builddir=${top_builddir:-.}
 DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
 tmp=$(mktemp -d /tmp/it-conftest.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-fail=0
-
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source=t/milter/lib.sh
+. "$top_srcdir/t/milter/lib.sh"
 
 # check NAME WANT-STATUS PATTERN - run dkimd -t on $tmp/c/dkimd.conf
 check() {

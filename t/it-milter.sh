@@ -18,10 +18,10 @@ DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
 DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
 tdir=$top_srcdir/t/milter
 work=$(mktemp -d /tmp/it-milter.XXXXXX)
-n=0
-fail=0
 DKIMD_PID=
 
+# shellcheck source=t/milter/lib.sh
+. "$top_srcdir/t/milter/lib.sh"
 # shellcheck source=t/lib/dns.sh
 . "$top_srcdir/t/lib/dns.sh"
 
@@ -31,36 +31,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=1
-	fi
-}
-
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-
 command -v miltertest >/dev/null || skip_all "miltertest not installed"
 command -v dnsmasq >/dev/null || skip_all "dnsmasq not installed"
 [ -x "$DKIMD" ] || skip_all "no dkimd at $DKIMD"
 [ -x "$DKIMTOOL" ] || skip_all "no dkimtool at $DKIMTOOL"
-
-# free_port - a free TCP port on 127.0.0.1
-free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# zone_to_records ZONEFILE - "NAME VALUE" from dkimtool genkey's .txt
-zone_to_records() {
-	/usr/bin/python3 -c '
-import re, sys
-t = open(sys.argv[1]).read()
-name = t.split()[0].rstrip(".")
-print(name, "".join(re.findall(r"\"([^\"]*)\"", t)))' "$1"
-}
 
 # start_dkimd EXTRA-CONF-LINES - a configuration, then dkimd on $PORT
 start_dkimd() {

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# it-postfix.sh - dkimd behind a real Postfix, end to end (TAP)
+#
+# Builds a private Postfix instance in a temporary directory (its own
+# config_directory, queue_directory and data_directory; loopback ports
+# only) with dkimd as its milter:
+#	submission port	smtpd -o milter_macro_daemon_name=ORIGINATING: signed
+#	incoming port	smtpd with the default daemon name: verified
+#	sendmail(1)	pickup -o cleanup_service_name=cleanup-orig, a cleanup
+#			with milter_macro_daemon_name=ORIGINATING: signed
+# Postfix relays everything to smtp-sink (Postfix's test server), which
+# writes each message to a file. What arrives is verified with dkimpy and
+# Mail::DKIM against dnsmasq on 127.0.0.1. Needs root (Postfix), postfix,
+# smtp-sink, swaks, dnsmasq, python3-dkim, libmail-dkim-perl. Every
+# process is stopped by its PID (Postfix through its master's pid file).
+# Environment: DKIMD, DKIMTOOL, top_srcdir.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+DKIMD_PID=
+SINK_PID=
+T=
+
+# shellcheck source=t/milter/lib.sh
+. "$top_srcdir/t/milter/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root to run Postfix"
+for p in postfix postconf smtp-sink swaks dnsmasq; do
+	command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
+		skip_all "$p not installed"
+done
+[ -x "$DKIMD" ] || skip_all "no dkimd at $DKIMD"
+[ -x "$DKIMTOOL" ] || skip_all "no dkimtool at $DKIMTOOL"
+PATH=$PATH:/usr/sbin
+
+T=$(mktemp -d /tmp/it-postfix.XXXXXX)
+chmod 755 "$T"
+
+# shellcheck source=t/lib/dns.sh
+. "$top_srcdir/t/lib/dns.sh"
+
+stop_all() {
+	local pid
+	if [ -f "$T/spool/pid/master.pid" ]; then
+		postfix -c "$T/etc" stop >/dev/null 2>&1
+		pid=$(tr -d ' ' <"$T/spool/pid/master.pid" 2>/dev/null)
+		for _ in $(seq 1 50); do
+			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	fi
+	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+	[ -n "$DKIMD_PID" ] && kill "$DKIMD_PID" 2>/dev/null
+	[ -n "$DKIMD_PID" ] && wait "$DKIMD_PID" 2>/dev/null
+	SINK_PID=
+	DKIMD_PID=
+}
+cleanup() {
+	stop_all
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+# wait_sink N - wait until smtp-sink holds N messages (30 s at most)
+wait_sink() {
+	for _ in $(seq 1 300); do
+		[ "$(find "$T/sink" -type f | wc -l)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# newest - the message smtp-sink received last
+newest() {
+	ls -t "$T"/sink/* 2>/dev/null | head -n 1
+}
+
+# verify_both FILE NAME - dkimpy and Mail::DKIM both pass the file
+verify_both() {
+	/usr/bin/python3 "$top_srcdir/t/peers/dkimpy-verify.py" "$DNS_PORT" <"$1" \
+	    >"$T/dkimpy.out" 2>&1
+	ok $? "$2: dkimpy verifies what Postfix delivered"
+	sed 's/^/#   /' "$T/dkimpy.out"
+	perl "$top_srcdir/t/peers/maildkim-verify.pl" "$DNS_PORT" <"$1" \
+	    >"$T/maildkim.out" 2>&1
+	ok $? "$2: Mail::DKIM verifies what Postfix delivered"
+	sed 's/^/#   /' "$T/maildkim.out"
+}
+
+DK=$(free_port)
+SUB=$(free_port)
+IN=$(free_port)
+SINK=$(free_port)
+
+# ---- keys, DNS, dkimd ------------------------------------------------------
+mkdir -p "$T/keys"
+"$DKIMTOOL" genkey -d example.com -s pf -D "$T/keys" >/dev/null
+zone_to_records "$T/keys/pf.txt" >"$T/records"
+chmod 600 "$T/keys/pf.private"
+echo "pf example.com:pf:$T/keys/pf.private" >"$T/key.table"
+echo "*@example.com pf" >"$T/signing.table"
+dns_start "$T/records" "$T" || { echo "Bail out! dnsmasq did not start"; exit 1; }
+cat >"$T/dkimd.conf" <<EOT
+Socket		inet:$DK@127.0.0.1
+KeyTable	$T/key.table
+SigningTable	refile:$T/signing.table
+AuthservID	mx.test
+Nameservers	127.0.0.1:$DNS_PORT
+Syslog		no
+LogWhy		yes
+EOT
+"$DKIMD" -f -c "$T/dkimd.conf" >"$T/dkimd.log" 2>&1 &
+DKIMD_PID=$!
+
+# ---- smtp-sink --------------------------------------------------------------
+mkdir -p "$T/sink"
+chown postfix "$T/sink"
+smtp-sink -u postfix -d "$T/sink/msg." "127.0.0.1:$SINK" 20 \
+    >"$T/sink.log" 2>&1 &
+SINK_PID=$!
+
+# ---- Postfix ------------------------------------------------------------------
+mkdir -p "$T/etc" "$T/spool" "$T/data"
+chown postfix "$T/data"
+cat >"$T/etc/main.cf" <<EOT
+compatibility_level = 3.6
+queue_directory = $T/spool
+data_directory = $T/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.test
+mydomain = test
+myorigin = example.com
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+local_transport = error:5.1.1 no local delivery
+alias_maps =
+alias_database =
+relayhost = [127.0.0.1]:$SINK
+smtp_dns_support_level = disabled
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtputf8_enable = no
+milter_protocol = 6
+milter_default_action = tempfail
+non_smtpd_milters = inet:127.0.0.1:$DK
+maillog_file_prefixes = $T
+maillog_file = $T/maillog
+master_service_disable =
+EOT
+cat >"$T/etc/master.cf" <<EOT
+127.0.0.1:$SUB inet n - n - - smtpd -o milter_macro_daemon_name=ORIGINATING -o smtpd_milters=inet:127.0.0.1:$DK
+127.0.0.1:$IN inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$DK
+pickup unix n - n 60 1 pickup -o cleanup_service_name=cleanup-orig
+cleanup unix n - n - 0 cleanup
+cleanup-orig unix n - n - 0 cleanup -o milter_macro_daemon_name=ORIGINATING
+qmgr unix n - n 300 1 qmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+smtp unix - - n - - smtp
+relay unix - - n - - smtp
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+EOT
+if ! postfix -c "$T/etc" start >"$T/postfix.start" 2>&1; then
+	echo "# postfix did not start:"
+	sed 's/^/#   /' "$T/postfix.start" "$T/maillog" 2>/dev/null | tail -n 30
+	echo "Bail out! postfix did not start"
+	exit 1
+fi
+for _ in $(seq 1 50); do
+	grep -q "started on" "$T/dkimd.log" && break
+	sleep 0.1
+done
+
+# ---- submission: signed -----------------------------------------------------
+swaks --server 127.0.0.1 --port "$SUB" --from alice@example.com \
+    --to bob@example.net --header "Subject: submission test" \
+    --body "Hello from the submission port." >"$T/swaks1.out" 2>&1
+ok $? "submission: Postfix accepts the message"
+wait_sink 1
+ok $? "submission: the message reaches smtp-sink"
+m=$(newest)
+grep -q "^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=pf;" "$m"
+ok $? "submission: delivered with dkimd's DKIM-Signature on top"
+verify_both "$m" "submission"
+
+# ---- sendmail(1): pickup -> cleanup-orig: signed ----------------------------
+printf 'From: carol@example.com\nTo: bob@example.net\nSubject: via sendmail\n\nHello from sendmail(1).\n' |
+    sendmail -C "$T/etc" -f carol@example.com -t
+ok $? "sendmail: the message is queued"
+wait_sink 2
+ok $? "sendmail: the message reaches smtp-sink"
+m=$(newest)
+grep -q "^DKIM-Signature: .*d=example.com; s=pf;" "$m"
+ok $? "sendmail: signed through non_smtpd_milters and cleanup-orig"
+verify_both "$m" "sendmail"
+
+# ---- incoming: verified, forged Authentication-Results removed -----------------
+signed=$(newest)
+{
+	echo "Authentication-Results: mx.test; dkim=pass header.d=example.com"
+	echo "Authentication-Results: other.example; dkim=pass"
+	echo "Authentication-Results: MX.TEST (forged); dkim=pass"
+	sed -n '/^DKIM-Signature:/,$p' "$signed"
+} >"$T/incoming.eml"
+swaks --server 127.0.0.1 --port "$IN" --from alice@example.com \
+    --to bob@example.net --data "$T/incoming.eml" >"$T/swaks2.out" 2>&1
+ok $? "incoming: Postfix accepts the signed message"
+wait_sink 3
+ok $? "incoming: the message reaches smtp-sink"
+m=$(newest)
+grep -q "^Authentication-Results: mx.test;" "$m" &&
+    tr -d '\n' <"$m" | grep -q "mx.test;.*dkim=pass[^;]*header.d=example.com"
+ok $? "incoming: arrives with dkim=pass in our Authentication-Results"
+[ "$(grep -c -i '^Authentication-Results: mx.test' "$m")" = 1 ]
+ok $? "incoming: the forged mx.test fields are gone, ours is the only one"
+grep -q "^Authentication-Results: other.example; dkim=pass" "$m"
+ok $? "incoming: the foreign Authentication-Results stays"
+grep -c "^DKIM-Signature:" "$m" | grep -q "^1$"
+ok $? "incoming: verified mail is not signed again"
+
+sed 's/^/# dkimd: /' "$T/dkimd.log"
+stop_all
+echo "1..$n"
+exit $fail
