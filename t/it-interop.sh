@@ -491,7 +491,7 @@ SHAPES
 # section_multi - rsa + ed25519 signatures on one message
 section_multi()
 {
-	local f=$work/m/multi p rc want
+	local f=$work/m/multi rc
 	if [ "$have_tool" = 0 ]; then
 		skip "dkimtool signs with rsa-sha256 and ed25519-sha256 at once" \
 		    "dkimtool not built"
@@ -506,15 +506,7 @@ section_multi()
 	[ "$(grep -c -i '^DKIM-Signature:' "$f.signed")" -eq 2 ] || rc=1
 	tap $rc "dkimtool signs with rsa-sha256 and ed25519-sha256 at once: two DKIM-Signature fields" "$f.err"
 	[ $rc -eq 0 ] || { keep "$f.eml" multi.unsigned; return; }
-	for p in dkimtool dkimpy opendkim maildkim; do
-		want=2
-		[ "$p" = maildkim ] && want=1
-		verify_with "$p" "$f.signed" "$f.$p.out"
-		rc=$?
-		[ "$(npass "$f.$p.out")" -eq "$want" ] || rc=1
-		tap $rc "$p passes $want of the two signatures (seed 3001)" "$f.$p.out"
-		[ $rc -eq 0 ] || keep "$f.signed" "multi.for-$p"
-	done
+	count_check "$f.signed" 1 1 "two signatures (seed 3001)"
 }
 
 # section_multi_unit - the two-signature tests as one unit
@@ -523,6 +515,22 @@ section_multi_unit()
 	echo "# two signatures"
 	unit section_multi
 	flush
+}
+
+# count_check - FILE NRSA NED WHAT: every verifier passes all the
+# signatures it can (Mail::DKIM: only the NRSA rsa-sha256 ones)
+count_check()
+{
+	local v want rc
+	for v in dkimtool dkimpy opendkim maildkim; do
+		want=$(($2 + $3))
+		[ "$v" = maildkim ] && want=$2
+		verify_with "$v" "$1" "$1.$v.out"
+		rc=$?
+		[ "$(npass "$1.$v.out")" -eq "$want" ] || rc=1
+		tap $rc "$v passes $want of the $4" "$1.$v.out"
+		[ $rc -eq 0 ] || keep "$1" "${1##*/}-for-$v"
+	done
 }
 
 # tamper - KIND IN OUT: write a damaged copy of a signed message
@@ -689,7 +697,7 @@ section_genkey()
 # stack_case - five signatures, each signer signing the last one's output
 stack_case()
 {
-	local f=$work/m/stack step s key canon rc=0 v want
+	local f=$work/m/stack step s rc=0
 	$GEN --seed 7001 > "$f.0"
 	step=0
 	for s in "dkimtool r1024 simple/simple" "dkimpy ed relaxed/simple" \
@@ -703,16 +711,7 @@ stack_case()
 		[ $rc -eq 0 ] || return
 		step=$((step + 1))
 	done
-	for v in dkimtool dkimpy opendkim maildkim; do
-		want=5
-		[ "$v" = maildkim ] && want=3
-		verify_with "$v" "$f.5" "$f.$v.out"
-		rc=$?
-		[ "$(npass "$f.$v.out")" -eq "$want" ] || rc=1
-		tap $rc "stack: $v passes $want of the 5 stacked signatures" \
-		    "$f.$v.out"
-		[ $rc -eq 0 ] || keep "$f.5" "stack-for-$v"
-	done
+	count_check "$f.5" 3 2 "5 stacked signatures (seed 7001)"
 }
 
 # temp_case - no DNS server at all: dkimtool verify says temperror, 75
