@@ -656,6 +656,66 @@ big_body(const char *file, int ch, size_t reps, int want, const char *what)
 	records_free(&rec);
 }
 
+/*
+ * sign_big - sign a header and a 10 MB body without a line end, fed in
+ * 64 KiB chunks, then verify the same: pass, and neither side keeps a
+ * copy of the body
+ */
+static void
+sign_big(int ch, const char *what)
+{
+	static char chunk[65536];
+	static const char head[] = "From: joe@football.example.com\r\n"
+	    "To: suzie@shopping.example.net\r\nSubject: big\r\n";
+	struct dkim_signspec sp = { 0 };
+	char err[256], name[300], *sig = NULL;
+	dkim_key *key = dkim_key_load_file(HOSTILE_DIR
+	    "/keys/rfc8463-test.rsa.pem", err, sizeof(err));
+	char *pub = key ? dkim_key_public_record(key) : NULL;
+	dkim_msg *m;
+	long rss0;
+	size_t i;
+	int rc, pass;
+
+	memset(chunk, ch, sizeof(chunk));
+	sp.domain = "football.example.com";
+	sp.selector = "test";
+	sp.key = key;
+	m = dkim_msg_new(ctx, DKIM_MODE_SIGN);
+	rc = key && dkim_msg_add_signer(m, &sp) == DKIM_OK ? feed_head(m,
+	    head, sizeof(head) - 1) : DKIM_ERR;
+	rss0 = maxrss_kb();
+	for (i = 0; rc == DKIM_OK && i < 160; i++)
+		rc = dkim_body(m, chunk, sizeof(chunk));
+	if (rc == DKIM_OK && dkim_eom(m) == DKIM_OK && dkim_sig_count(m) == 1)
+		sig = strdup(dkim_sig_header(m, 0));
+	dkim_msg_free(m);
+
+	records_add(&rec, "test._domainkey.football.example.com",
+	    pub ? pub : "", 0);
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	rc = sig ? dkim_header(m, "DKIM-Signature", 14, sig, strlen(sig)) :
+	    DKIM_ERR;
+	if (rc == DKIM_OK)
+		rc = feed_head(m, head, sizeof(head) - 1);
+	for (i = 0; rc == DKIM_OK && i < 160; i++)
+		rc = dkim_body(m, chunk, sizeof(chunk));
+	pass = rc == DKIM_OK && dkim_eom(m) == DKIM_OK &&
+	    one_result(m) == DKIM_RES_PASS;
+	snprintf(name, sizeof(name), "hostile %s: signed, then verified: "
+	    "pass", what);
+	if (!ok(pass, name))
+		reasons(m);
+	snprintf(name, sizeof(name), "hostile %s: signer and verifier keep "
+	    "no copy (peak RSS grew %ld KB)", what, maxrss_kb() - rss0);
+	ok(maxrss_kb() - rss0 < 6 * 1024, name);
+	dkim_msg_free(m);
+	records_free(&rec);
+	free(sig);
+	free(pub);
+	dkim_key_free(key);
+}
+
 /* empty_lines - 100,000 empty lines after a signed body change nothing */
 static void
 empty_lines(const char *file, const char *extra, int want, const char *what)
@@ -1278,6 +1338,8 @@ main(void)
 	    DKIM_RES_PASS, "10 MB of bare LFs where the body was empty "
 	    "(all dropped)");
 
+	sign_big('a', "a 10 MB body line without a line end");
+	sign_big(' ', "a 10 MB body of spaces without a line end");
 	empty_lines("baseline-rsa.eml", "", DKIM_RES_PASS,
 	    "100,000 empty lines after the body (relaxed)");
 	empty_lines("baseline-simple-simple.eml", "", DKIM_RES_PASS,
