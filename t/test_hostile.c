@@ -876,6 +876,43 @@ many_sigs(void)
 	free(msg);
 }
 
+/*
+ * worst_select - the most header selection work one message can ask
+ * for: 8 signatures, each with h= of 1000 different absent names, over
+ * 20,000 header fields (each name scans every field); bounded time
+ */
+static void
+worst_select(void)
+{
+	size_t i, j, n = 0, cap = 8 * 20000 + 20000 * 30 + 64;
+	char *msg = malloc(cap);
+	uint64_t t0;
+	dkim_msg *m;
+	char name[200];
+
+	for (i = 0; i < 8; i++) {
+		n += (size_t)sprintf(msg + n, "DKIM-Signature: v=1; "
+		    "a=rsa-sha256; d=football.example.com; s=s%zu; h=from", i);
+		for (j = 0; j < 999; j++)
+			n += (size_t)sprintf(msg + n, ":x-%zu", j);
+		n += (size_t)sprintf(msg + n, "; bh=2jUSOH9NhtVGCQWNr9BrIAPreKQ"
+		    "jO6Sn7XIkfJVOzv8=; b=AAAA\r\n");
+	}
+	for (i = 0; i < 20000; i++)
+		n += (size_t)sprintf(msg + n, "Y-%zu: v\r\n", i);
+	n += (size_t)sprintf(msg + n, "From: a@football.example.com\r\n\r\n"
+	    "hi\r\n");
+	t0 = dk_now_ms();
+	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
+	feed(m, msg, n, 0);
+	snprintf(name, sizeof(name), "hostile 8 signatures x 1000 h= names "
+	    "over 20,000 fields: judged in bounded time (%llu ms)",
+	    (unsigned long long)(dk_now_ms() - t0));
+	ok(dkim_result_count(m) == 8 && dk_now_ms() - t0 < 20000, name);
+	dkim_msg_free(m);
+	free(msg);
+}
+
 /* huge_tags - a z= over the header ceiling, an h= of 100,000 names */
 static void
 huge_tags(void)
@@ -1371,6 +1408,7 @@ main(void)
 	}
 	many_sigs();
 	huge_tags();
+	worst_select();
 	sign_overflow();
 	abandon();
 	huge_keys();
