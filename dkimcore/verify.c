@@ -476,7 +476,8 @@ dkim_result_count(const dkim_msg *m)
 {
 	if (m->state != DK_ST_DONE || m->mode != DKIM_MODE_VERIFY)
 		return 0;
-	return m->overflow ? 1 : m->nvsig;
+	/* signatures past max_sigs: one policy result for them all */
+	return m->overflow ? 1 : m->nvsig + (m->ignored_sigs > 0);
 }
 
 /* dkim_result_get - the nth signature's result */
@@ -487,6 +488,10 @@ dkim_result_get(const dkim_msg *m, size_t n)
 		.result = DKIM_RES_PERMERROR, .domain = "", .selector = "",
 		.identity = "", .b = "", .alg_name = "",
 		.reason = "header block too large to verify"
+	}, toomany = {
+		.result = DKIM_RES_POLICY, .domain = "", .selector = "",
+		.identity = "", .b = "", .alg_name = "",
+		.reason = "too many signatures: the rest not checked"
 	};
 	struct dk_vsig *v;
 
@@ -494,6 +499,8 @@ dkim_result_get(const dkim_msg *m, size_t n)
 		return NULL;
 	if (m->overflow)
 		return &overflow;
+	if (n == m->nvsig)
+		return &toomany;
 	v = &m->vsig[n];
 	fill(v);
 	return &v->res;
