@@ -14,8 +14,8 @@
  * own that sigwait()s for them, and takes SIGHUP as "stop". dkimd
  * replaces sigwait() (see below) so that SIGHUP reloads instead: the
  * new configuration is loaded into a new struct live and swapped in; a
- * broken one is logged and the old one stays. SIGTERM makes smfi_main()
- * return; dkimd then waits (bounded) for the connections in flight.
+ * broken one is logged and the old one stays. SIGTERM first waits
+ * (bounded) for the messages in flight, then makes smfi_main() return.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,11 +97,30 @@ reload(void)
 	log_info("reloaded %s", conf_path);
 }
 
+/* drain - before a stop, wait (bounded) for the messages in flight */
+static void
+drain(int sig)
+{
+	int	i;
+
+	if (mlfi_inflight() > 0)
+		log_info("signal %d: finishing %d messages in flight", sig,
+		    mlfi_inflight());
+	for (i = 0; i < STOP_WAIT_SECS * 10 && mlfi_inflight() > 0; i++)
+		usleep(100000);
+	if (mlfi_inflight() > 0)
+		log_warn("stopping with %d messages still in flight",
+		    mlfi_inflight());
+}
+
 /*
  * sigwait - libmilter's signal thread calls this instead of the C
  * library's (a program's own definition comes first in symbol lookup).
- * SIGHUP is handled here, as a reload, and never reaches libmilter;
- * every other signal is returned to it as sigwait() would.
+ * SIGHUP is handled here, as a reload, and never reaches libmilter.
+ * SIGTERM and SIGINT go back to libmilter, which stops at once: its
+ * worker pool serves no connection after that, so the messages in
+ * flight are waited for here first (new connections are still served
+ * meanwhile, which is what an MTA expects from a milter that is up).
  */
 int
 sigwait(const sigset_t *set, int *sig)
@@ -115,6 +134,7 @@ sigwait(const sigset_t *set, int *sig)
 			return errno;
 		}
 		if (s != SIGHUP) {
+			drain(s);
 			*sig = s;
 			return 0;
 		}
@@ -239,19 +259,6 @@ drop_privileges(const struct conf *c)
 	}
 }
 
-/* wait_idle - after smfi_main, give messages in flight time to end */
-static void
-wait_idle(void)
-{
-	int	i;
-
-	for (i = 0; i < STOP_WAIT_SECS * 10 && mlfi_active() > 0; i++)
-		usleep(100000);
-	if (mlfi_active() > 0)
-		log_warn("stopping with %d connections still open",
-		    mlfi_active());
-}
-
 /* main - dkimd */
 int
 main(int argc, char **argv)
@@ -301,7 +308,6 @@ main(int argc, char **argv)
 	    sockspec ? sockspec : l->conf->socket, l->conf->mode,
 	    l->conf->authservid);
 	r = smfi_main();
-	wait_idle();
 	log_info("stopped");
 	live_shutdown();
 	return r == MI_SUCCESS ? 0 : 1;

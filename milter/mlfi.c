@@ -3,7 +3,7 @@
  *
  * SYNOPSIS
  *	mlfi_desc	the struct smfiDesc that main.c registers
- *	mlfi_active()	connections open now (for a clean stop)
+ *	mlfi_inflight()	messages in flight now (for a clean stop)
  *
  * CONTRACT
  *	Each callback hands what it got to one dkimcore call, turns an error
@@ -37,28 +37,28 @@
 
 #define MAX_OURS	4096	/* forged A-R fields we remember per message */
 
-static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
-static int active;
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+static int inflight;
 
-/* mlfi_active - connections open now */
+/* mlfi_inflight - messages between MAIL FROM and their end, now */
 int
-mlfi_active(void)
+mlfi_inflight(void)
 {
 	int	n;
 
-	pthread_mutex_lock(&active_lock);
-	n = active;
-	pthread_mutex_unlock(&active_lock);
+	pthread_mutex_lock(&inflight_lock);
+	n = inflight;
+	pthread_mutex_unlock(&inflight_lock);
 	return n;
 }
 
-/* count - add d to the number of open connections */
+/* count - add d to the number of messages in flight */
 static void
 count(int d)
 {
-	pthread_mutex_lock(&active_lock);
-	active += d;
-	pthread_mutex_unlock(&active_lock);
+	pthread_mutex_lock(&inflight_lock);
+	inflight += d;
+	pthread_mutex_unlock(&inflight_lock);
 }
 
 /* msg_free - end a message's state; NULL is a no-op */
@@ -67,6 +67,7 @@ msg_free(struct msg *m)
 {
 	if (m == NULL)
 		return;
+	count(-1);
 	dkim_msg_free(m->dm);
 	dkim_msg_free(m->check);
 	live_put(m->live);
@@ -85,7 +86,6 @@ mlfi_conn(SMFICTX *ctx)
 			free(c);
 			return NULL;
 		}
-		count(1);
 	}
 	return c;
 }
@@ -279,6 +279,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	c->m = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return SMFIS_ACCEPT;	/* logged nowhere: no memory to */
+	count(1);
 	clock_gettime(CLOCK_MONOTONIC, &m->t0);
 	c->m = m;
 	if ((m->live = live_get()) == NULL)
@@ -509,7 +510,6 @@ mlfi_close(SMFICTX *ctx)
 		mlfi_finish(c, SMFIS_CONTINUE, "connection closed mid-message");
 	smfi_setpriv(ctx, NULL);
 	free(c);
-	count(-1);
 	return SMFIS_CONTINUE;
 }
 

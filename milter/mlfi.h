@@ -3,7 +3,7 @@
  *
  * SYNOPSIS
  *	mlfi_desc		the callbacks, for smfi_register()
- *	mlfi_active()		connections open now
+ *	mlfi_inflight()		messages in flight now
  *	mlfi_eom()		end of message (eom.c)
  *	mlfi_conn() mlfi_macro() mlfi_fail() mlfi_act() mlfi_finish()
  *	mlfi_internal()		helpers shared by mlfi.c and eom.c
@@ -59,7 +59,7 @@ struct conn {
 
 extern struct smfiDesc mlfi_desc;
 
-int	mlfi_active(void);
+int	mlfi_inflight(void);
 sfsistat mlfi_eom(SMFICTX *);
 struct conn *mlfi_conn(SMFICTX *);
 const char *mlfi_macro(SMFICTX *, const char *name);

@@ -228,6 +228,17 @@ start_dkimd "On-Default reject" "On-BadSignature accept" ||
 run actions-default.lua
 stop_dkimd
 
+# ---- SIGTERM with a message in flight ----------------------------------------
+start_dkimd || ok 1 "dkimd starts again"
+pid=$DKIMD_PID
+(sleep 1; kill -TERM "$pid") &
+run term.lua
+for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null
+ok $([ $? -ne 0 ] && echo 0 || echo 1) "SIGTERM: dkimd exits once the message is done"
+logged "TERM1: sign .*signed" "SIGTERM: the message in flight is logged as signed"
+stop_dkimd
+
 # ---- unix socket with UMask, PidFile, UserID --------------------------------
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	chown nobody "$work/keys/"*.private
