@@ -62,12 +62,65 @@ maxrss_kb(void)
 
 /* ---- running cases ------------------------------------------------- */
 
+/* feed_head - header fields of head[0..len) (CRLF lines), then eoh */
+static int
+feed_head(dkim_msg *m, const char *head, size_t len)
+{
+	const char *p = head, *end = head + len, *start, *lf;
+
+	while (p < end) {
+		start = p;
+		do {
+			lf = memchr(p, '\n', (size_t)(end - p));
+			p = lf ? lf + 1 : end;
+		} while (p < end && (*p == ' ' || *p == '\t'));
+		if (dkim_header_field(m, start, (size_t)(p - start)) != DKIM_OK)
+			return DKIM_ERR;
+	}
+	return dkim_eoh(m);
+}
+
+/*
+ * feed_random - msg through m with the body in chunks of 1 to 97 bytes
+ * drawn from seed (a small LCG, so that a failure can be replayed)
+ */
+static int
+feed_random(dkim_msg *m, const char *msg, size_t len, uint32_t seed)
+{
+	const char *p = msg, *end = msg + len, *lf;
+	size_t hlen = len, n;
+	int rc;
+
+	/* the header ends at the first empty line, if any */
+	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p = lf + 1;
+		if (lf == msg || (p < end && *p == '\n') ||
+		    (end - p >= 2 && p[0] == '\r' && p[1] == '\n')) {
+			hlen = lf == msg ? 0 : (size_t)(p - msg);
+			p += lf == msg ? 0 : *p == '\n' ? 1 : 2;
+			break;
+		}
+	}
+	if (lf == NULL)
+		p = end;
+	if ((rc = feed_head(m, msg, hlen)) != DKIM_OK)
+		return rc;
+	for (; p < end && rc == DKIM_OK; p += n) {
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (seed >> 16) % 97;
+		if (n > (size_t)(end - p))
+			n = (size_t)(end - p);
+		rc = dkim_body(m, p, n);
+	}
+	return rc == DKIM_OK ? dkim_eom(m) : rc;
+}
+
 /* verify_case - verify msg in chunks; the results must be as expected */
 static void
 verify_case(const struct hcase *c, const char *msg, size_t len,
     const char *what)
 {
-	static const size_t chunks[] = { 0, 1, 7 };
+	static const size_t chunks[] = { 0, 1, 7, SIZE_MAX };
 	char got[512], want[512], name[1400], *ar;
 	const char *why;
 	dkim_msg *m;
@@ -77,11 +130,16 @@ verify_case(const struct hcase *c, const char *msg, size_t len,
 	expect_text(c, want, sizeof(want));
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
 		m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
-		rc = feed(m, msg, len, chunks[i]);
+		rc = chunks[i] == SIZE_MAX ? feed_random(m, msg, len,
+		    (uint32_t)len) : feed(m, msg, len, chunks[i]);
 		results_text(m, got, sizeof(got));
 		if (chunks[i] == 0)
 			snprintf(name, sizeof(name), "hostile %s%s: %s "
 			    "(body whole)", c->name, what, want);
+		else if (chunks[i] == SIZE_MAX)
+			snprintf(name, sizeof(name), "hostile %s%s: %s "
+			    "(body in random chunks of 1 to 97 bytes)",
+			    c->name, what, want);
 		else
 			snprintf(name, sizeof(name), "hostile %s%s: %s "
 			    "(body in %zu-byte chunks)", c->name, what, want,
@@ -233,24 +291,6 @@ base_load(struct hcase *c, const char *file, size_t *hlen,
 	*body = sep + 4;
 	*blen = c->len - *hlen - 2;
 	return 0;
-}
-
-/* feed_head - header fields of head[0..len) (CRLF lines), then eoh */
-static int
-feed_head(dkim_msg *m, const char *head, size_t len)
-{
-	const char *p = head, *end = head + len, *start, *lf;
-
-	while (p < end) {
-		start = p;
-		do {
-			lf = memchr(p, '\n', (size_t)(end - p));
-			p = lf ? lf + 1 : end;
-		} while (p < end && (*p == ' ' || *p == '\t'));
-		if (dkim_header_field(m, start, (size_t)(p - start)) != DKIM_OK)
-			return DKIM_ERR;
-	}
-	return dkim_eoh(m);
 }
 
 /* one_result - the result of a single-signature message, or -1 */
