@@ -185,7 +185,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	struct conn *c = mlfi_conn(ctx);
 	unsigned long want = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
-	    SMFIP_NODATA | SMFIP_HDR_LEADSPC;
+	    SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_SKIP;
 
 	(void)f2;
 	(void)f3;
@@ -200,7 +200,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf3 = 0;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
-	c->skip = (f1 & SMFIP_SKIP) != 0;
+	c->skip = (*pf1 & SMFIP_SKIP) != 0;	/* SMFIS_SKIP allowed */
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT,
 		    (char *)"j {daemon_name} {client_addr}");
