@@ -308,6 +308,8 @@ main(int argc, char **argv)
 	    sockspec ? sockspec : l->conf->socket, l->conf->mode,
 	    l->conf->authservid);
 	r = smfi_main();
+	if (l->conf->pidfile != NULL)
+		(void)unlink(l->conf->pidfile);	/* may fail after UserID */
 	log_info("stopped");
 	live_shutdown();
 	return r == MI_SUCCESS ? 0 : 1;

@@ -198,6 +198,12 @@ echo "bad line without colons" >>"$tmp/c/key.table"
 check "malformed KeyTable line: error with file and line" 1 \
     "key.table:4: expected \"NAME DOMAIN:SELECTOR:KEYPATH\""
 
+fresh
+out=$("$DKIMD" -c "$tmp/c/dkimd.conf" -f -p tcp:8891 2>&1)
+st=$?
+ok $([ $st -eq 1 ] && printf '%s' "$out" | grep -q "socket tcp:8891: expected inet" &&
+    echo 0 || echo 1) "a bad -p socket stops dkimd at start-up with the reason"
+
 "$DKIMD" -c "$tmp/nonexistent.conf" -t >/dev/null 2>&1
 ok $([ $? -eq 1 ] && echo 0 || echo 1) "missing configuration file: exit 1"
 
