@@ -3,6 +3,7 @@
 #
 #	gen-msg.py [--seed N] [--lf] [--charset ascii|utf8|latin1|mixed]
 #		   [--body text|empty|blank] [--size BYTES] [--long-lines]
+#		   [--tricky-headers] [--rcpts N] [--no-final-eol]
 #		   [--from-domain D] > msg
 #
 # The same arguments always give the same bytes (Python's random.Random
@@ -21,7 +22,12 @@
 #     --body blank: a body of empty lines only (both canonicalize to CRLF or
 #     nothing, section 3.4.3/3.4.4);
 #   - --size BYTES: body grown to about BYTES (multi-megabyte tests);
-#   - --lf: bare LF line ends instead of CRLF.
+#   - --lf: bare LF line ends instead of CRLF;
+#   - --tricky-headers: X-Rep three times, X-Mixed-Case twice in other
+#     cases, a value of WSP only, a field folded right after the colon;
+#   - --rcpts N: a To field with N addresses folded over many lines;
+#   - --no-final-eol: the last body line has no line end (RFC 6376
+#     section 3.4.3: simple body canonicalization adds the CRLF).
 # Only the standard library is used; run it with /usr/bin/python3.
 import argparse
 import random
@@ -66,7 +72,7 @@ def fold(rng, name, value_words):
     return lines
 
 
-def headers(rng, charset, from_domain):
+def headers(rng, charset, from_domain, with_to):
     """headers - the header block as a list of lines (no line ends)"""
     hs = []
     for i in range(rng.randint(1, 3)):
@@ -80,9 +86,11 @@ def headers(rng, charset, from_domain):
     user = rng.choice((b"alice", b"bob", b"carol", b"dave"))
     hs.append(b"From: " + user.capitalize() + b" <" + user + b"@" +
               from_domain.encode("ascii") + b">")
-    hs.extend(fold(rng, b"To", [b"Suzie Q <suzie@shopping.example.net>,",
-                                b"joe@football.example.com,",
-                                b"\"List\" <list@lists.example.org>"]))
+    to = fold(rng, b"To", [b"Suzie Q <suzie@shopping.example.net>,",
+                           b"joe@football.example.com,",
+                           b"\"List\" <list@lists.example.org>"])
+    if with_to:
+        hs.extend(to)
     subj = sentence(rng, charset, rng.randint(2, 14))
     hs.extend(fold(rng, b"Subject", subj.split(b" ")))
     hs.append(b"Date: Mon, %d Jul 2024 10:%02d:%02d +0000" % (
@@ -102,6 +110,23 @@ def headers(rng, charset, from_domain):
     for _ in range(rng.randint(1, 6)):
         hs.extend(rng.choice(extra)())
     return hs
+
+
+def tricky(rng):
+    """tricky - header fields that test selection and canonicalization"""
+    return [b"X-Rep: first", b"x-mixed-case: lower", b"X-Rep:second",
+            b"X-WS: \t  ", b"X-MIXED-CASE:\tUPPER ", b"X-Folded:",
+            b"\tvalue on the next line", b"X-Rep:  third  \t",
+            b"X-Seq: %d" % rng.randint(0, 999)]
+
+
+def rcpts(n):
+    """rcpts - a To field with n addresses, folded after each comma"""
+    lines = [b"To: r0@rcpt.example.net,"]
+    for i in range(1, n):
+        lines.append(b" r%d@rcpt.example.net%s" % (i, b"," if i < n - 1
+                                                     else b""))
+    return lines
 
 
 def body(rng, charset, kind, size, long_lines):
@@ -142,19 +167,33 @@ def main():
                     choices=("text", "empty", "blank"))
     ap.add_argument("--size", type=int, default=0, help="body bytes, about")
     ap.add_argument("--long-lines", action="store_true")
+    ap.add_argument("--tricky-headers", action="store_true")
+    ap.add_argument("--rcpts", type=int, default=0)
+    ap.add_argument("--no-final-eol", action="store_true")
     ap.add_argument("--from-domain", default="example.org")
     a = ap.parse_args()
     if a.size < 0 or a.size > 256 * 1024 * 1024:
         ap.error("--size out of range (0 .. 256 MiB)")
+    if a.rcpts < 0 or a.rcpts > 100000:
+        ap.error("--rcpts out of range (0 .. 100000)")
 
     rng = random.Random(a.seed)
     eol = b"\n" if a.lf else b"\r\n"
-    hs = headers(rng, a.charset, a.from_domain)
+    hs = headers(rng, a.charset, a.from_domain, not a.rcpts)
+    if a.tricky_headers:
+        hs.extend(tricky(rng))
+    if a.rcpts:
+        hs.extend(rcpts(a.rcpts))
     bd = body(rng, a.charset, a.body, a.size, a.long_lines)
     out = sys.stdout.buffer
     out.write(eol.join(hs) + eol + eol)
     if bd is not None:
-        out.write(eol.join(bd) + eol)
+        if a.no_final_eol:
+            while len(bd) > 1 and bd[-1].strip() == b"":
+                bd.pop()
+            out.write(eol.join(bd))
+        else:
+            out.write(eol.join(bd) + eol)
     return 0
 
 

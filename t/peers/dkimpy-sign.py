@@ -8,8 +8,13 @@
 # PKCS#8 Ed25519). The DKIM-Signature is prepended with the message's own
 # line ending (CRLF if the message has any CRLF, else LF). dkimpy picks the
 # signed header fields itself (its RFC 6376 "SHOULD" list, oversigning From
-# and a few others). Exit 0 signed, 1 error, 2 usage.
+# and a few others) unless told otherwise. Environment, for special cases:
+#	DKIMPY_HEADERS=from:x-tag:x-tag	the h= list, as given
+#	DKIMPY_LENGTH=1			add l= (body length)
+#	DKIMPY_IDENTITY=user@sub.domain	i= (must end with DOMAIN)
+# Exit 0 signed, 1 error, 2 usage.
 import base64
+import os
 import sys
 
 import dkim
@@ -41,10 +46,21 @@ def main():
         return 2
     msg = sys.stdin.buffer.read()
     eol = b"\r\n" if b"\r\n" in msg else b"\n"
+    hdrs = os.environ.get("DKIMPY_HEADERS")
+    ident = os.environ.get("DKIMPY_IDENTITY")
     try:
-        sig = dkim.sign(msg, selector.encode(), domain.encode(), key,
-                        canonicalize=(hc.encode(), (bc or "simple").encode()),
-                        signature_algorithm=alg.encode(), linesep=eol)
+        d = dkim.DKIM(msg, signature_algorithm=alg.encode(), linesep=eol)
+        # the caller's h= list goes in as given, repeats included
+        d.should_not_sign = set()
+        d.frozen_sign = set()
+        if not hdrs:
+            d = dkim.DKIM(msg, signature_algorithm=alg.encode(), linesep=eol)
+        sig = d.sign(selector.encode(), domain.encode(), key,
+                     identity=ident.encode() if ident else None,
+                     canonicalize=(hc.encode(), (bc or "simple").encode()),
+                     include_headers=[x.encode() for x in hdrs.split(":")]
+                     if hdrs else None,
+                     length=os.environ.get("DKIMPY_LENGTH") == "1")
     except dkim.DKIMException as e:
         print("dkimpy-sign.py: %s" % e, file=sys.stderr)
         return 1

@@ -29,6 +29,9 @@ my $msg = do { local $/; <STDIN> };
 $msg = '' unless defined $msg;
 my $eol = ($msg =~ /\015\012/) ? "\015\012" : "\012";
 (my $crlf = $msg) =~ s/\015?\012/\015\012/g;
+# Mail::DKIM takes whole CRLF lines: a last line without its line end is
+# not hashed at all. RFC 6376 section 3.4.3 adds the CRLF, so do it here.
+$crlf .= "\015\012" if length($crlf) && $crlf !~ /\015\012\z/;
 
 my $signer = eval {
 	Mail::DKIM::Signer->new(

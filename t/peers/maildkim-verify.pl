@@ -33,6 +33,9 @@ binmode STDIN;
 my $msg = do { local $/; <STDIN> };
 $msg = '' unless defined $msg;
 $msg =~ s/\015?\012/\015\012/g;
+# Mail::DKIM takes whole CRLF lines: a last line without its line end is
+# not hashed at all. RFC 6376 section 3.4.3 adds the CRLF, so do it here.
+$msg .= "\015\012" if length($msg) && $msg !~ /\015\012\z/;
 
 my $dkim = Mail::DKIM::Verifier->new();
 $dkim->PRINT($msg);
