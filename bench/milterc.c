@@ -208,7 +208,7 @@ read_reply(struct milterc *mc)
 	uint32_t len;
 	unsigned char *nb;
 
-	if (io_all(mc, hdr, 5, 0) < 0)
+	if (io_all(mc, hdr, 4, 0) < 0)
 		return -1;
 	len = get_u32(hdr);
 	if (len == 0)
@@ -216,6 +216,8 @@ read_reply(struct milterc *mc)
 	if (len > mc->max_reply)
 		return fail_with(mc, "reply of %lu bytes over the ceiling %zu",
 		    (unsigned long)len, mc->max_reply);
+	if (io_all(mc, hdr + 4, 1, 0) < 0)
+		return -1;
 	mc->rtotal += len;
 	if (mc->rtotal > MILTERC_MAXTOTAL)
 		return fail_with(mc, "replies over %d bytes for one message",
