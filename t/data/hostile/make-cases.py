@@ -779,6 +779,14 @@ def cases_body():
          "byte", body=b"Hi.\rthere\r\n\r\nbye\r\r\n")
     case("body-bare-cr-simple", "pass", "a bare CR, simple body",
          body=b"Hi.\rthere\r\n\r\nbye\r\r\n", tpl=std(c="simple/simple"))
+    case("body-only-bare-crs", "pass", "a body of 300 bare CRs and no "
+         "LF (regression: an interim canon.c read past such a chunk)",
+         body=b"\r" * 300)
+    case("body-cr-runs", "pass", "runs of CRs before CRLF and empty "
+         "lines, under relaxed", body=b"a\r\r\r\n\r\r\n\r\n\rb \r \r\n")
+    case("body-cr-runs-simple", "pass", "runs of CRs before CRLF, simple",
+         body=b"a\r\r\r\n\r\r\n\r\n\rb \r \r\n",
+         tpl=std(c="simple/simple"))
     case("body-nul", "pass", "NUL bytes in the body are data",
          body=b"Hi\0there.\r\n\0\0\0\r\n")
     case("body-lf-only", "pass", "bare LF line ends count as CRLF",
