@@ -5,6 +5,7 @@
  *	struct dk_buf b = { 0 };	b.max = 65536;	(0: SIZE_MAX/2)
  *	dk_buf_append(&b, p, n);	dk_buf_addstr(&b, s);
  *	dk_buf_printf(&b, fmt, ...);	dk_buf_free(&b);
+ *	dk_strlcpy(dst, src, size);	dk_why(why, whylen, fmt, ...);
  *
  * CONTRACT
  *	A buffer starts zeroed (apart from max) and owns b->data, which is
@@ -129,4 +130,17 @@ dk_strlcpy(char *dst, const char *src, size_t size)
 		dst[n] = '\0';
 	}
 	return len;
+}
+
+/* dk_why - format a reason for the caller, if it asked for one */
+void
+dk_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
 }

@@ -20,7 +20,6 @@
  *	malloc()ed and belong to the caller.
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +31,6 @@
 #include "dk.h"
 
 #define ED25519_KEYLEN	32
-
-/* crypto_why - set a reason for the caller, if it wants one */
-static void
-crypto_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* b64_value - the 6-bit value of a base64 character, or -1 */
 static int
@@ -156,7 +142,7 @@ pubkey_rsa(const unsigned char *p, size_t len, char *why, size_t whylen)
 	EVP_PKEY *pkey;
 
 	if (len > LONG_MAX) {
-		crypto_why(why, whylen, "public key too long");
+		dk_why(why, whylen, "public key too long");
 		return NULL;
 	}
 	cp = p;
@@ -166,16 +152,16 @@ pubkey_rsa(const unsigned char *p, size_t len, char *why, size_t whylen)
 		pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &cp, (long)len);
 	}
 	if (pkey == NULL) {
-		crypto_why(why, whylen, "public key is not valid DER");
+		dk_why(why, whylen, "public key is not valid DER");
 		return NULL;
 	}
 	if (cp != p + len) {
-		crypto_why(why, whylen, "junk after the public key");
+		dk_why(why, whylen, "junk after the public key");
 		EVP_PKEY_free(pkey);
 		return NULL;
 	}
 	if (!EVP_PKEY_is_a(pkey, "RSA")) {
-		crypto_why(why, whylen, "public key is not an RSA key");
+		dk_why(why, whylen, "public key is not an RSA key");
 		EVP_PKEY_free(pkey);
 		return NULL;
 	}
@@ -199,7 +185,7 @@ dk_pubkey_parse(enum dk_ktype ktype, const unsigned char *p, size_t len,
 	case DK_KTYPE_ED25519:
 		/* RFC 8463 §4.2: the raw 32-byte public key, no ASN.1. */
 		if (len != ED25519_KEYLEN) {
-			crypto_why(why, whylen,
+			dk_why(why, whylen,
 			    "ed25519 public key of %zu bytes, 32 required",
 			    len);
 			break;
@@ -207,10 +193,10 @@ dk_pubkey_parse(enum dk_ktype ktype, const unsigned char *p, size_t len,
 		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, p,
 		    len);
 		if (pkey == NULL)
-			crypto_why(why, whylen, "bad ed25519 public key");
+			dk_why(why, whylen, "bad ed25519 public key");
 		break;
 	default:
-		crypto_why(why, whylen, "unknown key type");
+		dk_why(why, whylen, "unknown key type");
 		break;
 	}
 	if (pkey == NULL)

@@ -35,6 +35,13 @@ void	dk_buf_free(struct dk_buf *);
 /* dk_strlcpy - bounded copy, always terminated; returns strlen(src) */
 size_t	dk_strlcpy(char *dst, const char *src, size_t size);
 
+/*
+ * dk_why - format a reason into why (of size whylen) for the caller;
+ * does nothing when why is NULL or whylen 0. (Added by canon+crypto.)
+ */
+void	dk_why(char *why, size_t whylen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* ---- taglist.c: RFC 6376 §3.2 tag-lists ------------------------------ */
 
 struct dk_tag {

@@ -18,7 +18,6 @@
  *	Key file contents are wiped from memory after parsing.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,19 +41,6 @@ struct dkim_key {
 	atomic_uint	 refs;
 };
 
-/* key_err - set a reason for the caller */
-static void
-key_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* key_nopass - a PEM password callback that refuses to prompt */
 static int
 key_nopass(char *buf, int size, int rwflag, void *arg)
@@ -76,27 +62,27 @@ dkim_key_load_pem(const char *pem, size_t len, char *err, size_t errlen)
 	int		 bits;
 
 	if (len > KEY_FILE_MAX) {
-		key_err(err, errlen, "not a PEM private key: over %d bytes",
+		dk_why(err, errlen, "not a PEM private key: over %d bytes",
 		    KEY_FILE_MAX);
 		goto fail;
 	}
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		key_err(err, errlen, "out of memory");
+		dk_why(err, errlen, "out of memory");
 		goto fail;
 	}
 	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, key_nopass,
 	    NULL)) == NULL) {
-		key_err(err, errlen, "not a PEM private key");
+		dk_why(err, errlen, "not a PEM private key");
 		goto fail;
 	}
 	if ((key = calloc(1, sizeof(*key))) == NULL) {
-		key_err(err, errlen, "out of memory");
+		dk_why(err, errlen, "out of memory");
 		goto fail;
 	}
 	bits = EVP_PKEY_get_bits(pkey);
 	if (EVP_PKEY_is_a(pkey, "RSA")) {
 		if (bits < KEY_RSA_MIN) {
-			key_err(err, errlen, "RSA key of %d bits: at least "
+			dk_why(err, errlen, "RSA key of %d bits: at least "
 			    "%d required", bits, KEY_RSA_MIN);
 			goto fail;
 		}
@@ -104,7 +90,7 @@ dkim_key_load_pem(const char *pem, size_t len, char *err, size_t errlen)
 	} else if (EVP_PKEY_is_a(pkey, "ED25519")) {
 		key->alg = DKIM_ALG_ED25519_SHA256;
 	} else {
-		key_err(err, errlen, "unsupported key type");
+		dk_why(err, errlen, "unsupported key type");
 		goto fail;
 	}
 	key->pkey = pkey;
@@ -129,12 +115,12 @@ key_read(FILE *f, char *buf, char *err, size_t errlen, const char *path)
 
 	n = fread(buf, 1, KEY_FILE_MAX + 1, f);
 	if (ferror(f)) {
-		key_err(err, errlen, "cannot read %s: %s", path,
+		dk_why(err, errlen, "cannot read %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if (n > KEY_FILE_MAX) {
-		key_err(err, errlen, "not a PEM private key: %s is over "
+		dk_why(err, errlen, "not a PEM private key: %s is over "
 		    "%d bytes", path, KEY_FILE_MAX);
 		return -1;
 	}
@@ -154,12 +140,12 @@ dkim_key_load_file(const char *path, char *err, size_t errlen)
 	long	 n;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		key_err(err, errlen, "cannot open %s: %s", path,
+		dk_why(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
 		goto done;
 	}
 	if ((buf = malloc(KEY_FILE_MAX + 1)) == NULL) {
-		key_err(err, errlen, "out of memory");
+		dk_why(err, errlen, "out of memory");
 		goto done;
 	}
 	if ((n = key_read(f, buf, err, errlen, path)) < 0)
