@@ -42,6 +42,7 @@
 #define STOP_WAIT_SECS	30	/* how long SIGTERM waits for messages */
 
 static const char *conf_path;
+static char *pidfile;		/* the PidFile written at start-up */
 
 /* usage - print the synopsis and exit 2 */
 static void
@@ -234,6 +235,7 @@ write_pid(const struct conf *c)
 	}
 	fprintf(fp, "%ld\n", (long)getpid());
 	fclose(fp);
+	pidfile = strdup(c->pidfile);
 }
 
 /* drop_privileges - become UserID, for good */
@@ -308,8 +310,10 @@ main(int argc, char **argv)
 	    sockspec ? sockspec : l->conf->socket, l->conf->mode,
 	    l->conf->authservid);
 	r = smfi_main();
-	if (l->conf->pidfile != NULL)
-		(void)unlink(l->conf->pidfile);	/* may fail after UserID */
+	/* l may be gone: a reload frees the configuration it replaces */
+	if (pidfile != NULL)
+		(void)unlink(pidfile);		/* may fail after UserID */
+	free(pidfile);
 	log_info("stopped");
 	live_shutdown();
 	return r == MI_SUCCESS ? 0 : 1;
