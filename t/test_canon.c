@@ -215,52 +215,44 @@ test_body_file(const char *dir, struct collect *c)
 	fclose(f);
 }
 
-/* feed_str - canonicalize the NUL-terminated chunks given */
-static void
-feed_str(enum dkim_canon canon, const char *const *chunks,
-    struct collect *c)
-{
-	struct dk_body b;
-
-	c->n = c->calls = 0;
-	dk_body_init(&b, canon, collect_sink, c);
-	for (; *chunks != NULL; chunks++)
-		dk_body_update(&b, (const unsigned char *)*chunks,
-		    strlen(*chunks));
-	dk_body_final(&b);
-}
-
-/* out_is - 1 when the collected output is s */
-static int
-out_is(const struct collect *c, const char *s)
-{
-	return c->n == strlen(s) && memcmp(c->p, s, c->n) == 0;
-}
-
 /* test_cr_split - a CRLF cut between two chunks */
 static void
 test_cr_split(struct collect *c)
 {
-	const char *a[] = { "abc\r", "\ndef\r\n", NULL };
-	const char *e[] = { "abc\r", "\n\r", "\n", "\r", "\n", "x", NULL };
-	const char *w[] = { "ab \r", "\n", NULL };
-	const char *l[] = { "ab \r", "x\r\n", NULL };
+	static const struct {
+		enum dkim_canon canon;
+		const char *chunks[7];	/* NULL-terminated */
+		const char *want;
+		const char *what;
+	} t[] = {
+		{ DKIM_CANON_SIMPLE, { "abc\r", "\ndef\r\n" }, "abc\r\ndef\r\n",
+		    "simple body: CR and LF in two chunks make one line end" },
+		{ DKIM_CANON_RELAXED, { "abc\r", "\ndef\r\n" },
+		    "abc\r\ndef\r\n",
+		    "relaxed body: CR and LF in two chunks make one line end" },
+		{ DKIM_CANON_SIMPLE, { "abc\r", "\n\r", "\n", "\r", "\n", "x" },
+		    "abc\r\n\r\n\r\nx\r\n", "simple body: empty lines split "
+		    "at every CR are held and emitted" },
+		{ DKIM_CANON_RELAXED, { "ab \r", "\n" }, "ab\r\n",
+		    "relaxed body: WSP before a split CRLF is removed" },
+		{ DKIM_CANON_RELAXED, { "ab \r", "x\r\n" }, "ab \rx\r\n",
+		    "relaxed body: a split CR that is no line end keeps the SP "
+		    "before it" },
+	};
+	struct dk_body b;
+	const char *const *ch;
+	size_t	 i;
 
-	feed_str(DKIM_CANON_SIMPLE, a, c);
-	ok(out_is(c, "abc\r\ndef\r\n"), "simple body: CR and LF in two chunks "
-	    "make one line end");
-	feed_str(DKIM_CANON_RELAXED, a, c);
-	ok(out_is(c, "abc\r\ndef\r\n"), "relaxed body: CR and LF in two "
-	    "chunks make one line end");
-	feed_str(DKIM_CANON_SIMPLE, e, c);
-	ok(out_is(c, "abc\r\n\r\n\r\nx\r\n"), "simple body: empty lines "
-	    "split at every CR are held and emitted");
-	feed_str(DKIM_CANON_RELAXED, w, c);
-	ok(out_is(c, "ab\r\n"), "relaxed body: WSP before a split CRLF is "
-	    "removed");
-	feed_str(DKIM_CANON_RELAXED, l, c);
-	ok(out_is(c, "ab \rx\r\n"), "relaxed body: a split CR that is no "
-	    "line end keeps the SP before it");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c->n = c->calls = 0;
+		dk_body_init(&b, t[i].canon, collect_sink, c);
+		for (ch = t[i].chunks; *ch != NULL; ch++)
+			dk_body_update(&b, (const unsigned char *)*ch,
+			    strlen(*ch));
+		dk_body_final(&b);
+		ok(c->n == strlen(t[i].want) &&
+		    memcmp(c->p, t[i].want, c->n) == 0, t[i].what);
+	}
 }
 
 /* count_sink - a sink that counts, and checks its first 200,002 bytes are CRLFs */
