@@ -204,6 +204,7 @@ run_memory()
 }
 
 echo "# dkimd engine benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(openssl version)"
+echo "# load average $(cut -d' ' -f1-3 /proc/loadavg): other work on the machine adds noise of a few %"
 echo "# rates are per CPU second of the process, as openssl speed counts them"
 run_engine
 run_speed
