@@ -41,8 +41,8 @@ struct hcase {
 	char	key[256];
 	char	domain[256];
 	char	selector[256];
-	char	todo[256];	/* "" or why the engine is known to differ */
-	char	*msg;		/* the message, fills expanded (malloc) */
+	char	todo[256];	/* "" or why the engine differs (known) */
+	char	*msg;		/* the message, fills expanded */
 	size_t	len;
 };
 
@@ -357,7 +357,8 @@ diag_ar(const char *why, const char *ar)
 	printf("#   %s: ", why);
 	for (; ar && *ar; ar++)
 		if (*ar == '\r' || *ar == '\n' || *ar == '\t')
-			printf("\\%c", *ar == '\r' ? 'r' : *ar == '\n' ? 'n' : 't');
+			printf("\\%c", *ar == '\r' ? 'r' :
+			    *ar == '\n' ? 'n' : 't');
 		else
 			putchar(*ar);
 	printf("%s\n", ar ? "" : "(null)");

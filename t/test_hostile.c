@@ -563,7 +563,8 @@ many_sigs(void)
 	for (i = 0, n = 0; i < 1000; i++)
 		n += (size_t)sprintf(msg + n, "DKIM-Signature: v=1; "
 		    "a=rsa-sha256; d=football.example.com; s=s%zu; h=from; "
-		    "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=AAAA\r\n",
+		    "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; "
+		    "b=AAAA\r\n",
 		    i);
 	msg[n] = '\0';
 	big_head("baseline-rsa.eml", msg, 1, DKIM_RES_PERMERROR, 9,
@@ -873,7 +874,8 @@ huge_keys(void)
 			memset(txt + i, 'A', n - i);
 		} else
 			while (i + 8 < n)
-				i += (size_t)sprintf(txt + i, "x%zu=1;", i % 100000);
+				i += (size_t)sprintf(txt + i, "x%zu=1;",
+				    i % 100000);
 		txt[k == 0 ? n : i] = '\0';
 		records_add(&rec, qn, txt, 0);
 		m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
@@ -944,8 +946,8 @@ mutate_sweep(const char *file)
 			tries++;
 			if (verify_any(copy, c.len, &arbad)) {
 				passes++;
-				printf("#   passed with byte %zu as 0x%02x\n", i,
-				    (unsigned char)bad[k]);
+				printf("#   passed with byte %zu as "
+				    "0x%02x\n", i, (unsigned char)bad[k]);
 			}
 		}
 	snprintf(name, sizeof(name), "hostile %s: %zu one-byte mutations "
@@ -969,8 +971,8 @@ mutate_sweep(const char *file)
 			tries++;
 			if (verify_any(c.msg, c.len, &arbad)) {
 				passes++;
-				printf("#   passed with key byte %zu as 0x%02x\n",
-				    i, (unsigned char)bad[k]);
+				printf("#   passed with key byte %zu as "
+				    "0x%02x\n", i, (unsigned char)bad[k]);
 			}
 			key[i] = was;
 		}
@@ -1047,6 +1049,55 @@ threads(void)
 	records_free(&rec);
 }
 
+/* big_bodies - 10 MB bodies and 100,000 empty lines, bounded memory */
+static void
+big_bodies(void)
+{
+	big_body("baseline-rsa.eml", 'a', 160, DKIM_RES_FAIL,
+	    "a 10 MB body line without a line end (relaxed)");
+	big_body("baseline-simple-simple.eml", 'a', 160, DKIM_RES_FAIL,
+	    "a 10 MB body line without a line end (simple)");
+	big_body("baseline-rsa.eml", ' ', 160, DKIM_RES_FAIL,
+	    "10 MB of spaces without a line end (relaxed)");
+	big_body("baseline-rsa.eml", '\r', 160, DKIM_RES_FAIL,
+	    "10 MB of bare CRs");
+	big_body("body-empty.eml", '\n', 160, DKIM_RES_PASS,
+	    "10 MB of bare LFs where the body was empty (all dropped)");
+	sign_big('a', "a 10 MB body line without a line end");
+	sign_big(' ', "a 10 MB body of spaces without a line end");
+	empty_lines("baseline-rsa.eml", "", DKIM_RES_PASS,
+	    "100,000 empty lines after the body (relaxed)");
+	empty_lines("baseline-simple-simple.eml", "", DKIM_RES_PASS,
+	    "100,000 empty lines after the body (simple)");
+	empty_lines("baseline-rsa.eml", "x\r\n", DKIM_RES_FAIL,
+	    "100,000 empty lines, then text");
+}
+
+/* big_headers - many fields, tiny fields, a field folded 100,000 times */
+static void
+big_headers(void)
+{
+	static const char filler[] = "X-Filler: 0123456789abcdef\r\n";
+	char *f = malloc(100000 * 4 + 32);
+	size_t i, o = (size_t)sprintf(f, "X-Folded: x");
+
+	big_head("baseline-rsa.eml", filler, 100000, DKIM_RES_PERMERROR, 1,
+	    "100,000 header fields (over the 1 MiB ceiling)");
+	big_head("baseline-rsa.eml", filler, 20000, DKIM_RES_PASS, 1,
+	    "20,000 unsigned header fields (560 KB, under the ceiling)");
+	big_head("baseline-rsa.eml", "X:\r\n", 40000, DKIM_RES_PERMERROR, 1,
+	    "40,000 tiny header fields (160 KB, but their table is over the "
+	    "1 MiB ceiling)");
+	big_head("baseline-rsa.eml", "X-Folded: x\r\n", 1, DKIM_RES_PASS, 1,
+	    "control for a field folded 100,000 times");
+	for (i = 0; i < 100000; i++)
+		o += (size_t)sprintf(f + o, "\r\n y");
+	strcpy(f + o, "\r\n");
+	big_head("baseline-rsa.eml", f, 1, DKIM_RES_PASS, 1,
+	    "an unsigned field folded 100,000 times");
+	free(f);
+}
+
 int
 main(void)
 {
@@ -1058,50 +1109,8 @@ main(void)
 	dkim_ctx_set_keysource(ctx, counting_source, &rec);
 	dkim_ctx_set_clock(ctx, fixed_clock, &now);
 
-	/* memory first, while the peak RSS is still low */
-	big_body("baseline-rsa.eml", 'a', 160,
-	    DKIM_RES_FAIL, "a 10 MB body line without a line end (relaxed)");
-	big_body("baseline-simple-simple.eml", 'a', 160,
-	    DKIM_RES_FAIL, "a 10 MB body line without a line end (simple)");
-	big_body("baseline-rsa.eml", ' ', 160,
-	    DKIM_RES_FAIL, "10 MB of spaces without a line end (relaxed)");
-	big_body("baseline-rsa.eml", '\r', 160,
-	    DKIM_RES_FAIL, "10 MB of bare CRs");
-	big_body("body-empty.eml", '\n', 160,
-	    DKIM_RES_PASS, "10 MB of bare LFs where the body was empty "
-	    "(all dropped)");
-
-	sign_big('a', "a 10 MB body line without a line end");
-	sign_big(' ', "a 10 MB body of spaces without a line end");
-	empty_lines("baseline-rsa.eml", "", DKIM_RES_PASS,
-	    "100,000 empty lines after the body (relaxed)");
-	empty_lines("baseline-simple-simple.eml", "", DKIM_RES_PASS,
-	    "100,000 empty lines after the body (simple)");
-	empty_lines("baseline-rsa.eml", "x\r\n", DKIM_RES_FAIL,
-	    "100,000 empty lines, then text");
-
-	big_head("baseline-rsa.eml", "X-Filler: 0123456789abcdef\r\n", 100000,
-	    DKIM_RES_PERMERROR, 1, "100,000 header fields (over the 1 MiB "
-	    "ceiling)");
-	big_head("baseline-rsa.eml", "X-Filler: 0123456789abcdef\r\n", 20000,
-	    DKIM_RES_PASS, 1, "20,000 unsigned header fields (560 KB, under "
-	    "the ceiling)");
-	big_head("baseline-rsa.eml", "X:\r\n", 40000, DKIM_RES_PERMERROR, 1,
-	    "40,000 tiny header fields (160 KB, but their table is over the "
-	    "1 MiB ceiling)");
-	big_head("baseline-rsa.eml", "X-Folded: x\r\n", 1, DKIM_RES_PASS, 1,
-	    "control for a field folded 100,000 times");
-	{
-		char *f = malloc(100000 * 4 + 32);
-		size_t i, o = (size_t)sprintf(f, "X-Folded: x");
-
-		for (i = 0; i < 100000; i++)
-			o += (size_t)sprintf(f + o, "\r\n y");
-		strcpy(f + o, "\r\n");
-		big_head("baseline-rsa.eml", f, 1, DKIM_RES_PASS, 1,
-		    "an unsigned field folded 100,000 times");
-		free(f);
-	}
+	big_bodies();	/* first, while the peak RSS is still low */
+	big_headers();
 	many_sigs();
 	huge_tags();
 	worst_select();
