@@ -10,6 +10,8 @@
  * chunk in the cache, as after read()); the goal, on hot input: simple
  * >= 0.90, relaxed >= 0.60, else the exit status is 1.
  * Usage: bench_canon [MB]
+ * Build: cc -O2 -Idkimcore -It dkimcore/canon.c dkimcore/buf.c
+ *	t/bench_canon.c -o bench_canon -lcrypto
  */
 #include <stdio.h>
 #include <stdlib.h>
