@@ -17,7 +17,9 @@ Appendix A keys (keys/rfc8463-*.pem) and test keys made with
 keys/big4096.rsa.pem, keys/ec256.pem). A
 hostile signature is made valid wherever it can be, so that only the
 hostile detail stands between it and "pass". With --check, the cases
-expected to pass are also checked with dkimpy (python3-dkim).
+expected to pass are also checked with dkimpy (python3-dkim). Output
+is the same on every run but for key-rsa-holds-ec.eml, whose ECDSA
+signature is randomized.
 """
 
 import base64
