@@ -37,14 +37,14 @@
 #include "dk.h"
 
 /*
- * On x86-64 the loops that skip canonical input are also built for AVX2,
+ * On x86-64 the scanners for special bytes are also built for AVX2,
  * and the dynamic loader picks the variant the CPU can run (function
  * multi-versioning); elsewhere they are plain C.
  */
 #if defined(__x86_64__) && defined(__ELF__)
-#define SKIP_CLONES	__attribute__((target_clones("avx2", "default")))
+#define SCAN_CLONES	__attribute__((target_clones("avx2", "default")))
 #else
-#define SKIP_CLONES
+#define SCAN_CLONES
 #endif
 
 #define OUT_SIZE	4096	/* local output buffer */
@@ -384,7 +384,7 @@ lf_special(const unsigned char *p, vec *m)
  * scan_simple - the first special LF in [p, end), or end; p[-2] must be
  * readable. 128 bytes a step, since special bytes are rare in simple.
  */
-SKIP_CLONES static const unsigned char *
+SCAN_CLONES static const unsigned char *
 scan_simple(const unsigned char *p, const unsigned char *end)
 {
 	vec	 m0, m1, m2, m3, any;
@@ -428,7 +428,7 @@ relaxed_special(const unsigned char *p, vec *m)
  * scan_relaxed - the first special byte in [p, end), or end. Special
  * bytes are frequent in relaxed (WSP runs), so 32 bytes a step.
  */
-SKIP_CLONES static const unsigned char *
+SCAN_CLONES static const unsigned char *
 scan_relaxed(const unsigned char *p, const unsigned char *end)
 {
 	vec	 m;
