@@ -177,7 +177,10 @@ make_keys()
 		    -out "$work/keys/r$b.pem" 2>/dev/null || return 1
 	done
 	openssl genpkey -algorithm ed25519 -out "$work/keys/ed.pem" || return 1
-	for label in r1024 r2048 r3072 r4096; do
+	# too short to be valid (RFC 8301 section 3.2), for section_policy
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 \
+	    -out "$work/keys/r512.pem" 2>/dev/null || return 1
+	for label in r512 r1024 r2048 r3072 r4096; do
 		p=$(openssl pkey -in "$work/keys/$label.pem" -pubout -outform DER |
 		    base64 -w0)
 		echo "$label._domainkey.$D v=DKIM1; k=rsa; p=$p" >> "$rec"
@@ -314,6 +317,13 @@ deviation()
 		echo "dkimpy 1.1.4 ignores the key record's h= (RFC 6376 3.6.1)" ;;
 	"opendkim:key record rvwrongk"*)
 		echo "OpenDKIM 2.11 does not check the key record's k= against a=" ;;
+	"dkimpy:x= expired"*)
+		echo "dkimpy 1.1.4 does not check x= (RFC 6376 3.5)" ;;
+	*":rsa-sha1"*)
+		[ "$1" != dkimtool ] &&
+		    echo "$1 (Debian 12) still accepts rsa-sha1 (RFC 8301 section 3.1)" ;;
+	"maildkim:512-bit"*)
+		echo "Mail::DKIM 1.20230212 accepts 512-bit RSA keys (RFC 8301 section 3.2)" ;;
 	"opendkim:h= over Name:value fields, simple"*)
 		echo "OpenDKIM's test mode rebuilds a field as 'Name: value' (milter style), breaking simple header canonicalization of 'Name:value'" ;;
 	esac
@@ -613,16 +623,17 @@ section_tamper()
 	flush
 }
 
-# tamper_check - SIGNER KEY CANON KIND FILE WANT: every verifier, WANT
-# 0 = must pass, 1 = must not pass (dkimtool must exit 1, not 75)
+# tamper_check - SIGNER KEY CANON KIND FILE WANT [ALG]: every verifier,
+# WANT 0 = must pass, 1 = must not pass (dkimtool must exit 1, not 75)
 tamper_check()
 {
 	local s=$1 key=$2 canon=$3 kind=$4 file=$5 want=$6 v why rc out desc
+	local alg=${7:-$(alg_of "$2")}
 	for v in dkimtool dkimpy maildkim opendkim; do
 		if [ "$want" = 0 ]; then
-			desc="$v passes $s's $(alg_of "$key") c=$canon: $kind"
+			desc="$v passes $s's $alg c=$canon: $kind"
 		else
-			desc="$v fails $s's $(alg_of "$key") c=$canon: $kind"
+			desc="$v fails $s's $alg c=$canon: $kind"
 		fi
 		why=$(unsupported verify "$v" "$key" "$canon")
 		[ -z "$why" ] && why=$(deviation "$v" "$kind")
@@ -789,6 +800,39 @@ section_signopts()
 	flush
 }
 
+# pol_case - NAME WANT SIGNER KEY ALG SEED [VAR=VALUE...]: a signature that
+# RFC 6376 / RFC 8301 lets pass (WANT 0) or not (WANT 1), every verifier
+pol_case()
+{
+	local name=$1 want=$2 signer=$3 key=$4 alg=$5 seed=$6
+	local f=$work/m/pol-$6
+	shift 6
+	$GEN --seed "$seed" > "$f.eml"
+	if ! env "$@" "$PEERS/$signer" "$work/keys/$key.pem" "$D" "$key" \
+	    "$alg" relaxed/relaxed < "$f.eml" > "$f.signed" 2> "$f.err"; then
+		tap 1 "$signer signs: $name" "$f.err"
+		return
+	fi
+	tamper_check "${signer%%-*}" "$key" relaxed/relaxed "$name" \
+	    "$f.signed" "$want" "$alg"
+}
+
+# section_policy - expiry, rsa-sha1, short keys
+section_policy()
+{
+	local now
+	now=$(date +%s)
+	echo "# expiry, rsa-sha1, short keys"
+	unit pol_case "x= expired an hour ago" 1 maildkim-sign.pl r2048 \
+	    rsa-sha256 9101 MAILDKIM_TIMESTAMP=$((now - 7200)) \
+	    MAILDKIM_EXPIRATION=$((now - 3600))
+	unit pol_case "x= a day ahead" 0 maildkim-sign.pl r2048 rsa-sha256 \
+	    9102 MAILDKIM_TIMESTAMP="$now" MAILDKIM_EXPIRATION=$((now + 86400))
+	unit pol_case "rsa-sha1 signature" 1 dkimpy-sign.py r2048 rsa-sha1 9103
+	unit pol_case "512-bit RSA key" 1 dkimpy-sign.py r512 rsa-sha256 9104
+	flush
+}
+
 # summary - the peer x direction x alg table as TAP comments
 summary()
 {
@@ -826,6 +870,7 @@ section_shapes
 section_multi_unit
 section_tamper
 section_signopts
+section_policy
 section_records
 section_genkey
 section_more

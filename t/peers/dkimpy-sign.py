@@ -3,7 +3,8 @@
 #
 #	dkimpy-sign.py KEYFILE DOMAIN SELECTOR ALG CANON < msg > signed
 #
-# ALG is rsa-sha256 or ed25519-sha256, CANON is header/body (e.g.
+# ALG is rsa-sha256 or ed25519-sha256 (or rsa-sha1, to test that
+# verifiers refuse it, RFC 8301), CANON is header/body (e.g.
 # relaxed/simple). KEYFILE is a PEM private key (PKCS#1 or PKCS#8 RSA,
 # PKCS#8 Ed25519). The DKIM-Signature is prepended with the message's own
 # line ending (CRLF if the message has any CRLF, else LF). dkimpy picks the
@@ -41,7 +42,7 @@ def main():
         key = f.read()
     if alg == "ed25519-sha256":
         key = ed25519_seed(key)
-    elif alg != "rsa-sha256":
+    elif alg not in ("rsa-sha256", "rsa-sha1"):
         print("dkimpy-sign.py: unsupported algorithm " + alg, file=sys.stderr)
         return 2
     msg = sys.stdin.buffer.read()

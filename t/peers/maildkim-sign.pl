@@ -3,9 +3,11 @@
 #
 #	maildkim-sign.pl KEYFILE DOMAIN SELECTOR ALG CANON < msg > signed
 #
-# ALG must be rsa-sha256: this Mail::DKIM has no Ed25519, so
-# ed25519-sha256 exits 77 (unsupported, as automake's skip). CANON is
-# header/body. KEYFILE is a PEM RSA private key. Mail::DKIM hashes the
+# ALG must be rsa-sha256 (or rsa-sha1, to test verifiers refuse it): this
+# Mail::DKIM has no Ed25519, so ed25519-sha256 exits 77 (unsupported, as
+# automake's skip). CANON is header/body. KEYFILE is a PEM RSA private key.
+# Environment: MAILDKIM_TIMESTAMP and MAILDKIM_EXPIRATION (Unix times)
+# set t= and x=, to test expired or future signatures. Mail::DKIM hashes the
 # message with CRLF line ends (bare LF is turned into CRLF first, as
 # RFC 6376 section 5.3 has signers do); the message is written back
 # unchanged with the DKIM-Signature on top, in the message's own line ending.
@@ -19,7 +21,7 @@ if (@ARGV != 5) {
 	exit 2;
 }
 my ($keyfile, $domain, $selector, $alg, $canon) = @ARGV;
-if ($alg ne 'rsa-sha256') {
+if ($alg ne 'rsa-sha256' && $alg ne 'rsa-sha1') {
 	print STDERR "maildkim-sign.pl: $alg not supported by Mail::DKIM\n";
 	exit 77;
 }
@@ -40,6 +42,10 @@ my $signer = eval {
 		Domain => $domain,
 		Selector => $selector,
 		KeyFile => $keyfile,
+		($ENV{MAILDKIM_TIMESTAMP} ?
+		    (Timestamp => $ENV{MAILDKIM_TIMESTAMP}) : ()),
+		($ENV{MAILDKIM_EXPIRATION} ?
+		    (Expiration => $ENV{MAILDKIM_EXPIRATION}) : ()),
 	);
 };
 if (!$signer) {
