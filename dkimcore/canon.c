@@ -26,8 +26,8 @@
  *	Speed: input that is already canonical is passed to the sink as it
  *	stands, in as long runs as possible; only where the output differs
  *	(a bare LF, empty lines at a chunk's end, WSP to squeeze or trim)
- *	is a run cut. Finding those places is a vector test, 32 bytes at a
- *	time. Pieces are gathered in a 4 KB buffer on the stack, filled to
+ *	is a run cut. Finding those places is a vector test, 16 bytes at a
+ *	time (32 with AVX2 for simple). Pieces are gathered in a 4 KB buffer on the stack, filled to
  *	the brim, so the sink (typically EVP_DigestUpdate) gets few calls of
  *	whole 64-byte blocks. Of struct dk_body, hold[] and nhold are unused.
  */
@@ -35,17 +35,6 @@
 #include <string.h>
 
 #include "dk.h"
-
-/*
- * On x86-64 the scanners for special bytes are also built for AVX2,
- * and the dynamic loader picks the variant the CPU can run (function
- * multi-versioning); elsewhere they are plain C.
- */
-#if defined(__x86_64__) && defined(__ELF__)
-#define SCAN_CLONES	__attribute__((target_clones("avx2", "default")))
-#else
-#define SCAN_CLONES
-#endif
 
 #define OUT_SIZE	4096	/* local output buffer */
 #define OUT_SHORT	256	/* runs copied by out_run() itself */
@@ -317,7 +306,7 @@ content(struct out *o, const unsigned char *p, size_t n)
  * and one ahead, so it runs on [p, end) with p[-1] and *end readable.
  */
 
-typedef unsigned char vec __attribute__((vector_size(32)));
+typedef unsigned char vec __attribute__((vector_size(16)));
 
 /* special - the scalar test */
 static inline int
@@ -334,30 +323,24 @@ special(const unsigned char *q, int relaxed)
 static inline int
 vany(const vec *m)
 {
-	uint64_t w[4];
+	uint64_t w[2];
 
 	memcpy(w, m, sizeof(w));
-	return (w[0] | w[1] | w[2] | w[3]) != 0;
+	return (w[0] | w[1]) != 0;
 }
 
 /* vfirst - the index of the first non-zero byte of *m, or -1; no branches */
 static inline int
 vfirst(const vec *m)
 {
-	uint64_t w[4], x;
+	uint64_t w[2], x;
 	int	 i;
 
 	memcpy(w, m, sizeof(w));
-	if ((w[0] | w[1] | w[2] | w[3]) == 0)
+	if ((w[0] | w[1]) == 0)
 		return -1;
-	x = w[3];
-	i = 24;
-	x = w[2] ? w[2] : x;
-	i = w[2] ? 16 : i;
-	x = w[1] ? w[1] : x;
-	i = w[1] ? 8 : i;
-	x = w[0] ? w[0] : x;
-	i = w[0] ? 0 : i;
+	x = w[0] ? w[0] : w[1];
+	i = w[0] ? 0 : 8;
 	/* Byte 0 is the low byte of a word on little-endian hosts. */
 	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 		return i + __builtin_ctzll(x) / 8;
@@ -365,7 +348,7 @@ vfirst(const vec *m)
 }
 
 /*
- * lf_special - for simple, the LFs of p[0..32) that are bare or end an
+ * lf_special - for simple, the LFs of p[0..16) that are bare or end an
  * empty CRLF line (the CR before them has an LF before it): anchored on
  * the LF, the test needs no byte after it.
  */
@@ -381,25 +364,86 @@ lf_special(const unsigned char *p, vec *m)
 }
 
 /*
+ * skip_simple_wide - past the 128-byte blocks of [p, end) without a
+ * special LF, with 32-byte vectors where the CPU has them (x86-64 with
+ * AVX2); elsewhere it returns p and the 16-byte loop does the work.
+ * Building with -DDK_CANON_NO_AVX2 tests that loop on any machine.
+ */
+#if defined(__x86_64__) && !defined(DK_CANON_NO_AVX2)
+typedef unsigned char vec32 __attribute__((vector_size(32)));
+
+/* lf_special32 - lf_special() for p[0..32), or-ed into *m */
+__attribute__((target("avx2"))) static inline void
+lf_special32(const unsigned char *p, vec32 *m)
+{
+	vec32	 a, b, c;
+
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, p - 1, sizeof(b));
+	memcpy(&c, p - 2, sizeof(c));
+	*m |= (vec32)(a == '\n') & ~((vec32)(b == '\r') & ~(vec32)(c == '\n'));
+}
+
+/* skip_simple_avx2 - skip_simple_wide() with AVX2 */
+__attribute__((target("avx2"))) static const unsigned char *
+skip_simple_avx2(const unsigned char *p, const unsigned char *end)
+{
+	uint64_t w[4];
+	vec32	 m;
+
+	for (; end - p >= 128; p += 128) {
+		m = (vec32){ 0 };
+		lf_special32(p, &m);
+		lf_special32(p + 32, &m);
+		lf_special32(p + 64, &m);
+		lf_special32(p + 96, &m);
+		memcpy(w, &m, sizeof(w));
+		if ((w[0] | w[1] | w[2] | w[3]) != 0)
+			break;
+	}
+	return p;
+}
+
+static const unsigned char *
+skip_simple_wide(const unsigned char *p, const unsigned char *end)
+{
+	if (__builtin_cpu_supports("avx2"))
+		return skip_simple_avx2(p, end);
+	return p;
+}
+#else
+static const unsigned char *
+skip_simple_wide(const unsigned char *p, const unsigned char *end)
+{
+	(void)end;
+	return p;
+}
+#endif
+
+/*
  * scan_simple - the first special LF in [p, end), or end; p[-2] must be
  * readable. 128 bytes a step, since special bytes are rare in simple.
  */
-SCAN_CLONES static const unsigned char *
+static const unsigned char *
 scan_simple(const unsigned char *p, const unsigned char *end)
 {
-	vec	 m0, m1, m2, m3, any;
+	vec	 m0, m1, m2, m3, m4, m5, m6, m7, any;
 	int	 i;
 
-	for (; end - p >= 128; p += 128) {
+	for (p = skip_simple_wide(p, end); end - p >= 128; p += 128) {
 		lf_special(p, &m0);
-		lf_special(p + 32, &m1);
-		lf_special(p + 64, &m2);
-		lf_special(p + 96, &m3);
-		any = m0 | m1 | m2 | m3;
+		lf_special(p + 16, &m1);
+		lf_special(p + 32, &m2);
+		lf_special(p + 48, &m3);
+		lf_special(p + 64, &m4);
+		lf_special(p + 80, &m5);
+		lf_special(p + 96, &m6);
+		lf_special(p + 112, &m7);
+		any = m0 | m1 | m2 | m3 | m4 | m5 | m6 | m7;
 		if (vany(&any))
 			break;
 	}
-	for (; end - p >= 32; p += 32) {
+	for (; end - p >= 16; p += 16) {
 		lf_special(p, &m0);
 		if ((i = vfirst(&m0)) >= 0)
 			return p + i;
@@ -410,7 +454,7 @@ scan_simple(const unsigned char *p, const unsigned char *end)
 	return end;
 }
 
-/* relaxed_special - for relaxed, the special bytes of p[0..32) */
+/* relaxed_special - for relaxed, the special bytes of p[0..16) */
 static inline void
 relaxed_special(const unsigned char *p, vec *m)
 {
@@ -428,13 +472,23 @@ relaxed_special(const unsigned char *p, vec *m)
  * scan_relaxed - the first special byte in [p, end), or end. Special
  * bytes are frequent in relaxed (WSP runs), so 32 bytes a step.
  */
-SCAN_CLONES static const unsigned char *
+static const unsigned char *
 scan_relaxed(const unsigned char *p, const unsigned char *end)
 {
 	vec	 m;
 	int	 i;
 
+	vec	 m2;
+
 	for (; end - p >= 32; p += 32) {
+		relaxed_special(p, &m);
+		relaxed_special(p + 16, &m2);
+		if ((i = vfirst(&m)) >= 0)
+			return p + i;
+		if ((i = vfirst(&m2)) >= 0)
+			return p + 16 + i;
+	}
+	for (; end - p >= 16; p += 16) {
 		relaxed_special(p, &m);
 		if ((i = vfirst(&m)) >= 0)
 			return p + i;
