@@ -358,6 +358,36 @@ note_header(struct msg *m, const char *name, const char *value)
 		m->has_sig = 1;
 }
 
+/* feed - one field into the engine; without SMFIP_HDR_LEADSPC the MTA
+ * dropped the space after the colon, which simple canonicalization
+ * needs back (RFC 5322 writers put one there) */
+static int
+feed(struct msg *m, dkim_msg *dm, const char *name, const char *value,
+    int leadspc)
+{
+	size_t	n = strlen(value);
+	char	*v;
+	int	r;
+
+	if (leadspc)
+		r = dkim_header(dm, name, strlen(name), value, n);
+	else {
+		if ((v = malloc(n + 2)) == NULL) {
+			mlfi_fail(m, "header", "out of memory");
+			return -1;
+		}
+		v[0] = ' ';
+		memcpy(v + 1, value, n + 1);
+		r = dkim_header(dm, name, strlen(name), v, n + 1);
+		free(v);
+	}
+	if (r != DKIM_OK) {
+		mlfi_fail(m, "header", dkim_msg_error(dm));
+		return -1;
+	}
+	return 0;
+}
+
 /* mlfi_header - one header field, as received */
 static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
@@ -369,12 +399,8 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	if (m == NULL || m->failed)
 		return ok;
 	note_header(m, name, value);
-	if (dkim_header(m->dm, name, strlen(name), value, strlen(value)) !=
-	    DKIM_OK)
-		mlfi_fail(m, "header", dkim_msg_error(m->dm));
-	else if (m->check != NULL && dkim_header(m->check, name, strlen(name),
-	    value, strlen(value)) != DKIM_OK)
-		mlfi_fail(m, "header", dkim_msg_error(m->check));
+	if (feed(m, m->dm, name, value, c->leadspc) == 0 && m->check != NULL)
+		(void)feed(m, m->check, name, value, c->leadspc);
 	return ok;
 }
 

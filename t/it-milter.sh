@@ -223,9 +223,15 @@ run actions-dns.lua
 logged "DNS1: verify .*temperror.*; reject" "log: On-DNSError action is logged"
 stop_dkimd
 
-start_dkimd "On-Default reject" "On-BadSignature accept" ||
+start_dkimd "On-Default reject" "On-BadSignature accept" \
+    "Canonicalization simple/simple" ||
 	ok 1 "dkimd starts with On-Default reject"
 run actions-default.lua
+run noleadspc.lua
+"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" "$work/noleadspc.eml" \
+    >"$work/verify.out" 2>&1
+ok $? "noleadspc: the simple/simple signature verifies with the space restored"
+sed 's/^/#   /' "$work/verify.out"
 stop_dkimd
 
 # ---- SIGTERM with a message in flight ----------------------------------------
