@@ -4,6 +4,8 @@
  * SYNOPSIS
  *	dkimd -c FILE [-f] [-p SOCKET]	run the milter
  *	dkimd -c FILE -t		check the configuration, tables, keys
+ *	dkimd -k			list the keywords: name, type, default,
+ *					doc (for the sample file and the manual)
  *
  * Order of start-up: load the configuration (tables and keys too), open
  * the listening socket (as root, with UMask for a unix socket), detach
@@ -49,7 +51,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dkimd -c FILE [-f] [-p SOCKET]\n"
-	    "       dkimd -c FILE -t\n");
+	    "       dkimd -c FILE -t\n"
+	    "       dkimd -k\n");
 	exit(2);
 }
 
@@ -73,6 +76,18 @@ check_only(const char *path)
 	printf("%s: OK (%zu keys, %zu signing rules)\n", path,
 	    c->keytab ? c->keytab->n : 0, c->signtab ? c->signtab->n : 0);
 	conf_free(c);
+	return 0;
+}
+
+/* list_keywords - dkimd -k: one tab-separated line per keyword */
+static int
+list_keywords(void)
+{
+	const struct conf_keyword_info *k;
+	size_t	i;
+
+	for (i = 0; (k = conf_keyword_get(i)) != NULL; i++)
+		printf("%s\t%s\t%s\t%s\n", k->name, k->type, k->def, k->doc);
 	return 0;
 }
 
@@ -271,7 +286,7 @@ main(int argc, char **argv)
 	char	why[512];
 	int	ch, fg = 0, test = 0, r;
 
-	while ((ch = getopt(argc, argv, "c:fp:t")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fkp:t")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
@@ -279,6 +294,8 @@ main(int argc, char **argv)
 		case 'f':
 			fg = 1;
 			break;
+		case 'k':
+			return list_keywords();
 		case 'p':
 			sockspec = optarg;
 			break;

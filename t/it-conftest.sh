@@ -204,6 +204,12 @@ st=$?
 ok $([ $st -eq 1 ] && printf '%s' "$out" | grep -q "socket tcp:8891: expected inet" &&
     echo 0 || echo 1) "a bad -p socket stops dkimd at start-up with the reason"
 
+"$DKIMD" -k >"$tmp/keywords"
+ok $(grep -q "^On-BadSignature	action		" "$tmp/keywords" &&
+    grep -q "^MTA	list	ORIGINATING	" "$tmp/keywords" &&
+    [ "$(awk -F'\t' 'NF != 4' "$tmp/keywords" | wc -l)" = 0 ] &&
+    echo 0 || echo 1) "dkimd -k lists every keyword as name, type, default, doc"
+
 "$DKIMD" -c "$tmp/nonexistent.conf" -t >/dev/null 2>&1
 ok $([ $? -eq 1 ] && echo 0 || echo 1) "missing configuration file: exit 1"
 
