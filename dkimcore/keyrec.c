@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dk.h"
 
@@ -38,9 +39,19 @@ kr_why(char *why, size_t whylen, const char *msg)
 	return -1;
 }
 
-/* kr_is - 1 when v[0..n) is exactly s */
+/*
+ * kr_is - 1 when v[0..n) is s, without regard to case as ABNF literals
+ * are (RFC 5234 §2.3); v=DKIM1 alone is given in hex, so exact (kr_exact)
+ */
 static int
 kr_is(const char *v, size_t n, const char *s)
+{
+	return strlen(s) == n && strncasecmp(v, s, n) == 0;
+}
+
+/* kr_exact - 1 when v[0..n) is exactly s */
+static int
+kr_exact(const char *v, size_t n, const char *s)
 {
 	return strlen(s) == n && memcmp(v, s, n) == 0;
 }
@@ -96,7 +107,7 @@ kr_tag(struct dk_keyrec *kr, const struct dk_tag *t, size_t i, char *why,
 	if (dk_tag_is(t, "v")) {
 		if (i != 0)
 			return kr_why(why, whylen, "v= is not the first tag");
-		if (!kr_is(t->val, t->vlen, "DKIM1"))
+		if (!kr_exact(t->val, t->vlen, "DKIM1"))
 			return kr_why(why, whylen, "v= is not DKIM1");
 	} else if (dk_tag_is(t, "k"))
 		return kr_ktype(kr, t, why, whylen);

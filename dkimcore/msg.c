@@ -62,6 +62,8 @@ dkim_msg_free(dkim_msg *m)
 		return;
 	dk_buf_free(&m->arena);
 	free(m->fields);
+	free(m->index);
+	free(m->above);
 	for (i = 0; i < m->nbh; i++)
 		EVP_MD_CTX_free(m->bh[i].md);
 	dk_sign_free(m);
@@ -189,46 +191,84 @@ dk_name_hash(const char *name, size_t len)
 	return h;
 }
 
+/* index_slot - the slot of the name hash h in the field index */
+static size_t
+index_slot(const dkim_msg *m, uint32_t h)
+{
+	size_t slot = h & (m->isize - 1);
+
+	while (m->index[slot] && m->fields[m->index[slot] - 1].hash != h)
+		slot = (slot + 1) & (m->isize - 1);
+	return slot;
+}
+
+/*
+ * build_index - index the fields by name hash, once per message: for
+ * each hash the lowest field, and from each field the next one up with
+ * the same hash (1-based indices; 0 ends a chain). Selection then costs
+ * the length of h= plus the fields of the names it lists, not their
+ * product.
+ */
+static int
+build_index(dkim_msg *m)
+{
+	size_t i, size = 16, slot;
+
+	if (m->index)
+		return 0;
+	while (size < m->nfields * 2)
+		size <<= 1;
+	if ((m->index = calloc(size, sizeof(*m->index))) == NULL ||
+	    (m->above = calloc(m->nfields + 1, sizeof(*m->above))) == NULL)
+		return -1;
+	m->isize = size;
+	for (i = 0; i < m->nfields; i++) {
+		slot = index_slot(m, m->fields[i].hash);
+		m->above[i] = m->index[slot];
+		m->index[slot] = i + 1;
+	}
+	return 0;
+}
+
 /*
  * dk_hash_headers - feed md the fields that names[] select, each name
  * taking the lowest field of that name not yet taken (§5.4.2); a name
  * with no field left contributes nothing (that is how oversigning
- * works). pos[i] remembers where names[i] matched, so a repeated name
- * continues above it.
+ * works). next[i] is where the search for names[i] goes on when the
+ * same name comes again.
  */
 int
 dk_hash_headers(dkim_msg *m, EVP_MD_CTX *md, enum dkim_canon c,
     char *const *names, size_t nnames, struct dk_buf *scratch)
 {
-	size_t *pos, i, j, k, nl, start;
+	size_t *next, i, j, k, nl;
 	uint32_t h;
-	int rc = -1;
+	int rc = -1, seen;
 
 	if (nnames == 0)
 		return 0;
-	if ((pos = malloc(nnames * sizeof(*pos))) == NULL)
+	if (build_index(m) < 0 ||
+	    (next = malloc(nnames * sizeof(*next))) == NULL)
 		return -1;
 	for (i = 0; i < nnames; i++) {
 		nl = strlen(names[i]);
 		h = dk_name_hash(names[i], nl);
-		start = m->nfields;
-		for (j = i; j-- > 0;)
+		for (j = i, seen = 0; j-- > 0;)
 			if (strcasecmp(names[j], names[i]) == 0) {
-				start = pos[j];
+				seen = 1;
 				break;
 			}
-		for (k = start; k > 0; k--)
-			if (m->fields[k - 1].hash == h &&
-			    dk_field_is(m, &m->fields[k - 1], names[i], nl))
-				break;
-		pos[i] = k > 0 ? k - 1 : 0;
-		if (k > 0 && dk_hash_field(m, md, c, &m->fields[k - 1],
+		k = seen ? next[j] : m->index[index_slot(m, h)];
+		while (k && !dk_field_is(m, &m->fields[k - 1], names[i], nl))
+			k = m->above[k - 1];
+		next[i] = k ? m->above[k - 1] : 0;
+		if (k && dk_hash_field(m, md, c, &m->fields[k - 1],
 		    scratch) < 0)
 			goto fail;
 	}
 	rc = 0;
 fail:
-	free(pos);
+	free(next);
 	return rc;
 }
 

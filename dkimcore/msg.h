@@ -89,6 +89,9 @@ struct dkim_msg {
 	struct dk_field *fields;
 	size_t	nfields;
 	size_t	afields;
+	size_t	*index;			/* name hash -> lowest field (1-based) */
+	size_t	*above;			/* field -> next one up, same hash */
+	size_t	isize;			/* slots in index, a power of 2 */
 	int	overflow;		/* header block over the ceiling */
 	unsigned malformed;		/* lines in the header with no colon */
 	uint64_t t_eoh;

@@ -14,8 +14,8 @@
  *	position) for the Authentication-Results field, but never copies an
  *	invalid d= or s= (they stay ""). Tags are checked in the order they
  *	appear, then the checks between tags; the first problem is reported.
- *	Algorithm names and other tokens are case-sensitive, as the ABNF is
- *	read here (lower case only), except q='s "dns/txt".
+ *	Algorithm and canonicalization names match without regard to case,
+ *	as ABNF string literals do (RFC 5234 §2.3); a= is reported lower-cased.
  *
  *	b_off and b_len locate the span the verifier blanks (§3.7): from
  *	just after "b=" to the end of its value, so FWS before and inside
@@ -48,16 +48,16 @@ sig_why(char *why, size_t whylen, const char *fmt, const char *arg)
 static enum dkim_alg
 sig_alg(const char *v, size_t n)
 {
-	if (n == 10 && memcmp(v, "rsa-sha256", n) == 0)
+	if (n == 10 && strncasecmp(v, "rsa-sha256", n) == 0)
 		return DKIM_ALG_RSA_SHA256;
-	if (n == 14 && memcmp(v, "ed25519-sha256", n) == 0)
+	if (n == 14 && strncasecmp(v, "ed25519-sha256", n) == 0)
 		return DKIM_ALG_ED25519_SHA256;
-	if (n == 8 && memcmp(v, "rsa-sha1", n) == 0)
+	if (n == 8 && strncasecmp(v, "rsa-sha1", n) == 0)
 		return DKIM_ALG_RSA_SHA1;
 	return DKIM_ALG_UNKNOWN;
 }
 
-/* sig_alg_name - keep a= for reports, only [a-z0-9-], truncated */
+/* sig_alg_name - keep a= for reports, lower-cased, only [a-z0-9-] */
 static void
 sig_alg_name(struct dk_sig *sig, const char *v, size_t n)
 {
@@ -66,6 +66,8 @@ sig_alg_name(struct dk_sig *sig, const char *v, size_t n)
 
 	for (i = 0; i < n && o < sizeof(sig->alg_name) - 1; i++) {
 		c = (unsigned char)v[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '-')
 			sig->alg_name[o++] = (char)c;
@@ -189,9 +191,9 @@ sig_num_tag(const struct dk_tag *t, long long *out, char *why, size_t whylen)
 static int
 sig_canon_one(const char *v, size_t n, enum dkim_canon *c)
 {
-	if (n == 6 && memcmp(v, "simple", 6) == 0)
+	if (n == 6 && strncasecmp(v, "simple", 6) == 0)
 		*c = DKIM_CANON_SIMPLE;
-	else if (n == 7 && memcmp(v, "relaxed", 7) == 0)
+	else if (n == 7 && strncasecmp(v, "relaxed", 7) == 0)
 		*c = DKIM_CANON_RELAXED;
 	else
 		return -1;

@@ -252,14 +252,22 @@ name_valid(const char *s, size_t len)
 	return lablen > 0 && s[len - 1] != '-';
 }
 
-/* dk_domain_valid - 1 when s[0..len) is a valid domain name for DNS use */
+/*
+ * dk_domain_valid - 1 when s[0..len) is a valid domain name for DNS use;
+ * RFC 6376's domain-name has at least two labels
+ */
 int
 dk_domain_valid(const char *s, size_t len)
 {
-	return name_valid(s, len);
+	return name_valid(s, len) && memchr(s, '.', len) != NULL;
 }
 
-/* dk_selector_valid - the same for a selector (dot-separated labels) */
+/*
+ * dk_selector_valid - the same for a selector (dot-separated labels, one
+ * or more). '_' is accepted in labels although the ABNF has none: every
+ * peer accepts it, selectors with it are published, and it is safe in a
+ * DNS name.
+ */
 int
 dk_selector_valid(const char *s, size_t len)
 {

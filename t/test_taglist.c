@@ -205,7 +205,7 @@ test_domains(void)
 #define D(s)	dk_domain_valid((s), strlen(s))
 	ok(D("example.com"), "example.com is a valid domain");
 	ok(D("football.example.com"), "a subdomain is valid");
-	ok(D("a"), "a single label is valid");
+	ok(!D("a"), "a single label is no domain-name (RFC 6376 3.5)");
 	ok(D("x-y.example"), "a hyphen inside a label is valid");
 	ok(D("_x.example.com"), "an underscore in a label is tolerated");
 	ok(D("123.example"), "all-digit labels are valid");
