@@ -35,6 +35,7 @@ VECTORS=${VECTORS:-$top/../shared/vectors}
 [ -d "$VECTORS" ] || VECTORS=/work/shared/vectors
 PY=/usr/bin/python3
 PEERS=$here/peers
+DATA=$here/data/interop
 GEN="$PY $here/gen-msg.py"
 D=example.org
 CANONS="simple/simple simple/relaxed relaxed/simple relaxed/relaxed"
@@ -195,7 +196,7 @@ make_keys()
 	echo "ed._domainkey.example.net v=DKIM1; k=ed25519; p=$p" >> "$rec"
 	# RFC 6376 section 3.6.1: an empty p= is a revoked key
 	echo "revoked._domainkey.$D v=DKIM1; p=" >> "$rec"
-	echo "revokeded._domainkey.$D v=DKIM1; k=ed25519; p=" >> "$rec"
+	echo "edrevoked._domainkey.$D v=DKIM1; k=ed25519; p=" >> "$rec"
 	record_variants >> "$rec"
 	if [ "$have_tool" = 1 ]; then
 		genkey_records >> "$rec" || return 1
@@ -205,24 +206,21 @@ make_keys()
 	fi
 }
 
-# record_variants - key records for the r2048 key in other spellings
-# (selector rvNAME), for section_records; RFC 6376 section 3.6.1
+# record_variants - the records of t/data/interop/key-records.txt for
+# the r2048 key, for section_records
 record_variants()
 {
-	local p sp
+	local p sel want rec
 	p=$(openssl pkey -in "$work/keys/r2048.pem" -pubout -outform DER |
 	    base64 -w0)
-	# base64string allows FWS between its characters (section 3.5)
-	sp=$(echo "$p" | sed 's/.\{60\}/& /g; s/ $//')
-	echo "rvspaces._domainkey.$D v=DKIM1; k=rsa; p=$sp"
-	echo "rvbare._domainkey.$D p=$p"
-	echo "rvtags._domainkey.$D v=DKIM1; h=sha1:sha256; k=rsa; s=email:*; t=s; n=a note; xunknown=1; p=$p;"
-	echo "rvsha1._domainkey.$D v=DKIM1; h=sha1; k=rsa; p=$p"
-	echo "rvwrongk._domainkey.$D v=DKIM1; k=ed25519; p=$p"
-	echo "rvunknownk._domainkey.$D v=DKIM1; k=foo; p=$p"
-	echo "rvv2._domainkey.$D v=DKIM2; k=rsa; p=$p"
-	echo "rvtlsrpt._domainkey.$D v=DKIM1; k=rsa; s=tlsrpt; p=$p"
-	echo "rvbadb64._domainkey.$D v=DKIM1; k=rsa; p=${p:0:100}!${p:101}"
+	while read -r sel want rec; do
+		case "$sel" in
+		''|'#'*) continue ;;
+		esac
+		rec=${rec//@P_FWS@/$(echo "$p" | sed 's/.\{60\}/& /g; s/ $//')}
+		rec=${rec//@P_BAD@/${p:0:100}!${p:101}}
+		echo "$sel._domainkey.$D ${rec//@P@/$p}"
+	done < "$DATA/key-records.txt"
 }
 
 # genkey_records - keys made by dkimtool genkey (labels gkrsa, edgk), and
@@ -306,27 +304,22 @@ unsupported()
 	fi
 }
 
-# deviation - PEER CASE: print where a peer is known to depart from
-# RFC 6376 in a test case (seen with Debian 12's packages); empty if not
+# deviation - PEER CASE: print where a peer is known to depart from the
+# RFCs in a test case (t/data/interop/peer-deviations.txt); empty if not
 deviation()
 {
-	case "$1:$2" in
-	"dkimpy:key record rvtags"*)
-		echo "dkimpy 1.1.4 takes s=email:* as one unknown service type, not a list (RFC 6376 3.6.1)" ;;
-	"dkimpy:key record rvsha1"*)
-		echo "dkimpy 1.1.4 ignores the key record's h= (RFC 6376 3.6.1)" ;;
-	"opendkim:key record rvwrongk"*)
-		echo "OpenDKIM 2.11 does not check the key record's k= against a=" ;;
-	"dkimpy:x= expired"*)
-		echo "dkimpy 1.1.4 does not check x= (RFC 6376 3.5)" ;;
-	*":rsa-sha1"*)
-		[ "$1" != dkimtool ] &&
-		    echo "$1 (Debian 12) still accepts rsa-sha1 (RFC 8301 section 3.1)" ;;
-	"maildkim:512-bit"*)
-		echo "Mail::DKIM 1.20230212 accepts 512-bit RSA keys (RFC 8301 section 3.2)" ;;
-	"opendkim:h= over Name:value fields, simple"*)
-		echo "OpenDKIM's test mode rebuilds a field as 'Name: value' (milter style), breaking simple header canonicalization of 'Name:value'" ;;
-	esac
+	local peer pat why
+	while IFS=$'\t' read -r peer pat why; do
+		case "$peer" in
+		''|'#'*) continue ;;
+		esac
+		# shellcheck disable=SC2254
+		if [ "$peer" = "$1" ]; then
+			case "$2" in
+			$pat) echo "$why"; return ;;
+			esac
+		fi
+	done < "$DATA/peer-deviations.txt"
 }
 
 # one_way - SIGNER VERIFIER KEYLABEL CANON MSG TAG: sign, verify, one test
@@ -487,20 +480,7 @@ section_shapes()
 			    "$shape-seed$seed" $args
 		done
 		i=$((i + 1))
-	done <<'SHAPES'
-utf8 --charset utf8
-latin1 --charset latin1
-empty-body --body empty
-blank-body --body blank
-bare-lf --lf
-bare-lf-empty --lf --body empty
-no-final-eol --no-final-eol
-lf-no-final-eol --lf --no-final-eol
-tricky-headers --tricky-headers
-500-rcpts --rcpts 500
-long-lines --long-lines --charset ascii
-5MB --size 5000000
-SHAPES
+	done < <(grep -v -e '^#' -e '^$' "$DATA/shapes.txt")
 	flush
 }
 
@@ -585,7 +565,7 @@ tp_case()
 {
 	local s=$1 key=$2 canon=$3 seed=$4 f=$work/m/tp$4 sel=revoked kind
 	$GEN --seed "$seed" > "$f.eml"
-	[ "$key" = ed ] && sel=revokeded
+	[ "$key" = ed ] && sel=edrevoked
 	if ! peer_sign "$s" "$key" "$key" "$canon" "$f.eml" "$f.signed" \
 	    "$f.err" || ! peer_sign "$s" "$key" "$sel" "$canon" "$f.eml" \
 	    "$f.revoked.bad" "$f.err"; then
@@ -675,22 +655,15 @@ rv_case()
 # section_records - key records spelled in the ways RFC 6376 allows, or not
 section_records()
 {
-	local sel want i=0
+	local sel want rec i=0
 	echo "# key record variants"
-	while read -r sel want; do
+	while read -r sel want rec; do
+		case "$sel" in
+		''|'#'*) continue ;;
+		esac
 		i=$((i + 1))
 		unit rv_case "$sel" "$want" $((5000 + i))
-	done <<'RV'
-rvspaces 0
-rvbare 0
-rvtags 0
-rvsha1 1
-rvwrongk 1
-rvunknownk 1
-rvv2 1
-rvtlsrpt 1
-rvbadb64 1
-RV
+	done < "$DATA/key-records.txt"
 	flush
 }
 
