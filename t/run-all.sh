@@ -6,8 +6,10 @@
 #    DKIMD_SKIP_DEPS=1);
 # 2. autoreconf -fi in the source tree;
 # 3. build out of tree with --enable-werror and run `make check`;
-# 4. a second build with --enable-werror --enable-sanitizers, `make check`;
-# 5. every t/it-*.sh and t/*/it-*.sh script, each under timeout
+# 4. `make distcheck` of the first build (one test point: the tarball
+#    builds and passes make check out of a read-only source tree);
+# 5. a second build with --enable-werror --enable-sanitizers, `make check`;
+# 6. every t/it-*.sh and t/*/it-*.sh script, each under timeout
 #    (IT_TIMEOUT seconds, default 300), against the first build, through
 #    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
 #    and DKIMD in their environment.
@@ -47,11 +49,29 @@ build() {
 	return $rc
 }
 
-# check NAME - make check in $work/NAME; show the logs of what failed
+# check NAME - make check in $work/NAME; show the logs of what failed.
+# The test programs are built with make -k first: one that does not build
+# is one failure, and the others still run.
 check() {
-	local name=$1
+	local name=$1 b=$work/$1 t tests= progs= all
 	section "make check ($name)"
-	(cd "$work/$name" && make -j"$jobs" check >check.out 2>&1)
+	(cd "$b" && make -k -j"$jobs" $(make -s print-check-programs) \
+	    >build-tests.out 2>&1)
+	for t in $(cd "$b" && make -s print-tests); do
+		if [ -f "$b/$t" ]; then
+			tests="$tests $t"
+			progs="$progs $t"
+		elif [ -f "$srcdir/$t" ]; then
+			tests="$tests $t"
+		else
+			echo "run-all: $t did not build:"
+			grep -E -B2 -A8 "${t}[.]|${t#t/}[.]c" "$b/build-tests.out" |
+			    grep -E 'error|No rule' | head -n 10
+			buildfail=$((buildfail + 1))
+		fi
+	done
+	(cd "$b" && make -j"$jobs" check TESTS="$tests" \
+	    check_PROGRAMS="$progs" >check.out 2>&1)
 	local rc=$?
 	grep -E '^# (TOTAL|PASS|FAIL|ERROR|XPASS|SKIP):' "$work/$name/check.out" |
 		sed 's/^/  /'
@@ -99,6 +119,21 @@ integration() {
 	done
 }
 
+# distcheck NAME - make distcheck in $work/NAME, one test point in a .trs
+distcheck() {
+	local name=$1 res=PASS
+	section "make distcheck ($name)"
+	if ! (cd "$work/$name" &&
+	    make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
+	    >distcheck.out 2>&1); then
+		res=FAIL
+		grep -E '^(FAIL|ERROR):|\*\*\*|rror' "$work/$name/distcheck.out" |
+			tail -n 30
+	fi
+	echo "  make distcheck: $res"
+	printf ':test-result: %s\n' "$res" > "$work/$name/distcheck.trs"
+}
+
 SHELL_BIN=$(command -v bash)
 
 if [ "${DKIMD_SKIP_DEPS:-0}" != 1 ]; then
@@ -116,6 +151,7 @@ fi
 
 if build plain --enable-werror; then
 	check plain
+	distcheck plain
 	integration plain
 fi
 if build sanitizers --enable-werror --enable-sanitizers; then
@@ -126,7 +162,7 @@ fi
 
 # Sum the test points of every run: tap-driver.sh writes one
 # ":test-result:" line per point into each .trs file.
-trs=$(find "$work" -name '*.trs')
+trs=$(find "$work" -name '*.trs' -not -path '*/_build/*')
 passed=0
 failed=0
 if [ -n "$trs" ]; then
