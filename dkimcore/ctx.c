@@ -55,6 +55,7 @@ dkim_ctx_set_keysource(dkim_ctx *ctx, dkim_keysource_fn fn, void *arg)
 {
 	ctx->keysource = fn;
 	ctx->keyarg = arg;
+	ctx->resolver = NULL;
 }
 
 /* dkim_ctx_set_resolver - fetch key records through a dkim_resolver */
@@ -62,6 +63,7 @@ void
 dkim_ctx_set_resolver(dkim_ctx *ctx, dkim_resolver *res)
 {
 	dkim_ctx_set_keysource(ctx, dkim_resolver_keysource, res);
+	ctx->resolver = res;
 }
 
 /* dkim_ctx_set_clock - the clock for t= and x=; NULL means time() */

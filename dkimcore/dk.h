@@ -258,6 +258,10 @@ enum dkim_dns_status dk_lookup_now(dkim_ctx *, const char *qname,
 
 uint64_t dk_now_ms(void);	/* CLOCK_MONOTONIC in milliseconds */
 
+/* dns.c: a cached answer without waiting; -1 when none (see dns.c) */
+int	dk_dns_cached(dkim_resolver *, const char *qname, char **txt,
+	    char *reason, size_t reasonlen);
+
 /* ---- ctx.c ------------------------------------------------------------- */
 
 struct dkim_ctx {
@@ -266,6 +270,7 @@ struct dkim_ctx {
 	unsigned inflight;		/* lookups still running on workers */
 	dkim_keysource_fn keysource;
 	void	*keyarg;
+	dkim_resolver *resolver;	/* set when keysource is a resolver */
 	time_t	(*now)(void *);
 	void	*nowarg;
 	unsigned max_sigs;
@@ -280,5 +285,17 @@ time_t	dk_ctx_now(const dkim_ctx *);
 
 /* dk_ar_sanitize - copy s into a comment-safe form (no parens, CR, LF) */
 void	dk_ar_sanitize(char *dst, size_t size, const char *s);
+
+/* ---- dns.c: the answer parser, for fuzz/fuzz_dns.c ---------------------- */
+
+/*
+ * dk_dns_parse_answer - what a lookup of the TXT records at qname makes
+ * of the DNS message buf[0..len) (at most 64 KiB are read): the status,
+ * *txt (malloc()ed, on DKIM_DNS_OK only, else NULL), the TTL it would be
+ * cached for, and a reason. (Added by hostile-2 for the fuzzer.)
+ */
+enum dkim_dns_status dk_dns_parse_answer(const unsigned char *buf,
+	    size_t len, const char *qname, char **txt, unsigned *ttl,
+	    char *reason, size_t reasonlen);
 
 #endif /* DK_H */

@@ -706,6 +706,22 @@ malformed:
 	ans->ttl = DNS_TEMP_TTL;
 }
 
+/* dk_dns_parse_answer - dns_parse_answer() for the fuzzer (see dk.h) */
+enum dkim_dns_status
+dk_dns_parse_answer(const unsigned char *buf, size_t len, const char *qname,
+    char **txt, unsigned *ttl, char *reason, size_t reasonlen)
+{
+	struct dns_answer ans;
+
+	memset(&ans, 0, sizeof(ans));
+	dns_parse_answer(buf, len > DNS_ANSWER_MAX ? DNS_ANSWER_MAX : (int)len,
+	    qname, &ans);
+	*txt = ans.txt;
+	*ttl = ans.ttl;
+	dk_strlcpy(reason, ans.reason, reasonlen);
+	return ans.status;
+}
+
 /* ---- TCP after a truncated answer (RFC 1035 §4.2.2) --------------------- */
 
 /* dns_server_addr - server i of a state; the address length, or 0 */
@@ -1246,6 +1262,35 @@ dns_lookup_uncached(dkim_resolver *r, const char *key, char **txt,
 	st = dns_copy_out(ans.status, ans.txt, ans.reason, txt, reason,
 	    reasonlen);
 	free(ans.txt);
+	return st;
+}
+
+/*
+ * dk_dns_cached - the cached outcome for qname, without asking DNS and
+ * without waiting: -1 when there is none (or it is still being asked),
+ * else a dkim_dns_status with *txt and reason as dkim_resolver_keysource
+ * gives them. Lets a verifier skip the hand-off to a worker thread when
+ * the key is known.
+ */
+int
+dk_dns_cached(dkim_resolver *r, const char *qname, char **txt, char *reason,
+    size_t reasonlen)
+{
+	struct dns_entry *e;
+	char	 key[256];
+	int	 st = -1;
+
+	*txt = NULL;
+	if (r == NULL || qname == NULL || dns_key(qname, key, sizeof(key)) < 0)
+		return -1;
+	pthread_mutex_lock(&r->clock);
+	if ((e = dns_find(r, key, dns_hash(key))) != NULL && !e->pending &&
+	    e->expires > dns_now_ms()) {
+		dns_touch(r, e);
+		st = (int)dns_copy_out(e->status, e->txt, e->reason, txt,
+		    reason, reasonlen);
+	}
+	pthread_mutex_unlock(&r->clock);
 	return st;
 }
 

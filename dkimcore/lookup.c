@@ -154,6 +154,8 @@ dk_lookup_start(dkim_ctx *ctx, const char *qname)
 	struct dk_lookup *l;
 	size_t n = strlen(qname);
 
+	int st;
+
 	if (ctx->keysource == NULL)
 		return NULL;
 	if ((l = calloc(1, sizeof(*l) + n + 1)) == NULL)
@@ -162,6 +164,15 @@ dk_lookup_start(dkim_ctx *ctx, const char *qname)
 	l->ctx = ctx;
 	l->refs = 2;
 	pthread_cond_init(&l->cv, NULL);
+
+	/* a key in the resolver's cache needs no worker */
+	if (ctx->resolver && (st = dk_dns_cached(ctx->resolver, qname,
+	    &l->txt, l->reason, sizeof(l->reason))) >= 0) {
+		l->status = (enum dkim_dns_status)st;
+		l->done = 1;
+		l->refs = 1;
+		return l;
+	}
 
 	pthread_mutex_lock(&pool_lock);
 	if (!pool_start() || queue_len >= QUEUE_MAX) {

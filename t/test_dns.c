@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dkim.h"
+#include "dk.h"
 #include "tap.h"
 
 #define LIFETIME	"90"	/* seconds a server lives at most */
@@ -701,9 +701,17 @@ test_cache(dkim_resolver *r)
 		    "temporary failures are not kept for long" },
 	};
 	size_t	 i;
+	char	*txt = NULL, why[128];
+	int	 st;
 
 	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 		check(r, &e[i]);
+	st = dk_dns_cached(r, "multi" DOM, &txt, why, sizeof(why));
+	ok(st == DKIM_DNS_OK && txt && strcmp(txt, e[0].text) == 0,
+	    "dk_dns_cached: a cached key without waiting");
+	free(txt);
+	is_int(dk_dns_cached(r, "never-asked" DOM, &txt, why, sizeof(why)),
+	    -1, "dk_dns_cached: a name never asked is a miss");
 	sleep_ms(2100);
 	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
 		check(r, &gone[i]);
