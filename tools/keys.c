@@ -2,8 +2,9 @@
  * keys.c - dkimtool showkeys and testkeys: the keys of a dkimd.conf
  *
  * SYNOPSIS
- *	dkimtool showkeys -c FILE
- *	dkimtool testkeys -c FILE [--nameserver HOST[:PORT]] [--timeout MS]
+ *	dkimtool showkeys -c FILE [-1] [-d DOMAIN]
+ *	dkimtool testkeys -c FILE [-d DOMAIN] [--nameserver HOST[:PORT]]
+ *		[--timeout MS]
  *
  * CONTRACT
  *	Both load the configuration as dkimd does (conf_load(): KeyTable and
@@ -14,18 +15,23 @@
  *	wildcard and ".parent" patterns name no one domain and are listed
  *	as a comment.
  *	showkeys prints the TXT record to publish for each, in zone-file
- *	form (as genkey writes it). testkeys fetches each record over DNS
- *	(the Nameservers of the configuration unless --nameserver is given)
- *	and compares its k= and p= with the private key: one line per key,
- *	"ok", "MISMATCH", "MISSING" or "TEMPFAIL". Exit status: 0 when every
- *	key is published right, 1 when one is not (or the configuration has
- *	an error), 75 when only temporary DNS failures stood in the way.
+ *	form (as genkey writes it), or with -1 (--oneline) as one line
+ *	"NAME<TAB>VALUE" for a web DNS editor. testkeys fetches each record
+ *	over DNS (the Nameservers of the configuration unless --nameserver
+ *	is given) and compares its k= and p= with the private key: one line
+ *	per key, "SELECTOR._domainkey.DOMAIN => pass", or "=> fail (WHY)"
+ *	where WHY is "no record", "record differs from the private key",
+ *	"key revoked" (p= empty), "testing flag set" (t=y, RFC 6376 3.6.1)
+ *	or "DNS error: ...". -d limits both to one domain. Exit status: 0
+ *	when every key passes, 1 when one does not (or the configuration
+ *	has an error), 75 when only DNS errors stood in the way.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "dkim.h"
@@ -39,6 +45,8 @@ typedef int (*keys_fn)(void *arg, const char *domain,
 
 struct keys_test {
 	dkim_resolver *res;
+	const char *only;		/* -d DOMAIN, or NULL */
+	int	oneline;		/* showkeys -1 */
 	int	bad;
 	int	temp;
 };
@@ -124,16 +132,22 @@ keys_walk(const struct conf *c, keys_fn fn, void *arg)
 static int
 keys_show(void *arg, const char *domain, const struct keytab_entry *e)
 {
+	struct keys_test *kt = arg;
 	char	*rec, *zone = NULL;
 
-	(void)arg;
+	if (kt->only != NULL && strcasecmp(kt->only, domain) != 0)
+		return 0;
 	if ((rec = dkim_key_public_record(e->key)) == NULL ||
-	    (zone = tool_zone(domain, e->selector, rec)) == NULL) {
+	    (!kt->oneline &&
+	    (zone = tool_zone(domain, e->selector, rec)) == NULL)) {
 		tool_err("%s: cannot make the public key record", e->keypath);
 		free(rec);
 		return 1;
 	}
-	printf("; %s, key %s\n%s", e->name, e->keypath, zone);
+	if (kt->oneline)
+		printf("%s._domainkey.%s\t%s\n", e->selector, domain, rec);
+	else
+		printf("; %s, key %s\n%s", e->name, e->keypath, zone);
 	free(rec);
 	free(zone);
 	return 0;
@@ -176,6 +190,22 @@ keys_tag(const char *rec, const char *name, char *buf, size_t size)
 	return 0;
 }
 
+/* keys_flag - 1 when the colon-separated list flags holds f */
+static int
+keys_flag(const char *flags, const char *f)
+{
+	size_t	 n = strlen(f);
+	const char *p;
+
+	for (p = flags; p != NULL; p = strchr(p, ':')) {
+		if (*p == ':')
+			p++;
+		if (strncasecmp(p, f, n) == 0 && (p[n] == ':' || p[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
 /* keys_same - 1 when the published record carries our public key */
 static int
 keys_same(const char *ours, const char *theirs)
@@ -191,6 +221,21 @@ keys_same(const char *ours, const char *theirs)
 	    keys_tag(theirs, "p", b, sizeof(b)) && strcmp(a, b) == 0;
 }
 
+/* keys_why - why the published record txt is not ours; NULL: it is */
+static const char *
+keys_why(const char *ours, const char *txt)
+{
+	char	 p[16], t[64];
+
+	if (keys_tag(txt, "p", p, sizeof(p)) && p[0] == '\0')
+		return "key revoked";		/* RFC 6376 3.6.1, p= */
+	if (!keys_same(ours, txt))
+		return "record differs from the private key";
+	if (keys_tag(txt, "t", t, sizeof(t)) && keys_flag(t, "y"))
+		return "testing flag set";
+	return NULL;
+}
+
 /* keys_test - fetch the record for e at domain and compare it */
 static int
 keys_test(void *arg, const char *domain, const struct keytab_entry *e)
@@ -198,7 +243,10 @@ keys_test(void *arg, const char *domain, const struct keytab_entry *e)
 	struct keys_test *kt = arg;
 	enum dkim_dns_status st;
 	char	 qname[600], reason[256], *txt = NULL, *ours;
+	const char *why;
 
+	if (kt->only != NULL && strcasecmp(kt->only, domain) != 0)
+		return 0;
 	snprintf(qname, sizeof(qname), "%s._domainkey.%s", e->selector,
 	    domain);
 	if ((ours = dkim_key_public_record(e->key)) == NULL) {
@@ -209,18 +257,17 @@ keys_test(void *arg, const char *domain, const struct keytab_entry *e)
 	reason[0] = '\0';
 	st = dkim_resolver_keysource(kt->res, qname, &txt, reason,
 	    sizeof(reason));
-	if (st == DKIM_DNS_OK && keys_same(ours, txt)) {
-		printf("%s: ok (%s)\n", qname, e->keypath);
+	if (st == DKIM_DNS_OK && (why = keys_why(ours, txt)) == NULL) {
+		printf("%s => pass\n", qname);
 	} else if (st == DKIM_DNS_OK) {
-		printf("%s: MISMATCH: the published key is not %s\n", qname,
-		    e->keypath);
+		printf("%s => fail (%s)\n", qname, why);
 		kt->bad++;
 	} else if (st == DKIM_DNS_TEMPFAIL) {
-		printf("%s: TEMPFAIL: %s\n", qname, reason);
+		printf("%s => fail (DNS error: %s)\n", qname, reason);
 		kt->temp++;
 	} else {
-		printf("%s: MISSING: %s\n", qname, reason[0] ? reason :
-		    "no key record");
+		printf("%s => fail (no record%s%s)\n", qname,
+		    reason[0] ? ": " : "", reason);
 		kt->bad++;
 	}
 	free(txt);
@@ -253,9 +300,11 @@ keys_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "nameserver", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "oneline", no_argument, NULL, '1' },
+		{ "domain", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct keys_test kt = { NULL, 0, 0 };
+	struct keys_test kt = { NULL, NULL, 0, 0, 0 };
 	const char *cmd = argv[0], *path = NULL, *ns = NULL;
 	char	 err[256];
 	unsigned timeout = 0;
@@ -263,11 +312,17 @@ keys_main(int argc, char **argv)
 	int	 test = strcmp(cmd, "testkeys") == 0, ch, status = TOOL_EX_FAIL;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:n:T:", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":1c:d:n:T:", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
+			break;
+		case 'd':
+			kt.only = optarg;
+			break;
+		case '1':
+			kt.oneline = 1;
 			break;
 		case 'n':
 			ns = optarg;
@@ -285,10 +340,12 @@ keys_main(int argc, char **argv)
 	if (!test && (ns != NULL || timeout != 0))
 		return tool_usage("showkeys: --nameserver and --timeout are "
 		    "for testkeys");
+	if (test && kt.oneline)
+		return tool_usage("testkeys: -1 is for showkeys");
 	if ((c = keys_load(path)) == NULL)
 		goto fail;
 	if (!test) {
-		status = keys_walk(c, keys_show, NULL) ? TOOL_EX_FAIL :
+		status = keys_walk(c, keys_show, &kt) ? TOOL_EX_FAIL :
 		    TOOL_EX_OK;
 		goto fail;
 	}

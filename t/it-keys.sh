@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# it-keys.sh - dkimtool showkeys and testkeys against a real DNS server
+#
+#	DKIMTOOL=/path/to/dkimtool bash t/it-keys.sh
+#
+# TAP on stdout. Keys (RSA and Ed25519) are made with dkimtool genkey and
+# named by a KeyTable and a SigningTable (one key with the domain "%").
+# The records that showkeys prints in zone-file form are loaded into a
+# dnsmasq on 127.0.0.1 at a random high port (t/lib/dns.sh, stopped by
+# its PID at exit), and testkeys must pass on every key; then one name
+# each gets a wrong key, a revoked key (p= empty), a testing flag (t=y)
+# and no record, and testkeys must fail on exactly that key with the
+# reason.
+# KEEP=1 keeps the work folder.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+DKIMTOOL=${DKIMTOOL:-${top_builddir:-.}/tools/dkimtool}
+case "$DKIMTOOL" in
+/*) ;;
+*) DKIMTOOL=$(pwd)/$DKIMTOOL ;;
+esac
+if [ ! -x "$DKIMTOOL" ]; then
+	echo "1..0 # SKIP no dkimtool at $DKIMTOOL"
+	exit 0
+fi
+work=$(mktemp -d /tmp/it-keys.XXXXXX) || exit 1
+K=$work/keys
+mkdir -p "$K"
+
+. "$here/lib/dns.sh"
+. "$here/lib/dbtap.sh"
+
+# finish - EXIT trap: stop DNS (by PID), remove the work folder
+finish()
+{
+	dns_stop
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# work folder kept: $work" >&2
+	else
+		rm -rf -- "$work"
+	fi
+}
+trap finish EXIT
+
+# zone2records - showkeys' zone-file form on stdin as dns.sh records
+zone2records()
+{
+	awk '
+	/^;/ { next }
+	/^[^ \t"]/ { if (name != "") print name " " val
+		name = $1; sub(/\.$/, "", name); val = "" }
+	{ s = $0; while (match(s, /"[^"]*"/)) {
+		val = val substr(s, RSTART + 1, RLENGTH - 2)
+		s = substr(s, RSTART + RLENGTH) } }
+	END { if (name != "") print name " " val }'
+}
+
+# start_dns FILE - (re)start dnsmasq on a records file; bail out on failure
+start_dns()
+{
+	dns_stop
+	if ! dns_start "$1" "$work"; then
+		echo "Bail out! dnsmasq did not start"
+		exit 1
+	fi
+	NS=127.0.0.1:$DNS_PORT
+}
+
+for spec in "rsa1 rsa" "ed1 ed25519" "other rsa"; do
+	set -- $spec
+	"$DKIMTOOL" genkey -d example.org -s "$1" -a "$2" -D "$K" >/dev/null 2>&1 ||
+	    { echo "Bail out! genkey $1 failed"; exit 1; }
+done
+cat > "$work/keytable" <<EOT
+k-rsa example.org:rsa1:$K/rsa1.private
+k-ed %:ed1:$K/ed1.private
+EOT
+cat > "$work/signingtable" <<EOT
+*@example.org k-rsa
+example.net k-ed
+user@example.com k-ed
+EOT
+cat > "$work/dkimd.conf" <<EOT
+KeyTable file:$work/keytable
+SigningTable file:$work/signingtable
+DNSTimeout 2
+EOT
+
+# ---- showkeys ----------------------------------------------------------------
+
+is "$(status "$DKIMTOOL" showkeys -c "$work/dkimd.conf")" 0 "showkeys: exit 0"
+zone2records < "$work/out" > "$work/records.txt"
+is "$(wc -l < "$work/records.txt")" 3 \
+    "showkeys: one record per key and domain ('%' key: one per domain)"
+is "$(awk '{ print $1 }' "$work/records.txt" | sort | tr '\n' ' ')" \
+    "ed1._domainkey.example.com ed1._domainkey.example.net rsa1._domainkey.example.org " \
+    "showkeys: the names are SELECTOR._domainkey.DOMAIN"
+long=$(grep -o '"[^"]*"' "$work/out" | awk 'length($0) > 257' | wc -l)
+is "$long" 0 "showkeys: no character-string longer than 255 bytes"
+grep -q '^rsa1._domainkey.example.org. 3600 IN TXT ( "v=DKIM1; k=rsa; "$' "$work/out"
+ok $? "showkeys: zone-file form with TTL, class and parentheses"
+is "$(status "$DKIMTOOL" showkeys -1 -c "$work/dkimd.conf")" 0 "showkeys -1: exit 0"
+tr '\t' ' ' < "$work/out" | sort > "$work/oneline.txt"
+sort "$work/records.txt" | cmp -s - "$work/oneline.txt"
+ok $? "showkeys -1: one line per record, the same records as the zone form"
+is "$(status "$DKIMTOOL" showkeys -c "$work/dkimd.conf" -d example.net)" 0 \
+    "showkeys -d DOMAIN: exit 0"
+is "$(zone2records < "$work/out" | awk '{ print $1 }')" "ed1._domainkey.example.net" \
+    "showkeys -d DOMAIN: only that domain's record"
+
+# ---- testkeys: everything published right --------------------------------------
+
+start_dns "$work/records.txt"
+is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf" --nameserver "$NS")" 0 \
+    "testkeys on the records showkeys printed: exit 0"
+is "$(grep -c ' => pass$' "$work/out")" 3 "testkeys: '=> pass' for each of the three keys"
+grep -q '^ed1._domainkey.example.net => pass$' "$work/out"
+ok $? "testkeys: an Ed25519 key passes"
+grep -q '^rsa1._domainkey.example.org => pass$' "$work/out"
+ok $? "testkeys: an RSA key passes"
+printf 'Nameservers %s\n' "$NS" >> "$work/dkimd.conf"
+is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf")" 0 \
+    "testkeys uses the configuration's Nameservers"
+is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf" -d example.org)" 0 \
+    "testkeys -d DOMAIN: exit 0"
+is "$(wc -l < "$work/out")" 1 "testkeys -d DOMAIN: only that domain is tested"
+
+# ---- testkeys: each kind of wrong record ---------------------------------------
+
+other=$(grep -o '"[^"]*"' "$K/other.txt" | tr -d '"\n')
+ed_rec=$(grep '^ed1._domainkey.example.net ' "$work/records.txt" | cut -d' ' -f2-)
+{
+	grep '^ed1._domainkey.example.com ' "$work/records.txt"
+	echo "rsa1._domainkey.example.org $other"
+	echo "ed1._domainkey.example.net ${ed_rec}; t=y"
+} > "$work/wrong.txt"
+start_dns "$work/wrong.txt"
+sed -i "s/^Nameservers .*/Nameservers $NS/" "$work/dkimd.conf"
+is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf")" 1 "testkeys: one wrong record: exit 1"
+grep -q '^rsa1._domainkey.example.org => fail (record differs from the private key)$' "$work/out"
+ok $? "testkeys: another key at the name: fail (record differs from the private key)"
+grep -q '^ed1._domainkey.example.net => fail (testing flag set)$' "$work/out"
+ok $? "testkeys: t=y: fail (testing flag set)"
+grep -q '^ed1._domainkey.example.com => pass$' "$work/out"
+ok $? "testkeys: the right record still passes beside wrong ones"
+
+{
+	echo "rsa1._domainkey.example.org v=DKIM1; k=rsa; p="
+	echo "ed1._domainkey.example.net v=DKIM1; k=ed25519; p="
+} > "$work/revoked.txt"
+start_dns "$work/revoked.txt"
+sed -i "s/^Nameservers .*/Nameservers $NS/" "$work/dkimd.conf"
+is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf")" 1 "testkeys: revoked and missing records: exit 1"
+grep -q '^rsa1._domainkey.example.org => fail (key revoked)$' "$work/out"
+ok $? "testkeys: p= empty: fail (key revoked)"
+grep -q '^ed1._domainkey.example.com => fail (no record' "$work/out"
+ok $? "testkeys: nothing published: fail (no record)"
+dns_stop
+is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf" --timeout 300)" 75 \
+    "testkeys: the DNS server gone: exit 75"
+grep -q '=> fail (DNS error' "$work/out"
+ok $? "testkeys: the DNS server gone: fail (DNS error: ...)"
+is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf" -1)" 2 \
+    "testkeys -1 is a usage error"
+
+tap_end
