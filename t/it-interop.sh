@@ -54,9 +54,24 @@ declare -A SUM_PASS SUM_ALL
 
 . "$here/lib/dns.sh"
 
-# finish - EXIT trap: stop DNS, keep or remove the work folder
+# kill_tree - PID: end a process we started and everything under it
+kill_tree()
+{
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		kill_tree "$c"
+	done
+	kill "$1" 2>/dev/null
+}
+
+# finish - EXIT trap: end running units, stop DNS, keep or remove the
+# work folder
 finish()
 {
+	local p
+	for p in "${upids[@]}"; do
+		kill_tree "$p"
+	done
 	dns_stop
 	if [ "$nfail" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then
 		echo "# work folder kept: $work" >&2
@@ -365,6 +380,28 @@ pp_case()
 	one_way "$1" "$2" "$3" "$4" "$work/m/pp$5.eml" "pp-seed$5"
 }
 
+# tc_case - the 4096-bit key record is truncated over UDP, whole over TCP
+tc_case()
+{
+	local out=$work/m/tc.out
+	$PY - "$DNS_PORT" "r4096._domainkey.$D" > "$out" 2>&1 <<'PY'
+import sys
+import dns.flags, dns.message, dns.query
+port, name = int(sys.argv[1]), sys.argv[2]
+q = dns.message.make_query(name, "TXT")          # no EDNS: 512-byte UDP
+u = dns.query.udp(q, "127.0.0.1", port=port, timeout=5,
+                  raise_on_truncation=False)
+t = dns.query.tcp(q, "127.0.0.1", port=port, timeout=5)
+size = len(t.to_wire())
+strings = [len(x) for rr in t.answer[0] for x in rr.strings]
+print("UDP TC=%d, TCP answer %d bytes, strings %s" % (
+    bool(u.flags & dns.flags.TC), size, strings))
+sys.exit(0 if u.flags & dns.flags.TC and size > 512 and
+         max(strings) <= 255 and len(strings) > 1 else 1)
+PY
+	tap $? "dnsmasq: 4096-bit key record truncated over UDP, whole over TCP ($(cat "$out"))" "$out"
+}
+
 # section_peers - peer to peer: proves the harness without dkimtool
 section_peers()
 {
@@ -382,6 +419,7 @@ section_peers()
 		done
 	done
 	# a 4096-bit key record does not fit a 512-byte UDP answer: TCP
+	unit tc_case
 	for v in dkimpy maildkim opendkim; do
 		unit pp_case opendkim "$v" r4096 relaxed/relaxed 7
 	done

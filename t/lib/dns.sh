@@ -16,7 +16,9 @@
 # Every name outside the records is answered NXDOMAIN locally (local=/#/):
 # nothing is forwarded anywhere. The server listens on 127.0.0.1 only, on a
 # random free high port, and is stopped by dns_stop or by the EXIT trap that
-# dns_start installs (an existing EXIT trap is kept and run first).
+# dns_start installs (an existing EXIT trap is kept and run first; INT,
+# TERM and HUP are made to exit, so that the EXIT trap runs, unless the
+# caller already traps them).
 #
 # Needs: dnsmasq (Debian package dnsmasq-base), bash.
 
@@ -119,6 +121,10 @@ dns_start()
 		# shellcheck disable=SC2064
 		trap "${old:+$old;} dns_cleanup" EXIT ;;
 	esac
+	# a signal must run the EXIT trap too, unless the caller handles it
+	[ -n "$(trap -p INT)" ] || trap 'exit 130' INT
+	[ -n "$(trap -p TERM)" ] || trap 'exit 143' TERM
+	[ -n "$(trap -p HUP)" ] || trap 'exit 129' HUP
 
 	for try in 1 2 3 4 5; do
 		DNS_PORT=$(dns_free_port)
