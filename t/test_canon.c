@@ -494,6 +494,29 @@ hdr(enum dkim_canon canon, const char *name, const char *value, int crlf,
 	return rc == 0 && out->data != NULL ? out->data : "(failed)";
 }
 
+/* test_long_header - relaxed name and value longer than the staging area */
+static void
+test_long_header(struct dk_buf *out)
+{
+	char	 name[301], value[1201], want[1600];
+	size_t	 i, w = 0;
+
+	for (i = 0; i < 300; i++)
+		name[i] = i % 2 ? 'X' : 'y';
+	name[300] = '\0';
+	for (i = 0; i < 1200; i++)
+		value[i] = i % 3 ? 'V' : '\t';
+	value[1200] = '\0';
+	for (i = 0; i < 300; i++)
+		want[w++] = i % 2 ? 'x' : 'y';
+	want[w++] = ':';
+	for (i = 1; i < 1200; i++)
+		want[w++] = i % 3 ? 'V' : ' ';
+	memcpy(want + w, "\r\n", 3);
+	is_str(hdr(DKIM_CANON_RELAXED, name, value, 1, out), want,
+	    "relaxed header: 300-byte name and 1200-byte value");
+}
+
 /* test_headers - §3.4.1, §3.4.2 and the example of §3.4.5 */
 static void
 test_headers(void)
@@ -530,6 +553,7 @@ test_headers(void)
 	is_str(hdr(S, "DKIM-Signature", " v=1; b=", 0, &out),
 	    "DKIM-Signature: v=1; b=",
 	    "simple header without CRLF for the signature field");
+	test_long_header(&out);
 	dk_buf_free(&out);
 	out.max = 8;
 	dk_buf_append(&out, "ab", 2);
