@@ -757,16 +757,36 @@ temp_case()
 	tap $? "dkimtool verify with no DNS server: dkim=temperror, exit 75 (got $rc)" "$f.out"
 }
 
+# cli_case - dkimtool with the message on standard input, --authserv-id
+cli_case()
+{
+	local f=$work/m/cli rc
+	$GEN --seed 8101 > "$f.eml"
+	timeout 60 "$DKIMTOOL" sign -d "$D" -s ed -k "$work/keys/ed.pem" \
+	    -a ed25519-sha256 -c relaxed/relaxed < "$f.eml" > "$f.signed" \
+	    2> "$f.err"
+	tap $? "dkimtool sign reads the message from standard input" "$f.err"
+	timeout 60 "$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" \
+	    --authserv-id mx.test.example < "$f.signed" > "$f.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && head -n 1 "$f.out" |
+	    grep -q '^Authentication-Results: mx\.test\.example;' || rc=1
+	tap $rc "dkimtool verify from standard input, with --authserv-id" "$f.out"
+	verify_with opendkim "$f.signed" "$f.od"
+	tap $? "opendkim passes what dkimtool signed from standard input" "$f.od"
+}
+
 # section_more - stacked signatures and DNS failure
 section_more()
 {
-	echo "# stacked signatures, DNS failure"
+	echo "# stacked signatures, DNS failure, standard input"
 	if [ "$have_tool" = 0 ]; then
 		skip "stacked signatures and temperror" "dkimtool not built"
 		return
 	fi
 	unit stack_case
 	unit temp_case
+	unit cli_case
 	flush
 }
 

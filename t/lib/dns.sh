@@ -8,6 +8,8 @@
 # RECORDS_FILE has one record a line, "NAME VALUE": the first blank ends the
 # name, the rest of the line is the TXT value (may be empty, as in a revoked
 # key "v=DKIM1; p="). Lines starting with '#' and blank lines are skipped.
+# "NAME -> TARGET" makes NAME a CNAME of TARGET (which must be in the file
+# too), as when a selector is delegated to a mail provider.
 # A value longer than 255 bytes is split into several character-strings
 # (RFC 1035 section 3.3.14; RFC 6376 section 3.6.2.2 says a verifier joins
 # them). dnsmasq answers over UDP and TCP, so an answer that does not fit in
@@ -45,6 +47,9 @@ dns_txt_conf()
 			value=${value#[[:space:]]}
 		fi
 		case "$value" in
+		'-> '*)
+			printf 'cname=%s,%s\n' "$name" "${value#-> }"
+			continue ;;
 		*'"'*|*'\'*)
 			echo "dns.sh: $name: quote or backslash in value" >&2
 			return 1 ;;
