@@ -12,14 +12,25 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-30}}
 work=$(mktemp -d /tmp/dkimd-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-targets="sig keyrec canon ar msg"
+targets="sig keyrec canon ar msg dns arout conf table"
 n=0; fail=0
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="$CFLAGS -I$top/dkimcore -I$top/t -DVECTORS=\"$top/t/data/vectors\""
+CFLAGS="$CFLAGS -I$top/dkimcore -I$top/t -I$top/milter -I$top/fuzz"
+CFLAGS="$CFLAGS -DVECTORS=\"$top/t/data/vectors\""
 engine=$(ls "$top"/dkimcore/*.c)
+# conf and table also need libdkimconf (its sources as Makefile.am lists
+# them) and the database client libraries it links
+conflib=$(sed -n '/^milter_libdkimconf_a_SOURCES/,/[^\\]$/p' \
+    "$top/Makefile.am" | tr -d '\\' | tr ' \t' '\n' | grep '\.c$' |
+    sed "s|^|$top/|")
+for p in sqlite3 libmariadb libpq; do
+	conflib="$conflib $(pkg-config --cflags --libs $p 2>/dev/null)"
+done
 for t in $targets; do
 	n=$((n + 1))
-	if ! clang $CFLAGS "$top/fuzz/fuzz_$t.c" $engine -o "$work/fuzz_$t" \
+	extra=
+	case $t in conf|table) extra=$conflib;; esac
+	if ! clang $CFLAGS "$top/fuzz/fuzz_$t.c" $extra $engine -o "$work/fuzz_$t" \
 	    -lcrypto -lresolv -lpthread 2>"$work/build_$t.log"; then
 		echo "not ok $n - fuzz_$t builds"; cat "$work/build_$t.log" | sed 's/^/# /' | head -20
 		fail=$((fail + 1)); continue
