@@ -68,6 +68,9 @@ msg_free(struct msg *m)
 	if (m == NULL)
 		return;
 	count(-1);
+	if (m->live != NULL)
+		table_release(m->live->conf->signtab, m->signers,
+		    m->nsigners);
 	dkim_msg_free(m->dm);
 	dkim_msg_free(m->check);
 	live_put(m->live);

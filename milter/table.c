@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "table.h"
 #include "util.h"
 
@@ -244,6 +245,23 @@ signs_line(void *arg, int lineno, char *line)
 	return 0;
 }
 
+/* load_db - a database data set: the handle, no entries (db.h) */
+static struct table *
+load_db(struct table *t, const char *spec, uid_t safe_uid,
+    conf_report_fn report, void *rarg)
+{
+	char	err[256];
+
+	if ((t->db = db_open(spec, 0, safe_uid, err, sizeof(err))) == NULL ||
+	    (t->file = strdup(spec)) == NULL) {
+		util_report(report, rarg, 0, "%s: %s", spec, t->db ? "out of "
+		    "memory" : err);
+		table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 /* load - read one data set with the given line handler */
 static struct table *
 load(const char *spec, int is_keys, uid_t safe_uid, conf_report_fn report,
@@ -261,6 +279,8 @@ load(const char *spec, int is_keys, uid_t safe_uid, conf_report_fn report,
 	path = table_spec(spec, &wildcard);
 	t->wildcard = wildcard;
 	t->is_keys = is_keys;
+	if (db_is_uri(spec))
+		return load_db(t, spec, safe_uid, report, rarg);
 	if ((t->file = strdup(path)) == NULL) {
 		util_report(report, rarg, 0, "%s: out of memory", spec);
 		goto fail;
@@ -318,6 +338,12 @@ table_link(struct table *signtab, const struct table *keytab,
 	size_t	i;
 	int	errors = 0;
 
+	if ((signtab->db != NULL) != (keytab->db != NULL)) {
+		util_report(report, arg, 0, "%s: a SigningTable and a KeyTable "
+		    "must both be files or both the same database",
+		    signtab->file);
+		return 1;
+	}
 	for (i = 0; i < signtab->n; i++) {
 		struct signtab_entry *e = &signtab->signs[i];
 
@@ -390,6 +416,8 @@ table_signers(const struct table *t, const char *addr, struct signer *out,
 	const char *p;
 	size_t	i, n = 0;
 
+	if (t != NULL && t->db != NULL)
+		return db_signers(t->db, addr, out, max, multiple);
 	if (t == NULL || max == 0 || strlen(addr) >= sizeof(a))
 		return 0;
 	snprintf(a, sizeof(a), "%s", addr);
@@ -426,6 +454,14 @@ table_signers(const struct table *t, const char *addr, struct signer *out,
 	return n;
 }
 
+/* table_release - give back the keys a database table lent to signers */
+void
+table_release(const struct table *t, struct signer *out, size_t n)
+{
+	if (t != NULL && t->db != NULL)
+		db_release(t->db, out, n);
+}
+
 /* table_free - free a table, its entries and its keys; NULL is a no-op */
 void
 table_free(struct table *t)
@@ -449,5 +485,6 @@ table_free(struct table *t)
 	free(t->keys);
 	free(t->signs);
 	free(t->file);
+	db_close(t->db);
 	free(t);
 }

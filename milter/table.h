@@ -6,6 +6,7 @@
  *	table_load_signing(spec, report, arg)		a SigningTable
  *	table_link(signtab, keytab, report, arg)	resolve key names
  *	table_signers(signtab, addr, out, max, multiple)
+ *	table_release(signtab, out, n)			after the message
  *	table_free(t)
  *
  * CONTRACT
@@ -27,6 +28,12 @@
  *	file order. Matching is case-insensitive. Only the first match
  *	counts unless MultipleSignatures is set; then every match counts,
  *	in that order. A '%' in IDENTITY is the From domain.
+ *
+ *	A data set may also be a database ("sqlite:/path", "mysql://...",
+ *	"postgresql://...", see db.h): then the table holds no entries, the
+ *	SigningTable's lookups go to the database (its KeyTable must be a
+ *	database too, the same one), and the signers' keys are lent until
+ *	table_release().
  *
  *	Problems are reported as "FILE:LINE: what" through report(); the
  *	loaders return NULL when there was any error.
@@ -57,6 +64,8 @@ struct keytab_entry {
 	int	line;
 };
 
+struct db;
+
 struct signtab_entry {
 	char	*pattern;		/* lower case */
 	char	*keyname;
@@ -72,6 +81,7 @@ struct table {
 	size_t	n;
 	struct keytab_entry *keys;	/* is_keys */
 	struct signtab_entry *signs;	/* !is_keys */
+	struct db *db;			/* a database table (db.h), or NULL */
 };
 
 /* One signature to make, from table_signers(). */
@@ -94,6 +104,12 @@ const struct keytab_entry *table_key(const struct table *keytab,
 size_t	table_signers(const struct table *signtab, const char *addr,
 	    struct signer *out, size_t max, int multiple);
 void	table_free(struct table *);
+
+/*
+ * table_release - give back what table_signers() lent out[0..n) (keys of
+ * a database table, reference counted); a no-op for file tables
+ */
+void	table_release(const struct table *, struct signer *out, size_t n);
 
 /* table_spec - split "file:/p", "refile:/p" or "/p"; returns the path */
 const char *table_spec(const char *spec, int *wildcard);

@@ -42,6 +42,8 @@ static const char usage_text[] =
 "       dkimtool showkeys -c FILE [-1] [-d DOMAIN]\n"
 "       dkimtool testkeys -c FILE [-d DOMAIN] [--nameserver HOST[:PORT]]\n"
 "                         [--timeout MS]\n"
+"       dkimtool key add|list|disable|remove (--db URI | -c FILE) ...\n"
+"       dkimtool import|rotate|activate (--db URI | -c FILE) ...\n"
 "\n"
 "genkey  writes DIR/SELECTOR.private (PKCS#8 PEM, mode 0600) and\n"
 "        DIR/SELECTOR.txt (the TXT record to publish) and prints the record;\n"
@@ -54,6 +56,8 @@ static const char usage_text[] =
 "        (-1: one line each, for a web DNS editor);\n"
 "testkeys checks that DNS publishes them: \"NAME => pass\" or\n"
 "        \"NAME => fail (why)\".\n"
+"key, import, rotate, activate manage keys in a database table\n"
+"        (sqlite:/path, mysql://..., postgresql://...): see dkimtool(1).\n"
 "\n"
 "Exit status: 0 success (verify: a signature passed), 1 failure (verify:\n"
 "none passed; testkeys: a key is missing or wrong), 2 usage error,\n"
@@ -222,6 +226,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "showkeys") == 0 ||
 	    strcmp(argv[1], "testkeys") == 0)
 		return keys_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "key") == 0 || strcmp(argv[1], "import") == 0 ||
+	    strcmp(argv[1], "rotate") == 0 || strcmp(argv[1], "activate") == 0)
+		return keydb_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, stdout);

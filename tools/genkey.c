@@ -165,7 +165,7 @@ tool_zone(const char *domain, const char *selector, const char *record)
  * genkey_make - a new key of type alg ("rsa" or "ed25519") as PKCS#8 PEM
  * (malloc()ed, the caller wipes and frees it); NULL after printing why.
  */
-static char *
+char *
 genkey_make(const char *alg, unsigned bits, size_t *pemlen)
 {
 	EVP_PKEY *pkey = NULL;

@@ -68,4 +68,9 @@ int	sign_main(int argc, char **argv);
 int	verify_main(int argc, char **argv);
 int	keys_main(int argc, char **argv);	/* showkeys, testkeys */
 
+/* genkey_make - a new "rsa" or "ed25519" key, PKCS#8 PEM (genkey.c) */
+char	*genkey_make(const char *alg, unsigned bits, size_t *pemlen);
+/* keydb_main - key add|list|disable|remove, import, rotate, activate */
+int	keydb_main(int argc, char **argv);
+
 #endif /* TOOL_H */

@@ -1,0 +1,705 @@
+/*
+ * db.c - database KeyTable and SigningTable: names, cache, reconnection
+ *
+ * One struct db per data set name. It holds one connection to the
+ * database (made on demand, serialized by q_lock) and two caches under
+ * c_lock: the dkim_signing rows per pattern and the parsed dkim_keys row
+ * per key name, negative answers included. Cached keys are reference
+ * counted: the cache holds one reference, each signer lent by
+ * db_signers() another, so an entry replaced or evicted while a message
+ * still signs with it lives until db_release(). The two locks are never
+ * held together. See db.h for the contract.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "db.h"
+#include "util.h"
+
+#define DB_BUCKETS	65536		/* hash buckets per cache */
+
+/* A parsed dkim_keys row, shared by the cache and the signers. */
+struct dbkey {
+	struct keytab_entry e;		/* first: signers point here */
+	int	refs;
+	long long not_before;		/* 0: none */
+	long long not_after;		/* 0: none */
+};
+
+/* A dkim_signing answer for one pattern: up to DB_MAX_RULES rows. */
+struct dbrules {
+	size_t	n;
+	char	*keyname[DB_MAX_RULES];
+	char	*identity[DB_MAX_RULES];	/* NULL: none */
+};
+
+struct centry {
+	struct centry *next;
+	char	*name;
+	time_t	expires;
+	struct dbkey *key;		/* key cache; NULL: negative */
+	struct dbrules *rules;		/* rule cache; NULL: negative */
+};
+
+struct cache {
+	struct centry *b[DB_BUCKETS];
+	size_t	n;
+	time_t	swept;
+};
+
+struct db {
+	const struct db_backend *be;
+	struct db_uri u;
+	char	*label;			/* the name without the password */
+	unsigned ttl;
+	uid_t	safe_uid;
+
+	pthread_mutex_t q_lock;		/* conn, fails, retry_at */
+	void	*conn;
+	unsigned fails;
+	time_t	retry_at;
+
+	pthread_mutex_t c_lock;		/* the caches and key refs */
+	struct cache keys;
+	struct cache rules;
+};
+
+static const char sql_rules[] =
+    "SELECT key_name, identity FROM dkim_signing WHERE pattern = ? "
+    "ORDER BY id";
+static const char sql_key[] =
+    "SELECT domain, selector, private_key, key_path, not_before, "
+    "not_after FROM dkim_keys WHERE name = ? AND state = 'active'";
+
+/* db_is_uri - 1 when spec names a database */
+int
+db_is_uri(const char *spec)
+{
+	return strncmp(spec, "sqlite:", 7) == 0 ||
+	    strncmp(spec, "mysql://", 8) == 0 ||
+	    strncmp(spec, "postgresql://", 13) == 0 ||
+	    strncmp(spec, "postgres://", 11) == 0;
+}
+
+/* uri_param - one "name=value" parameter after '?' into u or db */
+static int
+uri_param(struct db *db, char *p, char *err, size_t errlen)
+{
+	char	*v = strchr(p, '='), *end, line[512];
+	FILE	*fp;
+	unsigned long ttl;
+
+	if (v == NULL)
+		goto bad;
+	*v++ = '\0';
+	if (strcmp(p, "ttl") == 0) {
+		errno = 0;
+		ttl = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || ttl > 86400)
+			goto bad;
+		db->ttl = (unsigned)ttl;
+		return 0;
+	}
+	if (strcmp(p, "password_file") == 0) {
+		if ((fp = fopen(v, "r")) == NULL) {
+			snprintf(err, errlen, "password_file %s: %s", v,
+			    strerror(errno));
+			return -1;
+		}
+		if (fgets(line, sizeof(line), fp) == NULL)
+			line[0] = '\0';
+		fclose(fp);
+		line[strcspn(line, "\r\n")] = '\0';
+		free(db->u.password);
+		if ((db->u.password = strdup(line)) == NULL)
+			goto nomem;
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "bad parameter \"%s\" (ttl=SECONDS, "
+	    "password_file=PATH)", p);
+	return -1;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* uri_server - split "user[:password]@host[:port]/db" into db->u */
+static int
+uri_server(struct db *db, char *s, char *err, size_t errlen)
+{
+	char	*at = strrchr(s, '@'), *slash, *colon, *end;
+	unsigned long port;
+
+	if (at == NULL || (slash = strchr(at, '/')) == NULL ||
+	    slash[1] == '\0') {
+		snprintf(err, errlen, "expected USER[:PASSWORD]@HOST[:PORT]/DB");
+		return -1;
+	}
+	*at++ = '\0';
+	*slash++ = '\0';
+	if ((colon = strchr(s, ':')) != NULL)
+		*colon++ = '\0';
+	if ((end = strchr(at, ':')) != NULL) {
+		*end++ = '\0';
+		errno = 0;
+		port = strtoul(end, &end, 10);
+		if (errno != 0 || *end != '\0' || port == 0 || port > 65535) {
+			snprintf(err, errlen, "bad port");
+			return -1;
+		}
+		db->u.port = (unsigned)port;
+	}
+	if ((db->u.user = strdup(s)) == NULL ||
+	    (db->u.host = strdup(at)) == NULL ||
+	    (db->u.dbname = strdup(slash)) == NULL ||
+	    (colon != NULL && db->u.password == NULL &&
+	    (db->u.password = strdup(colon)) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* uri_parse - fill db->u, db->label and the parameters from uri */
+static int
+uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
+{
+	char	*s, *q, *p, *rest;
+	int	rc = -1;
+
+	if ((s = strdup(uri)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((q = strchr(s, '?')) != NULL) {
+		*q++ = '\0';
+		for (p = strtok_r(q, "&", &rest); p != NULL;
+		    p = strtok_r(NULL, "&", &rest))
+			if (uri_param(db, p, err, errlen) < 0)
+				goto fail;
+	}
+	if (strncmp(s, "sqlite:", 7) == 0) {
+		db->be = &db_sqlite;
+		if (s[7] == '\0' || (db->u.dbname = strdup(s + 7)) == NULL) {
+			snprintf(err, errlen, "expected sqlite:/PATH");
+			goto fail;
+		}
+		if ((db->label = strdup(s)) == NULL)
+			goto nomem;
+		rc = 0;
+		goto fail;
+	}
+	db->be = strncmp(s, "mysql://", 8) == 0 ? &db_mysql : &db_pgsql;
+	if (uri_server(db, strstr(s, "://") + 3, err, errlen) < 0)
+		goto fail;
+	if ((db->label = malloc(strlen(uri) + 32)) == NULL)
+		goto nomem;
+	if (db->u.port)
+		sprintf(db->label, "%s://%s@%s:%u/%s", db->be->scheme,
+		    db->u.user, db->u.host, db->u.port, db->u.dbname);
+	else
+		sprintf(db->label, "%s://%s@%s/%s", db->be->scheme,
+		    db->u.user, db->u.host, db->u.dbname);
+	rc = 0;
+	goto fail;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	free(s);
+	return rc;
+}
+
+/* db_open - a handle for uri; the connection is made on first use */
+struct db *
+db_open(const char *uri, int flags, uid_t safe_uid, char *err, size_t errlen)
+{
+	struct db *db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	db->ttl = DB_TTL_DEFAULT;
+	db->safe_uid = safe_uid;
+	db->u.flags = flags;
+	pthread_mutex_init(&db->q_lock, NULL);
+	pthread_mutex_init(&db->c_lock, NULL);
+	if (uri_parse(db, uri, err, errlen) < 0) {
+		db_close(db);
+		return NULL;
+	}
+	db->u.scheme = (char *)db->be->scheme;
+	return db;
+}
+
+/* db_scheme - the back end's name */
+const char *
+db_scheme(const struct db *db)
+{
+	return db->be->scheme;
+}
+
+/* db_query - run one statement, connecting first when needed */
+int
+db_query(struct db *db, const char *sql, const char *const *params,
+    int nparams, db_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	time_t	now = time(NULL);
+	unsigned wait;
+	int	rc = -1;
+
+	pthread_mutex_lock(&db->q_lock);
+	if (db->conn == NULL && now < db->retry_at) {
+		snprintf(err, errlen, "%s: down, next try in %lds", db->label,
+		    (long)(db->retry_at - now));
+		goto out;
+	}
+	if (db->conn == NULL &&
+	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
+		goto down;
+	if (db->be->query(db->conn, sql, params, nparams, fn, arg, err,
+	    errlen) < 0) {
+		db->be->disconnect(db->conn);
+		db->conn = NULL;
+		goto down;
+	}
+	db->fails = 0;
+	rc = 0;
+	goto out;
+down:
+	wait = db->fails >= 6 ? DB_BACKOFF_MAX : 1u << db->fails;
+	if (wait > DB_BACKOFF_MAX)
+		wait = DB_BACKOFF_MAX;
+	db->fails++;
+	db->retry_at = now + wait;
+out:
+	pthread_mutex_unlock(&db->q_lock);
+	return rc;
+}
+
+/* hash - FNV-1a of s, a bucket index */
+static size_t
+hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % DB_BUCKETS;
+}
+
+/* dbkey_put - drop one reference (c_lock held, or sole owner) */
+static void
+dbkey_put(struct dbkey *k)
+{
+	if (k == NULL || --k->refs > 0)
+		return;
+	db_key_entry_clear(&k->e);
+	free(k);
+}
+
+/* rules_free - free a dkim_signing answer; NULL is a no-op */
+static void
+rules_free(struct dbrules *r)
+{
+	size_t	i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->keyname[i]);
+		free(r->identity[i]);
+	}
+	free(r);
+}
+
+/* centry_free - free a cache entry and drop what it holds */
+static void
+centry_free(struct centry *ce)
+{
+	dbkey_put(ce->key);
+	rules_free(ce->rules);
+	free(ce->name);
+	free(ce);
+}
+
+/* cache_find - the entry for name, fresh or not, or NULL (c_lock held) */
+static struct centry *
+cache_find(struct cache *c, const char *name)
+{
+	struct centry *ce;
+
+	for (ce = c->b[hash(name)]; ce != NULL; ce = ce->next)
+		if (strcmp(ce->name, name) == 0)
+			return ce;
+	return NULL;
+}
+
+/* cache_sweep - drop expired entries, at most once a second (c_lock) */
+static void
+cache_sweep(struct cache *c, time_t now)
+{
+	struct centry **pp, *ce;
+	size_t	i;
+
+	if (c->swept == now)
+		return;
+	c->swept = now;
+	for (i = 0; i < DB_BUCKETS; i++)
+		for (pp = &c->b[i]; (ce = *pp) != NULL;) {
+			if (ce->expires > now) {
+				pp = &ce->next;
+				continue;
+			}
+			*pp = ce->next;
+			centry_free(ce);
+			c->n--;
+		}
+}
+
+/*
+ * cache_put - insert ce in place of any entry for its name (c_lock
+ * held); when the cache is full of live entries, one of them goes.
+ */
+static void
+cache_put(struct cache *c, struct centry *ce, time_t now)
+{
+	struct centry **pp, *old;
+	size_t	h = hash(ce->name), i;
+
+	for (pp = &c->b[h]; (old = *pp) != NULL; pp = &old->next)
+		if (strcmp(old->name, ce->name) == 0) {
+			ce->next = old->next;
+			*pp = ce;
+			centry_free(old);
+			return;
+		}
+	if (c->n >= DB_CACHE_MAX)
+		cache_sweep(c, now);
+	for (i = h; c->n >= DB_CACHE_MAX; i = (i + 1) % DB_BUCKETS)
+		if ((old = c->b[i]) != NULL) {
+			c->b[i] = old->next;
+			centry_free(old);
+			c->n--;
+		}
+	ce->next = c->b[h];
+	c->b[h] = ce;
+	c->n++;
+}
+
+/* cache_free - free every entry */
+static void
+cache_free(struct cache *c)
+{
+	struct centry *ce, *next;
+	size_t	i;
+
+	for (i = 0; i < DB_BUCKETS; i++)
+		for (ce = c->b[i]; ce != NULL; ce = next) {
+			next = ce->next;
+			centry_free(ce);
+		}
+}
+
+/* rules_row - one dkim_signing row into a struct dbrules */
+static int
+rules_row(void *arg, int ncols, const char *const *v)
+{
+	struct dbrules *r = arg;
+
+	if (ncols < 2 || v[0] == NULL || r->n >= DB_MAX_RULES)
+		return 0;
+	if ((r->keyname[r->n] = strdup(v[0])) == NULL)
+		return -1;
+	if (v[1] != NULL && v[1][0] != '\0' &&
+	    (r->identity[r->n] = strdup(v[1])) == NULL) {
+		free(r->keyname[r->n]);
+		return -1;
+	}
+	r->n++;
+	return 0;
+}
+
+/* key_row - one dkim_keys row, parsed into a struct dbkey */
+struct key_row {
+	struct db *db;
+	const char *name;
+	struct dbkey *k;
+	char	why[256];
+};
+
+/* key_row_fn - parse the (only) row of the key query */
+static int
+key_row_fn(void *arg, int ncols, const char *const *v)
+{
+	struct key_row *kr = arg;
+	struct dbkey *k;
+
+	if (ncols < 6 || kr->k != NULL)
+		return 0;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return -1;
+	if (db_key_entry(&k->e, kr->name, v, kr->db->safe_uid, kr->why,
+	    sizeof(kr->why)) < 0) {
+		free(k);		/* a bad key: as if absent */
+		return 0;
+	}
+	k->e.file = kr->db->label;
+	k->not_before = v[4] ? strtoll(v[4], NULL, 10) : 0;
+	k->not_after = v[5] ? strtoll(v[5], NULL, 10) : 0;
+	k->refs = 1;
+	kr->k = k;
+	return 0;
+}
+
+/*
+ * fetch - the cache entry for name in cache c, asking the database when
+ * it is missing or expired. Returns the entry (c_lock held on return
+ * either way), or NULL when there is none and the database cannot say.
+ */
+static struct centry *
+fetch(struct db *db, struct cache *c, const char *name, int is_key)
+{
+	struct centry *ce, *nce;
+	struct key_row kr;
+	struct dbrules *r = NULL;
+	const char *params[1] = { name };
+	char	err[256];
+	time_t	now = time(NULL);
+	int	rc;
+
+	pthread_mutex_lock(&db->c_lock);
+	if ((ce = cache_find(c, name)) != NULL && ce->expires > now)
+		return ce;
+	pthread_mutex_unlock(&db->c_lock);
+
+	memset(&kr, 0, sizeof(kr));
+	kr.db = db;
+	kr.name = name;
+	if (is_key)
+		rc = db_query(db, sql_key, params, 1, key_row_fn, &kr, err,
+		    sizeof(err));
+	else if ((r = calloc(1, sizeof(*r))) == NULL)
+		rc = -1;
+	else
+		rc = db_query(db, sql_rules, params, 1, rules_row, r, err,
+		    sizeof(err));
+
+	pthread_mutex_lock(&db->c_lock);
+	if (rc < 0) {
+		dbkey_put(kr.k);
+		rules_free(r);
+		if ((ce = cache_find(c, name)) != NULL &&
+		    ce->expires < now + DB_STALE_RETRY)
+			ce->expires = now + DB_STALE_RETRY;
+		return ce;
+	}
+	if ((nce = calloc(1, sizeof(*nce))) == NULL ||
+	    (nce->name = strdup(name)) == NULL) {
+		free(nce);
+		dbkey_put(kr.k);
+		rules_free(r);
+		return NULL;
+	}
+	nce->expires = now + (time_t)db->ttl;
+	nce->key = kr.k;
+	if (r != NULL && r->n > 0)
+		nce->rules = r;
+	else
+		rules_free(r);
+	cache_put(c, nce, now);
+	return nce;
+}
+
+/* lend - add the signer for key name keyname to out; returns the count */
+static size_t
+lend(struct db *db, const char *keyname, const char *identity,
+    const char *fromdom, struct signer *out, size_t n)
+{
+	struct centry *ce;
+	struct dbkey *k;
+	struct signer *s = &out[n];
+	time_t	now = time(NULL);
+	size_t	o = 0;
+	const char *p;
+
+	ce = fetch(db, &db->keys, keyname, 1);
+	if (ce == NULL || (k = ce->key) == NULL ||
+	    (k->not_before && now < k->not_before) ||
+	    (k->not_after && now >= k->not_after)) {
+		pthread_mutex_unlock(&db->c_lock);
+		return n;
+	}
+	k->refs++;
+	pthread_mutex_unlock(&db->c_lock);
+	s->key = &k->e;
+	snprintf(s->domain, sizeof(s->domain), "%s",
+	    strcmp(k->e.domain, "%") == 0 ? fromdom : k->e.domain);
+	s->identity[0] = '\0';
+	for (p = identity; p != NULL && *p && o + 1 < sizeof(s->identity);
+	    p++)
+		o += (size_t)snprintf(s->identity + o, sizeof(s->identity) - o,
+		    "%s", *p == '%' ? fromdom : (char[2]){ *p, '\0' });
+	if (o >= sizeof(s->identity))
+		s->identity[0] = '\0';
+	return n + 1;
+}
+
+/* try - add the signers of one candidate pattern; returns the count */
+static size_t
+try(struct db *db, const char *pattern, const char *fromdom,
+    struct signer *out, size_t n, size_t max)
+{
+	char	 keyname[DB_MAX_RULES][256], ident[DB_MAX_RULES][512];
+	int	 hasid[DB_MAX_RULES];
+	struct centry *ce;
+	size_t	 i, nr = 0;
+
+	ce = fetch(db, &db->rules, pattern, 0);
+	for (i = 0; ce != NULL && ce->rules != NULL && i < ce->rules->n;
+	    i++, nr++) {
+		snprintf(keyname[nr], sizeof(keyname[nr]), "%s",
+		    ce->rules->keyname[i]);
+		hasid[nr] = ce->rules->identity[i] != NULL;
+		snprintf(ident[nr], sizeof(ident[nr]), "%s",
+		    hasid[nr] ? ce->rules->identity[i] : "");
+	}
+	pthread_mutex_unlock(&db->c_lock);
+	for (i = 0; i < nr && n < max; i++)
+		n = lend(db, keyname[i], hasid[i] ? ident[i] : NULL, fromdom,
+		    out, n);
+	return n;
+}
+
+/* db_signers - the signatures to make for From address addr */
+size_t
+db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
+    int multiple)
+{
+	char	 a[512], k[600], *at, *host;
+	const char *p;
+	size_t	 n = 0;
+
+	if (db == NULL || max == 0 || strlen(addr) >= sizeof(a))
+		return 0;
+	snprintf(a, sizeof(a), "%s", addr);
+	util_lower(a);
+	if ((at = strrchr(a, '@')) == NULL)
+		return 0;
+	host = at + 1;
+	if (!multiple)
+		max = 1;
+	/* The order of opendkim.conf(5), SigningTable, as table.c. */
+	n = try(db, a, host, out, n, max);
+	if (n < max)
+		n = try(db, host, host, out, n, max);
+	*at = '\0';
+	for (p = strchr(host, '.'); p != NULL && n < max;
+	    p = strchr(p + 1, '.')) {
+		snprintf(k, sizeof(k), "%s@%s", a, p);
+		n = try(db, k, host, out, n, max);
+	}
+	for (p = strchr(host, '.'); p != NULL && n < max;
+	    p = strchr(p + 1, '.'))
+		n = try(db, p, host, out, n, max);
+	snprintf(k, sizeof(k), "%s@*", a);
+	if (n < max)
+		n = try(db, k, host, out, n, max);
+	if (n < max)
+		n = try(db, "*", host, out, n, max);
+	return n;
+}
+
+/* db_release - give back the keys db_signers() lent to out[0..n) */
+void
+db_release(struct db *db, struct signer *out, size_t n)
+{
+	size_t	i;
+
+	if (db == NULL)
+		return;
+	pthread_mutex_lock(&db->c_lock);
+	for (i = 0; i < n; i++) {
+		dbkey_put((struct dbkey *)(void *)out[i].key);
+		out[i].key = NULL;
+	}
+	pthread_mutex_unlock(&db->c_lock);
+}
+
+/*
+ * db_key_entry - fill e from a dkim_keys row (domain, selector,
+ * private_key, key_path, ...): the PEM when there is one, else the file
+ */
+int
+db_key_entry(struct keytab_entry *e, const char *name,
+    const char *const *v, uid_t safe_uid, char *err, size_t errlen)
+{
+	const char *pem = v[2], *path = v[3];
+
+	memset(e, 0, sizeof(*e));
+	if (v[0] == NULL || v[1] == NULL || ((pem == NULL || *pem == '\0') &&
+	    (path == NULL || *path == '\0'))) {
+		snprintf(err, errlen, "key %s: no domain, selector or key",
+		    name);
+		return -1;
+	}
+	if ((e->name = strdup(name)) == NULL ||
+	    (e->domain = strdup(v[0])) == NULL ||
+	    (e->selector = strdup(v[1])) == NULL ||
+	    (e->keypath = strdup(pem != NULL && *pem ? "(in the database)" :
+	    path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	util_lower(e->domain);
+	if (pem != NULL && *pem)
+		e->key = dkim_key_load_pem(pem, strlen(pem), err, errlen);
+	else if (table_key_safe(path, safe_uid, err, errlen) == 0)
+		e->key = dkim_key_load_file(path, err, errlen);
+	if (e->key == NULL)
+		goto fail;
+	return 0;
+fail:
+	db_key_entry_clear(e);
+	return -1;
+}
+
+/* db_key_entry_clear - free what db_key_entry() filled in */
+void
+db_key_entry_clear(struct keytab_entry *e)
+{
+	free(e->name);
+	free(e->domain);
+	free(e->selector);
+	free(e->keypath);
+	dkim_key_free(e->key);
+	memset(e, 0, sizeof(*e));
+}
+
+/* db_close - free the handle, its connection and caches; NULL is a no-op */
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		db->be->disconnect(db->conn);
+	cache_free(&db->keys);
+	cache_free(&db->rules);
+	pthread_mutex_destroy(&db->q_lock);
+	pthread_mutex_destroy(&db->c_lock);
+	free(db->u.user);
+	if (db->u.password != NULL)
+		explicit_bzero(db->u.password, strlen(db->u.password));
+	free(db->u.password);
+	free(db->u.host);
+	free(db->u.dbname);
+	free(db->label);
+	free(db);
+}

@@ -1,0 +1,115 @@
+/*
+ * db.h - KeyTable and SigningTable in a database (SQLite, MariaDB/MySQL,
+ *	PostgreSQL), looked up on demand through a TTL cache
+ *
+ * SYNOPSIS
+ *	db_is_uri(spec)				1 for a database name
+ *	db_open(uri, flags, safe_uid, err, errlen)	no connection yet
+ *	db_signers(db, addr, out, max, multiple)	as table_signers()
+ *	db_release(db, out, n)			drop what db_signers() lent
+ *	db_query(db, sql, params, n, fn, arg, err, errlen)
+ *	db_close(db)
+ *
+ * CONTRACT
+ *	Names: "sqlite:/path", "mysql://user[:password]@host[:port]/db",
+ *	"postgresql://user[:password]@host[:port]/db" ("postgres://" too).
+ *	Parameters after '?', separated by '&': "password_file=/path" (the
+ *	password is the file's first line), "ttl=SECONDS" (cache time to
+ *	live, default DB_TTL_DEFAULT, 0 to 86400). The schema is
+ *	etc/schema/ (sqlite.sql, mysql.sql, pgsql.sql): tables dkim_keys and
+ *	dkim_signing.
+ *
+ *	db_open() parses the name only: the connection is made on the first
+ *	query, so dkimd starts with the database down. After a failure the
+ *	connection is closed and not tried again for a backoff that doubles
+ *	from 1 to DB_BACKOFF_MAX seconds.
+ *
+ *	db_signers() tries the From address as table_signers() does for a
+ *	file: table (user@host, host, user@.parent, .parent, user@*, *),
+ *	each candidate one cached query "pattern = ?" on dkim_signing, and
+ *	each key name it finds one cached query on dkim_keys. Only keys in
+ *	state "active", within not_before/not_after, sign. Answers, the
+ *	negative ones included, are cached for the TTL; a parsed key is
+ *	cached with its row. When the database cannot answer, an expired
+ *	entry is used again (for DB_STALE_RETRY seconds at a time) and an
+ *	address never seen gets no signer: the caller's "no key" path.
+ *	Any number of threads may call db_signers() at once.
+ *
+ *	db_query() is for dkimtool: one statement with '?' placeholders
+ *	(text parameters, NULL for SQL NULL); fn(arg, ncols, values) once
+ *	per row (values[i] NULL for SQL NULL). Returns 0, or -1 with err.
+ *
+ * OWNERSHIP
+ *	db_signers() lends each out[i].key (a reference) until db_release()
+ *	for the same signers; the db must outlive them. db_close() frees the
+ *	handle, its connection and its cache; NULL is a no-op.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "table.h"
+
+#define DB_TTL_DEFAULT	300		/* seconds */
+#define DB_BACKOFF_MAX	60		/* seconds between reconnections */
+#define DB_STALE_RETRY	10		/* seconds an expired entry is reused */
+#define DB_CACHE_MAX	200000		/* entries in each cache */
+#define DB_MAX_RULES	8		/* dkim_signing rows per pattern */
+#define DB_MAX_VALUE	65536		/* bytes of one column value */
+
+#define DB_RW		1		/* db_open(): read-write (dkimtool) */
+
+struct db;
+
+/* db_row_fn - one row of a result; values[i] NULL for SQL NULL */
+typedef int (*db_row_fn)(void *arg, int ncols, const char *const *values);
+
+int	db_is_uri(const char *spec);
+struct db *db_open(const char *uri, int flags, uid_t safe_uid, char *err,
+	    size_t errlen);
+size_t	db_signers(struct db *, const char *addr, struct signer *out,
+	    size_t max, int multiple);
+void	db_release(struct db *, struct signer *out, size_t n);
+int	db_query(struct db *, const char *sql, const char *const *params,
+	    int nparams, db_row_fn fn, void *arg, char *err, size_t errlen);
+const char *db_scheme(const struct db *);	/* "sqlite", "mysql", ... */
+void	db_close(struct db *);
+
+/* db_key_entry - parse a dkim_keys row into a keytab entry; -1, why */
+int	db_key_entry(struct keytab_entry *e, const char *name,
+	    const char *const *row, uid_t safe_uid, char *err, size_t errlen);
+void	db_key_entry_clear(struct keytab_entry *e);
+
+/*
+ * The back ends (db_sqlite.c, db_mysql.c, db_pgsql.c). connect() returns
+ * a connection or NULL with err; query() runs sql with '?' placeholders,
+ * preparing it once per connection (sql is a constant: its address is
+ * the key of the prepared statement), and returns 0, or -1 with err,
+ * after which db.c disconnects.
+ */
+struct db_uri {
+	char	*scheme;
+	char	*user;
+	char	*password;
+	char	*host;
+	unsigned port;			/* 0: the default */
+	char	*dbname;		/* sqlite: the path */
+	int	flags;			/* DB_RW */
+};
+
+struct db_backend {
+	const char *scheme;
+	void	*(*connect)(const struct db_uri *, char *err, size_t errlen);
+	int	(*query)(void *conn, const char *sql,
+		    const char *const *params, int nparams, db_row_fn fn,
+		    void *arg, char *err, size_t errlen);
+	void	(*disconnect)(void *conn);
+};
+
+extern const struct db_backend db_sqlite;
+extern const struct db_backend db_mysql;
+extern const struct db_backend db_pgsql;
+
+#endif /* DB_H */

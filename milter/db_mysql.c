@@ -1,0 +1,218 @@
+/*
+ * db_mysql.c - the MariaDB/MySQL back end of db.c (libmariadb)
+ *
+ * Statements are server-side prepared statements (mysql_stmt_*), kept
+ * per connection in a small table keyed by the address of their SQL text
+ * (beyond DB_MY_STMTS a statement is prepared for one use). Parameters
+ * are bound as strings; each result is stored whole, its columns fetched
+ * as strings into buffers sized from the longest value (at most
+ * DB_MAX_VALUE bytes). The connection is used by one thread at a time
+ * (db.c holds its q_lock). Connect, read and write time-outs are
+ * DB_MY_TIMEOUT seconds, so a server that stops answering costs that
+ * long once, then db.c's backoff.
+ */
+#include <mysql.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+#define DB_MY_STMTS	16
+#define DB_MY_COLS	16
+#define DB_MY_PARAMS	16
+#define DB_MY_TIMEOUT	5		/* seconds */
+
+struct my_conn {
+	MYSQL	*h;
+	const char *sql[DB_MY_STMTS];
+	MYSQL_STMT *st[DB_MY_STMTS];
+};
+
+/* my_disconnect - close the statements and the connection */
+static void
+my_disconnect(void *arg)
+{
+	struct my_conn *c = arg;
+	int	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < DB_MY_STMTS; i++)
+		if (c->st[i] != NULL)
+			mysql_stmt_close(c->st[i]);
+	if (c->h != NULL)
+		mysql_close(c->h);
+	free(c);
+}
+
+/* my_connect - connect over TCP with time-outs */
+static void *
+my_connect(const struct db_uri *u, char *err, size_t errlen)
+{
+	unsigned timeout = DB_MY_TIMEOUT, proto = MYSQL_PROTOCOL_TCP;
+	struct my_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->h = mysql_init(NULL)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(c);
+		return NULL;
+	}
+	mysql_options(c->h, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(c->h, MYSQL_OPT_READ_TIMEOUT, &timeout);
+	mysql_options(c->h, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+	mysql_options(c->h, MYSQL_OPT_PROTOCOL, &proto);
+	if (mysql_real_connect(c->h, u->host, u->user, u->password,
+	    u->dbname, u->port, NULL, 0) == NULL) {
+		snprintf(err, errlen, "mysql: %s", mysql_error(c->h));
+		my_disconnect(c);
+		return NULL;
+	}
+	mysql_set_character_set(c->h, "utf8mb4");
+	return c;
+}
+
+/* my_stmt - the prepared statement for sql; *once: close after use */
+static MYSQL_STMT *
+my_stmt(struct my_conn *c, const char *sql, int *once, char *err,
+    size_t errlen)
+{
+	MYSQL_STMT *st;
+	int	i;
+
+	*once = 0;
+	for (i = 0; i < DB_MY_STMTS && c->sql[i] != NULL; i++)
+		if (c->sql[i] == sql)
+			return c->st[i];
+	if ((st = mysql_stmt_init(c->h)) == NULL) {
+		snprintf(err, errlen, "mysql: %s", mysql_error(c->h));
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+		snprintf(err, errlen, "mysql: %s", mysql_stmt_error(st));
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	if (i == DB_MY_STMTS) {
+		*once = 1;
+		return st;
+	}
+	c->sql[i] = sql;
+	c->st[i] = st;
+	return st;
+}
+
+/* my_bind_params - bind the text parameters */
+static int
+my_bind_params(MYSQL_STMT *st, const char *const *params, int nparams,
+    MYSQL_BIND *b, unsigned long *len, char *isnull)
+{
+	int	i;
+
+	if (nparams > DB_MY_PARAMS ||
+	    (int)mysql_stmt_param_count(st) != nparams)
+		return -1;
+	memset(b, 0, sizeof(*b) * (size_t)nparams);
+	for (i = 0; i < nparams; i++) {
+		isnull[i] = params[i] == NULL;
+		len[i] = params[i] ? strlen(params[i]) : 0;
+		b[i].buffer_type = MYSQL_TYPE_STRING;
+		b[i].buffer = (void *)(params[i] ? params[i] : "");
+		b[i].buffer_length = len[i];
+		b[i].length = &len[i];
+		b[i].is_null = (void *)&isnull[i];
+	}
+	return nparams ? (mysql_stmt_bind_param(st, b) ? -1 : 0) : 0;
+}
+
+/* my_rows - fetch the stored result as strings, fn once per row */
+static int
+my_rows(MYSQL_STMT *st, MYSQL_RES *meta, db_row_fn fn, void *fnarg)
+{
+	MYSQL_BIND b[DB_MY_COLS];
+	MYSQL_FIELD *f = mysql_fetch_fields(meta);
+	unsigned long len[DB_MY_COLS];
+	char	isnull[DB_MY_COLS], *buf[DB_MY_COLS];
+	const char *vals[DB_MY_COLS];
+	int	i, n = (int)mysql_num_fields(meta), rc = -1, r;
+
+	if (n > DB_MY_COLS)
+		n = DB_MY_COLS;
+	memset(b, 0, sizeof(b));
+	memset(buf, 0, sizeof(buf));
+	for (i = 0; i < n; i++) {
+		size_t sz = f[i].max_length > DB_MAX_VALUE ? DB_MAX_VALUE :
+		    f[i].max_length;
+
+		if ((buf[i] = malloc(sz + 1)) == NULL)
+			goto out;
+		b[i].buffer_type = MYSQL_TYPE_STRING;
+		b[i].buffer = buf[i];
+		b[i].buffer_length = sz + 1;
+		b[i].length = &len[i];
+		b[i].is_null = (void *)&isnull[i];
+	}
+	if (mysql_stmt_bind_result(st, b) != 0)
+		goto out;
+	while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
+		for (i = 0; i < n; i++) {
+			buf[i][len[i] < b[i].buffer_length ? len[i] :
+			    b[i].buffer_length - 1] = '\0';
+			vals[i] = isnull[i] ? NULL : buf[i];
+		}
+		if (fn != NULL && fn(fnarg, n, vals) < 0)
+			goto out;
+	}
+	rc = r == MYSQL_NO_DATA ? 0 : -1;
+out:
+	for (i = 0; i < n; i++)
+		free(buf[i]);
+	return rc;
+}
+
+/* my_query - run sql with text parameters, fn once per row */
+static int
+my_query(void *arg, const char *sql, const char *const *params,
+    int nparams, db_row_fn fn, void *fnarg, char *err, size_t errlen)
+{
+	struct my_conn *c = arg;
+	MYSQL_BIND pb[DB_MY_PARAMS];
+	unsigned long plen[DB_MY_PARAMS];
+	char	pnull[DB_MY_PARAMS];
+	my_bool	yes = 1;
+	MYSQL_STMT *st;
+	MYSQL_RES *meta = NULL;
+	int	once, rc = -1;
+
+	if ((st = my_stmt(c, sql, &once, err, errlen)) == NULL)
+		return -1;
+	if (my_bind_params(st, params, nparams, pb, plen, pnull) < 0 ||
+	    mysql_stmt_execute(st) != 0)
+		goto fail;
+	if ((meta = mysql_stmt_result_metadata(st)) == NULL) {
+		rc = 0;			/* no result set: INSERT, UPDATE */
+		goto out;
+	}
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &yes);
+	if (mysql_stmt_store_result(st) != 0)
+		goto fail;
+	if (my_rows(st, meta, fn, fnarg) == 0) {
+		rc = 0;
+		goto out;
+	}
+fail:
+	snprintf(err, errlen, "mysql: %s", mysql_stmt_errno(st) ?
+	    mysql_stmt_error(st) : "cannot read the result");
+out:
+	if (meta != NULL)
+		mysql_free_result(meta);
+	mysql_stmt_free_result(st);
+	if (once)
+		mysql_stmt_close(st);
+	return rc;
+}
+
+const struct db_backend db_mysql = {
+	"mysql", my_connect, my_query, my_disconnect
+};

@@ -1,0 +1,161 @@
+/*
+ * db_pgsql.c - the PostgreSQL back end of db.c (libpq)
+ *
+ * db.c writes its statements with '?' placeholders; they are rewritten
+ * here as $1, $2, ... and prepared once per connection under the names
+ * s0, s1, ... (a table keyed by the address of the SQL text; beyond
+ * DB_PG_STMTS a statement is run unprepared). Parameters and results
+ * are text. The connection is used by one thread at a time (db.c holds
+ * its q_lock); a connection that libpq reports bad is closed by db.c.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+#define DB_PG_STMTS	16
+#define DB_PG_COLS	16
+#define DB_PG_SQL	4096		/* bytes of one rewritten statement */
+#define DB_PG_TIMEOUT	"5"		/* connect_timeout, seconds */
+
+struct pg_conn {
+	PGconn	*h;
+	const char *sql[DB_PG_STMTS];
+};
+
+/* pg_disconnect - close the connection */
+static void
+pg_disconnect(void *arg)
+{
+	struct pg_conn *c = arg;
+
+	if (c == NULL)
+		return;
+	PQfinish(c->h);
+	free(c);
+}
+
+/* pg_connect - connect with the parts of the name as keywords */
+static void *
+pg_connect(const struct db_uri *u, char *err, size_t errlen)
+{
+	const char *kw[8], *val[8];
+	char	port[16];
+	struct pg_conn *c;
+	int	n = 0;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	kw[n] = "host", val[n++] = u->host;
+	kw[n] = "user", val[n++] = u->user;
+	kw[n] = "dbname", val[n++] = u->dbname;
+	kw[n] = "connect_timeout", val[n++] = DB_PG_TIMEOUT;
+	if (u->password != NULL)
+		kw[n] = "password", val[n++] = u->password;
+	if (u->port) {
+		snprintf(port, sizeof(port), "%u", u->port);
+		kw[n] = "port", val[n++] = port;
+	}
+	kw[n] = NULL, val[n] = NULL;
+	c->h = PQconnectdbParams(kw, val, 0);
+	if (c->h == NULL || PQstatus(c->h) != CONNECTION_OK) {
+		snprintf(err, errlen, "postgresql: %.*s", 200,
+		    c->h ? PQerrorMessage(c->h) : "out of memory");
+		err[strcspn(err, "\n")] = '\0';
+		pg_disconnect(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* pg_rewrite - sql with each '?' as $N into buf; -1 when too long */
+static int
+pg_rewrite(const char *sql, char *buf, size_t size)
+{
+	size_t	o = 0;
+	int	n = 0, w;
+
+	for (; *sql; sql++) {
+		if (*sql == '?')
+			w = snprintf(buf + o, size - o, "$%d", ++n);
+		else
+			w = snprintf(buf + o, size - o, "%c", *sql);
+		if (w < 0 || (size_t)w >= size - o)
+			return -1;
+		o += (size_t)w;
+	}
+	return 0;
+}
+
+/* pg_exec - run sql, prepared when there is room; the result */
+static PGresult *
+pg_exec(struct pg_conn *c, const char *sql, const char *const *params,
+    int nparams, char *err, size_t errlen)
+{
+	char	text[DB_PG_SQL], name[16];
+	PGresult *r;
+	int	i;
+
+	if (pg_rewrite(sql, text, sizeof(text)) < 0) {
+		snprintf(err, errlen, "postgresql: statement too long");
+		return NULL;
+	}
+	for (i = 0; i < DB_PG_STMTS && c->sql[i] != NULL; i++)
+		if (c->sql[i] == sql)
+			break;
+	if (i == DB_PG_STMTS)
+		return PQexecParams(c->h, text, nparams, NULL, params, NULL,
+		    NULL, 0);
+	snprintf(name, sizeof(name), "s%d", i);
+	if (c->sql[i] == NULL) {
+		r = PQprepare(c->h, name, text, nparams, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;
+		PQclear(r);
+		c->sql[i] = sql;
+	}
+	return PQexecPrepared(c->h, name, nparams, params, NULL, NULL, 0);
+}
+
+/* pg_query - run sql with text parameters, fn once per row */
+static int
+pg_query(void *arg, const char *sql, const char *const *params,
+    int nparams, db_row_fn fn, void *fnarg, char *err, size_t errlen)
+{
+	struct pg_conn *c = arg;
+	const char *vals[DB_PG_COLS];
+	PGresult *r;
+	int	i, row, n, rc = -1;
+
+	if ((r = pg_exec(c, sql, params, nparams, err, errlen)) == NULL)
+		return -1;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(err, errlen, "postgresql: %.*s", 200,
+		    PQresultErrorMessage(r));
+		err[strcspn(err, "\n")] = '\0';
+		goto out;
+	}
+	n = PQnfields(r) > DB_PG_COLS ? DB_PG_COLS : PQnfields(r);
+	for (row = 0; row < PQntuples(r); row++) {
+		for (i = 0; i < n; i++)
+			vals[i] = PQgetisnull(r, row, i) ? NULL :
+			    PQgetvalue(r, row, i);
+		if (fn != NULL && fn(fnarg, n, vals) < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+const struct db_backend db_pgsql = {
+	"postgresql", pg_connect, pg_query, pg_disconnect
+};

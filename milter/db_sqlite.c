@@ -1,0 +1,138 @@
+/*
+ * db_sqlite.c - the SQLite back end of db.c (libsqlite3)
+ *
+ * The database file is opened read-only for dkimd and read-write (and
+ * created) for dkimtool (DB_RW). Statements are prepared once per
+ * connection and kept in a small table keyed by the address of their SQL
+ * text; statements beyond DB_SQLITE_STMTS are prepared for one use. A
+ * busy database (another process writing) is waited for up to
+ * DB_SQLITE_BUSY_MS. The connection is used by one thread at a time
+ * (db.c holds its q_lock).
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+#define DB_SQLITE_STMTS		16
+#define DB_SQLITE_BUSY_MS	2000
+#define DB_SQLITE_COLS		16
+
+struct sqlite_conn {
+	sqlite3	*h;
+	const char *sql[DB_SQLITE_STMTS];
+	sqlite3_stmt *st[DB_SQLITE_STMTS];
+};
+
+/* sqlite_disconnect - finalize the statements and close */
+static void
+sqlite_disconnect(void *arg)
+{
+	struct sqlite_conn *c = arg;
+	int	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < DB_SQLITE_STMTS; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->h);
+	free(c);
+}
+
+/* sqlite_connect - open the database file */
+static void *
+sqlite_connect(const struct db_uri *u, char *err, size_t errlen)
+{
+	struct sqlite_conn *c;
+	int	flags = u->flags & DB_RW ?
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(u->dbname, &c->h, flags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite:%s: %s", u->dbname,
+		    c->h ? sqlite3_errmsg(c->h) : "out of memory");
+		sqlite_disconnect(c);
+		return NULL;
+	}
+	sqlite3_busy_timeout(c->h, DB_SQLITE_BUSY_MS);
+	return c;
+}
+
+/* sqlite_stmt - the prepared statement for sql; *once: finalize after */
+static sqlite3_stmt *
+sqlite_stmt(struct sqlite_conn *c, const char *sql, int *once)
+{
+	sqlite3_stmt *st = NULL;
+	int	i;
+
+	*once = 0;
+	for (i = 0; i < DB_SQLITE_STMTS && c->sql[i] != NULL; i++)
+		if (c->sql[i] == sql) {
+			sqlite3_reset(c->st[i]);
+			sqlite3_clear_bindings(c->st[i]);
+			return c->st[i];
+		}
+	if (sqlite3_prepare_v2(c->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (i == DB_SQLITE_STMTS) {
+		*once = 1;
+		return st;
+	}
+	c->sql[i] = sql;
+	c->st[i] = st;
+	return st;
+}
+
+/* sqlite_query - run sql with text parameters, fn once per row */
+static int
+sqlite_query(void *arg, const char *sql, const char *const *params,
+    int nparams, db_row_fn fn, void *fnarg, char *err, size_t errlen)
+{
+	struct sqlite_conn *c = arg;
+	const char *vals[DB_SQLITE_COLS];
+	sqlite3_stmt *st;
+	int	i, n, rc, once, status = -1;
+
+	if ((st = sqlite_stmt(c, sql, &once)) == NULL) {
+		snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->h));
+		return -1;
+	}
+	for (i = 0; i < nparams; i++)
+		if ((params[i] == NULL ? sqlite3_bind_null(st, i + 1) :
+		    sqlite3_bind_text(st, i + 1, params[i], -1,
+		    SQLITE_TRANSIENT)) != SQLITE_OK)
+			goto fail;
+	n = sqlite3_column_count(st);
+	if (n > DB_SQLITE_COLS)
+		n = DB_SQLITE_COLS;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++)
+			vals[i] = (const char *)sqlite3_column_text(st, i);
+		if (fn != NULL && fn(fnarg, n, vals) < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	status = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->h));
+out:
+	if (once)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
+	return status;
+}
+
+const struct db_backend db_sqlite = {
+	"sqlite", sqlite_connect, sqlite_query, sqlite_disconnect
+};

@@ -1,0 +1,300 @@
+/*
+ * test_db.c - milter/db.c: database names, lookups in the SigningTable
+ *	order, states and validity times, the TTL cache with negative
+ *	entries, lent keys, the backoff after a failure (SQLite back end)
+ *
+ * The database is a temporary SQLite file made from etc/schema/sqlite.sql
+ * and t/data/db/fixture.sql (KEYPATH in it becomes a copy of
+ * t/data/db/ed25519.pem with mode 0600). The MariaDB and PostgreSQL back
+ * ends run against real servers in t/it-db.sh.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "tap.h"
+
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+
+static char dbpath[64], keypath[64];
+
+/* slurp - a whole file, malloc()ed, or NULL */
+static char *
+slurp(const char *path)
+{
+	FILE	*fp = fopen(path, "r");
+	char	*buf;
+	long	 n;
+
+	if (fp == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	if ((buf = calloc(1, (size_t)n + 1)) != NULL &&
+	    fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* sql - run statements on the test database by a connection of its own */
+static int
+sql(const char *text)
+{
+	sqlite3	*h;
+	int	 rc;
+
+	if (sqlite3_open(dbpath, &h) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(h, text, NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* subst - text with the first KEYPATH replaced by keypath (malloc()ed) */
+static char *
+subst(const char *text)
+{
+	const char *p = strstr(text, "KEYPATH");
+	size_t	 off;
+	char	*q;
+
+	if (p == NULL || (q = malloc(strlen(text) + sizeof(keypath))) == NULL)
+		return NULL;
+	off = (size_t)(p - text);
+	memcpy(q, text, off);
+	strcpy(q + off, keypath);
+	strcat(q, p + 7);
+	return q;
+}
+
+/* setup - the temporary database and key file; -1 on failure */
+static int
+setup(void)
+{
+	char	*schema, *fix, *key, *rows = NULL;
+	FILE	*fp = NULL;
+	int	 fd, rc = -1;
+
+	snprintf(dbpath, sizeof(dbpath), "/tmp/test_db.XXXXXX");
+	snprintf(keypath, sizeof(keypath), "/tmp/test_db_key.XXXXXX");
+	if ((fd = mkstemp(dbpath)) < 0)
+		return -1;
+	close(fd);
+	if ((fd = mkstemp(keypath)) < 0)
+		return -1;
+	schema = slurp(SRCDIR "/etc/schema/sqlite.sql");
+	fix = slurp(SRCDIR "/t/data/db/fixture.sql");
+	key = slurp(SRCDIR "/t/data/db/ed25519.pem");
+	if (schema == NULL || fix == NULL || key == NULL ||
+	    (rows = subst(fix)) == NULL || (fp = fdopen(fd, "w")) == NULL)
+		goto out;
+	fputs(key, fp);
+	fclose(fp);
+	chmod(keypath, 0600);
+	if (sql(schema) == 0 && sql(rows) == 0)
+		rc = 0;
+out:
+	free(schema);
+	free(fix);
+	free(key);
+	free(rows);
+	return rc;
+}
+
+/* signers - db_signers() for addr; the count, out filled */
+static size_t
+signers(struct db *db, const char *addr, struct signer *out, int multiple)
+{
+	return db_signers(db, addr, out, 8, multiple);
+}
+
+/* test_names - which names are databases, and bad ones */
+static void
+test_names(void)
+{
+	char	 err[256], pw[64] = "/tmp/test_db_pw.XXXXXX";
+	char	 uri[200];
+	struct db *db;
+	FILE	*fp;
+	int	 fd;
+
+	ok(db_is_uri("sqlite:/var/lib/dkimd/keys.db"), "sqlite:/path is a database");
+	ok(db_is_uri("mysql://u@h/db"), "mysql:// is a database");
+	ok(db_is_uri("postgresql://u@h/db"), "postgresql:// is a database");
+	ok(db_is_uri("postgres://u@h/db"), "postgres:// is a database too");
+	ok(!db_is_uri("file:/etc/keytable"), "file: is not a database");
+	ok(!db_is_uri("/etc/dkimd/keytable"), "a bare path is not a database");
+
+	db = db_open("mysql://nohost", 0, (uid_t)-1, err, sizeof(err));
+	ok(db == NULL && strstr(err, "USER") != NULL,
+	    "mysql:// without user@host/db is refused with the expected form");
+	db = db_open("sqlite:", 0, (uid_t)-1, err, sizeof(err));
+	ok(db == NULL, "sqlite: without a path is refused");
+	db = db_open("postgresql://u@h/db?ttl=soon", 0, (uid_t)-1, err,
+	    sizeof(err));
+	ok(db == NULL && strstr(err, "ttl") != NULL, "ttl=soon is refused");
+	db = db_open("postgresql://u@h:99999/db", 0, (uid_t)-1, err,
+	    sizeof(err));
+	ok(db == NULL && strstr(err, "port") != NULL, "port 99999 is refused");
+	db = db_open("mysql://u:pw@db.example:3307/keys?ttl=5", 0, (uid_t)-1,
+	    err, sizeof(err));
+	ok(db != NULL && strcmp(db_scheme(db), "mysql") == 0,
+	    "mysql://user:password@host:port/db?ttl=5 opens (no connection yet)");
+	db_close(db);
+	db = db_open("postgresql://u@h/db?password_file=/nonexistent", 0,
+	    (uid_t)-1, err, sizeof(err));
+	ok(db == NULL && strstr(err, "password_file") != NULL,
+	    "a password_file that cannot be read is refused");
+	if ((fd = mkstemp(pw)) >= 0 && (fp = fdopen(fd, "w")) != NULL) {
+		fputs("secret\n", fp);
+		fclose(fp);
+	}
+	snprintf(uri, sizeof(uri), "postgresql://u@h/db?password_file=%s", pw);
+	db = db_open(uri, 0, (uid_t)-1, err, sizeof(err));
+	ok(db != NULL && strcmp(db_scheme(db), "postgresql") == 0,
+	    "password_file=PATH is read at open");
+	db_close(db);
+	unlink(pw);
+	db_close(NULL);
+	ok(1, "db_close(NULL) is a no-op");
+}
+
+/* test_lookups - the SigningTable order, states and validity */
+static void
+test_lookups(struct db *db)
+{
+	struct signer out[8];
+	size_t	 n;
+
+	n = signers(db, "Alice@Example.com", out, 0);
+	ok(n == 1 && strcmp(out[0].domain, "example.com") == 0 &&
+	    strcmp(out[0].key->selector, "sel1") == 0,
+	    "host pattern: d= the key's domain (lower case), its selector");
+	db_release(db, out, n);
+	ok(n == 1 && out[0].key == NULL, "db_release takes the lent key back");
+
+	n = signers(db, "user@example.com", out, 0);
+	is_str(n == 1 ? out[0].identity : "", "user@example.com",
+	    "user@host pattern first; '%' in the identity is the From domain");
+	db_release(db, out, n);
+
+	n = signers(db, "user@example.com", out, 1);
+	is_int(n, 3, "MultipleSignatures: user@host, host and user@* all sign");
+	ok(n == 3 && strcmp(out[2].domain, "example.com") == 0 &&
+	    strcmp(out[2].key->selector, "s2") == 0,
+	    "user@* with a '%' key signs as the From domain");
+	db_release(db, out, n);
+
+	n = signers(db, "x@lists.sub.example.org", out, 0);
+	ok(n == 1 && strcmp(out[0].domain, "lists.sub.example.org") == 0,
+	    ".parent pattern matches a subdomain at any depth");
+	db_release(db, out, n);
+
+	n = signers(db, "x@example.org", out, 0);
+	is_int(n, 0, ".parent does not match the parent itself");
+	is_int(signers(db, "bob@disabled.test", out, 0), 0,
+	    "a disabled key does not sign");
+	is_int(signers(db, "bob@future.test", out, 0), 0,
+	    "a key before its not_before does not sign");
+	is_int(signers(db, "bob@past.test", out, 0), 0,
+	    "a key after its not_after does not sign");
+	is_int(signers(db, "bob@bad.test", out, 0), 0,
+	    "a row whose PEM does not parse does not sign");
+	is_int(signers(db, "bob@gone.test", out, 0), 0,
+	    "a rule naming a missing key does not sign");
+	is_int(signers(db, "bob@nowhere.test", out, 0), 0,
+	    "an address no pattern matches gets no signer");
+	is_int(signers(db, "no-at-sign", out, 0), 0,
+	    "an address without '@' gets no signer");
+
+	n = signers(db, "bob@file.test", out, 0);
+	ok(n == 1 && strcmp(out[0].key->keypath, keypath) == 0,
+	    "key_path: the key is read from the file");
+	db_release(db, out, n);
+}
+
+/* test_cache - TTL, negative entries, keys lent across a change */
+static void
+test_cache(struct db *db)
+{
+	struct signer out[8], held[8];
+	size_t	 n, nheld;
+
+	nheld = signers(db, "a@example.com", held, 0);
+	is_int(signers(db, "a@new.test", out, 0), 0, "new.test: no key yet");
+	ok(sql("INSERT INTO dkim_signing (pattern, key_name) VALUES "
+	    "('new.test', 'k-pct'); DELETE FROM dkim_signing WHERE pattern = "
+	    "'example.com';") == 0, "rows changed by another connection");
+	is_int(signers(db, "a@new.test", out, 0), 0,
+	    "within the TTL the negative answer is cached");
+	n = signers(db, "a@example.com", out, 0);
+	is_int(n, 1, "within the TTL a removed rule still signs (cached)");
+	db_release(db, out, n);
+	sleep(2);
+	n = signers(db, "a@new.test", out, 0);
+	ok(n == 1 && strcmp(out[0].domain, "new.test") == 0,
+	    "after the TTL a domain added meanwhile signs");
+	db_release(db, out, n);
+	is_int(signers(db, "a@example.com", out, 0), 0,
+	    "after the TTL a removed rule no longer signs");
+	ok(nheld == 1 && held[0].key != NULL &&
+	    strcmp(held[0].key->selector, "sel1") == 0 &&
+	    dkim_key_bits(held[0].key->key) > 0,
+	    "a key lent before the change is still whole");
+	db_release(db, held, nheld);
+}
+
+/* test_down - a database that cannot be opened: no signer, backoff */
+static void
+test_down(void)
+{
+	struct signer out[8];
+	struct db *db;
+	char	 err[256];
+
+	db = db_open("sqlite:/nonexistent/dir/keys.db", 0, (uid_t)-1, err,
+	    sizeof(err));
+	ok(db != NULL, "a database that is not there still opens (dkimd starts)");
+	is_int(signers(db, "a@example.com", out, 0), 0,
+	    "no database: no signer (the caller's no-key action)");
+	ok(db_query(db, "SELECT 1", NULL, 0, NULL, NULL, err,
+	    sizeof(err)) < 0 && strstr(err, "next try") != NULL,
+	    "after a failure the next query waits for the backoff");
+	db_close(db);
+}
+
+int
+main(void)
+{
+	struct db *db;
+	char	 uri[100], err[256];
+
+	plan_lazy();
+	test_names();
+	if (setup() < 0) {
+		ok(0, "the test database is made from the schema and fixture");
+		return done_testing();
+	}
+	snprintf(uri, sizeof(uri), "sqlite:%s?ttl=1", dbpath);
+	db = db_open(uri, 0, (uid_t)-1, err, sizeof(err));
+	ok(db != NULL, "sqlite:PATH?ttl=1 opens");
+	if (db != NULL) {
+		test_lookups(db);
+		test_cache(db);
+	}
+	db_close(db);
+	test_down();
+	unlink(dbpath);
+	unlink(keypath);
+	return done_testing();
+}
