@@ -3,25 +3,42 @@
 #
 #	DKIMTOOL=/path/to/dkimtool bash t/it-interop.sh
 #
-# TAP on stdout (plan at the end), a summary table as "# " comments.
-# Both directions, with keys made for this run (RSA 1024/2048/3072/4096
-# and Ed25519, openssl genpkey) published by a dnsmasq on 127.0.0.1 at a
-# random high port (t/lib/dns.sh):
-#   1. peer to peer (no dkimtool): proves the DNS harness and the drivers;
-#   2. the RFC 6376 / RFC 8463 vectors verified by dkimtool;
-#   3. dkimtool signs -> each peer verifies, every key x canonicalization;
-#   4. each peer signs -> dkimtool verifies, every key x canonicalization;
-#   5. message shapes (8-bit, empty and blank bodies, bare LF, long lines,
-#      5 MB) both ways; two signatures (rsa + ed25519) on one message;
-#   6. tampered copies (body byte, signed header, From added on top, d=
-#      changed, b= truncated, revoked key) that no one may pass.
+# TAP on stdout (plan at the end); the summary table (peer x direction x
+# alg -> passed/run) as "# " comments at the end.
+# Keys are made for each run (openssl genpkey: RSA 512/1024/2048/3072/4096
+# and Ed25519; dkimtool genkey: RSA 2048 and Ed25519) and published by a
+# dnsmasq on 127.0.0.1 at a random high port (t/lib/dns.sh), with the
+# RFC vectors' records. The sections:
+#   peers     peer to peer, and the 4096-bit record over TCP: proves the
+#             DNS harness and the drivers without dkimtool;
+#   vectors   RFC 6376 A.2 and RFC 8463 A.3 verified by dkimtool, and the
+#             RFC 8463 body hashes when dkimtool signs A.2;
+#   matrix    dkimtool signs -> each peer verifies, each peer signs ->
+#             dkimtool verifies: every key x every c=;
+#   shapes    the same for t/data/interop/shapes.txt (8-bit, empty and
+#             blank bodies, bare LF, no final line end, tricky and huge
+#             headers, long lines, 5 MB), two (key, c=) pairs each;
+#   multi     rsa + ed25519 signatures by one dkimtool sign;
+#   tamper    a control, then body byte, signed header, From added on top,
+#             d= changed, b= cut, revoked key: nobody may pass those;
+#   signopts  dkimpy with h= repeats and oversigning, l=, i=;
+#   policy    x= expired or not, rsa-sha1 and 512-bit keys (RFC 8301);
+#   records   t/data/interop/key-records.txt: key record spellings, CNAME;
+#   genkey    dkimtool genkey's keys and records, both ways;
+#   more      five stacked signatures by all four signers, temperror
+#             (exit 75) with no DNS server, standard input, --authserv-id.
+# Work is run in units, JOBS (default: the number of cores, at most 4) at
+# once; each unit's results are printed in order when its section ends.
 # Messages come from t/gen-msg.py with fixed seeds, so a run is repeatable
-# except for the keys. DKIMTOOL defaults to ./tools/dkimtool; when it is
-# not there, its tests are reported as skipped. Environment: DKIMTOOL,
-# VECTORS (default ../shared/vectors beside the source tree), KEEP=1 keeps
-# the work folder; it is kept anyway when a test failed.
-# Mail::DKIM has no Ed25519 and OpenDKIM 2.11.0~beta2 signs Ed25519 wrongly
-# with simple header canonicalization: those cases are skipped, not failed.
+# except for the keys and timestamps. DKIMTOOL defaults to ./tools/dkimtool;
+# when it is not there, its tests are reported as skipped. Environment:
+# DKIMTOOL, JOBS, VECTORS (default ../shared/vectors beside the source
+# tree), KEEP=1 keeps the work folder; it is kept anyway when a test
+# failed, with the failing inputs in its failed/ folder.
+# Where a peer cannot take part (Mail::DKIM has no Ed25519; OpenDKIM
+# 2.11.0~beta2 signs Ed25519 wrongly with simple header canonicalization)
+# or departs from the RFCs (t/data/interop/peer-deviations.txt), the test
+# is reported as skipped with the reason.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -82,7 +99,7 @@ finish()
 trap finish EXIT
 
 # tap - one test point: tap RC DESCRIPTION [DETAIL-FILE]; RC 0 is ok.
-# Inside a unit (UNIT_OUT set) it only records; emit prints.
+# Inside a unit (UNIT_OUT set) it only records; flush prints.
 tap()
 {
 	if [ -n "${UNIT_OUT:-}" ]; then

@@ -20,6 +20,16 @@ dir=$(mktemp -d /tmp/opendkim-verify.XXXXXX) || exit 1
 trap 'rm -rf -- "$dir"' EXIT
 
 cat > "$dir/msg"
+# A message always ends with a line end in SMTP, and OpenDKIM's test mode
+# misreads one that does not ("message not signed"): add it, as the MTA
+# would (RFC 6376 section 3.4.3 adds it to the canonical body anyway).
+if [ -s "$dir/msg" ] && [ -n "$(tail -c 1 "$dir/msg")" ]; then
+	if grep -q $'\r$' "$dir/msg"; then
+		printf '\r\n' >> "$dir/msg"
+	else
+		printf '\n' >> "$dir/msg"
+	fi
+fi
 cat > "$dir/unbound.conf" <<CONF
 server:
 	do-not-query-localhost: no
