@@ -177,6 +177,7 @@ check_result(const struct lg *g, const struct milterc_result *res,
 	const struct milterc_mod *m;
 	const char *name;
 	size_t	from = 0;
+	const char *seen = "";
 	int	n = 0, found = 0;
 	char	want[64];
 
@@ -195,6 +196,8 @@ check_result(const struct lg *g, const struct milterc_result *res,
 		n++;
 		if (m->value != NULL && strstr(m->value, want) != NULL)
 			found = 1;
+		else if (m->value != NULL)
+			seen = m->value;
 	}
 	if (g->mode == LG_SIGN && n != g->sigs) {
 		snprintf(why, whylen, "%d DKIM-Signature fields added, "
@@ -203,7 +206,7 @@ check_result(const struct lg *g, const struct milterc_result *res,
 	}
 	if (g->mode == LG_VERIFY && (n != 1 || !found)) {
 		snprintf(why, whylen, "%d Authentication-Results added, "
-		    "want 1 with %s", n, want);
+		    "want 1 with %s:%.160s", n, want, seen);
 		return why;
 	}
 	return NULL;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# it-bench-smoke.sh - bench/bench-milter.sh --quick, checked for correctness (TAP)
+#
+# Runs the benchmark's smallest version (2 KB and 100 KB messages, 1 and 4
+# connections, unix and inet sockets, 6 messages a cell) against dkimd
+# and OpenDKIM, bounded to 90 s (it takes about 45), and makes one TAP point of every cell:
+# each message got its DKIM-Signature (sign) or its Authentication-Results
+# with dkim=pass (verify). Speed is not checked: CI machines are noisy.
+# OpenDKIM's cells are skipped when opendkim is not installed, and a cell
+# is skipped when opendkim died during it (Debian's 2.11.0~beta2 has been
+# seen to segfault over inet at 4 connections; the bench restarts it).
+#
+# Needs: dnsmasq, openssl; opendkim for its half.
+# Environment: DKIMD, DKIMTOOL, LOADGEN, top_srcdir, top_builddir.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+export top_srcdir top_builddir
+LOADGEN=${LOADGEN:-$top_builddir/bench/loadgen}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+export LOADGEN DKIMD DKIMTOOL
+out=$(mktemp -d /tmp/it-bench-smoke.XXXXXX) || exit 1
+trap 'rm -rf "$out"' EXIT
+
+n=0
+fail=0
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
+}
+
+for p in "$LOADGEN" "$DKIMD" "$DKIMTOOL"; do
+	if [ ! -x "$p" ]; then echo "1..0 # SKIP no $p"; exit 0; fi
+done
+command -v dnsmasq >/dev/null || { echo "1..0 # SKIP dnsmasq not installed"; exit 0; }
+only=
+command -v opendkim >/dev/null || only="--only dkimd"
+
+start=$(date +%s)
+# shellcheck disable=SC2086
+timeout 90 "$top_srcdir/bench/bench-milter.sh" --quick --out "$out" $only \
+    >"$out/stdout" 2>"$out/stderr"
+rc=$?
+ok $((rc == 124)) "bench-milter.sh --quick ends within 90 s ($(( $(date +%s) - start )) s)"
+cells=$(grep -c '^loadgen ' "$out/results.txt" 2>/dev/null)
+want=48
+[ -n "$only" ] && want=24
+[ "${cells:-0}" -eq "$want" ]
+ok $? "every cell ran: $cells of $want"
+while IFS= read -r line; do
+	label=$(sed -n 's/.*label=\([^ ]*\).*/\1/p' <<<"$line" | tr , ' ')
+	c=$(sed -n 's/.* c=\([0-9]*\) .*/\1/p' <<<"$line")
+	nmsg=$(sed -n 's/.* n=\([0-9]*\) .*/\1/p' <<<"$line")
+	good=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$line")
+	bad=$(sed -n 's/.* fail=\([0-9]*\) .*/\1/p' <<<"$line")
+	set -- $label
+	if [ "$1" = milter=opendkim ] && grep -q "^died milter=opendkim sock=${2#sock=} op=${3#op=} size=${4#size=} c=$c " "$out/results.txt"; then
+		n=$((n + 1))
+		echo "ok $n - $label c=$c # SKIP opendkim died during this cell (a peer's crash, not dkimd's)"
+		continue
+	fi
+	[ "$bad" = 0 ] && [ "$good" = "$nmsg" ]
+	ok $? "$label c=$c: $good of $nmsg messages got what they should"
+done < <(grep '^loadgen ' "$out/results.txt" 2>/dev/null)
+grep -q '^verify ' "$out/stdout"
+ok $? "the table has its verify rows"
+if [ $fail -ne 0 ]; then
+	sed 's/^/# /' "$out/stdout" "$out/stderr" | tail -60
+fi
+echo "1..$n"
+exit $fail
