@@ -22,7 +22,9 @@
  *	per key, "SELECTOR._domainkey.DOMAIN => pass", or "=> fail (WHY)"
  *	where WHY is "no record", "record differs from the private key",
  *	"key revoked" (p= empty), "testing flag set" (t=y, RFC 6376 3.6.1)
- *	or "DNS error: ...". -d limits both to one domain. Exit status: 0
+ *	or "DNS error: ...". -d limits both to one domain. With tables in a
+ *	database, the keys are its rows in state published (rotation: not
+ *	signing yet), active and retired (still published). Exit status: 0
  *	when every key passes, 1 when one does not (or the configuration
  *	has an error), 75 when only DNS errors stood in the way.
  */
@@ -34,6 +36,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "db.h"
 #include "dkim.h"
 #include "table.h"
 #include "tool.h"
@@ -42,6 +45,8 @@
 
 typedef int (*keys_fn)(void *arg, const char *domain,
     const struct keytab_entry *e);
+
+static int keys_walk_db(struct db *, keys_fn, void *);
 
 struct keys_test {
 	dkim_resolver *res;
@@ -104,6 +109,8 @@ keys_walk(const struct conf *c, keys_fn fn, void *arg)
 	size_t	 i, j, found;
 	int	 sum = 0;
 
+	if (c->signtab != NULL && c->signtab->db != NULL)
+		return keys_walk_db(c->signtab->db, fn, arg);
 	for (i = 0; i < c->keytab->n; i++) {
 		e = &c->keytab->keys[i];
 		if (strcmp(e->domain, "%") != 0) {
@@ -125,6 +132,106 @@ keys_walk(const struct conf *c, keys_fn fn, void *arg)
 			    "and the SigningTable names no single domain "
 			    "for it\n", e->name, e->file, e->line);
 	}
+	return sum;
+}
+
+/*
+ * The rows of a database KeyTable, collected before use (db_query()
+ * cannot be called again from inside its row callback).
+ */
+struct keys_rows {
+	struct keytab_entry *e;
+	size_t	n, max;
+	int	bad;
+};
+
+static const char keys_sql_all[] =
+    "SELECT domain, selector, private_key, key_path, not_before, "
+    "not_after, name FROM dkim_keys WHERE state IN ('published', "
+    "'active', 'retired') ORDER BY domain, selector";
+static const char keys_sql_patterns[] =
+    "SELECT pattern FROM dkim_signing WHERE key_name = ?";
+
+/* keys_row - one dkim_keys row, its key loaded, into a keys_rows */
+static int
+keys_row(void *arg, int ncols, const char *const *v)
+{
+	struct keys_rows *kr = arg;
+	char	 err[256];
+	void	*ne;
+
+	if (ncols < 7 || v[6] == NULL || kr->n >= TABLE_MAX_ENTRIES)
+		return 0;
+	if (kr->n == kr->max) {
+		kr->max = kr->max ? kr->max * 2 : 64;
+		if ((ne = realloc(kr->e, kr->max * sizeof(*kr->e))) == NULL)
+			return -1;
+		kr->e = ne;
+	}
+	if (db_key_entry(&kr->e[kr->n], v[6], v, (uid_t)-1, err,
+	    sizeof(err)) < 0) {
+		tool_err("%s", err);
+		kr->bad++;
+		return 0;
+	}
+	kr->e[kr->n++].file = "database";
+	return 0;
+}
+
+/* What keys_pattern_row() calls for each domain of a '%' key. */
+struct keys_pct {
+	keys_fn	fn;
+	void	*arg;
+	const struct keytab_entry *e;
+	int	sum;
+};
+
+/* keys_pattern_row - one dkim_signing pattern of a '%' key */
+static int
+keys_pattern_row(void *arg, int ncols, const char *const *v)
+{
+	struct keys_pct *kp = arg;
+	char	 d[256];
+
+	if (ncols > 0 && v[0] != NULL && keys_domain(v[0], d, sizeof(d)))
+		kp->sum += kp->fn(kp->arg, d, kp->e);
+	return 0;
+}
+
+/* keys_walk_db - keys_walk() for tables in a database */
+static int
+keys_walk_db(struct db *db, keys_fn fn, void *arg)
+{
+	struct keys_rows kr = { NULL, 0, 0, 0 };
+	struct keys_pct kp;
+	const char *p[1];
+	char	 err[256];
+	size_t	 i;
+	int	 sum;
+
+	if (db_query(db, keys_sql_all, NULL, 0, keys_row, &kr, err,
+	    sizeof(err)) < 0) {
+		tool_err("%s", err);
+		kr.bad++;
+	}
+	sum = kr.bad;
+	for (i = 0; i < kr.n; i++) {
+		if (strcmp(kr.e[i].domain, "%") != 0) {
+			sum += fn(arg, kr.e[i].domain, &kr.e[i]);
+			continue;
+		}
+		kp.fn = fn, kp.arg = arg, kp.e = &kr.e[i], kp.sum = 0;
+		p[0] = kr.e[i].name;
+		if (db_query(db, keys_sql_patterns, p, 1, keys_pattern_row,
+		    &kp, err, sizeof(err)) < 0) {
+			tool_err("%s", err);
+			sum++;
+		}
+		sum += kp.sum;
+	}
+	for (i = 0; i < kr.n; i++)
+		db_key_entry_clear(&kr.e[i]);
+	free(kr.e);
 	return sum;
 }
 
@@ -285,7 +392,8 @@ keys_load(const char *path)
 		tool_err("%s: configuration has errors", path);
 		return NULL;
 	}
-	if (c->keytab == NULL || c->keytab->n == 0) {
+	if (c->keytab == NULL || (c->keytab->n == 0 && c->keytab->db ==
+	    NULL)) {
 		tool_err("%s: no KeyTable or KeyFile: no keys", path);
 		conf_free(c);
 		return NULL;

@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# it-db.sh - dkimd and dkimtool with the KeyTable and SigningTable in
+# SQLite, PostgreSQL and MariaDB (TAP)
+#
+#	DKIMD=... DKIMTOOL=... BENCH_DB=... bash t/it-db.sh
+#
+# For each back end: a database made from etc/schema/ (PostgreSQL and
+# MariaDB: a server of our own started on a free high port of 127.0.0.1
+# in a temporary data directory, PostgreSQL as user postgres, MariaDB with
+# a password user that has real grants), keys added with dkimtool key add
+# --generate, and dkimd (cache TTL 2 s) driven by miltertest with
+# t/milter/db-sign.lua. Checked: a domain added while dkimd runs is signed
+# after the TTL without a restart; a removed key still signs within the
+# TTL and not after it; with the server stopped a cached domain is still
+# signed (past its TTL too), a domain never seen passes unsigned, dkimd
+# stays up, and once the server is back it reconnects; then 100,000
+# domains: dkimd's start-up time and t/bench_db's lookup times are
+# printed as "# FIGURES ..." lines. Then, on SQLite: rotate and activate,
+# and import of OpenDKIM tables and amavisd-new dkim_key() lines.
+# Every server and dkimd is stopped by its PID at exit.
+#
+# Environment: DB_BACKENDS (default "sqlite pgsql mysql"), DB_NDOMAINS
+# (default 100000), KEEP=1 keeps the work folder.
+# Needs: miltertest, sqlite3, postgresql (15), mariadb-server.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$here/.." && pwd)}
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+BENCH_DB=${BENCH_DB:-$top_builddir/t/bench_db}
+BACKENDS=${DB_BACKENDS:-sqlite pgsql mysql}
+NDOMAINS=${DB_NDOMAINS:-100000}
+PGBIN=/usr/lib/postgresql/15/bin
+TTL=2
+tdir=$top_srcdir/t/milter
+SCHEMA=$top_srcdir/etc/schema
+
+. "$tdir/lib.sh"	# free_port, skip_all (its ok/n are replaced below)
+. "$here/lib/dbtap.sh"
+
+command -v miltertest >/dev/null || skip_all "miltertest not installed"
+[ -x "$DKIMD" ] || skip_all "no dkimd at $DKIMD"
+[ -x "$DKIMTOOL" ] || skip_all "no dkimtool at $DKIMTOOL"
+
+work=$(mktemp -d /tmp/it-db.XXXXXX) || exit 1
+chmod 755 "$work"
+DKIMD_PID=
+SERVER_PID=
+FIGURES=
+
+# ---- processes --------------------------------------------------------------
+
+# stop_pid PID - SIGTERM, SIGKILL after 15 s
+stop_pid()
+{
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 1 150); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# stop_dkimd - dkimd by its PID
+stop_dkimd()
+{
+	stop_pid "$DKIMD_PID"
+	wait "$DKIMD_PID" 2>/dev/null
+	DKIMD_PID=
+}
+
+# stop_server - the database server by its PID
+stop_server()
+{
+	stop_pid "$SERVER_PID"
+	SERVER_PID=
+}
+
+# finish - EXIT trap: everything by PID, then the work folder
+finish()
+{
+	stop_dkimd
+	stop_server
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# work folder kept: $work" >&2
+	else
+		rm -rf -- "$work"
+	fi
+}
+trap finish EXIT
+
+# start_dkimd URI - dkimd on a free port with both tables at URI; sets
+# STARTUP_MS (from exec to "started on" in the log)
+start_dkimd()
+{
+	local t0 t1
+	PORT=$(free_port)
+	cat >"$work/dkimd.conf" <<EOT
+Socket		inet:$PORT@127.0.0.1
+KeyTable	$1
+SigningTable	$1
+Nameservers	127.0.0.1:1
+Syslog		no
+LogWhy		yes
+EOT
+	: >"$work/dkimd.log"
+	t0=$(date +%s%N)
+	"$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
+	DKIMD_PID=$!
+	for _ in $(seq 1 1000); do
+		if grep -q "started on" "$work/dkimd.log"; then
+			t1=$(date +%s%N)
+			STARTUP_MS=$(((t1 - t0) / 1000000))
+			return 0
+		fi
+		kill -0 "$DKIMD_PID" 2>/dev/null || break
+		sleep 0.01
+	done
+	sed 's/^/#   dkimd: /' "$work/dkimd.log"
+	return 1
+}
+
+# sign ADDRESS - what dkimd signed for a message from ADDRESS: "d=D s=S"
+# per signature, "NOSIG" for none, "ERROR" when miltertest failed
+sign()
+{
+	local out
+	out=$(cd "$work" && timeout 30 miltertest -D port="$PORT" \
+	    -D tdir="$tdir" -D work="$work" -D from="$1" \
+	    -s "$tdir/db-sign.lua" 2>&1)
+	if [ $? -ne 0 ]; then
+		echo ERROR
+		printf '%s\n' "$out" | sed 's/^/#   miltertest: /' >&2
+		return
+	fi
+	printf '%s\n' "$out" | sed -n 's/^SIG //p; s/^NOSIG$/NOSIG/p' |
+	    tr '\n' ' ' | sed 's/ $//'
+}
+
+# ---- back ends: setup_B sets URI, db_sql_B runs SQL, start_B restarts -------
+
+setup_sqlite()
+{
+	command -v sqlite3 >/dev/null || return 1
+	mkdir -p "$work/sqlite"
+	DBFILE=$work/sqlite/keys.db
+	sqlite3 "$DBFILE" <"$SCHEMA/sqlite.sql" || return 1
+	URI="sqlite:$DBFILE"
+}
+db_sql_sqlite() { sqlite3 "$DBFILE" "$1"; }
+start_sqlite() { :; }
+
+setup_pgsql()
+{
+	[ -x "$PGBIN/initdb" ] && id postgres >/dev/null 2>&1 || return 1
+	PGDIR=$work/pg
+	PGPORT=$(free_port)
+	mkdir -p "$PGDIR"
+	echo "admin-$$" >"$PGDIR/pw"
+	chown -R postgres "$PGDIR"
+	runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -U postgres \
+	    -A scram-sha-256 --pwfile="$PGDIR/pw" -N >"$PGDIR/initdb.log" 2>&1 ||
+	    return 1
+	start_pgsql || return 1
+	PGPASSWORD=admin-$$ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres \
+	    -d postgres -c "CREATE ROLE dkimd LOGIN PASSWORD 'dk-$$'" \
+	    -c "CREATE DATABASE dkim OWNER dkimd" || return 1
+	URI="postgresql://dkimd:dk-$$@127.0.0.1:$PGPORT/dkim"
+	db_sql_pgsql "$(cat "$SCHEMA/pgsql.sql")" >/dev/null
+}
+db_sql_pgsql()
+{
+	PGPASSWORD=dk-$$ psql -q -X -A -t -h 127.0.0.1 -p "$PGPORT" -U dkimd \
+	    -d dkim -c "$1"
+}
+start_pgsql()
+{
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -w -t 30 \
+	    -l "$PGDIR/server.log" -o "-p $PGPORT -k $PGDIR \
+	    -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
+	    return 1
+	SERVER_PID=$(head -n 1 "$PGDIR/data/postmaster.pid")
+}
+
+setup_mysql()
+{
+	command -v mariadbd >/dev/null || return 1
+	MYDIR=$work/my
+	MYPORT=$(free_port)
+	mkdir -p "$MYDIR"
+	mariadb-install-db --no-defaults --datadir="$MYDIR/data" --user=root \
+	    --auth-root-authentication-method=normal --skip-test-db \
+	    --skip-name-resolve >"$MYDIR/install.log" 2>&1 || return 1
+	start_mysql || return 1
+	mariadb --no-defaults -S "$MYDIR/sock" -uroot -e "CREATE DATABASE dkim;
+	    CREATE USER 'dkimd'@'127.0.0.1' IDENTIFIED BY 'dk-$$';
+	    GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX
+	    ON dkim.* TO 'dkimd'@'127.0.0.1';" || return 1
+	URI="mysql://dkimd:dk-$$@127.0.0.1:$MYPORT/dkim"
+	db_sql_mysql "$(cat "$SCHEMA/mysql.sql")"
+}
+db_sql_mysql()
+{
+	mariadb --no-defaults -N -B -h 127.0.0.1 -P "$MYPORT" -udkimd \
+	    -p"dk-$$" dkim -e "$1"
+}
+start_mysql()
+{
+	mariadbd --no-defaults --datadir="$MYDIR/data" --socket="$MYDIR/sock" \
+	    --port="$MYPORT" --bind-address=127.0.0.1 --user=root \
+	    --skip-log-bin --skip-name-resolve \
+	    --innodb-flush-log-at-trx-commit=0 >>"$MYDIR/server.log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 1 150); do
+		mariadb --no-defaults -S "$MYDIR/sock" -uroot -e "SELECT 1" \
+		    >/dev/null 2>&1 && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# bulk_B - NDOMAINS keys dNNNNNN.example, each with a rule, one PEM
+bulk_sqlite()
+{
+	db_sql_sqlite "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1
+	    FROM s WHERE i < $NDOMAINS - 1)
+	    INSERT INTO dkim_keys (name, domain, selector, private_key, state)
+	    SELECT 'k' || i, printf('d%06d.example', i), 's1', (SELECT
+	    private_key FROM dkim_keys WHERE domain = 'b.example'), 'active'
+	    FROM s;
+	    WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s
+	    WHERE i < $NDOMAINS - 1) INSERT INTO dkim_signing (pattern,
+	    key_name) SELECT printf('d%06d.example', i), 'k' || i FROM s;"
+}
+bulk_pgsql()
+{
+	db_sql_pgsql "INSERT INTO dkim_keys (name, domain, selector,
+	    private_key, state) SELECT 'k' || i, 'd' || lpad(i::text, 6, '0')
+	    || '.example', 's1', (SELECT private_key FROM dkim_keys WHERE
+	    domain = 'b.example'), 'active' FROM generate_series(0,
+	    $NDOMAINS - 1) i" &&
+	db_sql_pgsql "INSERT INTO dkim_signing (pattern, key_name) SELECT
+	    'd' || lpad(i::text, 6, '0') || '.example', 'k' || i FROM
+	    generate_series(0, $NDOMAINS - 1) i" &&
+	db_sql_pgsql "ANALYZE dkim_keys; ANALYZE dkim_signing"
+}
+bulk_mysql()
+{
+	db_sql_mysql "INSERT INTO dkim_keys (name, domain, selector,
+	    private_key, state) SELECT CONCAT('k', seq), CONCAT('d',
+	    LPAD(seq, 6, '0'), '.example'), 's1', (SELECT private_key FROM
+	    dkim_keys WHERE domain = 'b.example'), 'active' FROM
+	    seq_0_to_$((NDOMAINS - 1));
+	    INSERT INTO dkim_signing (pattern, key_name) SELECT CONCAT('d',
+	    LPAD(seq, 6, '0'), '.example'), CONCAT('k', seq) FROM
+	    seq_0_to_$((NDOMAINS - 1));"
+}
+
+# ---- the scenario, the same for every back end -------------------------------
+
+# outage B - the server stopped in the middle of a run, then back
+outage()
+{
+	local b=$1 t0 got
+	sign user@b.example >/dev/null		# fresh in the cache
+	stop_server
+	is "$(sign user@b.example)" "d=b.example s=s2" \
+	    "$b down: a cached domain is still signed"
+	sleep $((TTL + 1))
+	is "$(sign user@b.example)" "d=b.example s=s2" \
+	    "$b down: a cached domain is still signed after its TTL"
+	is "$(sign user@c.example)" "NOSIG" \
+	    "$b down: a domain never seen passes unsigned (On-KeyNotFound)"
+	kill -0 "$DKIMD_PID" 2>/dev/null
+	ok $? "$b down: dkimd is still running"
+	grep -q 'no key for "user@c.example"' "$work/dkimd.log"
+	ok $? "$b down: the unsigned message is logged"
+	"start_$b" || echo "# $b did not start again"
+	"$DKIMTOOL" key add --db "$URI" -d c.example -s s3 --generate \
+	    -a ed25519 >/dev/null
+	t0=$(date +%s)
+	got=
+	while [ $(($(date +%s) - t0)) -lt 90 ]; do
+		got=$(sign user@c.example)
+		[ "$got" = "d=c.example s=s3" ] && break
+		sleep 1
+	done
+	is "$got" "d=c.example s=s3" \
+	    "$b back: dkimd reconnects and signs a new domain"
+	FIGURES="$FIGURES
+# FIGURES $b: down: cached domains signed, new ones unsigned; back: signing new domains after $(($(date +%s) - t0)) s"
+}
+
+# scenario B - add, remove, outage, 100,000 domains
+scenario()
+{
+	local b=$1 t0 bench last
+	is "$(status "$DKIMTOOL" key add --db "$URI" -d a.example -s s1 \
+	    --generate -a ed25519)" 0 "$b: key add --generate"
+	grep -q '^s1._domainkey.a.example. 3600 IN TXT ( "v=DKIM1; k=ed25519; "$' \
+	    "$work/out"
+	ok $? "$b: key add --generate prints the DNS record to publish"
+	start_dkimd "$URI?ttl=$TTL" || { ok 1 "$b: dkimd starts"; return; }
+	ok 0 "$b: dkimd starts with the tables in the database"
+	is "$(sign user@a.example)" "d=a.example s=s1" "$b: dkimd signs from the database"
+	is "$(sign user@b.example)" "NOSIG" "$b: no key for b.example yet: unsigned"
+	is "$(status "$DKIMTOOL" key add --db "$URI" -d b.example -s s2 \
+	    --generate -a ed25519)" 0 "$b: key add while dkimd runs"
+	sleep $((TTL + 1))
+	is "$(sign user@b.example)" "d=b.example s=s2" \
+	    "$b: the domain added while dkimd runs is signed (no restart)"
+	is "$(status "$DKIMTOOL" key list --db "$URI")" 0 "$b: key list"
+	is "$(cut -f 1,5,6 "$work/out" | tr '\t\n' ' ')" \
+	    "s1._domainkey.a.example active a.example s2._domainkey.b.example active b.example " \
+	    "$b: key list shows name, state and signing patterns"
+	sign user@a.example >/dev/null
+	is "$(status "$DKIMTOOL" key remove --db "$URI" -d a.example -s s1)" 0 \
+	    "$b: key remove"
+	is "$(sign user@a.example)" "d=a.example s=s1" \
+	    "$b: a removed key still signs within the TTL (cached)"
+	sleep $((TTL + 1))
+	is "$(sign user@a.example)" "NOSIG" \
+	    "$b: a removed key no longer signs after the TTL"
+	[ "$b" != sqlite ] && outage "$b"
+	stop_dkimd
+
+	t0=$(date +%s%N)
+	"bulk_$b" >/dev/null
+	ok $? "$b: $NDOMAINS domains loaded"
+	FIGURES="$FIGURES
+# FIGURES $b: $NDOMAINS domains loaded in $((($(date +%s%N) - t0) / 1000000)) ms"
+	start_dkimd "$URI?ttl=$TTL" || { ok 1 "$b: dkimd starts with $NDOMAINS domains"; return; }
+	ok 0 "$b: dkimd starts with $NDOMAINS domains"
+	last=$(printf 'd%06d.example' $((NDOMAINS - 1)))
+	is "$(sign "user@$last")" "d=$last s=s1" \
+	    "$b: the last of $NDOMAINS domains is signed"
+	stop_dkimd
+	if [ -x "$BENCH_DB" ]; then
+		bench=$("$BENCH_DB" "$URI" "$NDOMAINS" 2000)
+		ok $? "$b: bench_db: 2000 lookups among $NDOMAINS domains each find their key"
+	else
+		bench="(no bench_db)"
+	fi
+	FIGURES="$FIGURES
+# FIGURES $b: $NDOMAINS domains: dkimd start-up $STARTUP_MS ms; lookups: $bench"
+}
+
+for b in $BACKENDS; do
+	if ! "setup_$b" >"$work/setup-$b.log" 2>&1; then
+		echo "# $b: setup failed:"
+		sed 's/^/#   /' "$work/setup-$b.log" | tail -n 15
+		ok 1 "$b: a database server of our own on 127.0.0.1"
+		stop_server
+		continue
+	fi
+	scenario "$b"
+	stop_dkimd
+	stop_server
+done
+
+printf '%s\n' "$FIGURES" | sed '/^$/d'
+tap_end

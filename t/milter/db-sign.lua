@@ -1,0 +1,19 @@
+-- db-sign.lua - one ORIGINATING message from -D from=ADDRESS (t/it-db.sh)
+--
+-- Prints "SIG d=DOMAIN s=SELECTOR" for each DKIM-Signature dkimd
+-- inserted, or "NOSIG" when it inserted none; "REPLY n" with the reply.
+dofile(tdir .. "/lib.lua")
+
+local conn = open({daemon = "ORIGINATING"})
+local r = send(conn, simple(from), {qid = "DB" .. os.time()})
+print("REPLY " .. tostring(r))
+local sigs = inserted(conn, "DKIM-Signature")
+for _, v in ipairs(sigs) do
+	local flat = v:gsub("%s+", "")
+	print("SIG d=" .. (flat:match("d=([^;]+)") or "?") ..
+	    " s=" .. (flat:match("s=([^;]+)") or "?"))
+end
+if #sigs == 0 then
+	print("NOSIG")
+end
+mt.disconnect(conn)
