@@ -12,7 +12,8 @@
 # 6. every t/it-*.sh and t/*/it-*.sh script, each under timeout
 #    (IT_TIMEOUT seconds, default 300), against the first build, through
 #    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
-#    and DKIMD in their environment.
+#    and DKIMD in their environment; t/it-dkimtool.sh runs against the
+#    sanitizer build too.
 # The last line is "N passed, N failed", the sum of all TAP test points
 # of all runs (a build that fails counts as one failed point). Exit status
 # 0 only when nothing failed. Build trees live in a temporary directory,
@@ -93,12 +94,13 @@ check() {
 	fi
 }
 
-# integration - run every it-*.sh script through the TAP driver
+# integration NAME [GLOB] - run every it-*.sh script (or those matching
+# GLOB) against build NAME, through the TAP driver
 integration() {
-	local b=$work/$1 dir=$work/it t name
-	section "integration tests (build $1)"
+	local b=$work/$1 dir=$work/it-$1 glob=${2:-it-*.sh} t name
+	section "integration tests (build $1: $glob)"
 	mkdir -p "$dir"
-	for t in $(find t -name 'it-*.sh' -type f | sort); do
+	for t in $(find t -name "$glob" -type f | sort); do
 		name=$(echo "$t" | tr '/' '_')
 		env top_srcdir="$srcdir" top_builddir="$b" \
 		    DKIMTOOL="$b/tools/dkimtool" DKIMD="$b/milter/dkimd" \
@@ -155,9 +157,12 @@ if build plain --enable-werror; then
 	integration plain
 fi
 if build sanitizers --enable-werror --enable-sanitizers; then
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    check sanitizers
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	check sanitizers
+	# dkimtool under ASan and UBSan, end to end
+	integration sanitizers it-dkimtool.sh
+	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
 # Sum the test points of every run: tap-driver.sh writes one
@@ -171,6 +176,11 @@ if [ -n "$trs" ]; then
 fi
 failed=$((failed + buildfail))
 section "summary"
+for f in $trs; do
+	c=$(grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' "$f")
+	[ "$c" -eq 0 ] || echo "  failed: $c in ${f#"$work"/}"
+done
+[ "$buildfail" -eq 0 ] || echo "  failed: $buildfail builds or steps"
 [ "${KEEP:-0}" = 1 ] && echo "run-all: build trees kept in $work"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
