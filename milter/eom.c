@@ -219,6 +219,21 @@ verify_failed(SMFICTX *ctx, struct conn *c)
 	return mlfi_internal(ctx, c);
 }
 
+/* too_many - forged Authentication-Results beyond what can be removed:
+ * delivering some of them would pass a forgery on, so the message is
+ * refused for now, whatever On-InternalError says */
+static sfsistat
+too_many(SMFICTX *ctx, struct conn *c)
+{
+	char	out[200];
+
+	smfi_setreply(ctx, "451", "4.7.0",
+	    (char *)"too many Authentication-Results fields");
+	snprintf(out, sizeof(out), "more than %zu forged "
+	    "Authentication-Results; tempfail", c->m->nours);
+	return mlfi_finish(c, SMFIS_TEMPFAIL, out);
+}
+
 /* mlfi_eom - end of message */
 sfsistat
 mlfi_eom(SMFICTX *ctx)
@@ -231,6 +246,8 @@ mlfi_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if ((v = mlfi_macro(ctx, "i")) != NULL)
 		snprintf(m->qid, sizeof(m->qid), "%s", v);
+	if (m->ar_overflow)
+		return too_many(ctx, c);
 	if (!m->failed && dkim_eom(m->dm) != DKIM_OK)
 		mlfi_fail(m, "eom", dkim_msg_error(m->dm));
 	if (m->failed)

@@ -35,7 +35,7 @@
 #include "mode.h"
 #include "table.h"
 
-#define MAX_OURS	4096	/* forged A-R fields we remember per message */
+#define MIN_OURS	4096	/* forged A-R fields always removable */
 
 static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
 static int inflight;
@@ -335,25 +335,41 @@ from_address(const char *v, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* remember_ours - note the index of a forged Authentication-Results; the
+ * list grows with the header block, at most one entry per 16 bytes of
+ * MaximumHeaderBytes (and never below MIN_OURS entries) */
+static void
+remember_ours(struct msg *m)
+{
+	size_t	max = (size_t)m->live->conf->maxheaderbytes / 16, na;
+	size_t	*nv;
+
+	if (max < MIN_OURS)
+		max = MIN_OURS;
+	if (m->nours == m->aours) {
+		na = m->aours ? m->aours * 2 : 8;
+		if (na > max)
+			na = max;
+		if (m->nours >= na ||
+		    (nv = realloc(m->ours, na * sizeof(*nv))) == NULL) {
+			m->ar_overflow = 1;
+			return;
+		}
+		m->ours = nv;
+		m->aours = na;
+	}
+	m->ours[m->nours++] = m->ar_n;
+}
+
 /* note_header - what the milter itself needs from a field */
 static void
 note_header(struct msg *m, const char *name, const char *value)
 {
-	size_t	*nv;
-
 	if (strcasecmp(name, AR_NAME) == 0) {
 		m->ar_n++;
-		if (!dkim_ar_is_ours(value, strlen(value),
-		    m->live->conf->authservid))
-			return;
-		if (m->nours >= MAX_OURS ||
-		    (nv = realloc(m->ours, (m->nours + 1) * sizeof(*nv))) ==
-		    NULL) {
-			mlfi_fail(m, "Authentication-Results", "too many to remove");
-			return;
-		}
-		m->ours = nv;
-		m->ours[m->nours++] = m->ar_n;
+		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
+		    strlen(value), m->live->conf->authservid))
+			remember_ours(m);
 	} else if (strcasecmp(name, "From") == 0) {
 		if (m->nfrom++ == 0)
 			from_address(value, m->from, sizeof(m->from));

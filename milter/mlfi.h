@@ -39,6 +39,8 @@ struct msg {
 	size_t	ar_n;			/* Authentication-Results seen */
 	size_t	*ours;			/* their indexes (1-based), ascending */
 	size_t	nours;
+	size_t	aours;			/* room in ours */
+	int	ar_overflow;		/* more than we can remove */
 	int	failed;			/* an internal error happened */
 	char	err[256];
 	struct signer signers[8];

@@ -178,6 +178,26 @@ echo 'reply c' >>"$work/mta.want"
 cmp -s "$work/mta.want" "$work/mta.out"
 ok $? "forged: deletions at indexes 9 7 6 5 4 3 1, highest first, a 5 KB forged field included; 2 8 10 stay"
 diff "$work/mta.want" "$work/mta.out" | cut -c1-200 | sed 's/^/#   /'
+# thousands of forged fields: up to the ceiling all go; past it, tempfail
+for k in 4096 4097; do
+	{
+		for _ in $(seq 1 "$k"); do
+			echo "Authentication-Results: mx.test; dkim=pass"
+		done
+		echo "From: a@example.net"
+		echo
+		echo "body"
+	} >"$work/many-$k.eml"
+	/usr/bin/python3 "$tdir/mta.py" "127.0.0.1:$PORT" INBOUND \
+	    "$work/many-$k.eml" >"$work/many-$k.out" 2>&1
+done
+[ "$(grep -c '^change' "$work/many-4096.out")" = 4096 ] &&
+    grep -q "^reply c" "$work/many-4096.out"
+ok $? "forged: 4096 forged fields (the floor of the ceiling) are all removed"
+! grep -q '^change' "$work/many-4097.out" && grep -q "^reply y" "$work/many-4097.out"
+ok $? "forged: one more than can be removed: 451, nothing delivered with a forgery left"
+logged "more than 4096 forged Authentication-Results; tempfail" \
+    "log: too many forged Authentication-Results is logged"
 run multi.lua
 logged "ABORT1: sign \(MTA ORIGINATING\): aborted" "log: an aborted message is logged and dropped"
 logged "GONE1: verify .*: (aborted|connection closed mid-message)" "log: a vanished client's message is cleaned up"
