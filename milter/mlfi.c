@@ -19,7 +19,6 @@
  *	highest index down: Postfix renumbers after each deletion, and
  *	deleting upwards would skip fields (CVE-2022-48521).
  */
-#include <ctype.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -29,6 +28,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "addr.h"
 #include "live.h"
 #include "log.h"
 #include "mlfi.h"
@@ -296,45 +296,6 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* from_address - the first address of a From: value, lower-cased domain */
-static void
-from_address(const char *v, char *out, size_t outlen)
-{
-	const char *s = NULL, *p;
-	int	quoted = 0, depth = 0;
-	size_t	n = 0;
-
-	for (p = v; *p; p++) {
-		if (quoted) {
-			if (*p == '\\' && p[1])
-				p++;
-			else if (*p == '"')
-				quoted = 0;
-		} else if (*p == '"')
-			quoted = 1;
-		else if (*p == '(')
-			depth++;
-		else if (*p == ')' && depth > 0)
-			depth--;
-		else if (*p == '<' && depth == 0) {
-			s = p + 1;
-			break;
-		}
-	}
-	if (s == NULL)
-		s = v;
-	for (depth = 0; *s && *s != '>' && (*s != ',' || depth); s++) {
-		if (*s == '(')
-			depth++;
-		else if (*s == ')' && depth > 0)
-			depth--;
-		else if (depth == 0 && !isspace((unsigned char)*s) &&
-		    *s != '"' && n + 1 < outlen)
-			out[n++] = *s;
-	}
-	out[n] = '\0';
-}
-
 /* remember_ours - note the index of a forged Authentication-Results; the
  * list grows with the header block, at most one entry per 16 bytes of
  * MaximumHeaderBytes (and never below MIN_OURS entries) */
@@ -372,7 +333,7 @@ note_header(struct msg *m, const char *name, const char *value)
 			remember_ours(m);
 	} else if (strcasecmp(name, "From") == 0) {
 		if (m->nfrom++ == 0)
-			from_address(value, m->from, sizeof(m->from));
+			addr_from(value, m->from, sizeof(m->from));
 	} else if (strcasecmp(name, "DKIM-Signature") == 0)
 		m->has_sig = 1;
 }
