@@ -64,7 +64,8 @@ fake_start() {
 	rm -f "$work/fake.pid"
 	/usr/bin/python3 "$top_srcdir/t/dnsfake.py" --port "$FAKE_PORT" \
 	    --zone "$work/zone" --lifetime "${FAKE_LIFETIME:-900}" \
-	    --pidfile "$work/fake.pid" >"$work/fake.log" 2>&1 &
+	    --pidfile "$work/fake.pid" --log "$work/queries.log" \
+	    >"$work/fake.log" 2>&1 &
 	FAKE_PID=$!
 	for _ in $(seq 1 50); do
 		[ -s "$work/fake.pid" ] && return 0
