@@ -17,7 +17,13 @@ PACKAGES=(
 	opendkim opendkim-tools miltertest
 	postfix swaks
 	clang clang-format libclang-rt-14-dev
-	perl procps
+	perl procps openssl
+	# database KeyTable/SigningTable back ends, and their servers for t/it-db.sh
+	libsqlite3-dev sqlite3
+	libmariadb-dev mariadb-server
+	libpq-dev postgresql
+	# bench/ plots
+	gnuplot-nox
 )
 
 missing=()
