@@ -370,5 +370,17 @@ grep -q "^dkimtool: .*bad.conf" "$work/err"
 ok $? "... and the error names the file"
 is "$(status "$DKIMTOOL" showkeys)" 2 "showkeys without -c: exit 2"
 
+# ---- the manual --------------------------------------------------------------
+
+for cmd in genkey sign verify showkeys testkeys; do
+	"$DKIMTOOL" --help | grep -q "dkimtool $cmd" &&
+	    grep -q "^\.B dkimtool $cmd" "$top/man/dkimtool.1"
+	ok $? "dkimtool $cmd is in --help and in dkimtool(1)"
+done
+for opt in -d -s -k -a -b -D -f -c -i -x --nameserver --authserv-id --timeout; do
+	grep -q -F -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$top/man/dkimtool.1"
+	ok $? "dkimtool(1) documents $opt"
+done
+
 echo "1..$n"
 [ "$nfail" -eq 0 ]
