@@ -10,7 +10,10 @@
 # its PID at exit), and testkeys must pass on every key; then one name
 # each gets a wrong key, a revoked key (p= empty), a testing flag (t=y)
 # and no record, and testkeys must fail on exactly that key with the
-# reason.
+# reason. Then rotation with the tables in SQLite: rotate publishes a
+# new key that testkeys reports missing until DNS has it, activate moves
+# signing to it and retires the old key, which is revoked (p= empty)
+# after its grace period.
 # KEEP=1 keeps the work folder.
 set -u
 
@@ -163,5 +166,62 @@ grep -q '=> fail (DNS error' "$work/out"
 ok $? "testkeys: the DNS server gone: fail (DNS error: ...)"
 is "$(status "$DKIMTOOL" testkeys -c "$work/dkimd.conf" -1)" 2 \
     "testkeys -1 is a usage error"
+
+# ---- rotation with the tables in SQLite ------------------------------------------
+
+if command -v sqlite3 >/dev/null; then
+	DB=$work/keys.db
+	sqlite3 "$DB" < "$here/../etc/schema/sqlite.sql"
+	"$DKIMTOOL" key add --db "sqlite:$DB" -d rot.example -s old --generate \
+	    -a ed25519 > /dev/null
+	cat > "$work/db.conf" <<EOT
+KeyTable sqlite:$DB
+SigningTable sqlite:$DB
+DNSTimeout 2
+EOT
+	"$DKIMTOOL" showkeys -c "$work/db.conf" | zone2records > "$work/rot1.txt"
+	start_dns "$work/rot1.txt"
+	is "$(status "$DKIMTOOL" testkeys -c "$work/db.conf" --nameserver "$NS")" 0 \
+	    "rotation: testkeys passes the key in the database"
+	is "$(status "$DKIMTOOL" rotate --db "sqlite:$DB" -d rot.example -s new)" 0 \
+	    "rotate: exit 0"
+	grep -q '^new._domainkey.rot.example. 3600 IN TXT ( "v=DKIM1; k=ed25519; "$' "$work/out"
+	ok $? "rotate: the next key has the same algorithm and its record is printed"
+	"$DKIMTOOL" key list --db "sqlite:$DB" > "$work/list"
+	is "$(cut -f 1,5,6 "$work/list" | tr '\t\n' ' ')" \
+	    "new._domainkey.rot.example published - old._domainkey.rot.example active rot.example " \
+	    "rotate: the new key is published, not signing; the old one signs"
+	is "$(status "$DKIMTOOL" testkeys -c "$work/db.conf" --nameserver "$NS")" 1 \
+	    "rotate: before DNS has the new key, testkeys fails"
+	grep -q '^new._domainkey.rot.example => fail (no record' "$work/out"
+	ok $? "rotate: testkeys says the new key has no record yet"
+	"$DKIMTOOL" showkeys -c "$work/db.conf" | zone2records > "$work/rot2.txt"
+	start_dns "$work/rot2.txt"
+	is "$(status "$DKIMTOOL" testkeys -c "$work/db.conf" --nameserver "$NS")" 0 \
+	    "rotate: once DNS has the new key, testkeys passes both"
+	is "$(status "$DKIMTOOL" activate --db "sqlite:$DB" -d rot.example)" 0 \
+	    "activate: exit 0"
+	"$DKIMTOOL" key list --db "sqlite:$DB" > "$work/list"
+	is "$(cut -f 1,5,6 "$work/list" | tr '\t\n' ' ')" \
+	    "new._domainkey.rot.example active rot.example old._domainkey.rot.example retired - " \
+	    "activate: the new key signs for the domain, the old one is retired"
+	is "$(status "$DKIMTOOL" testkeys -c "$work/db.conf" --nameserver "$NS")" 0 \
+	    "activate: the retired key is still tested (still published)"
+	is "$(status "$DKIMTOOL" activate --db "sqlite:$DB" -d rot.example)" 1 \
+	    "activate: nothing to switch to and nothing due: exit 1"
+	sqlite3 "$DB" "UPDATE dkim_keys SET not_after = 1 WHERE name = 'old._domainkey.rot.example'"
+	is "$(status "$DKIMTOOL" activate --db "sqlite:$DB" -d rot.example)" 0 \
+	    "activate after the grace period: exit 0"
+	tr -d '\n\t' < "$work/out" | grep -q 'old._domainkey.rot.example. 3600 IN TXT ( "v=DKIM1; ""p=" )'
+	ok $? "activate after the grace period: the revocation record (p= empty) is printed"
+	"$DKIMTOOL" key list --db "sqlite:$DB" > "$work/list"
+	is "$(cut -f 1,5 "$work/list" | tr '\t\n' ' ')" \
+	    "new._domainkey.rot.example active old._domainkey.rot.example revoked " \
+	    "activate after the grace period: the old key is revoked"
+	{ cat "$work/rot2.txt" | grep -v '^old'; echo "old._domainkey.rot.example v=DKIM1; p="; } > "$work/rot3.txt"
+	start_dns "$work/rot3.txt"
+	is "$(status "$DKIMTOOL" testkeys -c "$work/db.conf" --nameserver "$NS")" 0 \
+	    "revoked keys are not tested; the active one passes"
+fi
 
 tap_end

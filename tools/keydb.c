@@ -25,10 +25,11 @@
  *	prints its record; testkeys shows when DNS has it. "activate" makes
  *	the newest published key active, points the signing rules of the
  *	domain's active keys at it, and marks those "retired" until the
- *	grace period (default 7 days) is over; each step is one statement,
- *	so dkimd signs with the old or the new key throughout. At each
- *	"activate", retired keys past their grace become "revoked" and the
- *	record that revokes them (p= empty, RFC 6376 3.6.1) is printed.
+ *	grace period (default 7 days, --grace) is over; each step is one
+ *	statement, so dkimd signs with the old or the new key throughout.
+ *	At each "activate" (also with no key to switch to), retired keys
+ *	past their grace become "revoked" and the record that revokes them
+ *	(p= empty, RFC 6376 3.6.1) is printed.
  *
  *	"import" reads an OpenDKIM KeyTable and SigningTable (file: or
  *	refile: patterns "*@domain", "*", exact ones) and amavisd-new
@@ -462,13 +463,17 @@ keydb_rotate(struct db *db, struct keydb_opts *o)
 	return rc;
 }
 
-/* keydb_revoke_due - retired keys of rs past their grace: revoked */
+/*
+ * keydb_revoke_due - retired keys of rs past their grace become revoked;
+ * the number revoked, or -1
+ */
 static int
 keydb_revoke_due(struct db *db, const char *domain, struct keydb_rows *rs)
 {
 	time_t	 now = time(NULL);
 	size_t	 i;
 	char	*zone;
+	int	 n = 0;
 
 	for (i = 0; i < rs->n; i++) {
 		if (strcmp(rs->r[i].state, "retired") != 0 ||
@@ -481,8 +486,9 @@ keydb_revoke_due(struct db *db, const char *domain, struct keydb_rows *rs)
 			return -1;
 		printf("; %s revoked: publish\n%s", rs->r[i].name, zone);
 		free(zone);
+		n++;
 	}
-	return 0;
+	return n;
 }
 
 /* keydb_activate - dkimtool activate: sign with the newest published key */
@@ -493,6 +499,7 @@ keydb_activate(struct db *db, const struct keydb_opts *o)
 	const char *p[2], *newk = NULL;
 	long long until = (long long)time(NULL) + o->grace;
 	size_t	 i;
+	int	 n;
 
 	if (o->domain == NULL)
 		return tool_usage("activate: -d DOMAIN needed");
@@ -504,9 +511,13 @@ keydb_activate(struct db *db, const struct keydb_opts *o)
 		if (strcmp(rs.r[i].state, "published") == 0)
 			newk = rs.r[i].name;	/* the newest wins */
 	if (newk == NULL) {
-		tool_err("%s: no published key to activate (dkimtool rotate "
-		    "first)", o->domain);
-		(void)keydb_revoke_due(db, o->domain, &rs);
+		/* Nothing to switch to: only retire what is due. */
+		if ((n = keydb_revoke_due(db, o->domain, &rs)) > 0)
+			return TOOL_EX_OK;
+		if (n == 0)
+			tool_err("%s: no published key to activate and no "
+			    "retired key due (dkimtool rotate first)",
+			    o->domain);
 		return TOOL_EX_FAIL;
 	}
 	/* New key active first, then the rules, then the old retired. */
