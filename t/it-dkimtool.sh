@@ -372,12 +372,13 @@ is "$(status "$DKIMTOOL" showkeys)" 2 "showkeys without -c: exit 2"
 
 # ---- the manual --------------------------------------------------------------
 
-for cmd in genkey sign verify showkeys testkeys; do
-	"$DKIMTOOL" --help | grep -q "dkimtool $cmd" &&
+for cmd in genkey sign verify showkeys testkeys key import rotate activate; do
+	"$DKIMTOOL" --help | grep -q -E "dkimtool (.*[ |])?$cmd\b" &&
 	    grep -q "^\.B dkimtool $cmd" "$top/man/dkimtool.1"
 	ok $? "dkimtool $cmd is in --help and in dkimtool(1)"
 done
-for opt in -d -s -k -a -b -D -f -c -i -x --nameserver --authserv-id --timeout; do
+for opt in -d -s -k -a -b -D -f -c -i -x -1 -n -p -K -S -A --nameserver --authserv-id \
+    --timeout --db --inline --generate --state --grace; do
 	grep -q -F -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$top/man/dkimtool.1"
 	ok $? "dkimtool(1) documents $opt"
 done
