@@ -195,6 +195,25 @@ keydb_readpem(const char *path)
 	return buf;
 }
 
+/* keydb_genpem - a new key as a NUL-terminated PEM (malloc()ed), or NULL */
+static char *
+keydb_genpem(const char *alg, unsigned bits)
+{
+	char	*raw, *pem;
+	size_t	 len;
+
+	if ((raw = genkey_make(alg ? alg : "rsa", bits, &len)) == NULL)
+		return NULL;
+	if ((pem = malloc(len + 1)) != NULL) {
+		memcpy(pem, raw, len);
+		pem[len] = '\0';
+	} else
+		tool_err("out of memory");
+	explicit_bzero(raw, len);
+	free(raw);
+	return pem;
+}
+
 /* keydb_record - print the zone-file record of a key (PEM or path) */
 static int
 keydb_record(const char *pem, const char *path, const char *domain,
@@ -263,7 +282,6 @@ static int
 keydb_add(struct db *db, struct keydb_opts *o)
 {
 	char	 name[512], *pem = NULL;
-	size_t	 len;
 	int	 rc = TOOL_EX_FAIL;
 
 	if (o->domain == NULL || o->selector == NULL ||
@@ -274,12 +292,8 @@ keydb_add(struct db *db, struct keydb_opts *o)
 		return TOOL_EX_USAGE;
 	if (o->npattern == 0)
 		o->pattern[o->npattern++] = o->domain;
-	if (o->generate &&
-	    (pem = genkey_make(o->alg ? o->alg : "rsa", o->bits, &len)) ==
-	    NULL)
+	if (o->generate && (pem = keydb_genpem(o->alg, o->bits)) == NULL)
 		return TOOL_EX_FAIL;
-	if (pem != NULL)
-		pem[len - 1] = '\n';	/* PEM ends in a line end */
 	if (!o->generate && o->inline_pem &&
 	    (pem = keydb_readpem(o->keyfile)) == NULL)
 		return TOOL_EX_FAIL;
@@ -431,7 +445,7 @@ keydb_rotate(struct db *db, struct keydb_opts *o)
 	struct keydb_rows rs;
 	char	 sel[64], name[512], *pem;
 	const char *alg = o->alg, *p[1] = { o->domain };
-	size_t	 i, len;
+	size_t	 i;
 	time_t	 now = time(NULL);
 	int	 rc;
 
@@ -448,13 +462,12 @@ keydb_rotate(struct db *db, struct keydb_opts *o)
 	else
 		strftime(sel, sizeof(sel), "s%Y%m%d", gmtime(&now));
 	snprintf(name, sizeof(name), "%s._domainkey.%s", sel, o->domain);
-	if ((pem = genkey_make(alg ? alg : "rsa", o->bits, &len)) == NULL)
+	if ((pem = keydb_genpem(alg, o->bits)) == NULL)
 		return TOOL_EX_FAIL;
-	pem[len - 1] = '\n';
 	rc = keydb_insert(db, name, o->domain, sel, pem, NULL, "published",
 	    NULL, 0, NULL) == 0 && keydb_record(pem, NULL, o->domain, sel) ==
 	    0 ? TOOL_EX_OK : TOOL_EX_FAIL;
-	explicit_bzero(pem, len);
+	explicit_bzero(pem, strlen(pem));
 	free(pem);
 	if (rc == TOOL_EX_OK)
 		printf("; %s is published, not yet signing: publish the "
