@@ -234,7 +234,9 @@ ok $? "incoming: the foreign Authentication-Results stays"
 grep -c "^DKIM-Signature:" "$m" | grep -q "^1$"
 ok $? "incoming: verified mail is not signed again"
 
-sed 's/^/# dkimd: /' "$T/dkimd.log"
 stop_all
+sed 's/^/# dkimd: /' "$T/dkimd.log"
+! grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" "$T/dkimd.log"
+ok $? "dkimd: no sanitizer report (meaningful with a sanitizer build)"
 echo "1..$n"
 exit $fail
