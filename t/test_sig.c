@@ -222,6 +222,7 @@ test_values(void)
 	ok(sig.alg == DKIM_ALG_RSA_SHA256 &&
 	    strcmp(sig.alg_name, "rsa-sha256") == 0,
 	    "a= matches without regard to case and is reported lower-cased");
+	dk_sig_clear(&sig);
 	with(&sig, "a", "a=ed25519-sha256-and-a-very-long-tail-beyond-32");
 	is_int(strlen(sig.alg_name), 31, "alg_name is truncated to its field");
 	dk_sig_clear(&sig);
