@@ -66,11 +66,11 @@ def main():
     hdr = ("op", "size", "sock", "C", "dkimd/s", "OpenDKIM/s", "ratio",
            "dkimd ms CPU", "ODK ms CPU", "dkimd/raw", "p50 dkimd",
            "p50 ODK", "RSS dkimd", "RSS ODK")
-    fmt = "%-8s %-4s %-4s %2s %8s %10s %6s %12s %10s %9s %9s %9s %9s %9s"
+    fmt = "%-8s %-4s %-12s %2s %8s %10s %6s %12s %10s %9s %9s %9s %9s %9s"
     print(fmt % hdr)
     order = {"sign-rsa": 0, "sign-ed": 1, "verify": 2}
     sizes = {"2K": 0, "100K": 1, "10M": 2}
-    socks = {"unix": 0, "inet": 1}
+    socks = {"unix": 0, "inet": 1, "inet-nodelay": 2}
     failed = 0
     for key in sorted(cells, key=lambda k: (order.get(k[0], 9),
                                             sizes.get(k[1], 9),

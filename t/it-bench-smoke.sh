@@ -7,8 +7,8 @@
 # each message got its DKIM-Signature (sign) or its Authentication-Results
 # with dkim=pass (verify). Speed is not checked: CI machines are noisy.
 # OpenDKIM's cells are skipped when opendkim is not installed, and a cell
-# is skipped when opendkim died during it (Debian's 2.11.0~beta2 has been
-# seen to segfault over inet at 4 connections; the bench restarts it).
+# is skipped when opendkim died during it (a peer's crash: with an
+# unbound.conf it did, see bench-milter.sh; the bench restarts it).
 #
 # Needs: dnsmasq, openssl; opendkim for its half.
 # Environment: DKIMD, DKIMTOOL, LOADGEN, top_srcdir, top_builddir.
