@@ -98,8 +98,9 @@ finish()
 }
 trap finish EXIT
 
-# start_dkimd URI - dkimd on a free port with both tables at URI; sets
-# STARTUP_MS (from exec to "started on" in the log)
+# start_dkimd KEYTABLE [SIGNINGTABLE] - dkimd on a free port (both tables
+# KEYTABLE when only one is given); sets STARTUP_MS (from exec to
+# "started on" in the log)
 start_dkimd()
 {
 	local t0 t1
@@ -107,7 +108,7 @@ start_dkimd()
 	cat >"$work/dkimd.conf" <<EOT
 Socket		inet:$PORT@127.0.0.1
 KeyTable	$1
-SigningTable	$1
+SigningTable	${2:-$1}
 Nameservers	127.0.0.1:1
 Syslog		no
 LogWhy		yes
@@ -367,6 +368,67 @@ for b in $BACKENDS; do
 	stop_dkimd
 	stop_server
 done
+
+# ---- import: OpenDKIM tables and amavisd-new lines, signing as before ---------
+
+# import_test - sign with file tables, import them, sign again from SQLite
+import_test()
+{
+	local K=$work/imp/keys a before after
+	command -v sqlite3 >/dev/null || return 0
+	mkdir -p "$K"
+	for s in sel1 sel2 am1; do
+		"$DKIMTOOL" genkey -d example -s "$s" -a ed25519 -D "$K" >/dev/null
+	done
+	cat >"$work/imp/KeyTable" <<EOT
+# OpenDKIM KeyTable
+k1	imp1.example:sel1:$K/sel1.private
+k2	%:sel2:$K/sel2.private
+EOT
+	cat >"$work/imp/SigningTable" <<EOT
+*@imp1.example	k1
+*@*.imp2.example	k2
+*@imp3.example	k2	%
+boss@*	k1
+EOT
+	cat >"$work/imp/amavisd.conf" <<EOT
+# amavisd-new
+\$enable_dkim_signing = 1;
+dkim_key('amv.example', 'am1', '$K/am1.private');
+  dkim_key("amv2.example", "am1", "$K/am1.private", a => 'sha256');
+EOT
+	ADDRS="u@imp1.example u@x.imp2.example u@imp3.example boss@other.example u@none.example"
+	start_dkimd "file:$work/imp/KeyTable" "refile:$work/imp/SigningTable" ||
+	    { ok 1 "import: dkimd starts with the OpenDKIM tables"; return; }
+	before=$(for a in $ADDRS; do echo "$a: $(sign "$a")"; done)
+	stop_dkimd
+	sqlite3 "$work/imp/keys.db" <"$SCHEMA/sqlite.sql"
+	is "$(status "$DKIMTOOL" import --db "sqlite:$work/imp/keys.db" \
+	    -K "file:$work/imp/KeyTable" -S "refile:$work/imp/SigningTable" \
+	    -A "$work/imp/amavisd.conf")" 0 \
+	    "import: OpenDKIM KeyTable, refile SigningTable and amavisd-new lines"
+	start_dkimd "sqlite:$work/imp/keys.db" ||
+	    { ok 1 "import: dkimd starts with the imported tables"; return; }
+	after=$(for a in $ADDRS; do echo "$a: $(sign "$a")"; done)
+	is "$after" "$before" \
+	    "import: dkimd signs every address exactly as with the files (d=, s=, none)"
+	[ "$(echo "$before" | grep -c NOSIG)" = 1 ]
+	ok $? "import: ... and the files signed all but the unknown domain"
+	is "$(sign u@amv.example)" "d=amv.example s=am1" \
+	    "import: an amavisd-new dkim_key() line signs its domain"
+	is "$(sign u@amv2.example)" "d=amv2.example s=am1" \
+	    "import: double quotes and trailing options in dkim_key() too"
+	stop_dkimd
+	printf 'k3 imp9.example:sel9:%s/missing.private\n' "$K" >"$work/imp/bad"
+	is "$(status "$DKIMTOOL" import --db "sqlite:$work/imp/keys.db" \
+	    -K "file:$work/imp/bad")" 1 "import: a KeyTable naming a missing key file fails"
+	grep -q "missing.private" "$work/err"
+	ok $? "import: ... and says which key"
+}
+
+case " $BACKENDS " in
+*" sqlite "*) mkdir -p "$work/imp"; import_test ;;
+esac
 
 printf '%s\n' "$FIGURES" | sed '/^$/d'
 tap_end
