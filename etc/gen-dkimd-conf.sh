@@ -96,16 +96,10 @@ cat <<'HEAD'
 #	systemctl reload dkimd	(or kill -HUP the PID in PidFile)
 HEAD
 
-# The table is split on single tabs by hand: read with IFS=tab would
-# merge the two tabs around an empty default.
-tab=$(printf '\t')
-"$dkimd" -k | while IFS= read -r line; do
-	name=${line%%"$tab"*}
-	rest=${line#*"$tab"}
-	type=${rest%%"$tab"*}
-	rest=${rest#*"$tab"}
-	def=${rest%%"$tab"*}
-	doc=${rest#*"$tab"}
+# Tabs become US (\037): read with IFS=tab would merge the two tabs
+# around an empty default, and the doc may hold any printable.
+us=$(printf '\037')
+"$dkimd" -k | tr '\t' '\037' | while IFS=$us read -r name type def doc; do
 	echo
 	case $name:$def in
 	On-*:)	echo "# $name ($type; unset: as On-Default)" ;;
