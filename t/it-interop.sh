@@ -357,7 +357,7 @@ deviation()
 # one_way - SIGNER VERIFIER KEYLABEL CANON MSG TAG: sign, verify, one test
 one_way()
 {
-	local s=$1 v=$2 key=$3 canon=$4 msg=$5 tag=$6 why rc dir alg peer
+	local s=$1 v=$2 key=$3 canon=$4 msg=$5 tag=$6 why rc alg
 	local f=$work/m/$tag
 	alg=$(alg_of "$key")
 	why=$(unsupported sign "$s" "$key" "$canon")
@@ -380,14 +380,7 @@ one_way()
 	rc=$?
 	tap $rc "$s signs, $v verifies: $alg $key c=$canon $tag" "$f.$s.$v.out"
 	[ $rc -ne 0 ] && keep "$f.$s.signed" "$tag.$s.for-$v"
-	if [ "$s" = dkimtool ]; then
-		dir="dkimd->peer" peer=$v
-	elif [ "$v" = dkimtool ]; then
-		dir="peer->dkimd" peer=$s
-	else
-		dir="peer->peer" peer="$s->$v"
-	fi
-	count "$peer" "$dir" "${alg%%-*}" $rc
+	summarize "$s" "$v" "${alg%%-*}" $rc
 }
 
 # pp_case - SIGNER VERIFIER KEY CANON SEED: one peer-to-peer test
@@ -688,7 +681,22 @@ tamper_check()
 		fi
 		tap $rc "$desc" "$out"
 		[ $rc -eq 0 ] || keep "$file" "${file##*/}-$v"
+		summarize "$s" "$v" "${alg%%-*}$([ "$want" = 1 ] && echo " (bad)")" $rc
 	done
+}
+
+# summarize - SIGNER VERIFIER ALG RC: one result into the summary table
+summarize()
+{
+	if [ "$1" = dkimtool ] && [ "$2" = dkimtool ]; then
+		count dkimtool "dkimd->dkimd" "$3" "$4"
+	elif [ "$1" = dkimtool ]; then
+		count "$2" "dkimd->peer" "$3" "$4"
+	elif [ "$2" = dkimtool ]; then
+		count "$1" "peer->dkimd" "$3" "$4"
+	else
+		count "$1->$2" "peer->peer" "$3" "$4"
+	fi
 }
 
 # rv_case - SELECTOR WANT SEED: dkimpy signs with the r2048 key under a
@@ -886,12 +894,13 @@ summary()
 {
 	local k
 	echo "#"
-	echo "# summary: peer | direction | alg | passed/run"
-	for k in $(printf '%s\n' "${!SUM_ALL[@]}" | sort); do
-		printf '#   %-22s %-12s %-8s %s/%s\n' "${k%%|*}" \
+	echo "# summary: peer | direction | alg | passed/run (\"(bad)\": damaged"
+	echo "# or refused signatures, where passing means not letting them pass)"
+	while IFS= read -r k; do
+		printf '#   %-20s %-13s %-14s %s/%s\n' "${k%%|*}" \
 		    "$(echo "$k" | cut -d'|' -f2)" "${k##*|}" \
 		    "${SUM_PASS[$k]:-0}" "${SUM_ALL[$k]}"
-	done
+	done < <(printf '%s\n' "${!SUM_ALL[@]}" | sort -t'|' -k2,2 -k1,1 -k3,3)
 }
 
 have_tool=0
