@@ -7,9 +7,12 @@
  * are looked up; every d= and i= that comes out must be a terminated
  * string. Keys are read from ./fuzzkey.pem, which setup() copies from
  * the RFC 8463 test vectors, so seeds can name a key that loads.
+ * The whole input is also an InternalHosts file and, when it is one
+ * line, an inline InternalHosts list; a few addresses are matched.
  */
 #include "fuzzfile.h"
 
+#include "hosts.h"
 #include "table.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -19,6 +22,38 @@ static const char *addrs[] = {
 	"user@", "a@b@c.example.com", "nobody", "u@.", "%@%.%",
 	"u@a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.example.com",
 };
+
+static const char *ips[] = {
+	"127.0.0.1", "10.1.2.3", "192.0.2.7", "IPv6:::1", "IPv6:2001:db8::1",
+	"::ffff:10.0.0.1", "", "999.1.1.1", "IPv6:", "1.2.3.4/8",
+};
+
+/* check_hosts - load data as an InternalHosts list and match some */
+static void
+check_hosts(const unsigned char *data, size_t size)
+{
+	struct hosts *h;
+	char	spec[4200];
+	size_t	i;
+
+	snprintf(spec, sizeof(spec), "file:%s", fuzzfile_path(2, data, size));
+	h = hosts_load(spec, fuzzfile_report, NULL);
+	for (i = 0; h != NULL && i < sizeof(ips) / sizeof(ips[0]); i++)
+		(void)hosts_match_text(h, ips[i]);
+	hosts_free(h);
+	if (size == 0 || size >= sizeof(spec) || memchr(data, '\0', size) ||
+	    memchr(data, '\n', size))
+		return;		/* not one line */
+	memcpy(spec, data, size);
+	spec[size] = '\0';
+	if (spec[0] == '/' || strncmp(spec, "file:", 5) == 0 ||
+	    strncmp(spec, "refile:", 7) == 0)
+		return;		/* a path, not a list */
+	h = hosts_load(spec, fuzzfile_report, NULL);
+	for (i = 0; h != NULL && i < sizeof(ips) / sizeof(ips[0]); i++)
+		(void)hosts_match_text(h, ips[i]);
+	hosts_free(h);
+}
 
 /* check_signers - look up each address in signtab */
 static void
@@ -72,5 +107,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		table_free(st);
 	}
 	table_free(kt);
+	check_hosts(data, size);
 	return 0;
 }
