@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# it-docs.sh - what ships with dkimd matches dkimd: samples, manuals, wiring
+#
+#	DKIMD=... DKIMTOOL=... bash t/it-docs.sh
+#
+# TAP on stdout (the plan at the end). The keyword table that `dkimd -k`
+# prints (milter/conf.c) drives the sample etc/dkimd.conf and the KEYWORDS
+# section of man/dkimd.conf.5; this test fails when a keyword is missing
+# from either, or when either is not what its generator (etc/gen-dkimd-
+# conf.sh, man/gen-conf-man.sh) makes from the table now. Then:
+# - `dkimd -t` accepts the sample, its KeyTable and SigningTable once
+#   their /etc/dkimd paths point into a temporary folder with keys made by
+#   `dkimtool genkey`; and refuses a key that others may read;
+# - dkimd run with that sample (on a free port of 127.0.0.1, stopped by
+#   its PID) signs an ORIGINATING message twice (RSA and Ed25519, as the
+#   sample says), both signatures verify with `dkimtool verify` against a
+#   dnsmasq on 127.0.0.1 (t/lib/dns.sh), and other mail is verified;
+# - every option of dkimd's usage is in dkimd(8); the three manuals
+#   render without groff warnings;
+# - the Postfix snippets parse (postconf -c on a temporary config folder)
+#   with the milter on the services DESIGN.md names, and every snippet
+#   points at the sample's Socket; the systemd unit passes
+#   systemd-analyze verify (binary path rewritten to this build);
+# - `make install DESTDIR=...` installs the manuals and the samples.
+# A point whose tool is missing (groff, postconf, systemd-analyze, a
+# configured build tree) is skipped, not failed. KEEP=1 keeps the work
+# folder.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+case "$DKIMD" in /*) ;; *) DKIMD=$(pwd)/$DKIMD ;; esac
+case "$DKIMTOOL" in /*) ;; *) DKIMTOOL=$(pwd)/$DKIMTOOL ;; esac
+PY=/usr/bin/python3
+
+if [ ! -x "$DKIMD" ] || [ ! -x "$DKIMTOOL" ]; then
+	echo "1..0 # SKIP no dkimd at $DKIMD or no dkimtool at $DKIMTOOL"
+	exit 0
+fi
+
+work=$(mktemp -d /tmp/it-docs.XXXXXX) || exit 1
+n=0
+nfail=0
+DKIMD_PID=
+
+. "$here/lib/dns.sh"
+
+# finish - EXIT trap: stop dkimd and DNS (by PID), remove the work folder
+finish()
+{
+	if [ -n "$DKIMD_PID" ]; then
+		kill "$DKIMD_PID" 2>/dev/null
+		wait "$DKIMD_PID" 2>/dev/null
+	fi
+	dns_stop
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# work folder kept: $work" >&2
+	else
+		rm -rf -- "$work"
+	fi
+}
+trap finish EXIT
+
+# ok STATUS NAME - one test point from an exit status
+ok()
+{
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $n - $2"
+	fi
+}
+
+# skip NAME WHY - one skipped test point
+skip()
+{
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# show FILE - a file as TAP comments (after a failed point)
+show()
+{
+	sed -e 's/^/#   /' "$1" | head -n 20
+}
+
+# free_port - a free TCP port on 127.0.0.1
+free_port()
+{
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# ---- the keyword table, the sample and the manual ------------------------
+
+"$DKIMD" -k >"$work/keywords" 2>"$work/err"
+rc=$?
+nkw=$(wc -l <"$work/keywords")
+[ "$rc" -eq 0 ] && [ "$nkw" -ge 20 ]
+ok $? "dkimd -k prints the keyword table ($nkw keywords, exit $rc)"
+
+cut -f1 "$work/keywords" >"$work/names"
+while IFS= read -r kw; do
+	grep -q -E "^#?$kw[[:space:]]" "$top/etc/dkimd.conf"
+	ok $? "etc/dkimd.conf has a setting line for $kw"
+done <"$work/names"
+while IFS= read -r kw; do
+	grep -q -F ".BI \"$(printf '%s' "$kw" | sed 's/-/\\-/g') \"" \
+	    "$top/man/dkimd.conf.5"
+	ok $? "dkimd.conf(5) documents $kw"
+done <"$work/names"
+
+sh "$top/etc/gen-dkimd-conf.sh" "$DKIMD" >"$work/gen.conf" 2>"$work/err"
+cmp -s "$work/gen.conf" "$top/etc/dkimd.conf"
+ok $? "etc/dkimd.conf is what etc/gen-dkimd-conf.sh makes from dkimd -k"
+[ $? -eq 0 ] || diff "$top/etc/dkimd.conf" "$work/gen.conf" | show /dev/stdin
+
+cp "$top/man/dkimd.conf.5" "$work/dkimd.conf.5"
+sh "$top/man/gen-conf-man.sh" "$DKIMD" "$work/dkimd.conf.5" 2>"$work/err"
+cmp -s "$work/dkimd.conf.5" "$top/man/dkimd.conf.5"
+ok $? "man/dkimd.conf.5 is what man/gen-conf-man.sh makes from dkimd -k"
+
+# ---- the sample configuration, with its paths in a temporary folder -------
+
+S=$work/sample
+mkdir -p "$S"
+for f in dkimd.conf KeyTable SigningTable; do
+	sed "s|/etc/dkimd/|$S/|g" "$top/etc/$f" >"$S/$f"
+done
+# every key the sample KeyTable names, made where it names it
+grep -v -E '^[[:space:]]*(#|$)' "$S/KeyTable" |
+while read -r name spec; do
+	d=${spec%%:*}
+	rest=${spec#*:}
+	s=${rest%%:*}
+	path=${rest#*:}
+	alg=rsa
+	case $s in ed*) alg=ed25519 ;; esac
+	mkdir -p "$(dirname "$path")"
+	"$DKIMTOOL" genkey -d "$d" -s "$s" -a "$alg" -D "$(dirname "$path")" \
+	    >/dev/null 2>>"$work/genkey.err"
+done
+nkeys=$(grep -c -v -E '^[[:space:]]*(#|$)' "$S/KeyTable")
+nrules=$(grep -c -v -E '^[[:space:]]*(#|$)' "$S/SigningTable")
+
+"$DKIMD" -c "$S/dkimd.conf" -t >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" -eq 0 ] &&
+    grep -q "OK ($nkeys keys, $nrules signing rules)" "$work/out"
+ok $? "dkimd -t accepts the sample dkimd.conf, KeyTable, SigningTable ($nkeys keys, $nrules rules)"
+[ "$rc" -eq 0 ] || show "$work/err"
+
+# a key file that others may read: refused, named by table and line
+k1=$(grep -v -E '^[[:space:]]*(#|$)' "$S/KeyTable" | head -n 1 |
+    sed 's/.*://')
+chmod 0644 "$k1"
+"$DKIMD" -c "$S/dkimd.conf" -t >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "KeyTable:[0-9]*: key file $k1" "$work/err"
+ok $? "RequireSafeKeys (sample: yes): dkimd -t refuses a key mode 0644, naming KeyTable:LINE"
+chmod 0600 "$k1"
+
+# ---- the sample at work: sign (twice), verify ----------------------------
+
+for f in "$S"/keys/*/*.txt; do
+	d=$(basename "$(dirname "$f")")
+	s=$(basename "$f" .txt)
+	printf '%s._domainkey.%s %s\n' "$s" "$d" \
+	    "$(grep -o '"[^"]*"' "$f" | tr -d '"\n')"
+done >"$work/records"
+mkdir -p "$work/dns"
+dns_start "$work/records" "$work/dns" >/dev/null 2>&1
+
+port=$(free_port)
+sed -e "s|^Socket .*|Socket inet:$port@127.0.0.1|" "$S/dkimd.conf" \
+    >"$S/run.conf"
+printf 'Nameservers 127.0.0.1:%s\nAuthservID docs.test\nSyslog no\n' \
+    "$DNS_PORT" >>"$S/run.conf"
+"$DKIMD" -f -c "$S/run.conf" >"$work/dkimd.log" 2>&1 &
+DKIMD_PID=$!
+for _ in $(seq 50); do
+	$PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" \
+	    2>/dev/null && break
+	sleep 0.1
+done
+
+$PY "$here/milter/mta.py" "127.0.0.1:$port" ORIGINATING "$top/etc/sample.eml" \
+    >"$work/sign.out" 2>&1
+[ "$(grep -c '^insert 0 DKIM-Signature .*a=rsa-sha256' "$work/sign.out")" = 1 ] &&
+    [ "$(grep -c '^insert 0 DKIM-Signature .*a=ed25519-sha256' "$work/sign.out")" = 1 ]
+ok $? "dkimd with the sample signs ORIGINATING mail of example.com with RSA and Ed25519"
+[ $? -eq 0 ] || show "$work/sign.out"
+
+$PY "$here/docs/apply-inserts.py" "$top/etc/sample.eml" "$work/sign.out" \
+    >"$work/signed.eml"
+"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" \
+    --authserv-id docs.test "$work/signed.eml" >"$work/ar" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(grep -o 'dkim=pass' "$work/ar" | wc -l)" = 2 ]
+ok $? "both signatures verify with dkimtool verify (dkim=pass twice)"
+[ $? -eq 0 ] || show "$work/ar"
+
+$PY "$here/milter/mta.py" "127.0.0.1:$port" MTA "$work/signed.eml" \
+    >"$work/verify.out" 2>&1
+grep -q '^insert 0 Authentication-Results  *docs.test;.*dkim=pass' \
+    "$work/verify.out" &&
+    ! grep -q 'DKIM-Signature' "$work/verify.out"
+ok $? "dkimd with the sample verifies mail from another daemon name (dkim=pass, no signing)"
+[ $? -eq 0 ] || show "$work/verify.out"
+
+kill "$DKIMD_PID" 2>/dev/null
+wait "$DKIMD_PID" 2>/dev/null
+DKIMD_PID=
+! grep -q -E 'AddressSanitizer|runtime error' "$work/dkimd.log"
+ok $? "dkimd's log has no sanitizer report"
+
+# ---- the manuals ----------------------------------------------------------
+
+"$DKIMD" >/dev/null 2>"$work/usage"
+grep -o -E '\[?-[a-z]' "$work/usage" | tr -d '[' | sort -u >"$work/opts"
+[ -s "$work/opts" ]
+ok $? "dkimd's usage lists options ($(tr '\n' ' ' <"$work/opts"))"
+while IFS= read -r o; do
+	grep -q -F -e ".BI \\$o " -e ".B \\$o" "$top/man/dkimd.8"
+	ok $? "dkimd(8) documents option $o"
+done <"$work/opts"
+
+for sec in SIGNALS "EXIT STATUS" POSTFIX SENDMAIL SECURITY FILES EXAMPLES; do
+	grep -q "^\.SH $sec" "$top/man/dkimd.8"
+	ok $? "dkimd(8) has a section $sec"
+done
+for w in SIGHUP SIGTERM RequireSafeKeys UserID milter_default_action \
+    cleanup-orig 127.0.0.1; do
+	grep -q -F -e "$w" -e "$(printf '%s' "$w" | sed 's/-/\\-/g')" \
+	    "$top/man/dkimd.8"
+	ok $? "dkimd(8) speaks of $w"
+done
+
+if command -v groff >/dev/null 2>&1; then
+	for m in dkimd.8 dkimd.conf.5 dkimtool.1; do
+		groff -ww -z -man "$top/man/$m" >"$work/groff" 2>&1
+		[ $? -eq 0 ] && [ ! -s "$work/groff" ]
+		ok $? "man/$m renders without groff warnings"
+		[ $? -eq 0 ] || show "$work/groff"
+	done
+else
+	for m in dkimd.8 dkimd.conf.5 dkimtool.1; do
+		skip "man/$m renders without groff warnings" "no groff"
+	done
+fi
+
+# ---- the wiring samples ---------------------------------------------------
+
+for f in postfix/main.cf.snippet postfix/master.cf.snippet \
+    postfix/amavis-master.cf.snippet; do
+	grep -q 'inet:127.0.0.1:8891' "$top/etc/$f"
+	ok $? "etc/$f points at the sample's Socket (inet:127.0.0.1:8891)"
+done
+grep -q '^Socket  *inet:8891@127.0.0.1$' "$top/etc/dkimd.conf" &&
+    grep -q 'S=inet:8891@127.0.0.1' "$top/etc/sendmail/dkimd.mc" &&
+    grep -q 'DAEMON_OPTIONS(`Port=submission, Name=ORIGINATING' \
+    "$top/etc/sendmail/dkimd.mc"
+ok $? "etc/sendmail/dkimd.mc: the sample's Socket, submission named ORIGINATING"
+
+# pf NAME MASTER - a Postfix config folder with the snippets; postconf -M
+pf()
+{
+	local d=$work/pf-$1
+	mkdir -p "$d"
+	sed -n '/^[a-z_]* *=/p' "$top/etc/postfix/main.cf.snippet" >"$d/main.cf"
+	cp "$top/etc/postfix/$2" "$d/master.cf"
+	postconf -c "$d" -M 2>"$work/pf-$1.err"
+}
+if command -v postconf >/dev/null 2>&1; then
+	pf plain master.cf.snippet >"$work/plain.M"
+	grep -q -E '^submission +inet .*-o milter_macro_daemon_name=ORIGINATING .*-o smtpd_milters=inet:127.0.0.1:8891' "$work/plain.M" &&
+	    grep -q -E '^pickup +unix .*-o cleanup_service_name=cleanup-orig' "$work/plain.M" &&
+	    grep -q -E '^cleanup-orig +unix .*-o milter_macro_daemon_name=ORIGINATING' "$work/plain.M" &&
+	    [ ! -s "$work/pf-plain.err" ]
+	ok $? "master.cf.snippet parses: submission and cleanup-orig ORIGINATING, pickup to cleanup-orig"
+	[ $? -eq 0 ] || show "$work/pf-plain.err"
+	postconf -c "$work/pf-plain" -h milter_protocol non_smtpd_milters \
+	    smtpd_milters >"$work/plain.main" 2>&1
+	[ "$(tr '\n' ' ' <"$work/plain.main")" = "6 inet:127.0.0.1:8891 inet:127.0.0.1:8891 " ]
+	ok $? "main.cf.snippet: milter_protocol 6, smtpd_milters and non_smtpd_milters"
+
+	pf amavis amavis-master.cf.snippet >"$work/amavis.M"
+	grep -E '^127.0.0.1:10027 ' "$work/amavis.M" |
+	    grep -q 'milter_macro_daemon_name=ORIGINATING.*smtpd_milters=inet:127.0.0.1:8891.*milter_default_action=tempfail' &&
+	    grep -E '^127.0.0.1:10025 ' "$work/amavis.M" |
+	    grep -q 'smtpd_milters=inet:127.0.0.1:8891' &&
+	    ! grep -E '^127.0.0.1:10025 ' "$work/amavis.M" | grep -q ORIGINATING &&
+	    [ ! -s "$work/pf-amavis.err" ]
+	ok $? "amavis-master.cf.snippet parses: 10027 signs (ORIGINATING, tempfail), 10025 verifies"
+	[ $? -eq 0 ] || show "$work/pf-amavis.err"
+else
+	skip "master.cf.snippet parses" "no postconf"
+	skip "main.cf.snippet parses" "no postconf"
+	skip "amavis-master.cf.snippet parses" "no postconf"
+fi
+
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir -p "$work/unit"
+	sed -e "s|/usr/sbin/dkimd|$DKIMD|g" -e '/^Documentation=/d' \
+	    "$top/etc/dkimd.service" >"$work/unit/dkimd.service"
+	systemd-analyze verify "$work/unit/dkimd.service" >"$work/sa" 2>&1
+	[ $? -eq 0 ] && ! grep -v -E 'Failed to (connect|create)|/sys/fs/cgroup' "$work/sa" | grep -q .
+	ok $? "etc/dkimd.service passes systemd-analyze verify"
+	[ $? -eq 0 ] || show "$work/sa"
+else
+	skip "etc/dkimd.service passes systemd-analyze verify" "no systemd-analyze"
+fi
+grep -q '^ExecStart=.* -f ' "$top/etc/dkimd.service" &&
+    grep -q '^Type=simple' "$top/etc/dkimd.service" &&
+    grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$top/etc/dkimd.service" &&
+    grep -q '^ProtectSystem=strict' "$top/etc/dkimd.service" &&
+    grep -q '^NoNewPrivileges=yes' "$top/etc/dkimd.service"
+ok $? "etc/dkimd.service: Type=simple with -f, reload by SIGHUP, ProtectSystem=strict, NoNewPrivileges"
+
+# ---- make install ----------------------------------------------------------
+
+if [ -f "$top_builddir/Makefile" ]; then
+	make -C "$top_builddir" install DESTDIR="$work/inst" \
+	    >"$work/install.out" 2>&1
+	rc=$?
+	missing=
+	for f in man/man8/dkimd.8 man/man5/dkimd.conf.5 man/man1/dkimtool.1 \
+	    doc/dkimd/examples/dkimd.conf doc/dkimd/examples/KeyTable \
+	    doc/dkimd/examples/SigningTable doc/dkimd/examples/dkimd.service \
+	    doc/dkimd/examples/postfix/master.cf.snippet; do
+		[ -n "$(find "$work/inst" -path "*/share/$f" 2>/dev/null)" ] ||
+		    missing="$missing $f"
+	done
+	[ "$rc" -eq 0 ] && [ -z "$missing" ]
+	ok $? "make install puts the manuals and the samples in place"
+	[ -z "$missing" ] || echo "#   missing:$missing"
+	[ "$rc" -eq 0 ] || tail -n 5 "$work/install.out" | show /dev/stdin
+else
+	skip "make install puts the manuals and the samples in place" \
+	    "no configured build tree at $top_builddir"
+fi
+
+echo "1..$n"
+[ "$nfail" -eq 0 ]
