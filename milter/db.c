@@ -461,10 +461,12 @@ key_row_fn(void *arg, int ncols, const char *const *v)
 /*
  * fetch - the cache entry for name in cache c, asking the database when
  * it is missing or expired. Returns the entry (c_lock held on return
- * either way), or NULL when there is none and the database cannot say.
+ * either way), or NULL when there is none; *down is set to 1 when that
+ * is because the database could not say.
  */
 static struct centry *
-fetch(struct db *db, struct cache *c, const char *name, int is_key)
+fetch(struct db *db, struct cache *c, const char *name, int is_key,
+    int *down)
 {
 	struct centry *ce, *nce;
 	struct key_row kr;
@@ -498,6 +500,8 @@ fetch(struct db *db, struct cache *c, const char *name, int is_key)
 		if ((ce = cache_find(c, name)) != NULL &&
 		    ce->expires < now + DB_STALE_RETRY)
 			ce->expires = now + DB_STALE_RETRY;
+		if (ce == NULL)
+			*down = 1;
 		return ce;
 	}
 	if ((nce = calloc(1, sizeof(*nce))) == NULL ||
@@ -505,6 +509,7 @@ fetch(struct db *db, struct cache *c, const char *name, int is_key)
 		free(nce);
 		dbkey_put(kr.k);
 		rules_free(r);
+		*down = 1;
 		return NULL;
 	}
 	nce->expires = now + (time_t)db->ttl;
@@ -520,7 +525,7 @@ fetch(struct db *db, struct cache *c, const char *name, int is_key)
 /* lend - add the signer for key name keyname to out; returns the count */
 static size_t
 lend(struct db *db, const char *keyname, const char *identity,
-    const char *fromdom, struct signer *out, size_t n)
+    const char *fromdom, struct signer *out, size_t n, int *down)
 {
 	struct centry *ce;
 	struct dbkey *k;
@@ -529,7 +534,7 @@ lend(struct db *db, const char *keyname, const char *identity,
 	size_t	o = 0;
 	const char *p;
 
-	ce = fetch(db, &db->keys, keyname, 1);
+	ce = fetch(db, &db->keys, keyname, 1, down);
 	if (ce == NULL || (k = ce->key) == NULL ||
 	    (k->not_before && now < k->not_before) ||
 	    (k->not_after && now >= k->not_after)) {
@@ -554,14 +559,14 @@ lend(struct db *db, const char *keyname, const char *identity,
 /* try - add the signers of one candidate pattern; returns the count */
 static size_t
 try(struct db *db, const char *pattern, const char *fromdom,
-    struct signer *out, size_t n, size_t max)
+    struct signer *out, size_t n, size_t max, int *down)
 {
 	char	 keyname[DB_MAX_RULES][256], ident[DB_MAX_RULES][512];
 	int	 hasid[DB_MAX_RULES];
 	struct centry *ce;
 	size_t	 i, nr = 0;
 
-	ce = fetch(db, &db->rules, pattern, 0);
+	ce = fetch(db, &db->rules, pattern, 0, down);
 	for (i = 0; ce != NULL && ce->rules != NULL && i < ce->rules->n;
 	    i++, nr++) {
 		snprintf(keyname[nr], sizeof(keyname[nr]), "%s",
@@ -573,19 +578,20 @@ try(struct db *db, const char *pattern, const char *fromdom,
 	pthread_mutex_unlock(&db->c_lock);
 	for (i = 0; i < nr && n < max; i++)
 		n = lend(db, keyname[i], hasid[i] ? ident[i] : NULL, fromdom,
-		    out, n);
+		    out, n, down);
 	return n;
 }
 
 /* db_signers - the signatures to make for From address addr */
 size_t
 db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
-    int multiple)
+    int multiple, int *down)
 {
 	char	 a[512], k[600], *at, *host;
 	const char *p;
 	size_t	 n = 0;
 
+	*down = 0;
 	if (db == NULL || max == 0 || strlen(addr) >= sizeof(a))
 		return 0;
 	snprintf(a, sizeof(a), "%s", addr);
@@ -596,23 +602,23 @@ db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
 	if (!multiple)
 		max = 1;
 	/* The order of opendkim.conf(5), SigningTable, as table.c. */
-	n = try(db, a, host, out, n, max);
+	n = try(db, a, host, out, n, max, down);
 	if (n < max)
-		n = try(db, host, host, out, n, max);
+		n = try(db, host, host, out, n, max, down);
 	*at = '\0';
 	for (p = strchr(host, '.'); p != NULL && n < max;
 	    p = strchr(p + 1, '.')) {
 		snprintf(k, sizeof(k), "%s@%s", a, p);
-		n = try(db, k, host, out, n, max);
+		n = try(db, k, host, out, n, max, down);
 	}
 	for (p = strchr(host, '.'); p != NULL && n < max;
 	    p = strchr(p + 1, '.'))
-		n = try(db, p, host, out, n, max);
+		n = try(db, p, host, out, n, max, down);
 	snprintf(k, sizeof(k), "%s@*", a);
 	if (n < max)
-		n = try(db, k, host, out, n, max);
+		n = try(db, k, host, out, n, max, down);
 	if (n < max)
-		n = try(db, "*", host, out, n, max);
+		n = try(db, "*", host, out, n, max, down);
 	return n;
 }
 

@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	db_is_uri(spec)				1 for a database name
  *	db_open(uri, flags, safe_uid, err, errlen)	no connection yet
- *	db_signers(db, addr, out, max, multiple)	as table_signers()
+ *	db_signers(db, addr, out, max, multiple, down)	as table_signers()
  *	db_release(db, out, n)			drop what db_signers() lent
  *	db_query(db, sql, params, n, fn, arg, err, errlen)
  *	db_close(db)
@@ -32,7 +32,8 @@
  *	negative ones included, are cached for the TTL; a parsed key is
  *	cached with its row. When the database cannot answer, an expired
  *	entry is used again (for DB_STALE_RETRY seconds at a time) and an
- *	address never seen gets no signer: the caller's "no key" path.
+ *	address never seen gets no signer, with *down set to 1 (else 0):
+ *	the caller's On-KeyNotFound path.
  *	Any number of threads may call db_signers() at once.
  *
  *	db_query() is for dkimtool: one statement with '?' placeholders
@@ -70,7 +71,7 @@ int	db_is_uri(const char *spec);
 struct db *db_open(const char *uri, int flags, uid_t safe_uid, char *err,
 	    size_t errlen);
 size_t	db_signers(struct db *, const char *addr, struct signer *out,
-	    size_t max, int multiple);
+	    size_t max, int multiple, int *down);
 void	db_release(struct db *, struct signer *out, size_t n);
 int	db_query(struct db *, const char *sql, const char *const *params,
 	    int nparams, db_row_fn fn, void *arg, char *err, size_t errlen);

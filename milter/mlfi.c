@@ -400,17 +400,23 @@ identity_within(const char *identity, const char *d)
 	    == 0);
 }
 
-/* add_signers - the SigningTable's signers for the From address */
+/*
+ * add_signers - the SigningTable's signers for the From address; 1 when
+ * there are none because a database table did not answer
+ */
 static int
 add_signers(struct msg *m)
 {
 	const struct conf *cf = m->live->conf;
 	struct dkim_signspec sp;
 	size_t	i;
+	int	down;
 
-	m->nsigners = table_signers(cf->signtab, m->from, m->signers,
+	m->nsigners = table_signers_down(cf->signtab, m->from, m->signers,
 	    sizeof(m->signers) / sizeof(m->signers[0]),
-	    cf->multiplesignatures);
+	    cf->multiplesignatures, &down);
+	if (m->nsigners == 0 && down)
+		return 1;
 	for (i = 0; i < m->nsigners; i++) {
 		struct signer *s = &m->signers[i];
 
@@ -442,6 +448,7 @@ mlfi_eoh(SMFICTX *ctx)
 	struct msg *m = c ? c->m : NULL;
 	char	out[700];
 	const char *v;
+	int	down;
 
 	if (m == NULL)
 		return SMFIS_ACCEPT;
@@ -451,8 +458,16 @@ mlfi_eoh(SMFICTX *ctx)
 		return m->mode == MODE_VERIFY ? SMFIS_CONTINUE :
 		    mlfi_internal(ctx, c);
 	if (m->mode == MODE_SIGN) {
-		if (add_signers(m) < 0)
+		if ((down = add_signers(m)) < 0)
 			return mlfi_internal(ctx, c);
+		if (down) {
+			snprintf(out, sizeof(out), "key database unavailable "
+			    "for \"%s\"; %s", m->from, conf_action_name(
+			    conf_action(m->live->conf, CONF_ON_KEYNOTFOUND)));
+			return mlfi_finish(c, mlfi_act(ctx, m,
+			    CONF_ON_KEYNOTFOUND, "key database unavailable"),
+			    out);
+		}
 		if (m->nsigners == 0) {
 			snprintf(out, sizeof(out), "no key for \"%s\"; passed "
 			    "unsigned", m->from);

@@ -407,6 +407,17 @@ exact(const struct table *t, const char *k, const char *fromdom,
 	return n;
 }
 
+/* table_signers_down - table_signers(); *down: a database did not answer */
+size_t
+table_signers_down(const struct table *t, const char *addr,
+    struct signer *out, size_t max, int multiple, int *down)
+{
+	*down = 0;
+	if (t != NULL && t->db != NULL)
+		return db_signers(t->db, addr, out, max, multiple, down);
+	return table_signers(t, addr, out, max, multiple);
+}
+
 /* table_signers - the signatures to make for From address addr */
 size_t
 table_signers(const struct table *t, const char *addr, struct signer *out,
@@ -415,9 +426,10 @@ table_signers(const struct table *t, const char *addr, struct signer *out,
 	char	a[512], k[600], *at, *host;
 	const char *p;
 	size_t	i, n = 0;
+	int	down;
 
 	if (t != NULL && t->db != NULL)
-		return db_signers(t->db, addr, out, max, multiple);
+		return db_signers(t->db, addr, out, max, multiple, &down);
 	if (t == NULL || max == 0 || strlen(addr) >= sizeof(a))
 		return 0;
 	snprintf(a, sizeof(a), "%s", addr);

@@ -106,6 +106,13 @@ size_t	table_signers(const struct table *signtab, const char *addr,
 void	table_free(struct table *);
 
 /*
+ * table_signers_down - table_signers(), and *down set to 1 when a database
+ * table could not answer (no signer then means "unknown", not "none")
+ */
+size_t	table_signers_down(const struct table *, const char *addr,
+	    struct signer *out, size_t max, int multiple, int *down);
+
+/*
  * table_release - give back what table_signers() lent out[0..n) (keys of
  * a database table, reference counted); a no-op for file tables
  */

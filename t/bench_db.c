@@ -32,9 +32,10 @@ lookup(struct db *db, long i)
 	struct signer out[1];
 	char	 addr[64];
 	size_t	 n;
+	int	 down;
 
 	snprintf(addr, sizeof(addr), "user@d%06ld.example", i);
-	n = db_signers(db, addr, out, 1, 0);
+	n = db_signers(db, addr, out, 1, 0, &down);
 	db_release(db, out, n);
 	return n == 1;
 }

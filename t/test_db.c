@@ -115,7 +115,9 @@ out:
 static size_t
 signers(struct db *db, const char *addr, struct signer *out, int multiple)
 {
-	return db_signers(db, addr, out, 8, multiple);
+	int	down;
+
+	return db_signers(db, addr, out, 8, multiple, &down);
 }
 
 /* test_names - which names are databases, and bad ones */
@@ -175,6 +177,7 @@ test_lookups(struct db *db)
 {
 	struct signer out[8];
 	size_t	 n;
+	int	 down;
 
 	n = signers(db, "Alice@Example.com", out, 0);
 	ok(n == 1 && strcmp(out[0].domain, "example.com") == 0 &&
@@ -214,6 +217,8 @@ test_lookups(struct db *db)
 	    "a rule naming a missing key does not sign");
 	is_int(signers(db, "bob@nowhere.test", out, 0), 0,
 	    "an address no pattern matches gets no signer");
+	ok(db_signers(db, "bob@nowhere.test", out, 8, 0, &down) == 0 &&
+	    down == 0, "... and that is an answer, not a database failure");
 	is_int(signers(db, "no-at-sign", out, 0), 0,
 	    "an address without '@' gets no signer");
 
@@ -261,12 +266,13 @@ test_down(void)
 	struct signer out[8];
 	struct db *db;
 	char	 err[256];
+	int	 down = 0;
 
 	db = db_open("sqlite:/nonexistent/dir/keys.db", 0, (uid_t)-1, err,
 	    sizeof(err));
 	ok(db != NULL, "a database that is not there still opens (dkimd starts)");
-	is_int(signers(db, "a@example.com", out, 0), 0,
-	    "no database: no signer (the caller's no-key action)");
+	ok(db_signers(db, "a@example.com", out, 8, 0, &down) == 0 &&
+	    down == 1, "no database: no signer, and *down says it is unknown");
 	ok(db_query(db, "SELECT 1", NULL, 0, NULL, NULL, err,
 	    sizeof(err)) < 0 && strstr(err, "next try") != NULL,
 	    "after a failure the next query waits for the backoff");
