@@ -42,11 +42,10 @@ if [ ! -x "$DKIMD" ] || [ ! -x "$DKIMTOOL" ]; then
 fi
 
 work=$(mktemp -d /tmp/it-docs.XXXXXX) || exit 1
-n=0
-nfail=0
 DKIMD_PID=
 
 . "$here/lib/dns.sh"
+. "$here/lib/dbtap.sh"		# ok, tap_end
 
 # finish - EXIT trap: stop dkimd and DNS (by PID), remove the work folder
 finish()
@@ -63,18 +62,6 @@ finish()
 	fi
 }
 trap finish EXIT
-
-# ok STATUS NAME - one test point from an exit status
-ok()
-{
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		nfail=$((nfail + 1))
-		echo "not ok $n - $2"
-	fi
-}
 
 # skip NAME WHY - one skipped test point
 skip()
@@ -344,5 +331,4 @@ else
 	    "no configured build tree at $top_builddir"
 fi
 
-echo "1..$n"
-[ "$nfail" -eq 0 ]
+tap_end
