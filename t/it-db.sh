@@ -237,7 +237,7 @@ bulk_sqlite()
 	    FROM s WHERE i < $NDOMAINS - 1)
 	    INSERT INTO dkim_keys (name, domain, selector, private_key, state)
 	    SELECT 'k' || i, printf('d%06d.example', i), 's1', (SELECT
-	    private_key FROM dkim_keys WHERE domain = 'b.example'), 'active'
+	    private_key FROM dkim_keys WHERE name = 's2._domainkey.b.example'), 'active'
 	    FROM s;
 	    WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s
 	    WHERE i < $NDOMAINS - 1) INSERT INTO dkim_signing (pattern,
@@ -248,7 +248,7 @@ bulk_pgsql()
 	db_sql_pgsql "INSERT INTO dkim_keys (name, domain, selector,
 	    private_key, state) SELECT 'k' || i, 'd' || lpad(i::text, 6, '0')
 	    || '.example', 's1', (SELECT private_key FROM dkim_keys WHERE
-	    domain = 'b.example'), 'active' FROM generate_series(0,
+	    name = 's2._domainkey.b.example'), 'active' FROM generate_series(0,
 	    $NDOMAINS - 1) i" &&
 	db_sql_pgsql "INSERT INTO dkim_signing (pattern, key_name) SELECT
 	    'd' || lpad(i::text, 6, '0') || '.example', 'k' || i FROM
@@ -260,7 +260,7 @@ bulk_mysql()
 	db_sql_mysql "INSERT INTO dkim_keys (name, domain, selector,
 	    private_key, state) SELECT CONCAT('k', seq), CONCAT('d',
 	    LPAD(seq, 6, '0'), '.example'), 's1', (SELECT private_key FROM
-	    dkim_keys WHERE domain = 'b.example'), 'active' FROM
+	    dkim_keys WHERE name = 's2._domainkey.b.example'), 'active' FROM
 	    seq_0_to_$((NDOMAINS - 1));
 	    INSERT INTO dkim_signing (pattern, key_name) SELECT CONCAT('d',
 	    LPAD(seq, 6, '0'), '.example'), CONCAT('k', seq) FROM
@@ -275,10 +275,10 @@ outage()
 	local b=$1 t0 got
 	sign user@b.example >/dev/null		# fresh in the cache
 	stop_server
-	is "$(sign user@b.example)" "d=b.example s=s2" \
+	is "$(sign user@b.example)" "d=b.example s=s2b" \
 	    "$b down: a cached domain is still signed"
 	sleep $((TTL + 1))
-	is "$(sign user@b.example)" "d=b.example s=s2" \
+	is "$(sign user@b.example)" "d=b.example s=s2b" \
 	    "$b down: a cached domain is still signed after its TTL"
 	is "$(sign user@c.example)" "NOSIG" \
 	    "$b down: a domain never seen passes unsigned (On-KeyNotFound)"
@@ -300,6 +300,42 @@ outage()
 	    "$b back: dkimd reconnects and signs a new domain"
 	FIGURES="$FIGURES
 # FIGURES $b: down: cached domains signed, new ones unsigned; back: signing new domains after $(($(date +%s) - t0)) s"
+}
+
+# pwfile_uri - $URI?ttl=$TTL, with the password moved into a file
+# (password_file=) for the servers
+pwfile_uri()
+{
+	case "$URI" in
+	sqlite:*) echo "$URI?ttl=$TTL"; return ;;
+	esac
+	local cred=${URI#*://} scheme=${URI%%://*}
+	local user=${cred%%:*} rest=${cred#*:}
+	printf '%s\n' "${rest%%@*}" >"$work/db.pass"
+	echo "$scheme://$user@${rest#*@}?password_file=$work/db.pass&ttl=$TTL"
+}
+
+# switch_keys B - rotate and activate while dkimd signs: never unsigned
+switch_keys()
+{
+	local b=$1 got all="" i
+	is "$(status "$DKIMTOOL" rotate -c "$work/dkimd.conf" -d b.example \
+	    -s s2b)" 0 "$b: rotate (the database named by dkimd.conf, -c)"
+	is "$(sign user@b.example)" "d=b.example s=s2" \
+	    "$b: a published key does not sign yet"
+	is "$(status "$DKIMTOOL" activate --db "$URI" -d b.example)" 0 \
+	    "$b: activate while dkimd runs"
+	for i in $(seq 0 $((TTL + 1))); do
+		got=$(sign user@b.example)
+		all="$all${all:+, }$got"
+		sleep 1
+	done
+	case "$all" in
+	*NOSIG*|*ERROR*) ok 1 "$b: signing never stops during the switch" ;;
+	*) ok 0 "$b: signing never stops during the switch" ;;
+	esac
+	echo "#   $all"
+	is "$got" "d=b.example s=s2b" "$b: after the TTL the new key signs"
 }
 
 # scenario B - add, remove, outage, 100,000 domains
@@ -332,6 +368,7 @@ scenario()
 	sleep $((TTL + 1))
 	is "$(sign user@a.example)" "NOSIG" \
 	    "$b: a removed key no longer signs after the TTL"
+	switch_keys "$b"
 	[ "$b" != sqlite ] && outage "$b"
 	stop_dkimd
 
@@ -340,8 +377,10 @@ scenario()
 	ok $? "$b: $NDOMAINS domains loaded"
 	FIGURES="$FIGURES
 # FIGURES $b: $NDOMAINS domains loaded in $((($(date +%s%N) - t0) / 1000000)) ms"
-	start_dkimd "$URI?ttl=$TTL" || { ok 1 "$b: dkimd starts with $NDOMAINS domains"; return; }
+	start_dkimd "$(pwfile_uri)" ||
+	    { ok 1 "$b: dkimd starts with $NDOMAINS domains"; return; }
 	ok 0 "$b: dkimd starts with $NDOMAINS domains"
+	[ "$b" != sqlite ] && ok 0 "$b: ... its password read from a file (password_file=)"
 	last=$(printf 'd%06d.example' $((NDOMAINS - 1)))
 	is "$(sign "user@$last")" "d=$last s=s1" \
 	    "$b: the last of $NDOMAINS domains is signed"
