@@ -4,37 +4,80 @@
 #   t/fuzz.sh [SECONDS]     default 30 per target (FUZZ_SECONDS overrides)
 #
 # Targets are built with clang, -fsanitize=fuzzer,address,undefined, from
-# the engine's sources directly (the automake build uses gcc). Each runs
-# on a copy of its seed corpus in fuzz/corpus/NAME; a crash leaves its
-# input in the work directory and fails the run. Output is TAP.
+# the engine's sources directly (the automake build uses gcc); the
+# sources are compiled once, to objects every target links. Each target
+# first replays its regression inputs, fuzz/regress/NAME/* (one file per
+# crash ever found, named for the bug: a replay that crashes is a failed
+# test point), then fuzzes a copy of its seed corpus fuzz/corpus/NAME. A
+# crash found leaves its input in fuzz/crashes/ and fails the run; turn
+# it into a regression input once fixed. FUZZ_TARGETS limits the run to
+# some targets. Output is TAP.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-30}}
 work=$(mktemp -d /tmp/dkimd-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-targets="sig keyrec canon ar msg dns arout conf table"
+targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table"}
 n=0; fail=0
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="$CFLAGS -I$top/dkimcore -I$top/t -I$top/milter -I$top/fuzz"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+CFLAGS="-g -O1 -I$top/dkimcore -I$top/t -I$top/milter -I$top/fuzz"
 CFLAGS="$CFLAGS -DVECTORS=\"$top/t/data/vectors\""
-engine=$(ls "$top"/dkimcore/*.c)
 # conf and table also need libdkimconf (its sources as Makefile.am lists
 # them) and the database client libraries it links
 conflib=$(sed -n '/^milter_libdkimconf_a_SOURCES/,/[^\\]$/p' \
     "$top/Makefile.am" | tr -d '\\' | tr ' \t' '\n' | grep '\.c$' |
     sed "s|^|$top/|")
+dbflags=
 for p in sqlite3 libmariadb libpq; do
-	conflib="$conflib $(pkg-config --cflags --libs $p 2>/dev/null)"
+	dbflags="$dbflags $(pkg-config --cflags --libs "$p" 2>/dev/null)"
 done
+
+# objects SRC... - compile each source once (coverage, sanitizers), in
+# parallel; prints the object files
+objects() {
+	mkdir -p "$work/obj"
+	printf '%s\n' "$@" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} \
+	    sh -c 'o="$1/obj/$(basename "$2" .c).o"; clang $3 -c "$2" -o "$o" ||
+	    echo "$2" >>"$1/obj/failed"' _ "$work" {} \
+	    "$CFLAGS $SAN -fsanitize=fuzzer-no-link $dbflags" \
+	    2>>"$work/obj/build.log"
+	for s in "$@"; do
+		echo "$work/obj/$(basename "$s" .c).o"
+	done
+}
+engine=$(objects "$top"/dkimcore/*.c)
+conflibo=$(objects $conflib)
+if [ -s "$work/obj/failed" ]; then
+	echo "not ok 1 - the engine and libdkimconf build for fuzzing"
+	sed 's/^/# /' "$work/obj/build.log" | head -20
+	echo "1..1"
+	exit 1
+fi
+
 for t in $targets; do
-	n=$((n + 1))
 	extra=
-	case $t in conf|table) extra=$conflib;; esac
-	if ! clang $CFLAGS "$top/fuzz/fuzz_$t.c" $extra $engine -o "$work/fuzz_$t" \
-	    -lcrypto -lresolv -lpthread 2>"$work/build_$t.log"; then
-		echo "not ok $n - fuzz_$t builds"; cat "$work/build_$t.log" | sed 's/^/# /' | head -20
+	case $t in conf|table) extra="$conflibo $dbflags" ;; esac
+	if ! clang $CFLAGS $SAN -fsanitize=fuzzer "$top/fuzz/fuzz_$t.c" \
+	    $extra $engine -o "$work/fuzz_$t" -lcrypto -lresolv -lpthread \
+	    2>"$work/build_$t.log"; then
+		n=$((n + 1))
+		echo "not ok $n - fuzz_$t builds"
+		sed 's/^/# /' "$work/build_$t.log" | head -20
 		fail=$((fail + 1)); continue
 	fi
+	if [ -d "$top/fuzz/regress/$t" ]; then
+		n=$((n + 1))
+		if (cd "$work" && timeout 300 ./fuzz_$t -runs=1 \
+		    "$top/fuzz/regress/$t"/* >"$work/regress_$t.log" 2>&1); then
+			echo "ok $n - fuzz_$t: $(ls "$top/fuzz/regress/$t" | wc -l) regression inputs replayed, no crash"
+		else
+			echo "not ok $n - fuzz_$t: a regression input crashes again"
+			grep -E 'Running:|ERROR|SUMMARY|#[0-3] ' "$work/regress_$t.log" |
+			    tail -n 20 | sed 's/^/# /'
+			fail=$((fail + 1))
+		fi
+	fi
+	n=$((n + 1))
 	mkdir -p "$work/corpus_$t"
 	cp "$top/fuzz/corpus/$t/"* "$work/corpus_$t/" 2>/dev/null
 	if (cd "$work" && timeout $((secs + 60)) ./fuzz_$t -max_total_time="$secs" \
