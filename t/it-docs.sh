@@ -27,13 +27,7 @@
 # folder.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-top_builddir=${top_builddir:-.}
-DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
-DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
-case "$DKIMD" in /*) ;; *) DKIMD=$(pwd)/$DKIMD ;; esac
-case "$DKIMTOOL" in /*) ;; *) DKIMTOOL=$(pwd)/$DKIMTOOL ;; esac
+. "$(dirname "$0")/docs/lib.sh"	# here, top, DKIMD, DKIMTOOL, dkimd_run
 PY=/usr/bin/python3
 
 if [ ! -x "$DKIMD" ] || [ ! -x "$DKIMTOOL" ]; then
@@ -42,18 +36,13 @@ if [ ! -x "$DKIMD" ] || [ ! -x "$DKIMTOOL" ]; then
 fi
 
 work=$(mktemp -d /tmp/it-docs.XXXXXX) || exit 1
-DKIMD_PID=
-
 . "$here/lib/dns.sh"
 . "$here/lib/dbtap.sh"		# ok, tap_end
 
 # finish - EXIT trap: stop dkimd and DNS (by PID), remove the work folder
 finish()
 {
-	if [ -n "$DKIMD_PID" ]; then
-		kill "$DKIMD_PID" 2>/dev/null
-		wait "$DKIMD_PID" 2>/dev/null
-	fi
+	dkimd_stop
 	dns_stop
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "# work folder kept: $work" >&2
@@ -153,12 +142,7 @@ chmod 0600 "$k1"
 
 # ---- the sample at work: sign (twice), verify ----------------------------
 
-for f in "$S"/keys/*/*.txt; do
-	d=$(basename "$(dirname "$f")")
-	s=$(basename "$f" .txt)
-	printf '%s._domainkey.%s %s\n' "$s" "$d" \
-	    "$(grep -o '"[^"]*"' "$f" | tr -d '"\n')"
-done >"$work/records"
+docs_records "$S/keys" >"$work/records"
 mkdir -p "$work/dns"
 dns_start "$work/records" "$work/dns" >/dev/null 2>&1
 
@@ -167,13 +151,8 @@ sed -e "s|^Socket .*|Socket inet:$port@127.0.0.1|" "$S/dkimd.conf" \
     >"$S/run.conf"
 printf 'Nameservers 127.0.0.1:%s\nAuthservID docs.test\nSyslog no\n' \
     "$DNS_PORT" >>"$S/run.conf"
-"$DKIMD" -f -c "$S/run.conf" >"$work/dkimd.log" 2>&1 &
-DKIMD_PID=$!
-for _ in $(seq 50); do
-	$PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" \
-	    2>/dev/null && break
-	sleep 0.1
-done
+dkimd_run "$S/run.conf" "$port" "$work/dkimd.log"
+ok $? "dkimd starts with the sample configuration"
 
 $PY "$here/milter/mta.py" "127.0.0.1:$port" ORIGINATING "$top/etc/sample.eml" \
     >"$work/sign.out" 2>&1
@@ -199,9 +178,7 @@ grep -q '^insert 0 Authentication-Results  *docs.test;.*dkim=pass' \
 ok $? "dkimd with the sample verifies mail from another daemon name (dkim=pass, no signing)"
 [ $? -eq 0 ] || show "$work/verify.out"
 
-kill "$DKIMD_PID" 2>/dev/null
-wait "$DKIMD_PID" 2>/dev/null
-DKIMD_PID=
+dkimd_stop
 ! grep -q -E 'AddressSanitizer|runtime error' "$work/dkimd.log"
 ok $? "dkimd's log has no sanitizer report"
 
