@@ -2,6 +2,7 @@
 # bench-milter.sh - dkimd and OpenDKIM side by side through the milter protocol
 #
 #	bench/bench-milter.sh [--quick] [--out DIR] [--only dkimd|opendkim]
+#	bench/bench-milter.sh --profile callgrind|perf [--out DIR]
 #
 # In one run: makes an RSA-2048 and an Ed25519 key, publishes both in a
 # dnsmasq on 127.0.0.1 (t/lib/dns.sh), writes messages of 2 KB, 100 KB and
@@ -20,6 +21,14 @@
 # when gnuplot is installed, throughput.png. --quick is the CI smoke
 # version (t/it-bench-smoke.sh): 2 KB and 100 KB, 1 and 4 connections, 6
 # messages a cell, no openssl speed, under a minute; it proves only correctness.
+#
+# --profile runs dkimd alone, one process per operation (sign RSA, sign
+# Ed25519, verify; 2 KB, one connection, unix socket) under valgrind's
+# callgrind (instruction counts: stable on noisy machines; BENCH_N2K
+# messages, default 300) or with perf record -e cpu-clock -g attached
+# (user and kernel time; default 3000 messages), and writes
+# DIR/profile-OP.txt, the top of callgrind_annotate or perf report
+# (and DIR/callgrind-OP.out for callgrind_annotate --tree=calling).
 #
 # OpenDKIM in Debian resolves with libunbound, whose forwarder syntax
 # takes a port: "Nameservers 127.0.0.1@PORT" reaches the dnsmasq. Not
@@ -46,12 +55,14 @@ PY=/usr/bin/python3
 quick=0
 out=
 only=
+profile=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
 	--out) out=$2; shift ;;
 	--only) only=$2; shift ;;
-	*) echo "usage: bench-milter.sh [--quick] [--out DIR] [--only dkimd|opendkim]" >&2
+	--profile) profile=$2; only=dkimd; shift ;;
+	*) echo "usage: bench-milter.sh [--quick] [--out DIR] [--only dkimd|opendkim] [--profile callgrind|perf]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -182,7 +193,15 @@ EOT
 		"$DKIMTOOL" sign -d rsa.example.com -s rsa1 -k "$work/keys/rsa1.private" \
 		    "$work/msg/rsa-$s.eml" >"$work/msg/signed-$s.eml" || return 1
 	done
-	dns_start "$work/records" "$work" || return 1
+	# dnsmasq serves its records with TTL 0 unless told otherwise, and
+	# a TTL of 0 is never cached: every verification would query DNS.
+	# Keys are measured cached here, as on a real MX: a wrapper on PATH
+	# gives t/lib/dns.sh's dnsmasq --local-ttl=3600.
+	mkdir -p "$work/bin"
+	printf '#!/bin/sh\nexec %s --local-ttl=3600 "$@"\n' \
+	    "$(command -v dnsmasq)" >"$work/bin/dnsmasq"
+	chmod +x "$work/bin/dnsmasq"
+	PATH=$work/bin:$PATH dns_start "$work/records" "$work" || return 1
 }
 
 # bytes_of SIZE - 2K -> 2048, 100K -> 102400, 10M -> 10485760
@@ -244,7 +263,13 @@ start_dkimd() {
 	    "SigningTable refile:$work/signing.table" "AuthservID mx.test" \
 	    "Canonicalization relaxed/relaxed" \
 	    "Nameservers 127.0.0.1:$DNS_PORT" "Syslog no" >"$work/dkimd.conf"
-	launch dkimd "$DKIMD_SOCK" "$DKIMD" -f -c "$work/dkimd.conf" || return 1
+	case "$profile" in
+	callgrind) launch dkimd "$DKIMD_SOCK" valgrind --tool=callgrind \
+	    --callgrind-out-file="$work/callgrind.out" \
+	    "$DKIMD" -f -c "$work/dkimd.conf" || return 1 ;;
+	*) launch dkimd "$DKIMD_SOCK" "$DKIMD" -f -c "$work/dkimd.conf" ||
+	    return 1 ;;
+	esac
 	DKIMD_PID=$LAUNCHED
 }
 
@@ -377,6 +402,58 @@ run_milter() {
 	stop_pid "$PID"
 	DKIMD_PID= ODK_PID=
 }
+
+# profile_op OP - one dkimd process for OP under the profiler
+profile_op() {
+	local perf_pid=
+	start_milter dkimd unix || return 1
+	warm "$SOCK" "$1"
+	if [ "$profile" = perf ]; then
+		perf record -q -e cpu-clock -g -p "$PID" -o "$work/perf.data" \
+		    >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 1
+	fi
+	run_cell dkimd "$SOCK" unix "$1" 2K 1 "$PID" || status=1
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid"
+		{
+			perf report -i "$work/perf.data" --stdio --no-children \
+			    --sort dso -g none 2>/dev/null | grep '%'
+			perf report -i "$work/perf.data" --stdio --no-children \
+			    --sort dso,symbol -g none 2>/dev/null | grep '%' |
+			    head -50
+		} >"$out/profile-$1.txt"
+	fi
+	stop_pid "$PID"
+	DKIMD_PID=
+	if [ "$profile" = callgrind ]; then
+		mv "$work/callgrind.out" "$out/callgrind-$1.out"
+		callgrind_annotate --inclusive=no "$out/callgrind-$1.out" \
+		    2>/dev/null | head -70 >"$out/profile-$1.txt"
+		callgrind_annotate --inclusive=yes "$out/callgrind-$1.out" \
+		    2>/dev/null | head -150 >"$out/profile-$1-inclusive.txt"
+	fi
+	echo "# $1: $out/profile-$1.txt" >&2
+}
+
+if [ -n "$profile" ]; then
+	SIZES=2K
+	CONCS=1
+	if [ "$profile" = callgrind ]; then
+		BENCH_N2K=${BENCH_N2K:-300}
+	fi
+	: >"$out/results.txt"
+	: >"$out/speed.txt"
+	status=0
+	setup || exit 1
+	for op in sign-rsa sign-ed verify; do
+		profile_op "$op" || status=1
+	done
+	grep '^loadgen' "$out/results.txt"
+	exit $status
+fi
 
 if [ $quick -eq 1 ]; then
 	SIZES="2K 100K"
