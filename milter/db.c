@@ -22,6 +22,9 @@
 #include "util.h"
 
 #define DB_BUCKETS	65536		/* hash buckets per cache */
+#define DB_IN_PARAMS	16		/* patterns per query (sql_rules) */
+#define DB_MAX_CANDS	64		/* patterns tried per address */
+#define DB_MAX_PATTERN	520		/* bytes of one pattern (address < 512) */
 
 /* A parsed dkim_keys row, shared by the cache and the signers. */
 struct dbkey {
@@ -70,8 +73,8 @@ struct db {
 };
 
 static const char sql_rules[] =
-    "SELECT key_name, identity FROM dkim_signing WHERE pattern = ? "
-    "ORDER BY id";
+    "SELECT pattern, key_name, identity FROM dkim_signing WHERE pattern "
+    "IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY id";
 static const char sql_key[] =
     "SELECT domain, selector, private_key, key_path, not_before, "
     "not_after FROM dkim_keys WHERE name = ? AND state = 'active'";
@@ -407,23 +410,116 @@ cache_free(struct cache *c)
 		}
 }
 
-/* rules_row - one dkim_signing row into a struct dbrules */
-static int
-rules_row(void *arg, int ncols, const char *const *v)
-{
-	struct dbrules *r = arg;
+/* The candidate patterns of one address, and one IN query's answers. */
+struct cands {
+	size_t	n;
+	char	name[DB_MAX_CANDS][DB_MAX_PATTERN];
+};
 
-	if (ncols < 2 || v[0] == NULL || r->n >= DB_MAX_RULES)
+struct in_rows {
+	const char *name[DB_IN_PARAMS];
+	struct dbrules *r[DB_IN_PARAMS];
+	size_t	n;
+};
+
+/* rules_in_row - one dkim_signing row, filed under its pattern */
+static int
+rules_in_row(void *arg, int ncols, const char *const *v)
+{
+	struct in_rows *ir = arg;
+	struct dbrules *r;
+	size_t	i;
+
+	if (ncols < 3 || v[0] == NULL || v[1] == NULL)
 		return 0;
-	if ((r->keyname[r->n] = strdup(v[0])) == NULL)
+	for (i = 0; i < ir->n && strcasecmp(ir->name[i], v[0]) != 0; i++)
+		;
+	if (i == ir->n)
+		return 0;
+	if (ir->r[i] == NULL && (ir->r[i] = calloc(1, sizeof(*r))) == NULL)
 		return -1;
-	if (v[1] != NULL && v[1][0] != '\0' &&
-	    (r->identity[r->n] = strdup(v[1])) == NULL) {
+	if ((r = ir->r[i])->n >= DB_MAX_RULES)
+		return 0;
+	if ((r->keyname[r->n] = strdup(v[1])) == NULL)
+		return -1;
+	if (v[2] != NULL && v[2][0] != '\0' &&
+	    (r->identity[r->n] = strdup(v[2])) == NULL) {
 		free(r->keyname[r->n]);
 		return -1;
 	}
 	r->n++;
 	return 0;
+}
+
+/*
+ * rules_ask - one IN query for the patterns ir->name[0..n), its answers
+ * cached (absent ones as negative entries). On failure expired entries
+ * are reused a while, and *down is set when a pattern has none.
+ */
+static void
+rules_ask(struct db *db, struct in_rows *ir, int *down)
+{
+	const char *params[DB_IN_PARAMS];
+	struct centry *ce;
+	char	err[256];
+	time_t	now = time(NULL);
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < DB_IN_PARAMS; i++)
+		params[i] = i < ir->n ? ir->name[i] : NULL;
+	rc = db_query(db, sql_rules, params, DB_IN_PARAMS, rules_in_row, ir,
+	    err, sizeof(err));
+	pthread_mutex_lock(&db->c_lock);
+	for (i = 0; i < ir->n; i++) {
+		if (rc < 0) {
+			if ((ce = cache_find(&db->rules, ir->name[i])) == NULL)
+				*down = 1;
+			else if (ce->expires < now + DB_STALE_RETRY)
+				ce->expires = now + DB_STALE_RETRY;
+			rules_free(ir->r[i]);
+		} else if ((ce = calloc(1, sizeof(*ce))) == NULL ||
+		    (ce->name = strdup(ir->name[i])) == NULL) {
+			free(ce);
+			rules_free(ir->r[i]);
+		} else {
+			ce->expires = now + (time_t)db->ttl;
+			ce->rules = ir->r[i];
+			cache_put(&db->rules, ce, now);
+		}
+		ir->r[i] = NULL;
+	}
+	pthread_mutex_unlock(&db->c_lock);
+}
+
+/*
+ * rules_fill - make sure every candidate has a cache entry: the ones
+ * missing or expired are asked for DB_IN_PARAMS at a time, so a new
+ * address costs one round trip to the database, not one per pattern.
+ */
+static void
+rules_fill(struct db *db, const struct cands *c, int *down)
+{
+	struct in_rows ir;
+	struct centry *ce;
+	time_t	now = time(NULL);
+	size_t	i;
+
+	memset(&ir, 0, sizeof(ir));
+	for (i = 0; i < c->n; i++) {
+		pthread_mutex_lock(&db->c_lock);
+		ce = cache_find(&db->rules, c->name[i]);
+		pthread_mutex_unlock(&db->c_lock);
+		if (ce != NULL && ce->expires > now)
+			continue;
+		ir.name[ir.n++] = c->name[i];
+		if (ir.n == DB_IN_PARAMS) {
+			rules_ask(db, &ir, down);
+			ir.n = 0;
+		}
+	}
+	if (ir.n > 0)
+		rules_ask(db, &ir, down);
 }
 
 /* key_row - one dkim_keys row, parsed into a struct dbkey */
@@ -459,18 +555,17 @@ key_row_fn(void *arg, int ncols, const char *const *v)
 }
 
 /*
- * fetch - the cache entry for name in cache c, asking the database when
- * it is missing or expired. Returns the entry (c_lock held on return
- * either way), or NULL when there is none; *down is set to 1 when that
- * is because the database could not say.
+ * fetch - the key cache entry for name, asking the database when it is
+ * missing or expired. Returns the entry (c_lock held on return either
+ * way), or NULL when there is none; *down is set to 1 when that is
+ * because the database could not say.
  */
 static struct centry *
-fetch(struct db *db, struct cache *c, const char *name, int is_key,
-    int *down)
+fetch(struct db *db, const char *name, int *down)
 {
+	struct cache *c = &db->keys;
 	struct centry *ce, *nce;
 	struct key_row kr;
-	struct dbrules *r = NULL;
 	const char *params[1] = { name };
 	char	err[256];
 	time_t	now = time(NULL);
@@ -484,19 +579,12 @@ fetch(struct db *db, struct cache *c, const char *name, int is_key,
 	memset(&kr, 0, sizeof(kr));
 	kr.db = db;
 	kr.name = name;
-	if (is_key)
-		rc = db_query(db, sql_key, params, 1, key_row_fn, &kr, err,
-		    sizeof(err));
-	else if ((r = calloc(1, sizeof(*r))) == NULL)
-		rc = -1;
-	else
-		rc = db_query(db, sql_rules, params, 1, rules_row, r, err,
-		    sizeof(err));
+	rc = db_query(db, sql_key, params, 1, key_row_fn, &kr, err,
+	    sizeof(err));
 
 	pthread_mutex_lock(&db->c_lock);
 	if (rc < 0) {
 		dbkey_put(kr.k);
-		rules_free(r);
 		if ((ce = cache_find(c, name)) != NULL &&
 		    ce->expires < now + DB_STALE_RETRY)
 			ce->expires = now + DB_STALE_RETRY;
@@ -508,16 +596,11 @@ fetch(struct db *db, struct cache *c, const char *name, int is_key,
 	    (nce->name = strdup(name)) == NULL) {
 		free(nce);
 		dbkey_put(kr.k);
-		rules_free(r);
 		*down = 1;
 		return NULL;
 	}
 	nce->expires = now + (time_t)db->ttl;
 	nce->key = kr.k;
-	if (r != NULL && r->n > 0)
-		nce->rules = r;
-	else
-		rules_free(r);
 	cache_put(c, nce, now);
 	return nce;
 }
@@ -534,7 +617,7 @@ lend(struct db *db, const char *keyname, const char *identity,
 	size_t	o = 0;
 	const char *p;
 
-	ce = fetch(db, &db->keys, keyname, 1, down);
+	ce = fetch(db, keyname, down);
 	if (ce == NULL || (k = ce->key) == NULL ||
 	    (k->not_before && now < k->not_before) ||
 	    (k->not_after && now >= k->not_after)) {
@@ -556,7 +639,10 @@ lend(struct db *db, const char *keyname, const char *identity,
 	return n + 1;
 }
 
-/* try - add the signers of one candidate pattern; returns the count */
+/*
+ * try - add the signers of one candidate pattern (its cache entry made by
+ * rules_fill(), fresh or reused); returns the count
+ */
 static size_t
 try(struct db *db, const char *pattern, const char *fromdom,
     struct signer *out, size_t n, size_t max, int *down)
@@ -566,7 +652,8 @@ try(struct db *db, const char *pattern, const char *fromdom,
 	struct centry *ce;
 	size_t	 i, nr = 0;
 
-	ce = fetch(db, &db->rules, pattern, 0, down);
+	pthread_mutex_lock(&db->c_lock);
+	ce = cache_find(&db->rules, pattern);
 	for (i = 0; ce != NULL && ce->rules != NULL && i < ce->rules->n;
 	    i++, nr++) {
 		snprintf(keyname[nr], sizeof(keyname[nr]), "%s",
@@ -582,43 +669,58 @@ try(struct db *db, const char *pattern, const char *fromdom,
 	return n;
 }
 
+/*
+ * candidates - the patterns for address a (lower case) in the order of
+ * opendkim.conf(5), SigningTable, as table.c tries a file: user@host,
+ * host, user@.parent and .parent for each parent, user@*, *
+ */
+static void
+candidates(const char *a, struct cands *c)
+{
+	const char *at = strrchr(a, '@'), *host = at + 1, *p;
+	int	ul = (int)(at - a);
+
+	c->n = 0;
+#define CAND(...) do {							\
+	if (c->n < DB_MAX_CANDS)					\
+		snprintf(c->name[c->n++], DB_MAX_PATTERN, __VA_ARGS__);	\
+} while (0)
+	CAND("%s", a);
+	CAND("%s", host);
+	/* Two places kept for user@* and *, however deep the host. */
+	for (p = strchr(host, '.'); p != NULL && c->n < DB_MAX_CANDS - 2;
+	    p = strchr(p + 1, '.'))
+		CAND("%.*s@%s", ul, a, p);
+	for (p = strchr(host, '.'); p != NULL && c->n < DB_MAX_CANDS - 2;
+	    p = strchr(p + 1, '.'))
+		CAND("%s", p);
+	CAND("%.*s@*", ul, a);
+	CAND("*");
+#undef CAND
+}
+
 /* db_signers - the signatures to make for From address addr */
 size_t
 db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
     int multiple, int *down)
 {
-	char	 a[512], k[600], *at, *host;
-	const char *p;
-	size_t	 n = 0;
+	struct cands c;
+	char	 a[512];
+	size_t	 i, n = 0;
 
 	*down = 0;
 	if (db == NULL || max == 0 || strlen(addr) >= sizeof(a))
 		return 0;
 	snprintf(a, sizeof(a), "%s", addr);
 	util_lower(a);
-	if ((at = strrchr(a, '@')) == NULL)
+	if (strrchr(a, '@') == NULL)
 		return 0;
-	host = at + 1;
 	if (!multiple)
 		max = 1;
-	/* The order of opendkim.conf(5), SigningTable, as table.c. */
-	n = try(db, a, host, out, n, max, down);
-	if (n < max)
-		n = try(db, host, host, out, n, max, down);
-	*at = '\0';
-	for (p = strchr(host, '.'); p != NULL && n < max;
-	    p = strchr(p + 1, '.')) {
-		snprintf(k, sizeof(k), "%s@%s", a, p);
-		n = try(db, k, host, out, n, max, down);
-	}
-	for (p = strchr(host, '.'); p != NULL && n < max;
-	    p = strchr(p + 1, '.'))
-		n = try(db, p, host, out, n, max, down);
-	snprintf(k, sizeof(k), "%s@*", a);
-	if (n < max)
-		n = try(db, k, host, out, n, max, down);
-	if (n < max)
-		n = try(db, "*", host, out, n, max, down);
+	candidates(a, &c);
+	rules_fill(db, &c, down);
+	for (i = 0; i < c.n && n < max; i++)
+		n = try(db, c.name[i], strrchr(a, '@') + 1, out, n, max, down);
 	return n;
 }
 

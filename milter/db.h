@@ -25,9 +25,11 @@
  *	from 1 to DB_BACKOFF_MAX seconds.
  *
  *	db_signers() tries the From address as table_signers() does for a
- *	file: table (user@host, host, user@.parent, .parent, user@*, *),
- *	each candidate one cached query "pattern = ?" on dkim_signing, and
- *	each key name it finds one cached query on dkim_keys. Only keys in
+ *	file: table (user@host, host, user@.parent, .parent, user@*, *).
+ *	The patterns not in the cache are asked for in one query
+ *	("pattern IN (...)" on dkim_signing, 16 at a time) and each is
+ *	cached, found or not; each key name found is one cached query on
+ *	dkim_keys. Patterns are compared as stored: keep them lower case. Only keys in
  *	state "active", within not_before/not_after, sign. Answers, the
  *	negative ones included, are cached for the TTL; a parsed key is
  *	cached with its row. When the database cannot answer, an expired

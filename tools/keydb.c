@@ -47,6 +47,7 @@
 #include "db.h"
 #include "table.h"
 #include "tool.h"
+#include "util.h"
 
 #include "keys.h"
 
@@ -251,7 +252,7 @@ keydb_insert(struct db *db, const char *name, const char *domain,
     const char *identity)
 {
 	dkim_key *key;
-	char	 err[256], now[32];
+	char	 err[256], now[32], pat[600];
 	const char *alg, *p[8];
 	int	 i;
 
@@ -270,7 +271,9 @@ keydb_insert(struct db *db, const char *name, const char *domain,
 	if (keydb_q(db, sql_ins_key, p, 8, NULL, NULL) < 0)
 		return -1;
 	for (i = 0; i < np; i++) {
-		p[0] = patterns[i], p[1] = name, p[2] = identity;
+		snprintf(pat, sizeof(pat), "%s", patterns[i]);
+		util_lower(pat);	/* db.c compares them as stored */
+		p[0] = pat, p[1] = name, p[2] = identity;
 		if (keydb_q(db, keydb_sql_ins_rule, p, 3, NULL, NULL) < 0)
 			return -1;
 	}
