@@ -24,7 +24,7 @@
 #define DB_BUCKETS	65536		/* hash buckets per cache */
 #define DB_IN_PARAMS	16		/* patterns per query (sql_rules) */
 #define DB_MAX_CANDS	64		/* patterns tried per address */
-#define DB_MAX_PATTERN	520		/* bytes of one pattern (address < 512) */
+#define DB_MAX_PATTERN	520		/* bytes of a pattern (address < 512) */
 
 /* A parsed dkim_keys row, shared by the cache and the signers. */
 struct dbkey {
@@ -141,7 +141,8 @@ uri_server(struct db *db, char *s, char *err, size_t errlen)
 
 	if (at == NULL || (slash = strchr(at, '/')) == NULL ||
 	    slash[1] == '\0') {
-		snprintf(err, errlen, "expected USER[:PASSWORD]@HOST[:PORT]/DB");
+		snprintf(err, errlen, "expected "
+		    "USER[:PASSWORD]@HOST[:PORT]/DB");
 		return -1;
 	}
 	*at++ = '\0';

@@ -29,8 +29,8 @@
  *	The patterns not in the cache are asked for in one query
  *	("pattern IN (...)" on dkim_signing, 16 at a time) and each is
  *	cached, found or not; each key name found is one cached query on
- *	dkim_keys. Patterns are compared as stored: keep them lower case. Only keys in
- *	state "active", within not_before/not_after, sign. Answers, the
+ *	dkim_keys. Patterns are compared as stored: keep them lower case.
+ *	Only keys in state "active", within not_before/not_after, sign. Answers, the
  *	negative ones included, are cached for the TTL; a parsed key is
  *	cached with its row. When the database cannot answer, an expired
  *	entry is used again (for DB_STALE_RETRY seconds at a time) and an

@@ -130,7 +130,8 @@ test_names(void)
 	FILE	*fp;
 	int	 fd;
 
-	ok(db_is_uri("sqlite:/var/lib/dkimd/keys.db"), "sqlite:/path is a database");
+	ok(db_is_uri("sqlite:/var/lib/dkimd/keys.db"),
+	    "sqlite:/path is a database");
 	ok(db_is_uri("mysql://u@h/db"), "mysql:// is a database");
 	ok(db_is_uri("postgresql://u@h/db"), "postgresql:// is a database");
 	ok(db_is_uri("postgres://u@h/db"), "postgres:// is a database too");
@@ -151,7 +152,8 @@ test_names(void)
 	db = db_open("mysql://u:pw@db.example:3307/keys?ttl=5", 0, (uid_t)-1,
 	    err, sizeof(err));
 	ok(db != NULL && strcmp(db_scheme(db), "mysql") == 0,
-	    "mysql://user:password@host:port/db?ttl=5 opens (no connection yet)");
+	    "mysql://user:password@host:port/db?ttl=5 opens (no connection "
+	    "yet)");
 	db_close(db);
 	db = db_open("postgresql://u@h/db?password_file=/nonexistent", 0,
 	    (uid_t)-1, err, sizeof(err));
@@ -270,7 +272,8 @@ test_down(void)
 
 	db = db_open("sqlite:/nonexistent/dir/keys.db", 0, (uid_t)-1, err,
 	    sizeof(err));
-	ok(db != NULL, "a database that is not there still opens (dkimd starts)");
+	ok(db != NULL,
+	    "a database that is not there still opens (dkimd starts)");
 	ok(db_signers(db, "a@example.com", out, 8, 0, &down) == 0 &&
 	    down == 1, "no database: no signer, and *down says it is unknown");
 	ok(db_query(db, "SELECT 1", NULL, 0, NULL, NULL, err,
