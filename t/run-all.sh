@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-section() { printf '\n==== %s ====\n' "$*"; }
+section() { printf '\n==== %s ==== (%d s)\n' "$*" "$SECONDS"; }
 
 # build NAME CONFIGURE-ARGS... - configure and make in $work/NAME
 build() {
@@ -97,11 +97,12 @@ check() {
 # integration NAME [GLOB] - run every it-*.sh script (or those matching
 # GLOB) against build NAME, through the TAP driver
 integration() {
-	local b=$work/$1 dir=$work/it-$1 glob=${2:-it-*.sh} t name
+	local b=$work/$1 dir=$work/it-$1 glob=${2:-it-*.sh} t name start
 	section "integration tests (build $1: $glob)"
 	mkdir -p "$dir"
 	for t in $(find t -name "$glob" -type f | sort); do
 		name=$(echo "$t" | tr '/' '_')
+		start=$SECONDS
 		env top_srcdir="$srcdir" top_builddir="$b" \
 		    DKIMTOOL="$b/tools/dkimtool" DKIMD="$b/milter/dkimd" \
 		    AM_TAP_AWK=awk \
@@ -110,9 +111,10 @@ integration() {
 		    --trs-file "$dir/$name.trs" --color-tests no -- \
 		    timeout -k 10 "${IT_TIMEOUT:-300}" bash "$srcdir/$t" \
 		    >/dev/null 2>&1
-		printf '  %s: %d passed, %d failed\n' "$t" \
+		printf '  %s: %d passed, %d failed (%d s)\n' "$t" \
 		    "$(grep -c -E '^:test-result: (PASS|SKIP|XFAIL)' "$dir/$name.trs")" \
-		    "$(grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs")"
+		    "$(grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs")" \
+		    $((SECONDS - start))
 		if grep -q -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs"; then
 			echo "--- $dir/$name.log (failures)"
 			grep -E -A6 '^not ok|^Bail out|^ERROR' "$dir/$name.log" |
