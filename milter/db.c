@@ -505,13 +505,15 @@ rules_fill(struct db *db, const struct cands *c, int *down)
 	struct centry *ce;
 	time_t	now = time(NULL);
 	size_t	i;
+	int	fresh;
 
 	memset(&ir, 0, sizeof(ir));
 	for (i = 0; i < c->n; i++) {
 		pthread_mutex_lock(&db->c_lock);
 		ce = cache_find(&db->rules, c->name[i]);
+		fresh = ce != NULL && ce->expires > now;
 		pthread_mutex_unlock(&db->c_lock);
-		if (ce != NULL && ce->expires > now)
+		if (fresh)
 			continue;
 		ir.name[ir.n++] = c->name[i];
 		if (ir.n == DB_IN_PARAMS) {

@@ -8,6 +8,7 @@
  * t/data/db/ed25519.pem with mode 0600). The MariaDB and PostgreSQL back
  * ends run against real servers in t/it-db.sh.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,73 @@ test_cache(struct db *db)
 	db_release(db, held, nheld);
 }
 
+/* A thread of test_threads(): lookups, each key checked while lent. */
+struct worker {
+	struct db *db;
+	int	bad;
+	int	signed_n;
+};
+
+/* worker - 500 lookups of two addresses; counts malformed answers */
+static void *
+worker(void *arg)
+{
+	struct worker *w = arg;
+	struct signer out[8];
+	size_t	 n, j;
+	int	 i, down;
+
+	for (i = 0; i < 500; i++) {
+		n = db_signers(w->db, i % 2 ? "a@new.test" : "a@x.example.org",
+		    out, 8, 1, &down);
+		for (j = 0; j < n; j++)
+			if (out[j].key == NULL || out[j].key->selector == NULL ||
+			    dkim_key_bits(out[j].key->key) == 0)
+				w->bad++;
+		w->signed_n += n > 0;
+		db_release(w->db, out, n);
+	}
+	return NULL;
+}
+
+/*
+ * test_threads - 8 threads look up at once with a TTL of 0 (every
+ * lookup replaces cache entries and the keys lent out) while rows change
+ */
+static void
+test_threads(void)
+{
+	struct worker w[8];
+	pthread_t th[8];
+	struct db *db;
+	char	 uri[100], err[256];
+	int	 i, bad = 0, started = 0, n = 0;
+
+	snprintf(uri, sizeof(uri), "sqlite:%s?ttl=0", dbpath);
+	if ((db = db_open(uri, 0, (uid_t)-1, err, sizeof(err))) == NULL) {
+		ok(0, "sqlite:PATH?ttl=0 opens");
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		w[i].db = db;
+		w[i].bad = w[i].signed_n = 0;
+		started += pthread_create(&th[i], NULL, worker, &w[i]) == 0;
+	}
+	for (i = 0; i < 20; i++)
+		(void)sql(i % 2 ? "DELETE FROM dkim_signing WHERE pattern = "
+		    "'.example.org'" : "INSERT INTO dkim_signing (pattern, "
+		    "key_name) VALUES ('.example.org', 'k-pct')");
+	for (i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		bad += w[i].bad;
+		n += w[i].signed_n;
+	}
+	is_int(started, 8, "8 lookup threads started");
+	ok(bad == 0 && n > 0, "concurrent lookups with a TTL of 0 while rows "
+	    "change: every lent key is whole");
+	db_close(db);
+}
+
 /* test_down - a database that cannot be opened: no signer, backoff */
 static void
 test_down(void)
@@ -302,6 +370,7 @@ main(void)
 		test_cache(db);
 	}
 	db_close(db);
+	test_threads();
 	test_down();
 	unlink(dbpath);
 	unlink(keypath);
