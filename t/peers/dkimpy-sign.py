@@ -18,7 +18,11 @@ import base64
 import os
 import sys
 
-import dkim
+# dnspython (imported by dkim) loads httpx for DNS over HTTPS, never used
+# here and slower to load than all the rest: keep it out.
+sys.modules.setdefault("httpx", None)
+
+import dkim  # noqa: E402
 
 
 def ed25519_seed(pem):

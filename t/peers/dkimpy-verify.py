@@ -13,7 +13,11 @@ import io
 import logging
 import sys
 
-import dkim
+# dnspython (imported by dkim) loads httpx for DNS over HTTPS, never used
+# here and slower to load than all the rest: keep it out.
+sys.modules.setdefault("httpx", None)
+
+import dkim  # noqa: E402
 import dns.exception
 import dns.resolver
 
