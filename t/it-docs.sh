@@ -230,6 +230,27 @@ grep -q '^Socket  *inet:8891@127.0.0.1$' "$top/etc/dkimd.conf" &&
     "$top/etc/sendmail/dkimd.mc"
 ok $? "etc/sendmail/dkimd.mc: the sample's Socket, submission named ORIGINATING"
 
+# the .mc lines through sendmail-cf's m4 files, when they are installed
+cfm4=/usr/share/sendmail/cf/m4/cf.m4
+if [ -f "$cfm4" ] && command -v m4 >/dev/null 2>&1; then
+	{
+		printf "include(\`%s')dnl\nOSTYPE(\`linux')dnl\n" "$cfm4"
+		cat "$top/etc/sendmail/dkimd.mc"
+		printf "MAILER(\`local')dnl\nMAILER(\`smtp')dnl\n"
+	} >"$work/test.mc"
+	m4 "$work/test.mc" >"$work/test.cf" 2>"$work/m4.err"
+	rc=$?
+	[ "$rc" -eq 0 ] && [ ! -s "$work/m4.err" ] &&
+	    grep -q '^Xdkimd, S=inet:8891@127.0.0.1, F=T' "$work/test.cf" &&
+	    grep -q '^O InputMailFilters=dkimd$' "$work/test.cf" &&
+	    [ "$(grep -c -E '^O DaemonPortOptions=Port=(submission|587),' "$work/test.cf")" = 1 ] &&
+	    grep -q '^O DaemonPortOptions=Port=submission, Name=ORIGINATING' "$work/test.cf"
+	ok $? "etc/sendmail/dkimd.mc builds a sendmail.cf: the filter, one daemon on 587 named ORIGINATING"
+	[ "$rc" -eq 0 ] || show "$work/m4.err"
+else
+	skip "etc/sendmail/dkimd.mc builds a sendmail.cf" "no sendmail-cf"
+fi
+
 # pf NAME MASTER - a Postfix config folder with the snippets; postconf -M
 pf()
 {
