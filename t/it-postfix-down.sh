@@ -77,7 +77,7 @@ dkimd_start() {
 dkimd_kill() {
 	[ -n "$DKIMD_PID" ] || return 0
 	kill "-$1" "$DKIMD_PID" 2>/dev/null
-	wait "$DKIMD_PID" 2>/dev/null
+	{ wait "$DKIMD_PID"; } 2>/dev/null
 	DKIMD_PID=
 }
 
@@ -249,7 +249,7 @@ s.send(b"second half of the body\r\n" * 200 + b".\r\n")
 code, msg = s.getreply()
 print(code, msg.decode(errors="replace"))
 PY
-wait "$DKIMD_PID" 2>/dev/null
+{ wait "$DKIMD_PID"; } 2>/dev/null
 DKIMD_PID=
 read -r code _ <"$T/mid.out"
 case "$code" in 4*|250) true ;; *) false ;; esac
