@@ -37,7 +37,7 @@ source(void *arg, const char *qname, char **txt, char *reason, size_t len)
 	    DKIM_DNS_OK;
 }
 
-/* clock - a fixed "now" */
+/* clock_fixed - a fixed "now" */
 static time_t
 clock_fixed(void *arg)
 {

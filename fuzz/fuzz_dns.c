@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	enum dkim_dns_status st;
 	const char *qname;
-	char	*txt = (char *)1, reason[128];
+	char	*txt = (char *)1, reason[128];	/* txt must be set */
 	unsigned ttl = 0;
 
 	qname = size > 3 && (data[3] & 1) ? "target.example.net" :
