@@ -430,10 +430,18 @@ section_peers()
 	done
 	# a 4096-bit key record does not fit a 512-byte UDP answer: TCP
 	unit tc_case
-	for v in dkimpy maildkim opendkim; do
-		unit pp_case opendkim "$v" r4096 relaxed/relaxed 7
-	done
+	unit tcp_case
 	flush
+}
+
+# tcp_case - OpenDKIM signs with the 4096-bit key, every peer verifies
+# (one unit: the three share the message and its signed copy)
+tcp_case()
+{
+	local v
+	for v in dkimpy maildkim opendkim; do
+		pp_case opendkim "$v" r4096 relaxed/relaxed 7
+	done
 }
 
 # section_vectors - the RFC vectors verified by dkimtool
