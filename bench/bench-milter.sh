@@ -3,6 +3,7 @@
 #
 #	bench/bench-milter.sh [--quick] [--out DIR] [--only dkimd|opendkim]
 #	bench/bench-milter.sh --profile callgrind|perf [--out DIR]
+#	bench/bench-milter.sh --soak N [--out DIR]
 #
 # In one run: makes an RSA-2048 and an Ed25519 key, publishes both in a
 # dnsmasq on 127.0.0.1 (t/lib/dns.sh), writes messages of 2 KB, 100 KB and
@@ -30,6 +31,10 @@
 # DIR/profile-OP.txt, the top of callgrind_annotate or perf report
 # (and DIR/callgrind-OP.out for callgrind_annotate --tree=calling).
 #
+# --soak N sends N signed and N verified 2 KB messages to one dkimd (4
+# connections, unix socket) in five slices and prints its RSS after each:
+# memory must not grow with the count (DIR/soak.txt).
+#
 # OpenDKIM in Debian resolves with libunbound, whose forwarder syntax
 # takes a port: "Nameservers 127.0.0.1@PORT" reaches the dnsmasq. Not
 # ResolverConfiguration with an unbound.conf: OpenDKIM then parses that
@@ -56,12 +61,14 @@ quick=0
 out=
 only=
 profile=
+soak=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
 	--out) out=$2; shift ;;
 	--only) only=$2; shift ;;
 	--profile) profile=$2; only=dkimd; shift ;;
+	--soak) soak=$2; only=dkimd; shift ;;
 	*) echo "usage: bench-milter.sh [--quick] [--out DIR] [--only dkimd|opendkim] [--profile callgrind|perf]" >&2
 	   exit 2 ;;
 	esac
@@ -437,6 +444,36 @@ profile_op() {
 	fi
 	echo "# $1: $out/profile-$1.txt" >&2
 }
+
+# soak_run N - N messages of each kind in five slices, RSS after each
+soak_run() {
+	local slice=$(( $1 / 5 )) op i rss
+	start_milter dkimd unix || return 1
+	warm "$SOCK" sign-rsa verify
+	echo "soak dkimd: RSS $(awk '/^VmRSS/ {print $2}' /proc/$PID/status) kB after warm-up" |
+	    tee -a "$out/soak.txt"
+	for op in sign-rsa verify; do
+		for i in 1 2 3 4 5; do
+			run_cell dkimd "$SOCK" unix "$op" 2K 4 "$PID" || status=1
+			rss=$(awk '/^VmRSS/ {print $2}' /proc/$PID/status)
+			echo "soak dkimd: $op $((i * slice)) messages: RSS $rss kB" |
+			    tee -a "$out/soak.txt"
+		done
+	done
+	stop_pid "$PID"
+	DKIMD_PID=
+}
+
+if [ -n "$soak" ]; then
+	BENCH_N2K=$(( soak / 5 ))
+	SIZES=2K
+	: >"$out/results.txt"
+	status=0
+	setup || exit 1
+	soak_run "$soak" || status=1
+	grep -c 'fail=0 ' "$out/results.txt" | sed 's/^/soak: slices without a failure: /'
+	exit $status
+fi
 
 if [ -n "$profile" ]; then
 	SIZES=2K
