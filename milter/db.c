@@ -281,7 +281,7 @@ down:
 	if (wait > DB_BACKOFF_MAX)
 		wait = DB_BACKOFF_MAX;
 	db->fails++;
-	db->retry_at = now + wait;
+	db->retry_at = time(NULL) + wait;	/* from the failure, not the try */
 out:
 	pthread_mutex_unlock(&db->q_lock);
 	return rc;

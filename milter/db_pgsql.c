@@ -6,12 +6,17 @@
  * s0, s1, ... (a table keyed by the address of the SQL text; beyond
  * DB_PG_STMTS a statement is run unprepared). Parameters and results
  * are text. The connection is used by one thread at a time (db.c holds
- * its q_lock); a connection that libpq reports bad is closed by db.c.
+ * its q_lock); a connection that libpq reports bad, or a server that
+ * does not answer within DB_PG_WAIT_MS, makes the query fail, and db.c
+ * closes the connection.
  */
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 
@@ -19,6 +24,7 @@
 #define DB_PG_COLS	16
 #define DB_PG_SQL	4096		/* bytes of one rewritten statement */
 #define DB_PG_TIMEOUT	"5"		/* connect_timeout, seconds */
+#define DB_PG_WAIT_MS	5000		/* for the answer to a statement */
 
 struct pg_conn {
 	PGconn	*h;
@@ -91,6 +97,51 @@ pg_rewrite(const char *sql, char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * pg_wait - the result of the command sent, waiting at most DB_PG_WAIT_MS
+ * for the server (a server that stops answering must not hold dkimd's
+ * threads: db.c then disconnects and backs off). NULL with err on
+ * time-out or a broken connection.
+ */
+static PGresult *
+pg_wait(struct pg_conn *c, int sent, char *err, size_t errlen)
+{
+	struct pollfd pfd;
+	struct timespec now;
+	PGresult *r, *extra;
+	long	deadline, left;
+	int	rc;
+
+	if (!sent)
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + DB_PG_WAIT_MS;
+	pfd.fd = PQsocket(c->h);
+	pfd.events = POLLIN;
+	while (PQisBusy(c->h)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
+		if (left <= 0) {
+			snprintf(err, errlen, "postgresql: no answer in %d ms",
+			    DB_PG_WAIT_MS);
+			return NULL;
+		}
+		if ((rc = poll(&pfd, 1, (int)left)) < 0 && errno != EINTR)
+			goto fail;
+		if (rc > 0 && !PQconsumeInput(c->h))
+			goto fail;
+	}
+	r = PQgetResult(c->h);
+	while ((extra = PQgetResult(c->h)) != NULL)
+		PQclear(extra);
+	if (r != NULL)
+		return r;
+fail:
+	snprintf(err, errlen, "postgresql: %.*s", 200, PQerrorMessage(c->h));
+	err[strcspn(err, "\n")] = '\0';
+	return NULL;
+}
+
 /* pg_exec - run sql, prepared when there is room; the result */
 static PGresult *
 pg_exec(struct pg_conn *c, const char *sql, const char *const *params,
@@ -108,17 +159,19 @@ pg_exec(struct pg_conn *c, const char *sql, const char *const *params,
 		if (c->sql[i] == sql)
 			break;
 	if (i == DB_PG_STMTS)
-		return PQexecParams(c->h, text, nparams, NULL, params, NULL,
-		    NULL, 0);
+		return pg_wait(c, PQsendQueryParams(c->h, text, nparams, NULL,
+		    params, NULL, NULL, 0), err, errlen);
 	snprintf(name, sizeof(name), "s%d", i);
 	if (c->sql[i] == NULL) {
-		r = PQprepare(c->h, name, text, nparams, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		r = pg_wait(c, PQsendPrepare(c->h, name, text, nparams, NULL),
+		    err, errlen);
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
 			return r;
 		PQclear(r);
 		c->sql[i] = sql;
 	}
-	return PQexecPrepared(c->h, name, nparams, params, NULL, NULL, 0);
+	return pg_wait(c, PQsendQueryPrepared(c->h, name, nparams, params,
+	    NULL, NULL, 0), err, errlen);
 }
 
 /* pg_query - run sql with text parameters, fn once per row */
