@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # it-docs-postfix.sh - the shipped Postfix snippets, as written, in a real
-# Postfix: they sign, verify, and lose nothing while dkimd is down (17 points)
+# Postfix: they sign, verify, and lose nothing while dkimd is down (21 points)
 #
 #	DKIMD=... DKIMTOOL=... bash t/it-docs-postfix.sh	(as root)
 #
@@ -21,7 +21,9 @@
 # Then the same Postfix with etc/postfix/amavis-master.cf.snippet instead
 # (no amavisd-new: the test plays its re-injection from 127.0.0.1): 10027
 # signs, 10025 verifies, port 25 mail goes to 10024, and 10027 answers 4xx
-# while dkimd is down.
+# while dkimd is down. Between the two, the unix socket form that
+# main.cf.snippet describes (unix:dkimd/dkimd.sock, relative to the queue
+# directory) signs and verifies.
 # Postfix, smtp-sink, dnsmasq and dkimd are stopped by their PIDs at exit;
 # KEEP=1 keeps the folder.
 set -u
@@ -252,6 +254,45 @@ for f in "$T"/sink/*; do
 done
 [ "$unsigned" -eq 0 ]
 ok $? "no mail of the signing path ever left unsigned"
+
+# ---- the unix socket form of main.cf.snippet ----------------------------
+# dkimd on unix:QUEUE/dkimd/dkimd.sock, Postfix told unix:dkimd/dkimd.sock
+# (relative to its queue directory), in main.cf and master.cf alike. The
+# socket is mode 0777 here (UMask 000): the test does not put user
+# postfix in a group of dkimd's.
+postfix_stop
+dkimd_stop
+mkdir -p "$T/spool/dkimd"
+sed -e "s|^Socket.*|Socket		unix:$T/spool/dkimd/dkimd.sock|" \
+    "$T/dkimd.conf" >"$T/dkimd-unix.conf"
+echo "UMask		000" >>"$T/dkimd-unix.conf"
+"$DKIMD" -f -c "$T/dkimd-unix.conf" >>"$T/dkimd.log" 2>&1 &
+DKIMD_PID=$!
+for _ in $(seq 50); do
+	[ -S "$T/spool/dkimd/dkimd.sock" ] && break
+	sleep 0.1
+done
+sock=$(sed -n 's/^#smtpd_milters = //p' "$top/etc/postfix/main.cf.snippet")
+sed -i "s|inet:127.0.0.1:$DK|$sock|g" "$T/etc/main.cf" "$T/etc/master.cf"
+postfix_start
+ok $? "Postfix starts with the snippets' milters on $sock"
+
+[ "$(submit "$SUB" sub-unix@example.com)" = 0 ] &&
+    wait_arrived sub-unix@example.com && f=$(arrived sub-unix@example.com) &&
+    grep -q '^DKIM-Signature: .*d=example.com; s=pf;' "$f" && verifies "$f"
+ok $? "unix socket: submission mail arrives signed, and verifies"
+
+local_mail local-unix@example.com
+wait_arrived local-unix@example.com && f=$(arrived local-unix@example.com) &&
+    grep -q '^DKIM-Signature: .*d=example.com; s=pf;' "$f"
+ok $? "unix socket: sendmail(1) mail arrives signed"
+
+[ "$(submit "$IN" in-unix@example.com)" = 0 ] &&
+    wait_arrived in-unix@example.com && f=$(arrived in-unix@example.com) &&
+    grep -q '^Authentication-Results: mx.test;' "$f"
+ok $? "unix socket: inbound mail arrives verified"
+dkimd_stop
+dkimd_start
 
 # ---- the amavisd-new set-up: amavis-master.cf.snippet ---------------------
 # No amavisd-new here: the test plays its re-injection, from 127.0.0.1 as
