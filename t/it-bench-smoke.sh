@@ -3,9 +3,10 @@
 #
 # Runs the benchmark's smallest version (2 KB and 100 KB messages, 1 and 4
 # connections, unix and inet sockets, 6 messages a cell) against dkimd
-# and OpenDKIM, bounded to 90 s (it takes about 30), and makes one TAP point of every cell:
-# each message got its DKIM-Signature (sign) or its Authentication-Results
-# with dkim=pass (verify). Speed is not checked: CI machines are noisy.
+# and OpenDKIM, bounded to 90 s (it takes about 30), and makes one TAP
+# point of every cell: each message got its DKIM-Signature (sign) or its
+# Authentication-Results with dkim=pass (verify). Speed is not checked:
+# CI machines are noisy.
 # OpenDKIM's cells are skipped when opendkim is not installed, and a cell
 # is skipped when opendkim died during it (a peer's crash: with an
 # unbound.conf it did, see bench-milter.sh; the bench restarts it).
