@@ -302,7 +302,8 @@ test_conversation(void)
 	    memcmp(p->data, "localhost\0004\0\031127.0.0.1", p->len) == 0,
 	    "CONNECT: host\\0, family '4', port 25, address\\0");
 	p = nth(&f, SMFIC_MACRO, 0);
-	ok(p && p->data[0] == SMFIC_MAIL && p->len == 1 + 7 + 19 + 26, "MACRO for MAIL: command letter, then name\\0value\\0 pairs");
+	ok(p && p->data[0] == SMFIC_MAIL && p->len == 1 + 7 + 19 + 26,
+	    "MACRO for MAIL: command letter, then name\\0value\\0 pairs");
 	is_int(count(&f, SMFIC_QUIT), 1, "QUIT at the end");
 	is_int(res.verdict, SMFIR_CONTINUE, "verdict: continue at EOM");
 	mod = milterc_find_mod(&res, SMFIR_INSHEADER, "dkim-signature", NULL);
