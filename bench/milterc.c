@@ -714,6 +714,59 @@ milterc_send_message(struct milterc *mc, const struct milterc_msg *m,
 	return await(mc, SMFIC_BODYEOB, res) < 0 ? -1 : 0;
 }
 
+/* nr_flag - the SMFIP_NR_ flag that spares command cmd its reply */
+static uint32_t
+nr_flag(int cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT: return SMFIP_NR_CONN;
+	case SMFIC_HELO: return SMFIP_NR_HELO;
+	case SMFIC_MAIL: return SMFIP_NR_MAIL;
+	case SMFIC_RCPT: return SMFIP_NR_RCPT;
+	case SMFIC_DATA: return SMFIP_NR_DATA;
+	case SMFIC_HEADER: return SMFIP_NR_HDR;
+	case SMFIC_EOH: return SMFIP_NR_EOH;
+	case SMFIC_BODY: return SMFIP_NR_BODY;
+	case SMFIC_UNKNOWN: return SMFIP_NR_UNKN;
+	default: return 0;
+	}
+}
+
+/*
+ * milterc_command - one command of the caller's making, for fault tests:
+ * cmd and len bytes of data as one packet; the reply is awaited unless
+ * the command never gets one (MACRO, ABORT, QUIT, QUIT_NC) or the filter
+ * negotiated its no-reply flag. Returns as await() does: 0 continue, 1 a
+ * verdict (in res, which the caller clears), 2 skip, -1 error.
+ */
+int
+milterc_command(struct milterc *mc, int cmd, const void *data, size_t len,
+    struct milterc_result *res)
+{
+	mc->rtotal = 0;
+	if (pk_start(mc, cmd) < 0 || pk_add(mc, data, len) < 0 ||
+	    pk_send(mc) < 0)
+		return -1;
+	if (cmd == SMFIC_MACRO || cmd == SMFIC_ABORT || cmd == SMFIC_QUIT ||
+	    cmd == SMFIC_QUIT_NC || (nr_flag(cmd) & mc->protocol) != 0)
+		return 0;
+	return await(mc, cmd, res);
+}
+
+/* milterc_write_raw - bytes as they are (a malformed packet); 0 or -1 */
+int
+milterc_write_raw(struct milterc *mc, const void *p, size_t n)
+{
+	return io_all(mc, (void *)p, n, 1);
+}
+
+/* milterc_fd - the connection's socket, to shut it down half-way */
+int
+milterc_fd(const struct milterc *mc)
+{
+	return mc->fd;
+}
+
 /* milterc_quit - SMFIC_QUIT; the filter closes its side */
 int
 milterc_quit(struct milterc *mc)

@@ -8,6 +8,11 @@
  *	milterc_result_clear(&res);
  *	milterc_quit(mc); milterc_free(mc);
  *
+ * Fault tests build their own sequences with milterc_command() (one
+ * packet, its reply awaited as the negotiation says), milterc_write_raw()
+ * (bytes as they are: a 2 GB length, a truncated packet) and milterc_fd()
+ * (shutdown(2) in the middle of a body).
+ *
  * It speaks as Postfix does: every command is its own write(2), header
  * fields go as name\0value\0 (folded lines joined with LF), the body in
  * chunks of at most 65535 bytes, macros (SMFIC_MACRO) before the command
@@ -105,6 +110,12 @@ extern int milterc_send_message(struct milterc *, const struct milterc_msg *,
 extern int milterc_quit(struct milterc *);
 extern void milterc_free(struct milterc *);
 extern const char *milterc_error(const struct milterc *);
+
+/* For fault tests: commands of the caller's making, raw bytes, the fd. */
+extern int milterc_command(struct milterc *, int, const void *, size_t,
+	    struct milterc_result *);
+extern int milterc_write_raw(struct milterc *, const void *, size_t);
+extern int milterc_fd(const struct milterc *);
 extern uint32_t milterc_protocol(const struct milterc *);
 extern uint32_t milterc_actions(const struct milterc *);
 extern void milterc_result_clear(struct milterc_result *);

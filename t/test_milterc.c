@@ -418,6 +418,49 @@ test_hostile(void)
 	}
 }
 
+/* test_raw - commands and bytes of a fault test's own making */
+static void
+test_raw(void)
+{
+	static const unsigned char bogus[] = { 0, 0, 0, 2, 'Z', 'q' };
+	struct milterc_opts o = { .timeout_ms = 2000 };
+	struct milterc_client cl = { "h", NULL, 0, "helo", { { 0 } } };
+	struct fake f = { 0 };
+	struct milterc_result res;
+	struct milterc *mc;
+	const struct pk *p;
+	pthread_t th;
+	char	err[300];
+	int	r1 = -1, r2 = -1, r3 = -1;
+
+	memset(&res, 0, sizeof(res));
+	f.protocol = SMFIP_NR_HDR;
+	if (start(&f, &th) != 0)
+		return;
+	if ((mc = milterc_open(sockpath, &o, err, sizeof(err))) != NULL) {
+		if (milterc_negotiate(mc) == 0 && milterc_session(mc, &cl) == 0) {
+			r1 = milterc_command(mc, SMFIC_MAIL, "<a@b>", 6, &res);
+			r2 = milterc_command(mc, SMFIC_HEADER, "X\0y", 4, &res);
+			r3 = milterc_write_raw(mc, bogus, sizeof(bogus));
+		}
+		ok(milterc_fd(mc) >= 0, "milterc_fd: the connection's socket");
+		milterc_quit(mc);
+		milterc_free(mc);
+	}
+	finish(&f, th);
+	is_int(r1, 0, "command: MAIL built by the caller, continue read");
+	is_int(r2, 0, "command: HEADER under SMFIP_NR_HDR, no reply awaited");
+	is_int(r3, 0, "write_raw: the bytes are written");
+	p = nth(&f, SMFIC_CONNECT, 0);
+	ok(p && p->len == 3 && memcmp(p->data, "h\0U", 3) == 0,
+	    "CONNECT without an address: family 'U' and nothing after");
+	p = nth(&f, 'Z', 0);
+	ok(p && p->len == 1 && p->data[0] == 'q',
+	    "write_raw: the filter got the bogus packet as it was");
+	milterc_result_clear(&res);
+	release(&f);
+}
+
 /* test_open_errors - bad socket names and absent filters */
 static void
 test_open_errors(void)
@@ -446,6 +489,7 @@ main(void)
 	test_symlist();
 	test_reject_at_mail();
 	test_hostile();
+	test_raw();
 	test_open_errors();
 	unlink(sockpath);
 	rmdir(dir);
