@@ -961,5 +961,8 @@ section_genkey
 section_more
 summary
 echo "# $((n - nfail)) of $n passed in $(( $(date +%s) - start ))s"
+if grep -q 'time budget' "$work"/u/*.rec* 2>/dev/null; then
+	echo "# WARNING: $(cat "$work"/u/*.rec* | grep -c 'time budget') units not run: time budget of ${BUDGET}s used up"
+fi
 echo "1..$n"
 [ "$nfail" -eq 0 ]
