@@ -13,7 +13,8 @@
 # reason. Then rotation with the tables in SQLite: rotate publishes a
 # new key that testkeys reports missing until DNS has it, activate moves
 # signing to it and retires the old key, which is revoked (p= empty)
-# after its grace period.
+# after its grace period; the same with file tables (the state in a
+# KeyTable comment).
 # KEEP=1 keeps the work folder.
 set -u
 
@@ -223,5 +224,54 @@ EOT
 	is "$(status "$DKIMTOOL" testkeys -c "$work/db.conf" --nameserver "$NS")" 0 \
 	    "revoked keys are not tested; the active one passes"
 fi
+
+# ---- rotation with file tables: the state in a KeyTable comment ----------------
+
+K2=$work/fkeys
+mkdir -p "$K2"
+"$DKIMTOOL" genkey -d frot.example -s f1 -a ed25519 -D "$K2" >/dev/null
+printf 'f1key\tfrot.example:f1:%s/f1.private\n' "$K2" > "$work/fkeytable"
+printf '*@frot.example\tf1key\n' > "$work/fsigningtable"
+cat > "$work/f.conf" <<EOT
+KeyTable file:$work/fkeytable
+SigningTable refile:$work/fsigningtable
+DNSTimeout 2
+EOT
+"$DKIMTOOL" showkeys -c "$work/f.conf" | zone2records > "$work/f1.txt"
+start_dns "$work/f1.txt"
+is "$(status "$DKIMTOOL" rotate -c "$work/f.conf" -d frot.example -s f2)" 0 \
+    "files: rotate -c: exit 0"
+is "$(stat -c %a "$K2/f2.private" 2>/dev/null)" 600 \
+    "files: rotate writes the new key beside the old one, mode 0600"
+grep -q "^f2._domainkey.frot.example	frot.example:f2:$K2/f2.private	# dkimtool: published$" "$work/fkeytable"
+ok $? "files: the new KeyTable line carries its state in a comment (published)"
+grep -q "^\*@frot.example	f1key$" "$work/fsigningtable"
+ok $? "files: a published key is not in the SigningTable yet"
+is "$(status "$DKIMTOOL" testkeys -c "$work/f.conf" --nameserver "$NS")" 1 \
+    "files: testkeys fails until DNS has the new key (the table still loads)"
+grep -q '^f2._domainkey.frot.example => fail (no record' "$work/out"
+ok $? "files: ... and names the new key"
+"$DKIMTOOL" showkeys -c "$work/f.conf" | zone2records > "$work/f2.txt"
+start_dns "$work/f2.txt"
+is "$(status "$DKIMTOOL" testkeys -c "$work/f.conf" --nameserver "$NS")" 0 \
+    "files: testkeys passes once DNS has both"
+is "$(status "$DKIMTOOL" activate -c "$work/f.conf" -d frot.example)" 0 \
+    "files: activate -c: exit 0"
+grep -q "^\*@frot.example	f2._domainkey.frot.example$" "$work/fsigningtable"
+ok $? "files: activate points the SigningTable at the new key"
+grep -q "^f1key	frot.example:f1:$K2/f1.private	# dkimtool: retired until [0-9]*$" "$work/fkeytable"
+ok $? "files: the old key is retired, with the end of its grace period"
+grep -q "^f2._domainkey.frot.example	frot.example:f2:$K2/f2.private$" "$work/fkeytable"
+ok $? "files: the new key's line is plain (active)"
+sed -i 's/retired until [0-9]*/retired until 1/' "$work/fkeytable"
+is "$(status "$DKIMTOOL" activate -c "$work/f.conf" -d frot.example)" 0 \
+    "files: activate after the grace period: exit 0"
+tr -d '\n\t' < "$work/out" | grep -q 'f1._domainkey.frot.example. 3600 IN TXT ( "v=DKIM1; ""p=" )'
+ok $? "files: ... prints the revocation record"
+grep -q "^# dkimtool: revoked: f1key" "$work/fkeytable"
+ok $? "files: ... and the old line becomes a comment"
+is "$(status "$DKIMTOOL" showkeys -c "$work/f.conf")" 0 "files: the tables still load"
+is "$(zone2records < "$work/out" | awk '{ print $1 }' | tr '\n' ' ')" \
+    "f2._domainkey.frot.example " "files: only the new key is left to publish"
 
 tap_end

@@ -12,6 +12,7 @@
  *	dkimtool rotate DB -d DOMAIN [-s SELECTOR] [-a ALG] [-b BITS]
  *	dkimtool activate DB -d DOMAIN [--grace SECONDS]
  *	where DB is --db URI, or -c DKIMD.CONF whose SigningTable is one
+ *	(rotate and activate -c on file tables: keyfile.c)
  *
  * CONTRACT
  *	Rows follow the schema in etc/schema/. A key's name is, unless -n
@@ -197,7 +198,7 @@ keydb_readpem(const char *path)
 }
 
 /* keydb_genpem - a new key as a NUL-terminated PEM (malloc()ed), or NULL */
-static char *
+char *
 keydb_genpem(const char *alg, unsigned bits)
 {
 	char	*raw, *pem;
@@ -216,7 +217,7 @@ keydb_genpem(const char *alg, unsigned bits)
 }
 
 /* keydb_record - print the zone-file record of a key (PEM or path) */
-static int
+int
 keydb_record(const char *pem, const char *path, const char *domain,
     const char *selector)
 {
@@ -557,6 +558,20 @@ keydb_activate(struct db *db, const struct keydb_opts *o)
 	    TOOL_EX_OK;
 }
 
+/* keydb_files - 1 when the configuration's tables are files, not a database */
+static int
+keydb_files(const char *path)
+{
+	struct conf *c;
+	int	 files;
+
+	if ((c = conf_load(path, NULL, NULL)) == NULL)
+		return 0;		/* keydb_open() says why */
+	files = c->signingtable != NULL && !db_is_uri(c->signingtable);
+	conf_free(c);
+	return files;
+}
+
 /* keydb_opts - parse the options; -1 after a usage error */
 static int
 keydb_getopts(int argc, char **argv, struct keydb_opts *o)
@@ -646,6 +661,13 @@ keydb_main(int argc, char **argv)
 	o.cmd = sub;
 	if (keydb_getopts(argc, argv, &o) < 0)
 		return TOOL_EX_USAGE;
+	if ((strcmp(sub, "rotate") == 0 || strcmp(sub, "activate") == 0) &&
+	    o.uri == NULL && o.conf != NULL && keydb_files(o.conf)) {
+		if (o.domain == NULL)
+			return tool_usage("%s: -d DOMAIN needed", sub);
+		return strcmp(sub, "rotate") == 0 ? keyfile_rotate(&o) :
+		    keyfile_activate(&o);
+	}
 	if ((db = keydb_open(&o)) == NULL)
 		return o.uri || o.conf ? TOOL_EX_FAIL : TOOL_EX_USAGE;
 	if (strcmp(sub, "add") == 0)

@@ -1,6 +1,6 @@
 /*
- * keys.h - what keydb.c (key, rotate, activate) and keyimport.c (import)
- *	share: the options and the row helpers
+ * keys.h - what keydb.c (key, rotate, activate), keyimport.c (import)
+ *	and keyfile.c (rotate, activate on files) share
  *
  * keydb_q() runs one statement and prints the error; keydb_insert() adds
  * a dkim_keys row (the key loaded first, to check it and find its
@@ -36,5 +36,15 @@ int	keydb_insert(struct db *, const char *name, const char *domain,
 	    const char *identity);
 char	*keydb_readpem(const char *path);
 int	keydb_import(struct db *, const struct keydb_opts *);
+
+/* keydb_genpem - a new key, NUL-terminated PEM (malloc()ed), or NULL */
+char	*keydb_genpem(const char *alg, unsigned bits);
+/* keydb_record - print the zone-file record of a key (PEM or file) */
+int	keydb_record(const char *pem, const char *path, const char *domain,
+	    const char *selector);
+
+/* rotate and activate -c on file tables (keyfile.c) */
+int	keyfile_rotate(const struct keydb_opts *);
+int	keyfile_activate(const struct keydb_opts *);
 
 #endif /* KEYS_H */
