@@ -926,6 +926,7 @@ summary()
 	echo "# summary: peer | direction | alg | passed/run (\"(bad)\": damaged"
 	echo "# or refused signatures, where passing means not letting them pass)"
 	while IFS= read -r k; do
+		[ -n "$k" ] || continue
 		printf '#   %-20s %-13s %-14s %s/%s\n' "${k%%|*}" \
 		    "$(echo "$k" | cut -d'|' -f2)" "${k##*|}" \
 		    "${SUM_PASS[$k]:-0}" "${SUM_ALL[$k]}"
