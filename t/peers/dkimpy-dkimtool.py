@@ -32,6 +32,7 @@ def load(name):
 
 
 def sign(args):
+    """sign - dkimtool sign: one dkimpy-sign.py run per -d/-s/-k group"""
     groups, canon, path = [], "relaxed/relaxed", None
     i = 0
     while i < len(args):
@@ -71,6 +72,7 @@ def sign(args):
 
 
 def verify(args):
+    """verify - dkimtool verify: one Authentication-Results field"""
     port, authserv, path = 53, "dkimpy.test", None
     i = 0
     while i < len(args):
@@ -103,6 +105,7 @@ def verify(args):
 
 
 def main():
+    """main - dispatch on the command word"""
     if len(sys.argv) < 2:
         return 2
     if sys.argv[1] == "sign":
