@@ -158,6 +158,7 @@ def body(rng, charset, kind, size, long_lines):
 
 
 def main():
+    """main - parse the options, write one message to standard output"""
     ap = argparse.ArgumentParser(description="random message for DKIM tests")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--lf", action="store_true", help="bare LF line ends")

@@ -36,6 +36,7 @@ def ed25519_seed(pem):
 
 
 def main():
+    """main - sign standard input, write the signed message"""
     if len(sys.argv) != 6:
         print("usage: dkimpy-sign.py KEYFILE DOMAIN SELECTOR ALG CANON",
               file=sys.stderr)

@@ -44,6 +44,7 @@ def make_dnsfunc(port):
 
 
 def main():
+    """main - verify every signature, print one line each"""
     if len(sys.argv) != 2:
         print("usage: dkimpy-verify.py NSPORT < msg", file=sys.stderr)
         return 2
