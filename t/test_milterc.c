@@ -476,6 +476,7 @@ test_open_errors(void)
 	ok(1, "milterc_free(NULL) is a no-op");
 }
 
+/* main - every test against a filter socket in a fresh temporary folder */
 int
 main(void)
 {
