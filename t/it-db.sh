@@ -17,9 +17,10 @@
 # frozen (SIGSTOP) a cached domain is signed after the statement
 # time-out; then 100,000
 # domains: dkimd's start-up time and t/bench_db's lookup times are
-# printed as "# FIGURES ..." lines. Then, on SQLite: rotate and activate,
-# and import of OpenDKIM tables and amavisd-new dkim_key() lines.
-# Every server and dkimd is stopped by its PID at exit.
+# printed as "# FIGURES ..." lines. Then, on SQLite: import of OpenDKIM
+# tables and amavisd-new dkim_key() lines. The back ends run side by
+# side, each in a subshell with a folder of its own; their TAP lines are
+# renumbered here. Every server and dkimd is stopped by its PID at exit.
 #
 # Environment: DB_BACKENDS (default "sqlite pgsql mysql"), DB_NDOMAINS
 # (default 100000), KEEP=1 keeps the work folder.
@@ -87,9 +88,17 @@ stop_server()
 	SERVER_PID=
 }
 
-# finish - EXIT trap: everything by PID, then the work folder
+# finish - EXIT trap: the back ends' subshells by PID (each stops its
+# server and dkimd by PID), then the work folder
 finish()
 {
+	local k
+	for k in $KIDS; do
+		kill -TERM "$k" 2>/dev/null
+	done
+	for k in $KIDS; do
+		wait "$k" 2>/dev/null
+	done
 	stop_dkimd
 	stop_server
 	if [ "${KEEP:-0}" = 1 ]; then
@@ -98,7 +107,9 @@ finish()
 		rm -rf -- "$work"
 	fi
 }
+KIDS=
 trap finish EXIT
+trap 'exit 1' TERM INT
 
 # start_dkimd KEYTABLE [SIGNINGTABLE] - dkimd on a free port (both tables
 # KEYTABLE when only one is given); sets STARTUP_MS (from exec to
@@ -433,19 +444,6 @@ scenario()
 # FIGURES $b: $NDOMAINS domains, lookups: $bench"
 }
 
-for b in $BACKENDS; do
-	if ! "setup_$b" >"$work/setup-$b.log" 2>&1; then
-		echo "# $b: setup failed:"
-		sed 's/^/#   /' "$work/setup-$b.log" | tail -n 15
-		ok 1 "$b: a database server of our own on 127.0.0.1"
-		stop_server
-		continue
-	fi
-	scenario "$b"
-	stop_dkimd
-	stop_server
-done
-
 # ---- import: OpenDKIM tables and amavisd-new lines, signing as before ---------
 
 # import_test - sign with file tables, import them, sign again from SQLite
@@ -503,9 +501,58 @@ EOT
 	ok $? "import: ... and says which key"
 }
 
-case " $BACKENDS " in
-*" sqlite "*) mkdir -p "$work/imp"; import_test ;;
-esac
+# ---- one subshell per back end, run side by side ------------------------------
 
+# backend B - everything for back end B, in a subshell with a work folder
+# of its own; TAP lines numbered from 1 there, renumbered by the caller
+backend()
+{
+	local b=$1
+	work=$work/$b
+	mkdir -p "$work" && chmod 755 "$work"
+	n=0 nfail=0 FIGURES= DKIMD_PID= SERVER_PID=
+	trap 'stop_dkimd; stop_server' EXIT
+	trap 'exit 1' TERM INT
+	if ! "setup_$b" >"$work/setup.log" 2>&1; then
+		echo "# $b: setup failed:"
+		sed 's/^/#   /' "$work/setup.log" | tail -n 15
+		ok 1 "$b: a database server of our own on 127.0.0.1"
+		return
+	fi
+	scenario "$b"
+	stop_dkimd
+	stop_server
+	if [ "$b" = sqlite ]; then
+		mkdir -p "$work/imp"
+		import_test
+	fi
+	printf '%s\n' "$FIGURES" | sed '/^$/d'
+}
+
+# retap FILE - the TAP points of FILE under this script's numbering
+retap()
+{
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "[0-9]*) ok 0 "${line#ok * - }" ;;
+		"not ok "[0-9]*) ok 1 "${line#not ok * - }" ;;
+		"# FIGURES"*) FIGURES="$FIGURES
+$line" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$1"
+}
+
+KIDS=
+for b in $BACKENDS; do
+	(backend "$b") >"$work/tap-$b" 2>&1 &
+	KIDS="$KIDS $!"
+done
+wait $KIDS
+KIDS=
+for b in $BACKENDS; do
+	retap "$work/tap-$b"
+done
 printf '%s\n' "$FIGURES" | sed '/^$/d'
 tap_end
