@@ -282,7 +282,8 @@ worker(void *arg)
 		n = db_signers(w->db, i % 2 ? "a@new.test" : "a@x.example.org",
 		    out, 8, 1, &down);
 		for (j = 0; j < n; j++)
-			if (out[j].key == NULL || out[j].key->selector == NULL ||
+			if (out[j].key == NULL ||
+			    out[j].key->selector == NULL ||
 			    dkim_key_bits(out[j].key->key) == 0)
 				w->bad++;
 		w->signed_n += n > 0;

@@ -13,7 +13,11 @@
  *	become the database's exact patterns where they mean the same:
  *	"*" stays, "*@DOMAIN" becomes "DOMAIN", "*@*.DOMAIN" becomes
  *	".DOMAIN", "USER@*" stays; any other wildcard is reported and
- *	skipped. Keys are stored by path, or as PEM with --inline.
+ *	skipped. A refile: table is tried in file order, the database in
+ *	OpenDKIM's order (user@host, host, ..., *): the same signer comes
+ *	out as long as one address matches one pattern, or the more
+ *	specific patterns come first in the file, as they usually do. Keys
+ *	are stored by path, or as PEM with --inline.
  *
  *	amavisd-new lines "dkim_key('DOMAIN', 'SELECTOR', 'PATH', ...);"
  *	(single or double quotes; other lines ignored) each give the key
