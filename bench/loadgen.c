@@ -268,12 +268,12 @@ worker(void *arg)
 	msg.macros[MILTERC_EOM] = (struct milterc_list){ im, 1 };
 	while ((id = atomic_fetch_add(&g->next, 1)) < g->nmsg) {
 		snprintf(qid, sizeof(qid), "LG%08lX", (unsigned long)id);
-		t0 = now_s();
 		if (mc == NULL && (mc = connect_filter(g, &cl, why,
 		    sizeof(why))) == NULL) {
 			report_fail(g, id, why);
 			continue;
 		}
+		t0 = now_s();	/* the session's set-up is not the message's */
 		r = milterc_send_message(mc, &msg, &res);
 		g->lat[id] = (now_s() - t0) * 1000.0;
 		if (r < 0) {
