@@ -219,6 +219,18 @@ EOT
 	is "$(cut -f 1,5 "$work/list" | tr '\t\n' ' ')" \
 	    "new._domainkey.rot.example active old._domainkey.rot.example revoked " \
 	    "activate after the grace period: the old key is revoked"
+	"$DKIMTOOL" key add --db "sqlite:$DB" -d Other.Example -s o1 --generate \
+	    -a ed25519 -p '*@Other.Example' >/dev/null
+	is "$(status "$DKIMTOOL" key disable --db "sqlite:$DB" -n o1._domainkey.Other.Example)" 0 \
+	    "key disable: exit 0"
+	"$DKIMTOOL" key list --db "sqlite:$DB" -d other.example > "$work/list"
+	is "$(cut -f 1,5,6 "$work/list" | tr '\t\n' ' ')" \
+	    "o1._domainkey.Other.Example disabled *@other.example " \
+	    "key list -d: that domain only; disabled; patterns kept in lower case"
+	is "$(status "$DKIMTOOL" key disable --db "sqlite:$DB" -n nosuch)" 1 \
+	    "key disable of a missing key: exit 1"
+	is "$(status "$DKIMTOOL" key add --db "sqlite:$DB" -d x.example)" 2 \
+	    "key add without -s and a key: usage error (exit 2)"
 	{ cat "$work/rot2.txt" | grep -v '^old'; echo "old._domainkey.rot.example v=DKIM1; p="; } > "$work/rot3.txt"
 	start_dns "$work/rot3.txt"
 	is "$(status "$DKIMTOOL" testkeys -c "$work/db.conf" --nameserver "$NS")" 0 \
