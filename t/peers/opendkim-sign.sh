@@ -50,7 +50,7 @@ if ! timeout 60 opendkim -x "$dir/opendkim.conf" -vv -t "$dir/msg" \
 	cat "$dir/out" >&2
 	exit 1
 fi
-exec /usr/bin/python3 - "$dir/out" "$dir/msg" <<'PY'
+/usr/bin/python3 - "$dir/out" "$dir/msg" <<'PY'
 # Take the value between "hvalue='" and the closing quote, as test mode
 # prints it, and prepend it as a field to the message.
 import re, sys
@@ -66,3 +66,5 @@ eol = b"\r\n" if b"\r\n" in msg else b"\n"
 value = m.group(1).replace(b"\r\n", b"\n").replace(b"\n", eol)
 sys.stdout.buffer.write(b"DKIM-Signature: " + value + eol + msg)
 PY
+# not exec: the EXIT trap must remove the work folder
+exit $?
