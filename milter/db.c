@@ -62,10 +62,11 @@ struct db {
 	unsigned ttl;
 	uid_t	safe_uid;
 
-	pthread_mutex_t q_lock;		/* conn, fails, retry_at */
+	pthread_mutex_t q_lock;		/* conn, fails, retry_at, lasterr */
 	void	*conn;
 	unsigned fails;
 	time_t	retry_at;
+	char	lasterr[256];		/* why the last query failed */
 
 	pthread_mutex_t c_lock;		/* the caches and key refs */
 	struct cache keys;
@@ -186,22 +187,22 @@ uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
 		for (p = strtok_r(q, "&", &rest); p != NULL;
 		    p = strtok_r(NULL, "&", &rest))
 			if (uri_param(db, p, err, errlen) < 0)
-				goto fail;
+				goto out;
 	}
 	if (strncmp(s, "sqlite:", 7) == 0) {
 		db->be = &db_sqlite;
 		if (s[7] == '\0' || (db->u.dbname = strdup(s + 7)) == NULL) {
 			snprintf(err, errlen, "expected sqlite:/PATH");
-			goto fail;
+			goto out;
 		}
 		if ((db->label = strdup(s)) == NULL)
 			goto nomem;
 		rc = 0;
-		goto fail;
+		goto out;
 	}
 	db->be = strncmp(s, "mysql://", 8) == 0 ? &db_mysql : &db_pgsql;
 	if (uri_server(db, strstr(s, "://") + 3, err, errlen) < 0)
-		goto fail;
+		goto out;
 	if ((db->label = malloc(strlen(uri) + 32)) == NULL)
 		goto nomem;
 	if (db->u.port)
@@ -211,10 +212,10 @@ uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
 		sprintf(db->label, "%s://%s@%s/%s", db->be->scheme,
 		    db->u.user, db->u.host, db->u.dbname);
 	rc = 0;
-	goto fail;
+	goto out;
 nomem:
 	snprintf(err, errlen, "out of memory");
-fail:
+out:
 	free(s);
 	return rc;
 }
@@ -277,6 +278,7 @@ db_query(struct db *db, const char *sql, const char *const *params,
 	rc = 0;
 	goto out;
 down:
+	snprintf(db->lasterr, sizeof(db->lasterr), "%s", err);
 	wait = db->fails >= 6 ? DB_BACKOFF_MAX : 1u << db->fails;
 	if (wait > DB_BACKOFF_MAX)
 		wait = DB_BACKOFF_MAX;
@@ -285,6 +287,15 @@ down:
 out:
 	pthread_mutex_unlock(&db->q_lock);
 	return rc;
+}
+
+/* db_error - why the last query failed, into buf ("" when none did) */
+void
+db_error(struct db *db, char *buf, size_t size)
+{
+	pthread_mutex_lock(&db->q_lock);
+	snprintf(buf, size, "%s", db->lasterr);
+	pthread_mutex_unlock(&db->q_lock);
 }
 
 /* hash - FNV-1a of s, a bucket index */

@@ -8,6 +8,7 @@
  *	db_signers(db, addr, out, max, multiple, down)	as table_signers()
  *	db_release(db, out, n)			drop what db_signers() lent
  *	db_query(db, sql, params, n, fn, arg, err, errlen)
+ *	db_error(db, buf, size)			why the last query failed
  *	db_close(db)
  *
  * CONTRACT
@@ -78,6 +79,7 @@ void	db_release(struct db *, struct signer *out, size_t n);
 int	db_query(struct db *, const char *sql, const char *const *params,
 	    int nparams, db_row_fn fn, void *arg, char *err, size_t errlen);
 const char *db_scheme(const struct db *);	/* "sqlite", "mysql", ... */
+void	db_error(struct db *, char *buf, size_t size);	/* the last failure */
 void	db_close(struct db *);
 
 /* db_key_entry - parse a dkim_keys row into a keytab entry; -1, why */

@@ -446,7 +446,7 @@ mlfi_eoh(SMFICTX *ctx)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct msg *m = c ? c->m : NULL;
-	char	out[700];
+	char	out[700], why[128];
 	const char *v;
 	int	down;
 
@@ -461,9 +461,12 @@ mlfi_eoh(SMFICTX *ctx)
 		if ((down = add_signers(m)) < 0)
 			return mlfi_internal(ctx, c);
 		if (down) {
+			table_db_error(m->live->conf->signtab, why,
+			    sizeof(why));
 			snprintf(out, sizeof(out), "key database unavailable "
-			    "for \"%s\"; %s", m->from, conf_action_name(
-			    conf_action(m->live->conf, CONF_ON_KEYNOTFOUND)));
+			    "for \"%s\" (%.100s); %s", m->from, why,
+			    conf_action_name(conf_action(m->live->conf,
+			    CONF_ON_KEYNOTFOUND)));
 			return mlfi_finish(c, mlfi_act(ctx, m,
 			    CONF_ON_KEYNOTFOUND, "key database unavailable"),
 			    out);

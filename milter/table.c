@@ -466,6 +466,16 @@ table_signers(const struct table *t, const char *addr, struct signer *out,
 	return n;
 }
 
+/* table_db_error - why a database table last failed, into buf */
+void
+table_db_error(const struct table *t, char *buf, size_t size)
+{
+	if (t != NULL && t->db != NULL)
+		db_error(t->db, buf, size);
+	else
+		snprintf(buf, size, "%s", "");
+}
+
 /* table_release - give back the keys a database table lent to signers */
 void
 table_release(const struct table *t, struct signer *out, size_t n)

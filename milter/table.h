@@ -112,6 +112,9 @@ void	table_free(struct table *);
 size_t	table_signers_down(const struct table *, const char *addr,
 	    struct signer *out, size_t max, int multiple, int *down);
 
+/* table_db_error - why a database table last failed, into buf ("": none) */
+void	table_db_error(const struct table *, char *buf, size_t size);
+
 /*
  * table_release - give back what table_signers() lent out[0..n) (keys of
  * a database table, reference counted); a no-op for file tables
