@@ -60,7 +60,10 @@ dkim_alg_name(enum dkim_alg a)
 	return "unknown";
 }
 
-/* dk_ar_sanitize - a copy of s safe inside a comment: printable, no parens */
+/*
+ * dk_ar_sanitize - a copy of s safe inside a comment: printable ASCII,
+ * parentheses turned to brackets, no backslash
+ */
 void
 dk_ar_sanitize(char *dst, size_t size, const char *s)
 {
@@ -71,7 +74,11 @@ dk_ar_sanitize(char *dst, size_t size, const char *s)
 	for (; *s && n + 1 < size; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c < 0x20 || c > 0x7e || c == '(' || c == ')' || c == '\\')
+		if (c == '(')
+			c = '[';
+		else if (c == ')')
+			c = ']';
+		else if (c < 0x20 || c > 0x7e || c == '\\')
 			c = c == '\t' ? ' ' : '?';
 		dst[n++] = (char)c;
 	}
