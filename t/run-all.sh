@@ -13,7 +13,8 @@
 #    (IT_TIMEOUT seconds, default 300), against the first build, through
 #    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
 #    and DKIMD in their environment; t/it-dkimtool.sh runs against the
-#    sanitizer build too.
+#    sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
+#    others at the lowest CPU priority.
 # The last line is "N passed, N failed", the sum of all TAP test points
 # of all runs (a build that fails counts as one failed point). Exit status
 # 0 only when nothing failed. Build trees live in a temporary directory,
@@ -94,32 +95,69 @@ check() {
 	fi
 }
 
+# it_run BUILD DIR T - run integration script T against build tree BUILD
+# through the TAP driver (log and .trs in DIR); its seconds in DIR/NAME.secs
+it_run() {
+	local b=$1 dir=$2 t=$3 name start=$SECONDS
+	name=$(echo "$t" | tr '/' '_')
+	env top_srcdir="$srcdir" top_builddir="$b" \
+	    DKIMTOOL="$b/tools/dkimtool" DKIMD="$b/milter/dkimd" \
+	    AM_TAP_AWK=awk \
+	    "$SHELL_BIN" "$srcdir/build-aux/tap-driver.sh" \
+	    --test-name "$t" --log-file "$dir/$name.log" \
+	    --trs-file "$dir/$name.trs" --color-tests no -- \
+	    timeout -k 10 "${IT_TIMEOUT:-300}" bash "$srcdir/$t" \
+	    >/dev/null 2>&1
+	echo $((SECONDS - start)) > "$dir/$name.secs"
+}
+
+# it_report DIR T - one line for script T; its failures when it had any
+it_report() {
+	local dir=$1 t=$2 name
+	name=$(echo "$t" | tr '/' '_')
+	touch "$dir/$name.trs"
+	printf '  %s: %d passed, %d failed (%s s)\n' "$t" \
+	    "$(grep -c -E '^:test-result: (PASS|SKIP|XFAIL)' "$dir/$name.trs")" \
+	    "$(grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs")" \
+	    "$(cat "$dir/$name.secs" 2>/dev/null)"
+	if grep -q -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs"; then
+		echo "--- $dir/$name.log (failures)"
+		grep -E -A6 '^not ok|^Bail out|^ERROR' "$dir/$name.log" |
+		    grep -v -E '^(PASS|FAIL|ERROR): ' | head -n 80
+	fi
+}
+
 # integration NAME [GLOB] - run every it-*.sh script (or those matching
-# GLOB) against build NAME, through the TAP driver
+# GLOB) against build NAME. Scripts in IT_BACKGROUND (default the fuzz
+# run: fixed-length, CPU-bound, no ports, no timing checks) run at the
+# same time as the others, at the lowest CPU priority, so that they take
+# no time from the ones that measure or wait.
 integration() {
-	local b=$work/$1 dir=$work/it-$1 glob=${2:-it-*.sh} t name start
+	local b=$work/$1 dir=$work/it-$1 glob=${2:-it-*.sh} t bg= pids=
+	local background=${IT_BACKGROUND-t/it-fuzz.sh}
 	section "integration tests (build $1: $glob)"
 	mkdir -p "$dir"
 	for t in $(find t -name "$glob" -type f | sort); do
-		name=$(echo "$t" | tr '/' '_')
-		start=$SECONDS
-		env top_srcdir="$srcdir" top_builddir="$b" \
-		    DKIMTOOL="$b/tools/dkimtool" DKIMD="$b/milter/dkimd" \
-		    AM_TAP_AWK=awk \
-		    "$SHELL_BIN" "$srcdir/build-aux/tap-driver.sh" \
-		    --test-name "$t" --log-file "$dir/$name.log" \
-		    --trs-file "$dir/$name.trs" --color-tests no -- \
-		    timeout -k 10 "${IT_TIMEOUT:-300}" bash "$srcdir/$t" \
-		    >/dev/null 2>&1
-		printf '  %s: %d passed, %d failed (%d s)\n' "$t" \
-		    "$(grep -c -E '^:test-result: (PASS|SKIP|XFAIL)' "$dir/$name.trs")" \
-		    "$(grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs")" \
-		    $((SECONDS - start))
-		if grep -q -E '^:test-result: (FAIL|ERROR|XPASS)' "$dir/$name.trs"; then
-			echo "--- $dir/$name.log (failures)"
-			grep -E -A6 '^not ok|^Bail out|^ERROR' "$dir/$name.log" |
-			    grep -v -E '^(PASS|FAIL|ERROR): ' | head -n 80
-		fi
+		case " $background " in
+		*" $t "*)
+			nice -n 19 bash -c "$(declare -f it_run); srcdir='$srcdir'; \
+			    SHELL_BIN='$SHELL_BIN'; it_run '$b' '$dir' '$t'" &
+			pids="$pids $!"
+			bg="$bg $t" ;;
+		esac
+	done
+	for t in $(find t -name "$glob" -type f | sort); do
+		case " $background " in
+		*" $t "*) continue ;;
+		esac
+		it_run "$b" "$dir" "$t"
+		it_report "$dir" "$t"
+	done
+	for t in $pids; do
+		wait "$t"
+	done
+	for t in $bg; do
+		it_report "$dir" "$t"
 	done
 }
 
