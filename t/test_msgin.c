@@ -69,6 +69,7 @@ open_case(const char *name, struct msgin *mi)
 	return fp;
 }
 
+/* test_lf - an LF-only message with folded fields and a body */
 static void
 test_lf(void)
 {
@@ -91,6 +92,7 @@ test_lf(void)
 	fclose(fp);
 }
 
+/* test_crlf - a CRLF message: folding and the empty line kept */
 static void
 test_crlf(void)
 {
@@ -110,6 +112,7 @@ test_crlf(void)
 	fclose(fp);
 }
 
+/* test_shapes - where the header ends in unusual messages */
 static void
 test_shapes(void)
 {
@@ -192,6 +195,7 @@ test_ceiling(void)
 	fclose(fp);
 }
 
+/* main - every case, TAP on stdout */
 int
 main(void)
 {
