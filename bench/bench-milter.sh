@@ -116,6 +116,9 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+# timeout(1) and ^C end the run through the EXIT trap: nothing is left
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # shellcheck source=t/lib/dns.sh
 . "$top_srcdir/t/lib/dns.sh"
