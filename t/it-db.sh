@@ -111,9 +111,9 @@ KIDS=
 trap finish EXIT
 trap 'exit 1' TERM INT
 
-# start_dkimd KEYTABLE [SIGNINGTABLE] - dkimd on a free port (both tables
-# KEYTABLE when only one is given); sets STARTUP_MS (from exec to
-# "started on" in the log)
+# start_dkimd KEYTABLE [SIGNINGTABLE [LINE]] - dkimd on a free port (both
+# tables KEYTABLE when SIGNINGTABLE is empty; LINE added to the
+# configuration); sets STARTUP_MS (from exec to "started on" in the log)
 start_dkimd()
 {
 	local t0 t1
@@ -125,6 +125,7 @@ SigningTable	${2:-$1}
 Nameservers	127.0.0.1:1
 Syslog		no
 LogWhy		yes
+${3:-}
 EOT
 	: >"$work/dkimd.log"
 	t0=$(date +%s%N)
@@ -144,7 +145,8 @@ EOT
 }
 
 # sign ADDRESS - what dkimd signed for a message from ADDRESS: "d=D s=S"
-# per signature, "NOSIG" for none, "ERROR" when miltertest failed
+# per signature, "NOSIG" for none, "REPLYCODE NOSIG" when dkimd chose an
+# SMTP reply (a tempfail), "ERROR" when miltertest failed
 sign()
 {
 	local out
@@ -156,7 +158,8 @@ sign()
 		printf '%s\n' "$out" | sed 's/^/#   miltertest: /' >&2
 		return
 	fi
-	printf '%s\n' "$out" | sed -n 's/^SIG //p; s/^NOSIG$/NOSIG/p' |
+	printf '%s\n' "$out" |
+	    sed -n 's/^SIG //p; s/^NOSIG$/NOSIG/p; s/^REPLY replycode$/REPLYCODE/p' |
 	    tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -300,6 +303,14 @@ outage()
 	grep -q 'key database unavailable for "user@c.example" (.*); accept' "$work/dkimd.log"
 	ok $? "$b down: the unsigned message is logged with the reason and the action"
 	grep 'key database unavailable' "$work/dkimd.log" | head -n 1 | sed 's/^/#   /'
+	stop_dkimd
+	start_dkimd "$URI?ttl=$TTL" "" "On-KeyNotFound tempfail"
+	ok $? "$b down: dkimd starts with the database down"
+	is "$(sign user@c.example)" "REPLYCODE NOSIG" \
+	    "$b down: On-KeyNotFound tempfail: a domain never seen gets a reply code"
+	grep -q 'key database unavailable for "user@c.example" (.*); tempfail' \
+	    "$work/dkimd.log"
+	ok $? "$b down: ... the tempfail, logged"
 	"start_$b" || echo "# $b did not start again"
 	"$DKIMTOOL" key add --db "$URI" -d c.example -s s3 --generate \
 	    -a ed25519 >/dev/null
