@@ -46,6 +46,7 @@ finish()
 	fi
 }
 trap finish EXIT
+trap 'exit 1' TERM INT		# so that a time-out still runs finish
 
 # zone2records - showkeys' zone-file form on stdin as dns.sh records
 zone2records()
