@@ -63,7 +63,8 @@ static int check_socket(const char *, char *, size_t);
 
 static const struct keyword keywords[] = {
 	{"Socket", K_STR, O(socket), "inet:8891@127.0.0.1", 0, 0, check_socket,
-	    "where to listen: inet:PORT@HOST, inet6:PORT@HOST, unix:/path"},
+	    "where to listen: inet:PORT@HOST, inet6:PORT@HOST, unix:/path; "
+	    "no @HOST means loopback"},
 	{"Mode", K_STR, O(mode), "sv", 0, 0, check_mode,
 	    "s to sign, v to verify, sv for both"},
 	{"KeyTable", K_STR, O(keytable), NULL, 0, 0, NULL,

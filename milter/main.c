@@ -189,12 +189,24 @@ static void
 open_socket(const struct conf *c, const char *spec)
 {
 	struct sock_spec sp;
-	char	why[256];
+	char	why[256], local[64];
 	mode_t	old = 0;
 
 	if (sock_parse(spec, &sp, why, sizeof(why)) < 0) {
 		fprintf(stderr, "dkimd: socket %s: %s\n", spec, why);
 		exit(1);
+	}
+	/*
+	 * libmilter listens on every address when inet: names no host; a
+	 * signing milter reachable from the network is an open signer, so
+	 * a missing host means loopback (write @0.0.0.0 to mean all).
+	 */
+	if ((sp.kind == SOCK_INET || sp.kind == SOCK_INET6) &&
+	    sp.host[0] == '\0') {
+		snprintf(local, sizeof(local), "%s:%u@%s",
+		    sp.kind == SOCK_INET ? "inet" : "inet6", sp.port,
+		    sp.kind == SOCK_INET ? "127.0.0.1" : "::1");
+		spec = local;
 	}
 	if (smfi_setconn((char *)spec) != MI_SUCCESS ||
 	    smfi_register(mlfi_desc) != MI_SUCCESS) {

@@ -6,6 +6,8 @@
  * do not count. Line numbers are physical lines, so that "FILE:LINE"
  * points where an editor would.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -52,25 +54,64 @@ util_lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+/*
+ * read_line - the next line of fp into buf (room for max bytes and a NUL),
+ * its newline kept; bytes past max are read and dropped, *toolong then
+ * set, so a hostile file costs no more memory than one line's ceiling.
+ * Returns the bytes stored, or -1 at end of file.
+ */
+static ssize_t
+read_line(FILE *fp, char *buf, size_t max, int *toolong)
+{
+	size_t	n = 0;
+	int	c = EOF, any = 0;
+
+	*toolong = 0;
+	while ((c = getc_unlocked(fp)) != EOF) {
+		any = 1;
+		if (n < max)
+			buf[n++] = (char)c;
+		else
+			*toolong = 1;
+		if (c == '\n')
+			break;
+	}
+	if (!any)
+		return -1;
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
 /* util_readlines - call fn for each meaningful line of path */
 int
 util_readlines(const char *path, util_line_fn fn, void *arg,
     conf_report_fn report, void *rarg)
 {
 	FILE	*fp;
-	char	*buf = NULL, *line, *hash;
-	size_t	cap = 0;
+	struct stat st;
+	char	*buf, *line, *hash;
 	ssize_t	len;
-	int	lineno = 0, errors = 0;
+	int	lineno = 0, errors = 0, toolong;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		util_report(report, rarg, 0, "%s: cannot open: %s", path,
 		    strerror(errno));
 		return 1;
 	}
-	while ((len = getline(&buf, &cap, fp)) != -1) {
+	/* a device such as /dev/zero would never end */
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		util_report(report, rarg, 0, "%s: not a regular file", path);
+		fclose(fp);
+		return 1;
+	}
+	if ((buf = malloc(UTIL_MAX_LINE + 1)) == NULL) {
+		util_report(report, rarg, 0, "%s: out of memory", path);
+		fclose(fp);
+		return 1;
+	}
+	while ((len = read_line(fp, buf, UTIL_MAX_LINE, &toolong)) != -1) {
 		lineno++;
-		if (len > UTIL_MAX_LINE) {
+		if (toolong) {
 			util_report(report, rarg, 0,
 			    "%s:%d: line longer than %d bytes", path, lineno,
 			    UTIL_MAX_LINE);

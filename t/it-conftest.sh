@@ -213,5 +213,19 @@ ok $(grep -q "^On-BadSignature	action		" "$tmp/keywords" &&
 "$DKIMD" -c "$tmp/nonexistent.conf" -t >/dev/null 2>&1
 ok $([ $? -eq 1 ] && echo 0 || echo 1) "missing configuration file: exit 1"
 
+fresh
+head -c 10000 /dev/zero | tr '\0' 'x' >>"$tmp/c/key.table"
+printf '\nbad line here\n' >>"$tmp/c/key.table"
+check "a 10 KB table line is refused by line number and the lines after it are still read" 1 \
+    "key.table:4: line longer than 4096 bytes"
+out=$("$DKIMD" -c "$tmp/c/dkimd.conf" -t 2>&1)
+printf '%s\n' "$out" | grep -q "key.table:5:"
+ok $? "the line after an over-long one is still checked (key.table:5)"
+
+fresh
+sed -i "s|^KeyTable[[:space:]].*|KeyTable /dev/zero|" "$tmp/c/dkimd.conf"
+check "a KeyTable that is a device (/dev/zero) is refused, not read forever" 1 \
+    "/dev/zero: not a regular file"
+
 echo "1..$n"
 exit $fail

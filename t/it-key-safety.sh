@@ -125,5 +125,19 @@ else
 	ok $? "no Socket line: signs on 127.0.0.1:8891"
 	dkimd_stop
 fi
+
+# ---- inet:PORT with no host: loopback, not every address -------------------------
+port=$(free_port 2>/dev/null || echo 18977)
+hex=$(printf '%04X' "$port")
+sed -i '/^Socket/d' "$work/dkimd.conf"
+echo "Socket inet:$port" >>"$work/dkimd.conf"
+: >"$work/dkimd.log"
+"$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
+DKIMD_PID=$!
+for _ in $(seq 1 100); do grep -q "started on" "$work/dkimd.log" && break; sleep 0.1; done
+l4=$(awk -v h=":$hex" '$2 ~ h"$" && $4 == "0A" {print $2}' /proc/net/tcp)
+[ "$l4" = "0100007F:$hex" ]
+ok $? "Socket inet:PORT with no host listens on 127.0.0.1 only (found: ${l4:-none})"
+dkimd_stop
 echo "1..$n"
 exit $fail
