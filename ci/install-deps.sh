@@ -24,6 +24,8 @@ PACKAGES=(
 	libpq-dev postgresql
 	# bench/ plots
 	gnuplot-nox
+	# it-soak-short.sh (memcheck), bench.sh (peak RSS), it-docs.sh (.mc, man)
+	valgrind time m4 sendmail-cf groff-base python3
 )
 
 missing=()
