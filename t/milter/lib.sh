@@ -35,3 +35,71 @@ import re, sys
 t = open(sys.argv[1]).read()
 print(t.split()[0].rstrip("."), "".join(re.findall(r"\"([^\"]*)\"", t)))' "$1"
 }
+
+# ---- a private Postfix for the end-to-end tests ------------------------------
+
+# postfix_sink - smtp-sink on 127.0.0.1:$SINK, one file a message in $T/sink
+postfix_sink() {
+	mkdir -p "$T/sink"
+	chown postfix "$T/sink"
+	smtp-sink -u postfix -d "$T/sink/msg." "127.0.0.1:$SINK" 20 \
+	    >"$T/sink.log" 2>&1 &
+	SINK_PID=$!
+}
+
+# postfix_conf MAIN MASTER - $T/etc/main.cf and master.cf of a Postfix that
+# relays to the sink: the lines the tests share, MAIN's lines appended to
+# main.cf and MASTER's smtpd lines put before the shared services
+postfix_conf() {
+	mkdir -p "$T/etc" "$T/spool" "$T/data"
+	chown postfix "$T/data"
+	cat >"$T/etc/main.cf" <<EOT
+compatibility_level = 3.6
+queue_directory = $T/spool
+data_directory = $T/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.test
+mydomain = test
+myorigin = example.com
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+local_transport = error:5.1.1 no local delivery
+alias_maps =
+alias_database =
+relayhost = [127.0.0.1]:$SINK
+smtp_dns_support_level = disabled
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtputf8_enable = no
+milter_protocol = 6
+milter_default_action = tempfail
+EOT
+	printf '%s\n' "$1" >>"$T/etc/main.cf"
+	{
+		printf '%s\n' "$2"
+		cat <<EOT
+pickup unix n - n 60 1 pickup -o cleanup_service_name=cleanup-orig
+cleanup unix n - n - 0 cleanup
+cleanup-orig unix n - n - 0 cleanup -o milter_macro_daemon_name=ORIGINATING
+qmgr unix n - n 300 1 qmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+smtp unix - - n - - smtp
+relay unix - - n - - smtp
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+EOT
+	} >"$T/etc/master.cf"
+}
