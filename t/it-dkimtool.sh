@@ -36,9 +36,7 @@ fi
 work=$(mktemp -d /tmp/it-dkimtool.XXXXXX) || exit 1
 K=$work/keys
 mkdir -p "$K"
-n=0
-nfail=0
-
+. "$here/lib/dbtap.sh"
 . "$here/lib/dns.sh"
 
 # finish - EXIT trap: stop DNS (by PID, in dns.sh), remove the work folder
@@ -52,33 +50,6 @@ finish()
 	fi
 }
 trap finish EXIT
-
-# ok COND-STATUS NAME - one test point from the exit status of the test
-ok()
-{
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		nfail=$((nfail + 1))
-		echo "not ok $n - $2"
-	fi
-}
-
-# is GOT WANT NAME - one test point comparing two strings
-is()
-{
-	[ "$1" = "$2" ]
-	ok $? "$3"
-	[ "$1" = "$2" ] || echo "#   got '$1', want '$2'"
-}
-
-# status CMD... - run CMD with output to $work/out and $work/err; print $?
-status()
-{
-	"$@" >"$work/out" 2>"$work/err" </dev/null
-	echo $?
-}
 
 # record SELECTOR - the TXT value of a genkey .txt file, strings joined
 record()

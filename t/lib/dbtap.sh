@@ -1,4 +1,4 @@
-# dbtap.sh - TAP helpers for the shell tests of keys and databases (sourced)
+# dbtap.sh - TAP helpers for the shell tests (dkimtool, keys, databases; sourced)
 #
 #	. t/lib/dbtap.sh
 #	ok STATUS NAME		one test point from an exit status
