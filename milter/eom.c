@@ -242,6 +242,8 @@ mlfi_eom(SMFICTX *ctx)
 	struct msg *m = c ? c->m : NULL;
 	const char *v;
 
+	if (c != NULL && c->held != SMFIS_CONTINUE)
+		return mlfi_release(c);
 	if (m == NULL)
 		return SMFIS_CONTINUE;
 	if ((v = mlfi_macro(ctx, "i")) != NULL)

@@ -174,14 +174,45 @@ mlfi_internal(SMFICTX *ctx, struct conn *c)
 }
 
 /*
+ * mlfi_hold - r as the answer to a command of stage (an SMFIP_NR_* flag):
+ * when the MTA expects no reply there, a verdict other than continue is
+ * kept for the next command that has one. A reply text set with
+ * smfi_setreply() stays with the context until a reject or tempfail
+ * sends it, so it goes out with the held verdict.
+ */
+static sfsistat
+mlfi_hold(struct conn *c, unsigned long stage, sfsistat r)
+{
+	if (c == NULL || !(c->nr & stage))
+		return r;
+	if (r != SMFIS_CONTINUE && r != SMFIS_NOREPLY &&
+	    c->held == SMFIS_CONTINUE)
+		c->held = r;		/* the first verdict stands */
+	return SMFIS_NOREPLY;
+}
+
+/* mlfi_release - the held verdict, once; SMFIS_CONTINUE when none */
+sfsistat
+mlfi_release(struct conn *c)
+{
+	sfsistat r = c->held;
+
+	c->held = SMFIS_CONTINUE;
+	return r;
+}
+
+/*
  * mlfi_negotiate - ask for exact header bytes and fewer round trips
  *
- * SMFIP_NR_HDR saves a round trip (two context switches) per header.
- * Over TCP a command with no reply would make the MTA's next small write
- * wait for our delayed ACK (+40 ms a message); quickack.c acknowledges
- * every read at once, so the saving holds there too. SMFIP_NR_BODY is
- * not asked for: it would forbid SMFIS_SKIP, which spares the body of
- * a message that nothing needs to hash.
+ * SMFIP_NR_HDR saves a round trip (two context switches) per header;
+ * NR_CONN, NR_MAIL and NR_EOH save three more a message, which leaves
+ * the body chunks and end of message as the only commands answered. A
+ * verdict reached at MAIL or end of header is held (mlfi_hold) and given
+ * at the next reply. Over TCP a command with no reply would make the
+ * MTA's next small write wait for our delayed ACK (+40 ms a message);
+ * quickack.c acknowledges every read at once, so the saving holds there
+ * too. SMFIP_NR_BODY is not asked for: it would forbid SMFIS_SKIP, which
+ * spares the body of a message that nothing needs to hash.
  */
 static sfsistat
 mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -190,7 +221,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	struct conn *c = mlfi_conn(ctx);
 	unsigned long want = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
-	    SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_SKIP | SMFIP_NR_HDR;
+	    SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_SKIP | SMFIP_NR_HDR |
+	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_EOH;
 
 	(void)f2;
 	(void)f3;
@@ -205,6 +237,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf3 = 0;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+	c->nr = *pf1 & (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_EOH);
 	c->skip = (*pf1 & SMFIP_SKIP) != 0;	/* SMFIS_SKIP allowed */
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT,
@@ -217,9 +250,9 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
-/* mlfi_connect - remember the client address and the daemon name */
+/* do_connect - remember the client address and the daemon name */
 static sfsistat
-mlfi_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+do_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 {
 	struct conn *c = mlfi_conn(ctx);
 	const char *v;
@@ -270,9 +303,9 @@ msg_start(SMFICTX *ctx, struct conn *c, struct msg *m)
 	return 0;
 }
 
-/* mlfi_envfrom - start a message */
+/* do_envfrom - start a message */
 static sfsistat
-mlfi_envfrom(SMFICTX *ctx, char **argv)
+do_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct msg *m;
@@ -442,9 +475,9 @@ add_signers(struct msg *m)
 	return 0;
 }
 
-/* mlfi_eoh - end of header: choose the signers, start key lookups */
+/* do_eoh - end of header: choose the signers, start key lookups */
 static sfsistat
-mlfi_eoh(SMFICTX *ctx)
+do_eoh(SMFICTX *ctx)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct msg *m = c ? c->m : NULL;
@@ -494,6 +527,30 @@ mlfi_eoh(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
+/* mlfi_connect, mlfi_envfrom, mlfi_eoh - answered or held (mlfi_hold) */
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+{
+	return mlfi_hold(mlfi_conn(ctx), SMFIP_NR_CONN,
+	    do_connect(ctx, host, sa));
+}
+
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = mlfi_conn(ctx);
+
+	if (c != NULL)
+		c->held = SMFIS_CONTINUE;
+	return mlfi_hold(c, SMFIP_NR_MAIL, do_envfrom(ctx, argv));
+}
+
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	return mlfi_hold(mlfi_conn(ctx), SMFIP_NR_EOH, do_eoh(ctx));
+}
+
 /* mlfi_body - a chunk of body, streamed */
 static sfsistat
 mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
@@ -501,6 +558,8 @@ mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	struct conn *c = mlfi_conn(ctx);
 	struct msg *m = c ? c->m : NULL;
 
+	if (c != NULL && c->held != SMFIS_CONTINUE)
+		return mlfi_release(c);
 	if (m == NULL || m->failed)
 		return c && c->skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 	if (dkim_body(m->dm, buf, len) != DKIM_OK)
@@ -519,6 +578,8 @@ mlfi_abort(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
+	if (c != NULL)
+		c->held = SMFIS_CONTINUE;
 	if (c != NULL && c->m != NULL)
 		return mlfi_finish(c, SMFIS_CONTINUE, "aborted");
 	return SMFIS_CONTINUE;

@@ -55,6 +55,8 @@ struct conn {
 	char	daemon[64];
 	int	leadspc;		/* SMFIP_HDR_LEADSPC negotiated */
 	int	nr_hdr;			/* SMFIP_NR_HDR negotiated */
+	unsigned long nr;		/* the SMFIP_NR_* flags negotiated */
+	sfsistat held;			/* verdict for the next reply */
 	int	skip;			/* SMFIP_SKIP offered */
 	struct msg *m;
 };
@@ -69,5 +71,6 @@ void	mlfi_fail(struct msg *, const char *what, const char *why);
 sfsistat mlfi_act(SMFICTX *, struct msg *, enum conf_on, const char *what);
 sfsistat mlfi_finish(struct conn *, sfsistat r, const char *outcome);
 sfsistat mlfi_internal(SMFICTX *, struct conn *);
+sfsistat mlfi_release(struct conn *);
 
 #endif /* MLFI_H */

@@ -148,11 +148,23 @@ grep -q "^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s
 ok $? "submission: delivered with dkimd's DKIM-Signature on top"
 verify_both "$m" "submission"
 
+# ---- submission with no key: dkimd decides at end of header, where it
+# sends no reply (SMFIP_NR_EOH), and gives the accept at the body ---------------
+swaks --server 127.0.0.1 --port "$SUB" --from dave@nokey.test \
+    --to bob@example.net --h-From dave@nokey.test \
+    --header "Subject: no key" --body "Unsigned." >"$T/swaks0.out" 2>&1
+ok $? "nokey: Postfix accepts a message from a domain with no key"
+wait_sink 2
+ok $? "nokey: the message reaches smtp-sink"
+m=$(newest)
+! grep -q "^DKIM-Signature:" "$m" && grep -q "^Subject: no key" "$m"
+ok $? "nokey: delivered unsigned and whole"
+
 # ---- sendmail(1): pickup -> cleanup-orig: signed ----------------------------
 printf 'From: carol@example.com\nTo: bob@example.net\nSubject: via sendmail\n\nHello from sendmail(1).\n' |
     sendmail -C "$T/etc" -f carol@example.com -t
 ok $? "sendmail: the message is queued"
-wait_sink 2
+wait_sink 3
 ok $? "sendmail: the message reaches smtp-sink"
 m=$(newest)
 grep -q "^DKIM-Signature: .*d=example.com; s=pf;" "$m"
@@ -170,7 +182,7 @@ signed=$(newest)
 swaks --server 127.0.0.1 --port "$IN" --from alice@example.com \
     --to bob@example.net --data "$T/incoming.eml" >"$T/swaks2.out" 2>&1
 ok $? "incoming: Postfix accepts the signed message"
-wait_sink 3
+wait_sink 4
 ok $? "incoming: the message reaches smtp-sink"
 m=$(newest)
 grep -q "^Authentication-Results: mx.test;" "$m" &&
@@ -182,6 +194,13 @@ grep -q "^Authentication-Results: other.example; dkim=pass" "$m"
 ok $? "incoming: the foreign Authentication-Results stays"
 grep -c "^DKIM-Signature:" "$m" | grep -q "^1$"
 ok $? "incoming: verified mail is not signed again"
+
+! grep -E "warning: .*milter|milter.*(timeout|unexpected|error)" \
+    "$T/maillog" >"$T/milterwarn" 2>/dev/null
+ok $? "postfix: no milter warning in its log"
+sed 's/^/#   /' "$T/milterwarn"
+grep -q "no key for \"dave@nokey.test\"; passed unsigned" "$T/dkimd.log"
+ok $? "nokey: dkimd logs the message as passed unsigned"
 
 stop_all
 sed 's/^/# dkimd: /' "$T/dkimd.log"

@@ -79,8 +79,16 @@ function simple(from, extra)
 	return m
 end
 
+-- final - whether reply r ends the message (no more steps are sent)
+function final(r)
+	return r == SMFIR_ACCEPT or r == SMFIR_REJECT or r == SMFIR_DISCARD or
+	    r == SMFIR_TEMPFAIL or r == SMFIR_REPLYCODE
+end
+
 -- send - one message on conn; o = {qid=, auth=, abort_in_body=}
--- returns the reply after end of message (or after eoh if it ended there)
+-- returns the reply after end of message, or the verdict that ended it
+-- early: dkimd answers neither MAIL nor end of header (SMFIP_NR_MAIL,
+-- SMFIP_NR_EOH) and gives a verdict reached there at the first body chunk
 function send(conn, m, o)
 	o = o or {}
 	local mac = {"i", o.qid or "TESTQID"}
@@ -97,8 +105,7 @@ function send(conn, m, o)
 	end
 	must(mt.eoh(conn), "eoh")
 	local r = mt.getreply(conn)
-	if r == SMFIR_ACCEPT or r == SMFIR_REJECT or r == SMFIR_DISCARD or
-	    r == SMFIR_TEMPFAIL or r == SMFIR_REPLYCODE then
+	if final(r) then
 		return r
 	end
 	if o.abort_in_body then
@@ -107,6 +114,10 @@ function send(conn, m, o)
 		return nil
 	end
 	must(mt.bodystring(conn, m.body), "body")
+	r = mt.getreply(conn)
+	if final(r) then
+		return r
+	end
 	must(mt.eom(conn), "eom")
 	return mt.getreply(conn)
 end

@@ -8,7 +8,7 @@
 # Offers every action and protocol step, with HDR_LEADSPC, as Postfix 3.7
 # does; sends {daemon_name} at connect, the message's header fields (values
 # with their leading space) and body, and prints the milter's end-of-message
-# requests one per line:
+# requests one per line (a verdict given before end of message ends it):
 #	insert INDEX NAME VALUE	(SMFIR_INSHEADER; LF shown as \n)
 #	change INDEX NAME VALUE	(SMFIR_CHGHEADER; empty VALUE deletes)
 #	add NAME VALUE		(SMFIR_ADDHEADER)
@@ -19,6 +19,9 @@ import struct
 import sys
 
 NR_HDR = 0x80
+NR_CONN = 0x1000
+NR_MAIL = 0x4000
+NR_EOH = 0x40000
 LEADSPC = 0x100000
 ALL_ACTIONS = 0x1FF
 ALL_STEPS = 0x1FFFFF
@@ -69,19 +72,25 @@ def main():
     send(s, b"D", b"C{daemon_name}\0" + daemon.encode() + b"\0")
     send(s, b"C", b"client.test\0" + b"4" + struct.pack("!H", 25) +
          b"198.51.100.1\0")
-    recv(s)
+    cmd = b"c"
+    if not steps & NR_CONN:
+        cmd, _ = recv(s)
     send(s, b"D", b"Mi\0MTAPY1\0")
     send(s, b"M", b"<sender@example.net>\0")
-    recv(s)
-    for name, value in fields:
+    if not steps & NR_MAIL:
+        cmd, _ = recv(s)
+    for name, value in fields if cmd == b"c" else []:
         send(s, b"L", name + b"\0" + value + b"\0")
         if not steps & NR_HDR:
             recv(s)
-    send(s, b"N")
-    cmd, _ = recv(s)
+    if cmd == b"c":
+        send(s, b"N")
+    if cmd == b"c" and not steps & NR_EOH:
+        cmd, _ = recv(s)
     if cmd == b"c":
         send(s, b"B", body.replace(b"\n", b"\r\n"))
         cmd, _ = recv(s)
+    if cmd in (b"c", b"s"):
         send(s, b"E")
         while True:
             cmd, data = recv(s)
