@@ -40,7 +40,7 @@
 #include "live.h"
 #include "log.h"
 #include "mlfi.h"
-#include "quickack.h"
+#include "sockio.h"
 #include "sock.h"
 
 #define STOP_WAIT_SECS	30	/* how long SIGTERM waits for messages */
@@ -180,7 +180,6 @@ nodelay(void)
 		    (dom != AF_INET && dom != AF_INET6))
 			continue;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		quickack_enable();
 	}
 }
 

@@ -57,7 +57,6 @@ struct conn {
 	int	nr_hdr;			/* SMFIP_NR_HDR negotiated */
 	unsigned long nr;		/* the SMFIP_NR_* flags negotiated */
 	sfsistat held;			/* verdict for the next reply */
-	int	skip;			/* SMFIP_SKIP offered */
 	struct msg *m;
 };
 

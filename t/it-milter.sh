@@ -160,6 +160,9 @@ logged "SIGN1: sign \(MTA ORIGINATING\): d=example.com s=sel1 a=rsa-sha256 signe
 run nokey.lua
 logged "NOKEY1: sign \(MTA ORIGINATING\): no key for \"user@nokey.test\"; passed unsigned" \
     "log: no key for the From domain is logged"
+run steps.lua
+logged "STEPS2: sign \(MTA ORIGINATING\): no key" \
+    "log: the message of an MTA without NR_ steps is logged"
 run auth.lua
 logged "AUTH1: sign \(authenticated as alice\)" "log: authenticated sender is the reason to sign"
 logged "AUTH3: sign \(internal host" "log: InternalHosts is the reason to sign"
@@ -198,6 +201,15 @@ ok $? "forged: 4096 forged fields (the floor of the ceiling) are all removed"
 ok $? "forged: one more than can be removed: 451, nothing delivered with a forgery left"
 logged "more than 4096 forged Authentication-Results; tempfail" \
     "log: too many forged Authentication-Results is logged"
+# an MTA that offers no NR_ step: libmilter answers "continue" for
+# dkimd, and the verdict still comes at the end
+/usr/bin/python3 "$tdir/mta.py" "127.0.0.1:$PORT" INBOUND \
+    "$top_srcdir/t/data/milter/forged-ar.eml" 0x10077F >"$work/nonr.out" 2>&1
+grep -q "^body c" "$work/nonr.out" &&
+    grep -q "^insert 0 Authentication-Results  mx.test; dkim=none" \
+    "$work/nonr.out" && grep -q "^reply c" "$work/nonr.out"
+ok $? "nonr: an MTA without NR_ steps gets its replies and the Authentication-Results"
+sed 's/^/#   /' "$work/nonr.out" | grep -v "^#   change" | cut -c1-200
 run multi.lua
 logged "ABORT1: sign \(MTA ORIGINATING\): aborted" "log: an aborted message is logged and dropped"
 logged "GONE1: verify .*: (aborted|connection closed mid-message)" "log: a vanished client's message is cleaned up"

@@ -3,15 +3,16 @@
 # miltertest cannot do: header fields over 1 KB, and the exact index of
 # every header change the milter asks for.
 #
-#	mta.py HOST:PORT DAEMON_NAME MESSAGE_FILE
+#	mta.py HOST:PORT DAEMON_NAME MESSAGE_FILE [STEPS]
 #
 # Offers every action and protocol step, with HDR_LEADSPC, as Postfix 3.7
-# does; sends {daemon_name} at connect, the message's header fields (values
+# does (or the steps in STEPS, a number such as 0x10077F); sends {daemon_name} at connect, the message's header fields (values
 # with their leading space) and body, and prints the milter's end-of-message
 # requests one per line (a verdict given before end of message ends it):
 #	insert INDEX NAME VALUE	(SMFIR_INSHEADER; LF shown as \n)
 #	change INDEX NAME VALUE	(SMFIR_CHGHEADER; empty VALUE deletes)
 #	add NAME VALUE		(SMFIR_ADDHEADER)
+#	body CODE		(the reply to the body, when there is one)
 #	reply CODE		(the final reply character)
 # Exit 0, or 1 on a protocol error. Only ever talks to the address given.
 import socket
@@ -22,6 +23,7 @@ NR_HDR = 0x80
 NR_CONN = 0x1000
 NR_MAIL = 0x4000
 NR_EOH = 0x40000
+NR_BODY = 0x80000
 LEADSPC = 0x100000
 ALL_ACTIONS = 0x1FF
 ALL_STEPS = 0x1FFFFF
@@ -53,6 +55,7 @@ def show(v):
 
 def main():
     hostport, daemon, path = sys.argv[1:4]
+    offer = int(sys.argv[4], 0) if len(sys.argv) > 4 else ALL_STEPS | LEADSPC
     host, port = hostport.rsplit(":", 1)
     raw = open(path, "rb").read().replace(b"\r\n", b"\n")
     head, _, body = raw.partition(b"\n\n")
@@ -64,7 +67,7 @@ def main():
             name, _, value = line.partition(b":")
             fields.append([name, value])
     s = socket.create_connection((host, int(port)), timeout=20)
-    send(s, b"O", struct.pack("!III", 6, ALL_ACTIONS, ALL_STEPS | LEADSPC))
+    send(s, b"O", struct.pack("!III", 6, ALL_ACTIONS, offer))
     cmd, data = recv(s)
     if cmd != b"O":
         raise SystemExit("no option negotiation reply")
@@ -89,7 +92,9 @@ def main():
         cmd, _ = recv(s)
     if cmd == b"c":
         send(s, b"B", body.replace(b"\n", b"\r\n"))
-        cmd, _ = recv(s)
+        if not steps & NR_BODY:
+            cmd, _ = recv(s)
+            print("body %s" % cmd.decode())
     if cmd in (b"c", b"s"):
         send(s, b"E")
         while True:

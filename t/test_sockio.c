@@ -1,0 +1,413 @@
+/*
+ * test_sockio.c - buffered reads on accepted connections (sockio.c)
+ *
+ * This program links sockio.c, so its own accept(), read(), poll() and
+ * close() are the ones under test, as libmilter's are in dkimd.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockio.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/test_sockio.XXXXXX";
+static char path[96];
+static int lfd;
+
+/* listen_unix - a listening socket in a fresh folder */
+static int
+listen_unix(void)
+{
+	struct sockaddr_un sun;
+	int	fd;
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/s", dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(fd, 4) < 0)
+		return -1;
+	return fd;
+}
+
+/* pair - a client connection, and its accepted end in *srv */
+static int
+pair(int *srv)
+{
+	struct sockaddr_un sun;
+	int	c;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((c = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    connect(c, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return -1;
+	*srv = accept(lfd, NULL, NULL);
+	return *srv < 0 ? -1 : c;
+}
+
+/* full - write all of buf */
+static int
+full(int fd, const unsigned char *buf, size_t n)
+{
+	ssize_t	r;
+
+	while (n > 0) {
+		if ((r = write(fd, buf, n)) <= 0)
+			return -1;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+struct feed {
+	int	fd;
+	const unsigned char *buf;
+	size_t	len;
+};
+
+/* feeder - a thread writing a large buffer in uneven pieces, then EOF */
+static void *
+feeder(void *arg)
+{
+	struct feed *f = arg;
+	size_t	off = 0, k;
+
+	while (off < f->len) {
+		k = 1 + (off * 7919) % 90000;
+		if (k > f->len - off)
+			k = f->len - off;
+		if (full(f->fd, f->buf + off, k) < 0)
+			break;
+		off += k;
+	}
+	shutdown(f->fd, SHUT_WR);
+	return NULL;
+}
+
+/* ms_since - milliseconds since t0 */
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void
+test_small_reads(void)
+{
+	unsigned char msg[300], got[300];
+	struct sockio_stats st0, st1;
+	struct pollfd pf;
+	int	c, s, i, n, good = 1;
+	size_t	off;
+
+	for (i = 0; i < (int)sizeof(msg); i++)
+		msg[i] = (unsigned char)(i * 13 + 1);
+	c = pair(&s);
+	ok(c >= 0, "an accepted connection");
+	ok(full(c, msg, sizeof(msg)) == 0, "the client sends 300 bytes at once");
+	sockio_stats(&st0);
+	pf.fd = s;
+	pf.events = POLLIN;
+	pf.revents = 0;
+	is_int(poll(&pf, 1, 1000), 1, "poll: readable");
+	is_int(read(s, got, 5), 5, "read of 5 bytes (a milter packet header)");
+	sockio_stats(&st1);
+	is_int((int)(st1.reads - st0.reads), 1, "... took one read(2)");
+	for (off = 5, n = 0; off < sizeof(msg); n++) {
+		pf.revents = 0;
+		if (poll(&pf, 1, 0) != 1 || pf.revents != POLLIN)
+			good = 0;
+		i = (int)read(s, got + off, 1 + off % 11);
+		if (i <= 0)
+			break;
+		off += (size_t)i;
+	}
+	ok(good, "poll answers readable while bytes are buffered");
+	ok(off == sizeof(msg) && memcmp(got, msg, sizeof(msg)) == 0,
+	    "the bytes come out whole and in order");
+	sockio_stats(&st1);
+	is_int((int)(st1.reads - st0.reads), 1,
+	    "all 300 bytes cost one read(2)");
+	is_int((int)(st1.served - st0.served), n + 1,
+	    "... every read() was served from the buffer poll() filled");
+	pf.revents = 0;
+	is_int(poll(&pf, 1, 50), 0,
+	    "an empty buffer and nothing sent: poll times out");
+	close(c);
+	pf.revents = 0;
+	is_int(poll(&pf, 1, 1000), 1, "the client closed: readable");
+	is_int((int)read(s, got, sizeof(got)), 0, "... EOF");
+	is_int((int)read(s, got, sizeof(got)), 0, "... and EOF again");
+	close(s);
+}
+
+static void
+test_poll_reads(void)
+{
+	struct sockio_stats st0, st1;
+	unsigned char got[16];
+	struct pollfd pf;
+	int	c, s;
+
+	c = pair(&s);
+	(void)full(c, (const unsigned char *)"0123456789", 10);
+	pf.fd = s;
+	pf.events = POLLIN;
+	sockio_stats(&st0);
+	is_int(poll(&pf, 1, 1000), 1, "poll(2) says readable");
+	is_int((int)read(s, got, 5), 5, "read of 5");
+	pf.revents = 0;
+	is_int(poll(&pf, 1, 0), 1, "poll again: readable");
+	is_int((int)read(s, got + 5, 5), 5, "read of 5 more");
+	sockio_stats(&st1);
+	is_int((int)(st1.reads - st0.reads), 1,
+	    "the poll(2) read the bytes at once: one read(2) in all");
+	ok(memcmp(got, "0123456789", 10) == 0, "... the bytes in order");
+	close(c);
+	close(s);
+}
+
+static void
+test_stale_after_close(void)
+{
+	unsigned char got[64];
+	char	file[160];
+	int	c, s, fd;
+
+	c = pair(&s);
+	(void)full(c, (const unsigned char *)"0123456789", 10);
+	is_int((int)read(s, got, 2), 2, "two of ten bytes read; eight stay");
+	close(c);
+	close(s);
+	snprintf(file, sizeof(file), "%s/f", dir);
+	fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	(void)full(fd, (const unsigned char *)"file", 4);
+	(void)lseek(fd, 0, SEEK_SET);
+	if (fd != s)
+		(void)dup2(fd, s), close(fd), fd = s;
+	memset(got, 0, sizeof(got));
+	is_int((int)read(fd, got, sizeof(got)), 4,
+	    "the descriptor number reused for a file: read(2) itself");
+	is_str((char *)got, "file", "... nothing left from the connection");
+	close(fd);
+	unlink(file);
+}
+
+static void
+test_many_fds(void)
+{
+	unsigned char b;
+	struct pollfd pf[3];
+	struct timespec t0;
+	int	c1, s1, c2, s2, p[2];
+
+	c1 = pair(&s1);
+	c2 = pair(&s2);
+	(void)pipe(p);
+	(void)full(c1, (const unsigned char *)"ab", 2);
+	(void)read(s1, &b, 1);		/* "b" stays buffered */
+	pf[0].fd = p[0];
+	pf[1].fd = s2;
+	pf[2].fd = s1;
+	pf[0].events = pf[1].events = pf[2].events = POLLIN;
+	pf[0].revents = pf[1].revents = pf[2].revents = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(poll(pf, 3, 5000), 1, "three descriptors, one with a byte "
+	    "buffered: one ready");
+	ok(ms_since(&t0) < 1000, "... at once");
+	ok(pf[0].revents == 0 && pf[1].revents == 0 && pf[2].revents ==
+	    POLLIN, "... and it is the buffered one");
+	pf[2].events = POLLOUT;
+	is_int(poll(&pf[2], 1, 1000), 1, "a poll for writing: writable");
+	ok(pf[2].revents == POLLOUT, "... POLLOUT only");
+	(void)full(p[1], (const unsigned char *)"xyz", 3);
+	is_int((int)read(p[0], &b, 1), 1, "a pipe (not accepted) reads");
+	is_int((int)read(p[0], &b, 1), 1, "... and reads again");
+	ok(b == 'y', "... straight from the pipe, byte by byte");
+	close(p[0]);
+	close(p[1]);
+	close(c1);
+	close(s1);
+	close(c2);
+	close(s2);
+}
+
+static void
+test_large(void)
+{
+	size_t	len = 3 * 1024 * 1024 + 17, off = 0;
+	unsigned char *buf = malloc(len), *got = malloc(len);
+	struct feed f;
+	pthread_t th;
+	ssize_t	r;
+	size_t	i, want;
+	int	c, s;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (unsigned char)((i * 2654435761u) >> 13);
+	c = pair(&s);
+	f.fd = c;
+	f.buf = buf;
+	f.len = len;
+	pthread_create(&th, NULL, feeder, &f);
+	for (i = 0; off < len; i++) {
+		/* header-sized reads, then reads larger than the buffer */
+		want = i % 3 == 0 ? 5 : i % 3 == 1 ? 65535 : 1 + i % 20000;
+		if (want > len - off)
+			want = len - off;
+		if ((r = read(s, got + off, want)) <= 0)
+			break;
+		off += (size_t)r;
+	}
+	pthread_join(th, NULL);
+	ok(off == len && memcmp(buf, got, len) == 0,
+	    "3 MB in uneven writes and mixed read sizes arrive intact");
+	is_int((int)read(s, got, 10), 0, "then EOF");
+	close(c);
+	close(s);
+	free(buf);
+	free(got);
+}
+
+/* packet - a milter packet of command cmd and data d in iov[0..1] */
+static void
+packet(struct iovec *iov, unsigned char *hdr, char cmd, const char *d,
+    size_t n)
+{
+	unsigned long len = n + 1;
+
+	hdr[0] = (unsigned char)(len >> 24);
+	hdr[1] = (unsigned char)(len >> 16);
+	hdr[2] = (unsigned char)(len >> 8);
+	hdr[3] = (unsigned char)len;
+	hdr[4] = (unsigned char)cmd;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = 5;
+	iov[1].iov_base = (void *)d;
+	iov[1].iov_len = n;
+}
+
+/* arrived - bytes readable on fd within ms milliseconds, read into buf */
+static int
+arrived(int fd, unsigned char *buf, size_t max, int ms)
+{
+	struct pollfd pf;
+	ssize_t	r;
+	size_t	got = 0;
+
+	pf.fd = fd;
+	pf.events = POLLIN;
+	while (got < max && poll(&pf, 1, ms) == 1) {
+		if ((r = read(fd, buf + got, max - got)) <= 0)
+			break;
+		got += (size_t)r;
+		ms = 50;
+	}
+	return (int)got;
+}
+
+static void
+test_writes(void)
+{
+	static const char ins[] = "\0\0\0\0DKIM-Signature\0v=1; a=rsa-sha256";
+	static unsigned char big[70000];
+	struct sockio_stats st0, st1;
+	struct iovec iov[2];
+	unsigned char h1[5], h2[5], got[200000], want[200];
+	int	c, s, i, n, r, good = 1;
+
+	c = pair(&s);
+	sockio_stats(&st0);
+	packet(iov, h1, 'i', ins, sizeof(ins));
+	is_int((int)writev(s, iov, 2), (int)(5 + sizeof(ins)),
+	    "a header insertion: writev() reports it written");
+	is_int(arrived(c, got, sizeof(got), 100), 0,
+	    "... but it is kept back");
+	packet(iov, h2, 'c', NULL, 0);
+	is_int((int)writev(s, iov, 1), 5, "then the reply (continue)");
+	memcpy(want, h1, 5);
+	memcpy(want + 5, ins, sizeof(ins));
+	memcpy(want + 5 + sizeof(ins), h2, 5);
+	n = arrived(c, got, sizeof(got), 1000);
+	ok(n == (int)(10 + sizeof(ins)) && memcmp(got, want, (size_t)n) == 0,
+	    "both arrive, in order, byte for byte");
+	sockio_stats(&st1);
+	is_int((int)(st1.sends - st0.sends), 1, "... in one sendmsg(2)");
+	is_int((int)(st1.held - st0.held), 1, "... one packet was kept");
+
+	/* more changes than SIO_HOLD keeps: earlier ones go out first */
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 3; i++) {
+		packet(iov, h1, 'm', (const char *)big, 30000);
+		if (writev(s, iov, 2) != 30005)
+			good = 0;
+	}
+	ok(good, "three 30 KB header changes written");
+	r = arrived(c, got, sizeof(got), 300);
+	is_int(r, 90015, "... all three went out when the third would "
+	    "pass 64 KB kept");
+	ok(got[4] == 'm' && got[30009] == 'm' && got[60014] == 'm',
+	    "... whole and in order");
+	packet(iov, h2, 'a', NULL, 0);
+	(void)writev(s, iov, 1);
+	r = arrived(c, got, sizeof(got), 1000);
+	ok(r == 5 && got[4] == 'a', "then the final reply alone");
+
+	/* a packet that is not a header change, e.g. progress, goes at once */
+	packet(iov, h1, 'p', NULL, 0);
+	(void)writev(s, iov, 1);
+	is_int(arrived(c, got, sizeof(got), 1000), 5,
+	    "a progress packet is sent at once");
+
+	/* held bytes are dropped with the descriptor */
+	packet(iov, h1, 'h', ins, sizeof(ins));
+	(void)writev(s, iov, 2);
+	close(s);
+	is_int(arrived(c, got, sizeof(got), 300), 0,
+	    "a change still kept at close is not sent (the session failed)");
+	close(c);
+}
+
+int
+main(void)
+{
+	plan_lazy();
+	if ((lfd = listen_unix()) < 0) {
+		printf("Bail out! no unix socket in /tmp: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	test_small_reads();
+	test_poll_reads();
+	test_stale_after_close();
+	test_many_fds();
+	test_large();
+	test_writes();
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
+	return done_testing();
+}
