@@ -286,6 +286,52 @@ done:
 	return rc;
 }
 
+/*
+ * dk_rsa_sign_prepare - a context for rsa-sha256 signatures with pkey, set
+ * up once (EVP_PKEY_CTX_new, sign_init, padding and digest cost about
+ * 2.4 us a signature; a copy of this costs 0.1 us); NULL if not RSA
+ */
+EVP_PKEY_CTX *
+dk_rsa_sign_prepare(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *c = rsa_ctx(pkey, DKIM_ALG_RSA_SHA256, 32, 1);
+
+	if (c == NULL)
+		ERR_clear_error();
+	return c;
+}
+
+/* dk_rsa_sign_prepared - sign a SHA-256 digest with a copy of prep (the
+ * copy keeps threads apart); *sig malloc()ed; 0 or -1 */
+int
+dk_rsa_sign_prepared(const EVP_PKEY_CTX *prep, const unsigned char *dg,
+    size_t dglen, unsigned char **sig, size_t *siglen)
+{
+	EVP_PKEY_CTX	*c;
+	unsigned char	*s = NULL;
+	size_t		 n = 0;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (dglen != 32 ||
+	    (c = EVP_PKEY_CTX_dup((EVP_PKEY_CTX *)prep)) == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (EVP_PKEY_sign(c, NULL, &n, dg, dglen) <= 0 ||
+	    (s = malloc(n)) == NULL ||
+	    EVP_PKEY_sign(c, s, &n, dg, dglen) <= 0) {
+		EVP_PKEY_CTX_free(c);
+		free(s);
+		ERR_clear_error();
+		return -1;
+	}
+	EVP_PKEY_CTX_free(c);
+	*sig = s;
+	*siglen = n;
+	return 0;
+}
+
 /* dk_digest_sign - the same for signing; *sig malloc()ed; 0 or -1 */
 int
 dk_digest_sign(EVP_PKEY *pkey, enum dkim_alg alg, const unsigned char *dg,

@@ -190,8 +190,19 @@ int	dk_digest_verify(EVP_PKEY *, enum dkim_alg, const unsigned char *dg,
 int	dk_digest_sign(EVP_PKEY *, enum dkim_alg, const unsigned char *dg,
 	    size_t dglen, unsigned char **sig, size_t *siglen);
 
+/* dk_rsa_sign_prepare - an rsa-sha256 signing context made once per key */
+EVP_PKEY_CTX *dk_rsa_sign_prepare(EVP_PKEY *);
+
+/* dk_rsa_sign_prepared - sign a SHA-256 digest with a copy of it */
+int	dk_rsa_sign_prepared(const EVP_PKEY_CTX *, const unsigned char *dg,
+	    size_t dglen, unsigned char **sig, size_t *siglen);
+
 /* key.c: what dkim_key wraps */
 EVP_PKEY *dk_key_pkey(const dkim_key *);
+
+/* dk_key_sign - dk_digest_sign() with the key's prepared context */
+int	dk_key_sign(const dkim_key *, enum dkim_alg, const unsigned char *dg,
+	    size_t dglen, unsigned char **sig, size_t *siglen);
 
 /* ---- canon.c: canonicalization (§3.4), streaming ----------------------- */
 

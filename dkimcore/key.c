@@ -36,6 +36,7 @@
 
 struct dkim_key {
 	EVP_PKEY	*pkey;
+	EVP_PKEY_CTX	*sctx;		/* RSA: signing set up once */
 	enum dkim_alg	 alg;
 	unsigned	 bits;
 	atomic_uint	 refs;
@@ -94,6 +95,8 @@ dkim_key_load_pem(const char *pem, size_t len, char *err, size_t errlen)
 		goto fail;
 	}
 	key->pkey = pkey;
+	if (key->alg == DKIM_ALG_RSA_SHA256)
+		key->sctx = dk_rsa_sign_prepare(pkey);
 	key->bits = bits > 0 ? (unsigned)bits : 0;
 	atomic_init(&key->refs, 1);
 	BIO_free(bio);
@@ -178,6 +181,7 @@ dkim_key_free(dkim_key *key)
 		return;
 	if (atomic_fetch_sub(&key->refs, 1) != 1)
 		return;
+	EVP_PKEY_CTX_free(key->sctx);
 	EVP_PKEY_free(key->pkey);
 	free(key);
 }
@@ -256,4 +260,15 @@ fail:
 	dk_buf_free(&rec);
 	ERR_clear_error();
 	return NULL;
+}
+
+/* dk_key_sign - dk_digest_sign(), from the context prepared at load for
+ * rsa-sha256 when there is one */
+int
+dk_key_sign(const dkim_key *key, enum dkim_alg alg, const unsigned char *dg,
+    size_t dglen, unsigned char **sig, size_t *siglen)
+{
+	if (key->sctx != NULL && alg == DKIM_ALG_RSA_SHA256)
+		return dk_rsa_sign_prepared(key->sctx, dg, dglen, sig, siglen);
+	return dk_digest_sign(key->pkey, alg, dg, dglen, sig, siglen);
 }

@@ -367,8 +367,7 @@ sign_one(dkim_msg *m, struct dk_signer *s)
 	    EVP_DigestUpdate(s->hmd, canon.data, canon.len) != 1 ||
 	    EVP_DigestFinal_ex(s->hmd, dg, &dglen) != 1)
 		goto out;
-	if (dk_digest_sign(dk_key_pkey(s->key), s->alg, dg, dglen, &sig,
-	    &siglen) < 0)
+	if (dk_key_sign(s->key, s->alg, dg, dglen, &sig, &siglen) < 0)
 		goto out;
 	if ((sig64 = dk_b64_encode(sig, siglen)) == NULL ||
 	    add_b(&val, sig64) < 0)

@@ -247,6 +247,26 @@ public_of(const dkim_key *key)
 	return pub;
 }
 
+/* keysign_same - dk_key_sign() gives sig again (RSA PKCS#1 v1.5 is
+ * deterministic) or one that verifies (Ed25519) */
+static int
+keysign_same(dkim_key *key, EVP_PKEY *pub, enum dkim_alg alg,
+    const unsigned char *dg, const unsigned char *sig, size_t siglen)
+{
+	unsigned char *s2 = NULL;
+	size_t	 n2 = 0;
+	int	 same;
+
+	if (sig == NULL || dk_key_sign(key, alg, dg, 32, &s2, &n2) != 0)
+		return 0;
+	if (alg == DKIM_ALG_RSA_SHA256)
+		same = n2 == siglen && memcmp(s2, sig, n2) == 0;
+	else
+		same = dk_digest_verify(pub, alg, dg, 32, s2, n2) == 1;
+	free(s2);
+	return same;
+}
+
 /*
  * roundtrip - sign a digest with key, verify it with the public half;
  * then a changed digest and a changed signature must fail
@@ -259,13 +279,14 @@ roundtrip(dkim_key *key, const char *what)
 	EVP_PKEY *pub = key != NULL ? public_of(key) : NULL;
 	enum dkim_alg alg = key != NULL ? dkim_key_alg(key) : DKIM_ALG_UNKNOWN;
 	char	 name[160];
-	int	 good, baddg, badsig;
+	int	 good, baddg, badsig, same = 0;
 
 	memset(dg, 0x5a, sizeof(dg));
 	good = baddg = badsig = -2;
 	if (pub != NULL && dk_digest_sign(dk_key_pkey(key), alg, dg,
 	    sizeof(dg), &sig, &siglen) == 0) {
 		good = dk_digest_verify(pub, alg, dg, sizeof(dg), sig, siglen);
+		same = keysign_same(key, pub, alg, dg, sig, siglen);
 		dg[0] ^= 1;
 		baddg = dk_digest_verify(pub, alg, dg, sizeof(dg), sig, siglen);
 		dg[0] ^= 1;
@@ -275,6 +296,10 @@ roundtrip(dkim_key *key, const char *what)
 	}
 	snprintf(name, sizeof(name), "%s: signs and verifies", what);
 	ok(good == 1, name);
+	snprintf(name, sizeof(name), "%s: the key's prepared context gives "
+	    "%s", what, alg == DKIM_ALG_RSA_SHA256 ? "the same signature" :
+	    "a good signature");
+	ok(same == 1, name);
 	snprintf(name, sizeof(name), "%s: another digest does not verify",
 	    what);
 	ok(baddg == 0, name);
@@ -542,8 +567,8 @@ signer(void *arg)
 
 	for (i = 0; i < 50; i++) {
 		memset(dg, i, sizeof(dg));
-		if (dk_digest_sign(dk_key_pkey(s->key), dkim_key_alg(s->key),
-		    dg, 32, &sig, &n) != 0)
+		if (dk_key_sign(s->key, dkim_key_alg(s->key), dg, 32, &sig,
+		    &n) != 0)
 			continue;
 		if (dk_digest_verify(s->pub, dkim_key_alg(s->key), dg, 32, sig,
 		    n) == 1)
