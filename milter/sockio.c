@@ -15,7 +15,7 @@
  * the RSA signature.
  *
  * libmilter gives no handle on its connections, but it reaches the C
- * library through the dynamic linker, so dkimd defines these four
+ * library through the dynamic linker, so dkimd defines these five
  * functions itself and libmilter's calls land here:
  *
  *	accept()	a connection from the listener gets a read buffer
@@ -23,9 +23,10 @@
  *			empty buffer is refilled with one read(2) of up to
  *			SIO_BUF bytes (a request that large reads straight
  *			into the caller's memory)
- *	poll()		a connection with buffered bytes is readable at
- *			once, and one is always writable (see writev()),
- *			without a system call
+ *	poll()		a connection with buffered bytes, or that poll(2)
+ *			found readable and nothing has read since, is
+ *			readable at once, and one is always writable (see
+ *			writev()), without a system call
  *	writev()	header changes (SMFIR_INSHEADER, CHGHEADER,
  *			ADDHEADER) are kept and go out with the reply that
  *			follows them, in one sendmsg(2)
@@ -39,6 +40,10 @@
  * pass straight to the system call. Reading ahead is safe because
  * everything libmilter reads from a connection comes through read():
  * the buffer holds only bytes the MTA already sent, in order.
+ *
+ * SIO_BUF is small (4 KB: a small message's commands in one read):
+ * bodies of 64 KB chunks mostly bypass it, and with SMFIP_NR_BODY all
+ * 16 of 16 busy connections can hold a buffer at once.
  *
  * A session runs on one libmilter worker at a time, and the pool's
  * controller polls it only between workers, after a mutex hand-over,
@@ -64,15 +69,15 @@
 
 #include "sockio.h"
 
-#define SIO_BUF		16384	/* a message's header commands, at once */
+#define SIO_BUF		4096	/* a small message whole, at once */
 #define SIO_MAXFD	4096	/* descriptors above pass straight through */
 #define SIO_HOLD	65536	/* header changes kept at most, in bytes */
 #define WRITE_WAIT	7210000	/* ms: libmilter's default timeout */
 
 struct sio {
 	size_t	off, len;		/* unread bytes: data[off, len) */
-	int	eof;			/* read(2) returned 0 */
-	int	err;			/* read(2) failed with this errno */
+	int	ready;			/* poll(2) said readable since the
+					   last read(2) */
 	int	tcp;			/* set TCP_QUICKACK after reads */
 	unsigned char *held;		/* header changes not yet sent */
 	size_t	nheld;
@@ -122,7 +127,7 @@ accept(int fd, struct sockaddr *sa, socklen_t *salen)
 	saved = errno;
 	if ((s = malloc(sizeof(*s))) != NULL) {
 		s->off = s->len = s->nheld = 0;
-		s->eof = s->err = 0;
+		s->ready = 0;
 		s->held = NULL;
 		s->tcp = getsockopt(nfd, SOL_SOCKET, SO_DOMAIN, &dom, &len)
 		    == 0 && (dom == AF_INET || dom == AF_INET6);
@@ -175,14 +180,8 @@ read(int fd, void *buf, size_t n)
 
 	if (s == NULL || n == 0)
 		return sys_read(fd, buf, n, s);
-	if (s->off == s->len && s->eof)
-		return 0;
-	if (s->off == s->len && s->err) {
-		errno = s->err;
-		s->err = 0;
-		return -1;
-	}
 	if (s->off == s->len) {
+		s->ready = 0;
 		if (n >= SIO_BUF) {
 			__atomic_add_fetch(&n_reads, 1, __ATOMIC_RELAXED);
 			return sys_read(fd, buf, n, s);
@@ -218,7 +217,7 @@ ready_now(const struct pollfd *p)
 
 	if (s == NULL)
 		return 0;
-	if ((p->events & POLLIN) && (s->off < s->len || s->eof || s->err))
+	if ((p->events & POLLIN) && (s->off < s->len || s->ready))
 		return POLLIN;
 	if (p->events == POLLOUT)
 		return POLLOUT;
@@ -229,12 +228,9 @@ ready_now(const struct pollfd *p)
 int
 poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
+	struct sio *s;
 	nfds_t	i;
 	int	ready = 0;
-
-	struct sio *s;
-	ssize_t	r;
-	int	saved;
 
 	for (i = 0; i < nfds; i++)
 		if (ready_now(&fds[i]))
@@ -246,20 +242,12 @@ poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	}
 	if ((ready = sys_poll(fds, nfds, timeout)) <= 0)
 		return ready;
-	/* read what made a connection readable now: the poll(2) that
-	 * libmilter makes again before its read() is then answered here */
-	saved = errno;
-	for (i = 0; i < nfds; i++) {
-		if (!(fds[i].revents & POLLIN) ||
-		    (s = sio_of(fds[i].fd)) == NULL || s->off < s->len ||
-		    s->eof || s->err)
-			continue;
-		if ((r = fill(fds[i].fd, s)) == 0)
-			s->eof = 1;
-		else if (r < 0 && errno != EAGAIN && errno != EINTR)
-			s->err = errno;
-	}
-	errno = saved;
+	/* a connection stays readable until read() reads it: libmilter's
+	 * second poll before its read() is answered here */
+	for (i = 0; i < nfds; i++)
+		if ((fds[i].revents & POLLIN) &&
+		    (s = sio_of(fds[i].fd)) != NULL)
+			s->ready = 1;
 	return ready;
 }
 
