@@ -27,6 +27,7 @@
 
 #include "conf.h"
 #include "hosts.h"
+#include "keypct.h"
 #include "sock.h"
 #include "table.h"
 #include "util.h"
@@ -485,6 +486,8 @@ check_bits(struct loader *ld, const struct table *kt)
 	for (i = 0; kt != NULL && i < kt->n; i++) {
 		const struct keytab_entry *e = &kt->keys[i];
 
+		if (e->pct != NULL)	/* checked as each key is read */
+			keypct_set_minbits(e->pct, (unsigned)ld->c->minkeybits);
 		if (e->key != NULL && dkim_key_alg(e->key) == DKIM_ALG_RSA_SHA256 &&
 		    dkim_key_bits(e->key) < (unsigned)ld->c->minkeybits) {
 			util_report(ld->report, ld->rarg, 0, "%s:%d: key file %s: "

@@ -37,6 +37,7 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "keypct.h"
 #include "live.h"
 #include "log.h"
 #include "mlfi.h"
@@ -337,6 +338,7 @@ main(int argc, char **argv)
 	if (!fg)
 		detach();
 	log_open("dkimd", c->syslogfacility, c->syslog, fg);
+	keypct_set_report(log_report, NULL);	/* keys read per domain */
 	write_pid(c);
 	drop_privileges(c);
 	if ((l = live_new(c, why, sizeof(why))) == NULL) {

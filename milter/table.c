@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "keypct.h"
 #include "table.h"
 #include "util.h"
 
@@ -144,10 +145,12 @@ table_keyload(const struct table *t, struct keytab_entry *e, uid_t safe_uid,
 		return 1;
 	}
 	if (strchr(e->keypath, '%') != NULL) {
-		util_report(lc->report, lc->rarg, 0, "%s:%d: key \"%s\": '%%' "
-		    "in a key path is not supported", lc->t->file, e->line,
-		    e->name);
-		return 1;
+		if ((e->pct = keypct_new(e, lc->safe_uid)) == NULL) {
+			util_report(lc->report, lc->rarg, 0, "%s:%d: out of "
+			    "memory", lc->t->file, e->line);
+			return 1;
+		}
+		return 0;		/* keys read per From domain */
 	}
 	if (table_key_safe(e->keypath, lc->safe_uid, why, sizeof(why)) < 0) {
 		util_report(lc->report, lc->rarg, 0, "%s:%d: key file %s: %s",
@@ -367,10 +370,16 @@ add_signer(const struct signtab_entry *e, const char *fromdom,
 	const char *p;
 	size_t	o = 0;
 
+	char	why[256];
+
 	if (n >= max || e->key == NULL)
 		return n;
 	s = &out[n];
 	s->key = e->key;
+	if (e->key->pct != NULL &&
+	    (s->key = keypct_get(e->key->pct, fromdom, why, sizeof(why))) ==
+	    NULL)
+		return n;		/* reported by keypct_get() */
 	snprintf(s->domain, sizeof(s->domain), "%s",
 	    strcmp(e->key->domain, "%") == 0 ? fromdom : e->key->domain);
 	s->identity[0] = '\0';
@@ -498,6 +507,7 @@ table_free(struct table *t)
 		free(t->keys[i].selector);
 		free(t->keys[i].keypath);
 		dkim_key_free(t->keys[i].key);
+		keypct_free(t->keys[i].pct);
 	}
 	for (i = 0; t->signs != NULL && i < t->n; i++) {
 		free(t->signs[i].pattern);

@@ -16,7 +16,8 @@
  *
  *	KeyTable lines: "NAME DOMAIN:SELECTOR:KEYPATH". DOMAIN may be "%",
  *	the From domain at signing time. Every key is read once, here, with
- *	dkim_key_load_file(); with safe_uid != (uid_t)-1, a key file that
+ *	dkim_key_load_file(); a '%' in KEYPATH stands for the From domain,
+ *	and those keys are read on first use instead (keypct.h); with safe_uid != (uid_t)-1, a key file that
  *	group or others may read or write, or that belongs to neither root
  *	nor safe_uid (nor the running user), is refused (RequireSafeKeys).
  *
@@ -59,12 +60,14 @@ struct keytab_entry {
 	char	*domain;		/* "%": the From domain */
 	char	*selector;
 	char	*keypath;
-	dkim_key *key;			/* one reference */
+	dkim_key *key;			/* one reference; NULL with pct */
+	struct keypct *pct;		/* '%' in keypath: keys per domain */
 	const char *file;		/* borrowed from the table */
 	int	line;
 };
 
 struct db;
+struct keypct;
 
 struct signtab_entry {
 	char	*pattern;		/* lower case */

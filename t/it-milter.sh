@@ -120,8 +120,12 @@ logged() {
 mkdir -p "$work/keys"
 "$DKIMTOOL" genkey -d example.com -s sel1 -D "$work/keys" >/dev/null
 "$DKIMTOOL" genkey -d lists.example.org -s ed1 -a ed25519 -D "$work/keys" >/dev/null
-chmod 600 "$work/keys/"*.private
+# a key per domain through '%' in the key path: only pct.test has one
+mkdir -p "$work/keys/pct.test"
+"$DKIMTOOL" genkey -d pct.test -s pct -D "$work/keys/pct.test" >/dev/null
+chmod 600 "$work/keys/"*.private "$work/keys/pct.test/pct.private"
 {
+	zone_to_records "$work/keys/pct.test/pct.txt"
 	zone_to_records "$work/keys/sel1.txt"
 	zone_to_records "$work/keys/ed1.txt"
 	# the ed25519 key also for example.com, where it signs second
@@ -130,12 +134,15 @@ chmod 600 "$work/keys/"*.private
 cat >"$work/key.table" <<EOT
 sel1	example.com:sel1:$work/keys/sel1.private
 ed1	%:ed1:$work/keys/ed1.private
+pct	%:pct:$work/keys/%/pct.private
 EOT
 cat >"$work/signing.table" <<EOT
 # first match rsa, second ed25519 (MultipleSignatures)
 *@example.com		sel1
 *@example.com		ed1
 *@*.example.org		ed1
+*@pct.test		pct
+*@nopct.test		pct
 EOT
 dns_start "$work/records" "$work" || { echo "Bail out! dnsmasq did not start"; exit 1; }
 
@@ -157,6 +164,14 @@ fi
 ok $? "signed: dkimtool verify passes the '%'-domain ed25519 signature"
 logged "SIGN1: sign \(MTA ORIGINATING\): d=example.com s=sel1 a=rsa-sha256 signed, d=example.com s=ed1 a=ed25519-sha256 signed; [0-9]+ ms" \
     "log: one line per message with queue id, reason, d= s= a= per signature, time"
+run pct.lua
+"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" "$work/signed-pct.eml" \
+    >"$work/verify-pct.out" 2>&1
+ok $? "pct: dkimtool verify passes the signature made with the key read from keys/pct.test/"
+logged "KeyTable|key.table:[0-9]+: key \"pct\" for nopct.test: key file .*/keys/nopct.test/pct.private: No such file" \
+    "pct: a domain without its key file is logged with the path and the reason"
+[ "$(grep -c 'for nopct.test: key file' "$work/dkimd.log")" = 1 ]
+ok $? "pct: ... once, not once per message"
 run nokey.lua
 logged "NOKEY1: sign \(MTA ORIGINATING\): no key for \"user@nokey.test\"; passed unsigned" \
     "log: no key for the From domain is logged"

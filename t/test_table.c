@@ -1,15 +1,19 @@
 /*
- * test_table.c - SigningTable lookups, wildcards, key file safety (table.c)
+ * test_table.c - SigningTable lookups, wildcards, key file safety (table.c),
+ * and key paths with '%' read per From domain (keypct.c)
  *
- * The KeyTable here is built by hand, without keys: the lookups only
- * need its names. Loading real keys is covered by t/it-conftest.sh.
+ * The KeyTable of the lookups is built by hand, without keys: they only
+ * need its names. The '%' tests write real keys to a temporary folder.
  */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keypct.h"
 #include "tap.h"
 #include "table.h"
 
@@ -19,6 +23,7 @@
 
 static char lastmsg[512];
 static int nreports;
+static char pdir[] = "/tmp/test_table.XXXXXX";
 
 /* report - remember the last problem reported */
 static void
@@ -193,6 +198,128 @@ test_safe(void)
 	unlink(path);
 }
 
+/* put_key - a new key in DIR/domain/k.private with the given mode */
+static int
+put_key(const char *domain, int rsa_bits, mode_t mode)
+{
+	char	path[256];
+	EVP_PKEY *k;
+	FILE	*f;
+	int	ok;
+
+	snprintf(path, sizeof(path), "%s/%s", pdir, domain);
+	(void)mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/%s/k.private", pdir, domain);
+	k = rsa_bits ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)rsa_bits) :
+	    EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (k == NULL || (f = fopen(path, "w")) == NULL)
+		return -1;
+	ok = PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	EVP_PKEY_free(k);
+	return ok == 1 && chmod(path, mode) == 0 ? 0 : -1;
+}
+
+/* put_file - write text to DIR/name; its path in a static buffer */
+static const char *
+put_file(const char *name, const char *text)
+{
+	static char path[256];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", pdir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+test_pct_names(void)
+{
+	char	buf[64];
+
+	ok(keypct_domain_ok("a.example") && keypct_domain_ok("x-1.b_c.org"),
+	    "domain: letters, digits, '-', '_' and dots go into a path");
+	ok(!keypct_domain_ok("") && !keypct_domain_ok(".a") &&
+	    !keypct_domain_ok("a..b") && !keypct_domain_ok("a.") &&
+	    !keypct_domain_ok(".."), "domain: no empty label, no \"..\"");
+	ok(!keypct_domain_ok("a/b") && !keypct_domain_ok("a\\b") &&
+	    !keypct_domain_ok("a b") && !keypct_domain_ok("a%b"),
+	    "domain: nothing else (no '/')");
+	ok(keypct_path("/k/%/%.key", "d.ex", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "/k/d.ex/d.ex.key") == 0, "path: every '%' replaced");
+	ok(keypct_path("/k/%", "0123456789.example", buf, 12) < 0,
+	    "path: too long for the buffer is an error");
+}
+
+static void
+test_pct(void)
+{
+	struct signer out[2];
+	struct table *kt, *st;
+	const struct keytab_entry *first;
+	const char *p;
+	char	line[512];
+	size_t	n, nbad;
+
+	ok(put_key("a.example", 0, 0600) == 0 &&
+	    put_key("b.example", 0, 0600) == 0 &&
+	    put_key("open.example", 0, 0644) == 0 &&
+	    put_key("short.example", 1024, 0600) == 0, "keys written");
+	snprintf(line, sizeof(line), "kp %%:sel:%s/%%/k.private\n", pdir);
+	p = put_file("keys.table", line);
+	kt = table_load_keys(p, geteuid(), report, NULL);
+	ok(kt != NULL && kt->n == 1 && kt->keys[0].pct != NULL &&
+	    kt->keys[0].key == NULL, "a '%' key path loads no key at start");
+	p = put_file("signing.table", "* kp\n");
+	st = table_load_signing(p, report, NULL);
+	ok(st != NULL && kt != NULL && table_link(st, kt, report, NULL) == 0,
+	    "the SigningTable links to it");
+	if (st == NULL || kt == NULL)
+		return;
+	keypct_set_report(report, NULL);
+	keypct_set_minbits(kt->keys[0].pct, 2048);
+
+	n = table_signers(st, "user@a.example", out, 2, 0);
+	ok(n == 1 && strcmp(out[0].domain, "a.example") == 0 &&
+	    out[0].key->key != NULL &&
+	    strstr(out[0].key->keypath, "/a.example/k.private") != NULL &&
+	    strcmp(out[0].key->selector, "sel") == 0,
+	    "a.example signs with DIR/a.example/k.private, s=sel");
+	first = n == 1 ? out[0].key : NULL;
+	n = table_signers(st, "other@A.Example", out, 2, 0);
+	ok(n == 1 && out[0].key == first,
+	    "the second message of a.example reuses the key read once");
+	n = table_signers(st, "user@b.example", out, 2, 0);
+	ok(n == 1 && out[0].key != first && out[0].key->key != NULL &&
+	    strcmp(out[0].domain, "b.example") == 0, "b.example has its own");
+
+	nreports = 0;
+	n = table_signers(st, "user@c.example", out, 2, 0);
+	ok(n == 0 && nreports == 1 && strstr(lastmsg, "c.example") != NULL &&
+	    strstr(lastmsg, "No such file") != NULL,
+	    "no key file: no signer, and the reason is reported");
+	n = table_signers(st, "user@c.example", out, 2, 0);
+	ok(n == 0 && nreports == 1,
+	    "... once: the next message is not reported again");
+	n = table_signers(st, "user@open.example", out, 2, 0);
+	ok(n == 0 && strstr(lastmsg, "0644") != NULL,
+	    "a key file others may read is refused (RequireSafeKeys)");
+	n = table_signers(st, "user@short.example", out, 2, 0);
+	ok(n == 0 && strstr(lastmsg, "below MinimumKeyBits") != NULL,
+	    "an RSA key under MinimumKeyBits is refused");
+	n = table_signers(st, "user@..", out, 2, 0);
+	ok(n == 0, "a From domain that cannot name a file signs nothing");
+	keypct_count(kt->keys[0].pct, &n, &nbad);
+	is_int((int)n, 5, "five domains kept");
+	is_int((int)nbad, 3, "... three of them without a key");
+	keypct_set_report(NULL, NULL);
+	table_free(st);
+	table_free(kt);
+}
+
 int
 main(void)
 {
@@ -204,6 +331,16 @@ main(void)
 	test_refile();
 	test_errors();
 	test_safe();
+	if (mkdtemp(pdir) != NULL) {
+		char	cmd[128];
+
+		test_pct_names();
+		test_pct();
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", pdir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", pdir);
+	} else
+		ok(0, "a temporary folder for the '%' keys");
 	is_str(table_spec("refile:/a", &w), "/a", "spec: refile: prefix stripped");
 	ok(w == 1, "spec: refile: is a wildcard table");
 	is_str(table_spec("/b", &w), "/b", "spec: a bare path is a file: table");

@@ -38,6 +38,7 @@
 #include "conf.h"
 #include "db.h"
 #include "dkim.h"
+#include "keypct.h"
 #include "table.h"
 #include "tool.h"
 
@@ -98,6 +99,26 @@ keys_seen(const struct table *signtab, size_t upto,
 }
 
 /*
+ * keys_call - fn for domain and entry e; with '%' in e's key path, for
+ * the domain's own key, read now (1 and a message when it cannot be)
+ */
+static int
+keys_call(keys_fn fn, void *arg, const char *domain,
+    const struct keytab_entry *e)
+{
+	const struct keytab_entry *r = e;
+	char	 why[256];
+
+	if (e->pct != NULL &&
+	    (r = keypct_get(e->pct, domain, why, sizeof(why))) == NULL) {
+		tool_err("%s (%s:%d) for %s: %s", e->name, e->file, e->line,
+		    domain, why);
+		return 1;
+	}
+	return fn(arg, domain, r);
+}
+
+/*
  * keys_walk - call fn for every (domain, key) the configuration signs
  * with; the sum of what fn returned.
  */
@@ -114,7 +135,7 @@ keys_walk(const struct conf *c, keys_fn fn, void *arg)
 	for (i = 0; i < c->keytab->n; i++) {
 		e = &c->keytab->keys[i];
 		if (strcmp(e->domain, "%") != 0) {
-			sum += fn(arg, e->domain, e);
+			sum += keys_call(fn, arg, e->domain, e);
 			continue;
 		}
 		found = 0;
@@ -124,7 +145,7 @@ keys_walk(const struct conf *c, keys_fn fn, void *arg)
 			    !keys_domain(c->signtab->signs[j].pattern, d,
 			    sizeof(d)) || keys_seen(c->signtab, j, e, d))
 				continue;
-			sum += fn(arg, d, e);
+			sum += keys_call(fn, arg, d, e);
 			found++;
 		}
 		if (found == 0)
