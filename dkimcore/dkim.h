@@ -123,6 +123,9 @@ dkim_key *dkim_key_load_file(const char *path, char *err, size_t errlen);
 dkim_key *dkim_key_load_pem(const char *pem, size_t len, char *err,
 	    size_t errlen);
 
+/* dkim_key_load_base64 - the key's DER form (PKCS#1 or PKCS#8) in base64 */
+dkim_key *dkim_key_load_base64(const char *text, char *err, size_t errlen);
+
 dkim_key *dkim_key_ref(dkim_key *);	/* one more reference */
 void	dkim_key_free(dkim_key *);	/* drop one reference */
 

@@ -4,12 +4,14 @@
  * SYNOPSIS
  *	key = dkim_key_load_file(path, err, errlen);
  *	key = dkim_key_load_pem(pem, len, err, errlen);
+ *	key = dkim_key_load_base64(text, err, errlen);
  *	dkim_key_ref(key);	dkim_key_free(key);
  *	dkim_key_alg(key)	dkim_key_bits(key)
  *	dkim_key_public_record(key)	dk_key_pkey(key)
  *
  * CONTRACT
- *	A key is a PEM private key: RSA (PKCS#1 "RSA PRIVATE KEY" or PKCS#8)
+ *	A key is a PEM private key (or its DER form in base64): RSA
+ *	(PKCS#1 "RSA PRIVATE KEY" or PKCS#8)
  *	of at least 1024 bits (RFC 8301 §3.2), or Ed25519 in PKCS#8
  *	(RFC 8463). Encrypted keys are refused rather than prompted for.
  *	A loaded key is immutable, so any number of threads may sign with
@@ -53,29 +55,13 @@ key_nopass(char *buf, int size, int rwflag, void *arg)
 	return -1;
 }
 
-/* dkim_key_load_pem - a private key from PEM text in memory */
-dkim_key *
-dkim_key_load_pem(const char *pem, size_t len, char *err, size_t errlen)
+/* key_from_pkey - wrap pkey (taken over, freed on failure) */
+static dkim_key *
+key_from_pkey(EVP_PKEY *pkey, char *err, size_t errlen)
 {
-	dkim_key	*key = NULL;
-	EVP_PKEY	*pkey = NULL;
-	BIO		*bio = NULL;
+	dkim_key	*key;
 	int		 bits;
 
-	if (len > KEY_FILE_MAX) {
-		dk_why(err, errlen, "not a PEM private key: over %d bytes",
-		    KEY_FILE_MAX);
-		goto fail;
-	}
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		dk_why(err, errlen, "out of memory");
-		goto fail;
-	}
-	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, key_nopass,
-	    NULL)) == NULL) {
-		dk_why(err, errlen, "not a PEM private key");
-		goto fail;
-	}
 	if ((key = calloc(1, sizeof(*key))) == NULL) {
 		dk_why(err, errlen, "out of memory");
 		goto fail;
@@ -99,15 +85,69 @@ dkim_key_load_pem(const char *pem, size_t len, char *err, size_t errlen)
 		key->sctx = dk_rsa_sign_prepare(pkey);
 	key->bits = bits > 0 ? (unsigned)bits : 0;
 	atomic_init(&key->refs, 1);
-	BIO_free(bio);
 	return key;
 
 fail:
 	free(key);
 	EVP_PKEY_free(pkey);
-	BIO_free(bio);
 	ERR_clear_error();
 	return NULL;
+}
+
+/* dkim_key_load_pem - a private key from PEM text in memory */
+dkim_key *
+dkim_key_load_pem(const char *pem, size_t len, char *err, size_t errlen)
+{
+	EVP_PKEY	*pkey = NULL;
+	BIO		*bio = NULL;
+
+	if (len > KEY_FILE_MAX) {
+		dk_why(err, errlen, "not a PEM private key: over %d bytes",
+		    KEY_FILE_MAX);
+		return NULL;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		dk_why(err, errlen, "out of memory");
+		return NULL;
+	}
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, key_nopass, NULL);
+	BIO_free(bio);
+	if (pkey == NULL) {
+		dk_why(err, errlen, "not a PEM private key");
+		ERR_clear_error();
+		return NULL;
+	}
+	return key_from_pkey(pkey, err, errlen);
+}
+
+/*
+ * dkim_key_load_base64 - a private key given as base64 of its DER form
+ * (PKCS#1 RSA or PKCS#8), as an OpenDKIM KeyTable may hold it inline
+ */
+dkim_key *
+dkim_key_load_base64(const char *text, char *err, size_t errlen)
+{
+	const unsigned char *p;
+	unsigned char	*der = NULL;
+	size_t		 n = 0, len = strlen(text);
+	EVP_PKEY	*pkey;
+
+	if (len > KEY_FILE_MAX || dk_b64_decode(text, len, &der, &n) < 0 ||
+	    n == 0) {
+		free(der);
+		dk_why(err, errlen, "not a base64 DER private key");
+		return NULL;
+	}
+	p = der;
+	pkey = d2i_AutoPrivateKey(NULL, &p, (long)n);
+	OPENSSL_cleanse(der, n);
+	free(der);
+	if (pkey == NULL) {
+		dk_why(err, errlen, "not a base64 DER private key");
+		ERR_clear_error();
+		return NULL;
+	}
+	return key_from_pkey(pkey, err, errlen);
 }
 
 /* key_read - read at most KEY_FILE_MAX bytes of f; length or -1 */

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "db.h"
 #include "keypct.h"
 #include "table.h"
@@ -124,6 +126,45 @@ split2(char *line)
 	return util_trim(p);
 }
 
+/*
+ * key_inline - a key given in the KeyTable itself, as OpenDKIM allows:
+ * the base64 of its DER form. The table then holds a secret, so it must
+ * pass the checks of a key file.
+ */
+static int
+key_inline(struct loadctx *lc, struct keytab_entry *e)
+{
+	char	why[256];
+
+	if (strncmp(e->keypath, "-----BEGIN", 10) == 0) {
+		util_report(lc->report, lc->rarg, 0, "%s:%d: key \"%s\": a PEM "
+		    "key goes in a file of its own (inline, give the base64 "
+		    "of its DER form)", lc->t->file, e->line, e->name);
+		return 1;
+	}
+	if (table_key_safe(lc->t->file, lc->safe_uid, why, sizeof(why)) < 0) {
+		util_report(lc->report, lc->rarg, 0, "%s:%d: key \"%s\" is "
+		    "inline, and the table is not safe for a key: %s",
+		    lc->t->file, e->line, e->name, why);
+		return 1;
+	}
+	if ((e->key = dkim_key_load_base64(e->keypath, why, sizeof(why))) ==
+	    NULL) {
+		util_report(lc->report, lc->rarg, 0, "%s:%d: key \"%s\": "
+		    "neither a key file path (/, ./ or ../) nor a key inline: "
+		    "%s", lc->t->file, e->line, e->name, why);
+		return 1;
+	}
+	OPENSSL_cleanse(e->keypath, strlen(e->keypath));
+	free(e->keypath);
+	if ((e->keypath = strdup("(inline)")) == NULL) {
+		util_report(lc->report, lc->rarg, 0, "%s:%d: out of memory",
+		    lc->t->file, e->line);
+		return 1;
+	}
+	return 0;
+}
+
 /* table_keyload - check and read the key of KeyTable entry e of t */
 int
 table_keyload(const struct table *t, struct keytab_entry *e, uid_t safe_uid,
@@ -138,12 +179,8 @@ table_keyload(const struct table *t, struct keytab_entry *e, uid_t safe_uid,
 	l.rarg = rarg;
 
 	if (e->keypath[0] != '/' && strncmp(e->keypath, "./", 2) != 0 &&
-	    strncmp(e->keypath, "../", 3) != 0) {
-		util_report(lc->report, lc->rarg, 0, "%s:%d: key \"%s\": only "
-		    "key file paths are supported, not keys inline",
-		    lc->t->file, e->line, e->name);
-		return 1;
-	}
+	    strncmp(e->keypath, "../", 3) != 0)
+		return key_inline(lc, e);
 	if (strchr(e->keypath, '%') != NULL) {
 		if ((e->pct = keypct_new(e, lc->safe_uid)) == NULL) {
 			util_report(lc->report, lc->rarg, 0, "%s:%d: out of "

@@ -121,11 +121,15 @@ mkdir -p "$work/keys"
 "$DKIMTOOL" genkey -d example.com -s sel1 -D "$work/keys" >/dev/null
 "$DKIMTOOL" genkey -d lists.example.org -s ed1 -a ed25519 -D "$work/keys" >/dev/null
 # a key per domain through '%' in the key path: only pct.test has one
-mkdir -p "$work/keys/pct.test"
+mkdir -p "$work/keys/pct.test" "$work/keys/inline"
 "$DKIMTOOL" genkey -d pct.test -s pct -D "$work/keys/pct.test" >/dev/null
+# a key inline in the KeyTable (base64 of its DER form), as OpenDKIM allows
+"$DKIMTOOL" genkey -d inline.test -s inl -D "$work/keys/inline" >/dev/null
 chmod 600 "$work/keys/"*.private "$work/keys/pct.test/pct.private"
+INLINE=$(openssl pkey -in "$work/keys/inline/inl.private" -outform DER | base64 -w0)
 {
 	zone_to_records "$work/keys/pct.test/pct.txt"
+	zone_to_records "$work/keys/inline/inl.txt"
 	zone_to_records "$work/keys/sel1.txt"
 	zone_to_records "$work/keys/ed1.txt"
 	# the ed25519 key also for example.com, where it signs second
@@ -135,7 +139,9 @@ cat >"$work/key.table" <<EOT
 sel1	example.com:sel1:$work/keys/sel1.private
 ed1	%:ed1:$work/keys/ed1.private
 pct	%:pct:$work/keys/%/pct.private
+inl	inline.test:inl:$INLINE
 EOT
+chmod 600 "$work/key.table"	# it holds a key now
 cat >"$work/signing.table" <<EOT
 # first match rsa, second ed25519 (MultipleSignatures)
 *@example.com		sel1
@@ -143,6 +149,7 @@ cat >"$work/signing.table" <<EOT
 *@*.example.org		ed1
 *@pct.test		pct
 *@nopct.test		pct
+*@inline.test		inl
 EOT
 dns_start "$work/records" "$work" || { echo "Bail out! dnsmasq did not start"; exit 1; }
 
@@ -168,6 +175,9 @@ run pct.lua
 "$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" "$work/signed-pct.eml" \
     >"$work/verify-pct.out" 2>&1
 ok $? "pct: dkimtool verify passes the signature made with the key read from keys/pct.test/"
+"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" "$work/signed-inline.eml" \
+    >"$work/verify-inline.out" 2>&1
+ok $? "inline: dkimtool verify passes the signature made with the KeyTable's inline key"
 logged "KeyTable|key.table:[0-9]+: key \"pct\" for nopct.test: key file .*/keys/nopct.test/pct.private: No such file" \
     "pct: a domain without its key file is logged with the path and the reason"
 [ "$(grep -c 'for nopct.test: key file' "$work/dkimd.log")" = 1 ]

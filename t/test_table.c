@@ -7,6 +7,7 @@
  */
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,72 @@ test_pct(void)
 	table_free(kt);
 }
 
+/* der64 - a new key's DER form in base64, malloc()ed */
+static char *
+der64(int rsa_bits)
+{
+	EVP_PKEY *k = rsa_bits ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+	    (size_t)rsa_bits) : EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	unsigned char *der = NULL;
+	char	*out = NULL;
+	int	n;
+
+	if (k != NULL && (n = i2d_PrivateKey(k, &der)) > 0 &&
+	    (out = malloc((size_t)n * 2 + 4)) != NULL)
+		EVP_EncodeBlock((unsigned char *)out, der, n);
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	return out;
+}
+
+static void
+test_inline(void)
+{
+	char	line[4096], path[256], *ed = der64(0), *rsa = der64(2048);
+	struct table *kt;
+	const char *p;
+
+	snprintf(line, sizeof(line), "ed example.com:ed:%s\n"
+	    "rsa example.com:rsa:%s\n", ed ? ed : "", rsa ? rsa : "");
+	p = put_file("inline.table", line);
+	snprintf(path, sizeof(path), "%s", p);
+	chmod(path, 0600);
+	kt = table_load_keys(path, geteuid(), report, NULL);
+	ok(kt != NULL && kt->n == 2 && kt->keys[0].key != NULL &&
+	    dkim_key_alg(kt->keys[0].key) == DKIM_ALG_ED25519_SHA256 &&
+	    dkim_key_alg(kt->keys[1].key) == DKIM_ALG_RSA_SHA256 &&
+	    dkim_key_bits(kt->keys[1].key) == 2048,
+	    "inline: base64 DER keys (Ed25519 PKCS#8, RSA) in the KeyTable");
+	ok(kt != NULL && strcmp(kt->keys[0].keypath, "(inline)") == 0,
+	    "inline: the key text is not kept as a path");
+	table_free(kt);
+	chmod(path, 0644);
+	kt = table_load_keys(path, geteuid(), report, NULL);
+	ok(kt == NULL && strstr(lastmsg, "inline, and the table is not safe") !=
+	    NULL && strstr(lastmsg, "0644") != NULL,
+	    "inline: a table others may read cannot hold a key");
+	ok((kt = table_load_keys(path, (uid_t)-1, report, NULL)) != NULL,
+	    "inline: ... unless RequireSafeKeys is off");
+	table_free(kt);
+	p = put_file("bad.table", "k example.com:s:keys/k.private\n"
+	    "p example.com:s:-----BEGIN PRIVATE KEY-----\n");
+	snprintf(path, sizeof(path), "%s", p);
+	chmod(path, 0600);
+	nreports = 0;
+	ok(table_load_keys(path, geteuid(), report, NULL) == NULL &&
+	    nreports == 2, "inline: a relative path and a PEM line fail");
+	ok(strstr(lastmsg, "a PEM key goes in a file of its own") != NULL,
+	    "inline: ... a PEM line says where it belongs");
+	p = put_file("bad2.table", "k example.com:s:keys/k.private\n");
+	snprintf(path, sizeof(path), "%s", p);
+	chmod(path, 0600);
+	ok(table_load_keys(path, geteuid(), report, NULL) == NULL &&
+	    strstr(lastmsg, "neither a key file path (/, ./ or ../) nor a key "
+	    "inline") != NULL, "inline: a path without / is neither");
+	free(ed);
+	free(rsa);
+}
+
 int
 main(void)
 {
@@ -336,6 +403,7 @@ main(void)
 
 		test_pct_names();
 		test_pct();
+		test_inline();
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", pdir);
 		if (system(cmd) != 0)
 			printf("# could not remove %s\n", pdir);

@@ -105,6 +105,13 @@ import_tables(struct db *db, const struct keydb_opts *o)
 		return 1;
 	for (i = 0; kt != NULL && i < kt->n; i++) {
 		e = &kt->keys[i];
+		if (strcmp(e->keypath, "(inline)") == 0) {
+			tool_err("%s:%d: key \"%s\" is inline; write it to a "
+			    "file (openssl pkey -inform DER) and add it with "
+			    "\"dkimtool key add\"", e->file, e->line, e->name);
+			errors++;
+			continue;
+		}
 		if (e->pct != NULL) {
 			tool_err("%s:%d: key \"%s\": a key path with '%%' names "
 			    "one file per domain; add each domain's key with "

@@ -1,4 +1,5 @@
--- pct.lua - a KeyTable key path with '%': each From domain's own key file
+-- pct.lua - a KeyTable key path with '%': each From domain's own key file;
+-- and a key inline in the KeyTable
 dofile(tdir .. "/lib.lua")
 
 local conn = open({daemon = "ORIGINATING"})
@@ -14,4 +15,11 @@ for i = 1, 2 do
 	check(r == SMFIR_ACCEPT and #inserted(conn, "DKIM-Signature") == 0,
 	    "pct: nopct.test has no key file: passed unsigned (" .. i .. ")")
 end
+m = simple("user@inline.test")
+r = send(conn, m, {qid = "INLINE1"})
+sigs = inserted(conn, "DKIM-Signature")
+check(r == SMFIR_CONTINUE and #sigs == 1 and
+    sigs[1]:find("d=inline.test; s=inl;", 1, true) ~= nil,
+    "inline: inline.test is signed with the KeyTable's inline key")
+writemsg(work .. "/signed-inline.eml", {{"DKIM-Signature", sigs[1] or ""}}, m)
 mt.disconnect(conn)
