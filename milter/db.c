@@ -289,6 +289,44 @@ out:
 	return rc;
 }
 
+/* first_count - a COUNT(*) row into *arg */
+static int
+first_count(void *arg, int ncols, const char *const *values)
+{
+	if (ncols >= 1 && values[0] != NULL)
+		*(long *)arg = strtol(values[0], NULL, 10);
+	return 0;
+}
+
+/*
+ * db_check - connect now and count the rows of both tables (dkimd -t).
+ * 0 with the counts; -1 with *reached 0 when the server did not answer,
+ * 1 when it answered but the tables could not be read.
+ */
+int
+db_check(struct db *db, long *nkeys, long *nrules, int *reached, char *err,
+    size_t errlen)
+{
+	int	rc = -1;
+
+	*nkeys = *nrules = -1;
+	*reached = 0;
+	pthread_mutex_lock(&db->q_lock);
+	if (db->conn == NULL &&
+	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
+		goto out;
+	*reached = 1;
+	if (db->be->query(db->conn, "SELECT COUNT(*) FROM dkim_keys", NULL, 0,
+	    first_count, nkeys, err, errlen) < 0 ||
+	    db->be->query(db->conn, "SELECT COUNT(*) FROM dkim_signing", NULL,
+	    0, first_count, nrules, err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&db->q_lock);
+	return rc;
+}
+
 /* db_error - why the last query failed, into buf ("" when none did) */
 void
 db_error(struct db *db, char *buf, size_t size)

@@ -71,6 +71,10 @@ struct db;
 typedef int (*db_row_fn)(void *arg, int ncols, const char *const *values);
 
 int	db_is_uri(const char *spec);
+/* db_check - connect now and count both tables' rows (dkimd -t); 0, or
+ * -1 with *reached telling whether the server answered */
+int	db_check(struct db *, long *nkeys, long *nrules, int *reached,
+	    char *err, size_t errlen);
 struct db *db_open(const char *uri, int flags, uid_t safe_uid, char *err,
 	    size_t errlen);
 size_t	db_signers(struct db *, const char *addr, struct signer *out,

@@ -37,12 +37,14 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "db.h"
 #include "keypct.h"
 #include "live.h"
 #include "log.h"
 #include "mlfi.h"
 #include "sockio.h"
 #include "sock.h"
+#include "table.h"
 
 #define STOP_WAIT_SECS	30	/* how long SIGTERM waits for messages */
 
@@ -74,12 +76,31 @@ check_only(const char *path)
 {
 	struct conf *c;
 
+	char	err[256];
+	long	nkeys, nrules;
+	int	reached, r = 0;
+
 	if ((c = conf_load(path, print_report, NULL)) == NULL)
 		return 1;
-	printf("%s: OK (%zu keys, %zu signing rules)\n", path,
-	    c->keytab ? c->keytab->n : 0, c->signtab ? c->signtab->n : 0);
+	if (c->signtab == NULL || c->signtab->db == NULL)
+		printf("%s: OK (%zu keys, %zu signing rules)\n", path,
+		    c->keytab ? c->keytab->n : 0, c->signtab ? c->signtab->n :
+		    0);
+	else if (db_check(c->signtab->db, &nkeys, &nrules, &reached, err,
+	    sizeof(err)) == 0)
+		printf("%s: OK (%s: %ld keys, %ld signing rules)\n", path,
+		    c->signtab->file, nkeys, nrules);
+	else if (!reached)	/* dkimd starts with its database down */
+		printf("%s: OK, but %s is not reachable now (%s); dkimd "
+		    "would start and keep trying\n", path, c->signtab->file,
+		    err);
+	else {
+		fprintf(stderr, "%s: %s: the tables cannot be read: %s\n",
+		    path, c->signtab->file, err);
+		r = 1;
+	}
 	conf_free(c);
-	return 0;
+	return r;
 }
 
 /* list_keywords - dkimd -k: one tab-separated line per keyword */

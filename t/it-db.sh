@@ -291,6 +291,9 @@ outage()
 	local b=$1 t0 got
 	sign user@b.example >/dev/null		# fresh in the cache
 	stop_server
+	"$DKIMD" -t -c "$work/dkimd.conf" >"$work/t.out" 2>&1
+	is "$?:$(grep -c "OK, but .* is not reachable now" "$work/t.out")" \
+	    "0:1" "$b down: dkimd -t warns that the database is not reachable, and passes"
 	is "$(sign user@b.example)" "d=b.example s=s2b" \
 	    "$b down: a cached domain is still signed"
 	sleep $((TTL + 1))
@@ -400,6 +403,18 @@ scenario()
 	start_dkimd "$URI?ttl=$TTL" || { ok 1 "$b: dkimd starts"; return; }
 	ok 0 "$b: dkimd starts with the tables in the database"
 	small=$STARTUP_MS
+	"$DKIMD" -t -c "$work/dkimd.conf" >"$work/t.out" 2>&1
+	is "$?:$(grep -c ": OK (.*: 1 keys, [0-9]* signing rules)" "$work/t.out")" \
+	    "0:1" "$b: dkimd -t connects and counts the database's keys"
+	sed 's/^/#   /' "$work/t.out"
+	if [ "$b" = sqlite ]; then
+		sqlite3 "$work/notables.db" "CREATE TABLE x (a)"
+		printf 'KeyTable sqlite:%s\nSigningTable sqlite:%s\nSyslog no\n' \
+		    "$work/notables.db" "$work/notables.db" >"$work/notables.conf"
+		"$DKIMD" -t -c "$work/notables.conf" >"$work/t.out" 2>&1
+		is "$?:$(grep -c "the tables cannot be read: .*dkim_keys" "$work/t.out")" \
+		    "1:1" "$b: dkimd -t fails on a database without dkimd's tables"
+	fi
 	is "$(sign user@a.example)" "d=a.example s=s1" "$b: dkimd signs from the database"
 	is "$(sign user@b.example)" "NOSIG" "$b: no key for b.example yet: unsigned"
 	is "$(status "$DKIMTOOL" key add --db "$URI" -d b.example -s s2 \
