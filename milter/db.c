@@ -235,7 +235,8 @@ db_open(const char *uri, int flags, uid_t safe_uid, char *err, size_t errlen)
 	db->u.flags = flags;
 	pthread_mutex_init(&db->q_lock, NULL);
 	pthread_mutex_init(&db->c_lock, NULL);
-	if (uri_parse(db, uri, err, errlen) < 0) {
+	if (uri_parse(db, uri, err, errlen) < 0 ||
+	    db->be->load(err, errlen) < 0) {
 		db_close(db);
 		return NULL;
 	}

@@ -115,6 +115,7 @@ struct db_backend {
 		    const char *const *params, int nparams, db_row_fn fn,
 		    void *arg, char *err, size_t errlen);
 	void	(*disconnect)(void *conn);
+	int	(*load)(char *err, size_t errlen);	/* its library */
 };
 
 extern const struct db_backend db_sqlite;

@@ -17,6 +17,21 @@
 #include <string.h>
 
 #include "db.h"
+#include "dblib.h"
+
+/* libmariadb, loaded when the first MariaDB table is opened (dblib.h) */
+#define MY_FUNCS(X) \
+	X(mysql_close) X(mysql_error) X(mysql_fetch_fields) \
+	X(mysql_free_result) X(mysql_init) X(mysql_num_fields) \
+	X(mysql_options) X(mysql_real_connect) X(mysql_set_character_set) \
+	X(mysql_stmt_attr_set) X(mysql_stmt_bind_param) \
+	X(mysql_stmt_bind_result) X(mysql_stmt_close) X(mysql_stmt_errno) \
+	X(mysql_stmt_error) X(mysql_stmt_execute) X(mysql_stmt_fetch) \
+	X(mysql_stmt_free_result) X(mysql_stmt_init) \
+	X(mysql_stmt_param_count) X(mysql_stmt_prepare) \
+	X(mysql_stmt_result_metadata) X(mysql_stmt_store_result)
+#define DBLIB_OBJ	my
+DBLIB_DEFINE(MY_FUNCS, "libmariadb.so.3", "MariaDB", "libmariadb3")
 
 #define DB_MY_STMTS	16
 #define DB_MY_COLS	16
@@ -40,9 +55,9 @@ my_disconnect(void *arg)
 		return;
 	for (i = 0; i < DB_MY_STMTS; i++)
 		if (c->st[i] != NULL)
-			mysql_stmt_close(c->st[i]);
+			my.mysql_stmt_close(c->st[i]);
 	if (c->h != NULL)
-		mysql_close(c->h);
+		my.mysql_close(c->h);
 	free(c);
 }
 
@@ -54,22 +69,22 @@ my_connect(const struct db_uri *u, char *err, size_t errlen)
 	struct my_conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->h = mysql_init(NULL)) == NULL) {
+	    (c->h = my.mysql_init(NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		free(c);
 		return NULL;
 	}
-	mysql_options(c->h, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	mysql_options(c->h, MYSQL_OPT_READ_TIMEOUT, &timeout);
-	mysql_options(c->h, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-	mysql_options(c->h, MYSQL_OPT_PROTOCOL, &proto);
-	if (mysql_real_connect(c->h, u->host, u->user, u->password,
+	my.mysql_options(c->h, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	my.mysql_options(c->h, MYSQL_OPT_READ_TIMEOUT, &timeout);
+	my.mysql_options(c->h, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+	my.mysql_options(c->h, MYSQL_OPT_PROTOCOL, &proto);
+	if (my.mysql_real_connect(c->h, u->host, u->user, u->password,
 	    u->dbname, u->port, NULL, 0) == NULL) {
-		snprintf(err, errlen, "mysql: %s", mysql_error(c->h));
+		snprintf(err, errlen, "mysql: %s", my.mysql_error(c->h));
 		my_disconnect(c);
 		return NULL;
 	}
-	mysql_set_character_set(c->h, "utf8mb4");
+	my.mysql_set_character_set(c->h, "utf8mb4");
 	return c;
 }
 
@@ -85,13 +100,13 @@ my_stmt(struct my_conn *c, const char *sql, int *once, char *err,
 	for (i = 0; i < DB_MY_STMTS && c->sql[i] != NULL; i++)
 		if (c->sql[i] == sql)
 			return c->st[i];
-	if ((st = mysql_stmt_init(c->h)) == NULL) {
-		snprintf(err, errlen, "mysql: %s", mysql_error(c->h));
+	if ((st = my.mysql_stmt_init(c->h)) == NULL) {
+		snprintf(err, errlen, "mysql: %s", my.mysql_error(c->h));
 		return NULL;
 	}
-	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
-		snprintf(err, errlen, "mysql: %s", mysql_stmt_error(st));
-		mysql_stmt_close(st);
+	if (my.mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+		snprintf(err, errlen, "mysql: %s", my.mysql_stmt_error(st));
+		my.mysql_stmt_close(st);
 		return NULL;
 	}
 	if (i == DB_MY_STMTS) {
@@ -111,7 +126,7 @@ my_bind_params(MYSQL_STMT *st, const char *const *params, int nparams,
 	int	i;
 
 	if (nparams > DB_MY_PARAMS ||
-	    (int)mysql_stmt_param_count(st) != nparams)
+	    (int)my.mysql_stmt_param_count(st) != nparams)
 		return -1;
 	memset(b, 0, sizeof(*b) * (size_t)nparams);
 	for (i = 0; i < nparams; i++) {
@@ -123,7 +138,7 @@ my_bind_params(MYSQL_STMT *st, const char *const *params, int nparams,
 		b[i].length = &len[i];
 		b[i].is_null = (void *)&isnull[i];
 	}
-	return nparams ? (mysql_stmt_bind_param(st, b) ? -1 : 0) : 0;
+	return nparams ? (my.mysql_stmt_bind_param(st, b) ? -1 : 0) : 0;
 }
 
 /* my_rows - fetch the stored result as strings, fn once per row */
@@ -131,11 +146,11 @@ static int
 my_rows(MYSQL_STMT *st, MYSQL_RES *meta, db_row_fn fn, void *fnarg)
 {
 	MYSQL_BIND b[DB_MY_COLS];
-	MYSQL_FIELD *f = mysql_fetch_fields(meta);
+	MYSQL_FIELD *f = my.mysql_fetch_fields(meta);
 	unsigned long len[DB_MY_COLS];
 	char	isnull[DB_MY_COLS], *buf[DB_MY_COLS];
 	const char *vals[DB_MY_COLS];
-	int	i, n = (int)mysql_num_fields(meta), rc = -1, r;
+	int	i, n = (int)my.mysql_num_fields(meta), rc = -1, r;
 
 	if (n > DB_MY_COLS)
 		n = DB_MY_COLS;
@@ -153,9 +168,9 @@ my_rows(MYSQL_STMT *st, MYSQL_RES *meta, db_row_fn fn, void *fnarg)
 		b[i].length = &len[i];
 		b[i].is_null = (void *)&isnull[i];
 	}
-	if (mysql_stmt_bind_result(st, b) != 0)
+	if (my.mysql_stmt_bind_result(st, b) != 0)
 		goto out;
-	while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
+	while ((r = my.mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
 		for (i = 0; i < n; i++) {
 			buf[i][len[i] < b[i].buffer_length ? len[i] :
 			    b[i].buffer_length - 1] = '\0';
@@ -188,31 +203,32 @@ my_query(void *arg, const char *sql, const char *const *params,
 	if ((st = my_stmt(c, sql, &once, err, errlen)) == NULL)
 		return -1;
 	if (my_bind_params(st, params, nparams, pb, plen, pnull) < 0 ||
-	    mysql_stmt_execute(st) != 0)
+	    my.mysql_stmt_execute(st) != 0)
 		goto fail;
-	if ((meta = mysql_stmt_result_metadata(st)) == NULL) {
+	if ((meta = my.mysql_stmt_result_metadata(st)) == NULL) {
 		rc = 0;			/* no result set: INSERT, UPDATE */
 		goto out;
 	}
-	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &yes);
-	if (mysql_stmt_store_result(st) != 0)
+	my.mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &yes);
+	if (my.mysql_stmt_store_result(st) != 0)
 		goto fail;
 	if (my_rows(st, meta, fn, fnarg) == 0) {
 		rc = 0;
 		goto out;
 	}
 fail:
-	snprintf(err, errlen, "mysql: %s", mysql_stmt_errno(st) ?
-	    mysql_stmt_error(st) : "cannot read the result");
+	snprintf(err, errlen, "mysql: %s", my.mysql_stmt_errno(st) ?
+	    my.mysql_stmt_error(st) : "cannot read the result");
 out:
 	if (meta != NULL)
-		mysql_free_result(meta);
-	mysql_stmt_free_result(st);
+		my.mysql_free_result(meta);
+	my.mysql_stmt_free_result(st);
 	if (once)
-		mysql_stmt_close(st);
+		my.mysql_stmt_close(st);
 	return rc;
 }
 
 const struct db_backend db_mysql = {
-	"mysql", my_connect, my_query, my_disconnect
+	"mysql", my_connect, my_query, my_disconnect,
+	dblib_load_this
 };

@@ -19,6 +19,18 @@
 #include <time.h>
 
 #include "db.h"
+#include "dblib.h"
+
+/* libpq, loaded when the first PostgreSQL table is opened (dblib.h) */
+#define PQ_FUNCS(X) \
+	X(PQclear) X(PQconnectdbParams) X(PQconsumeInput) \
+	X(PQerrorMessage) X(PQfinish) X(PQgetResult) X(PQgetisnull) \
+	X(PQgetvalue) X(PQisBusy) X(PQnfields) X(PQntuples) \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) \
+	X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQsocket) \
+	X(PQstatus)
+#define DBLIB_OBJ	pq
+DBLIB_DEFINE(PQ_FUNCS, "libpq.so.5", "PostgreSQL", "libpq5")
 
 #define DB_PG_STMTS	16
 #define DB_PG_COLS	16
@@ -39,7 +51,7 @@ pg_disconnect(void *arg)
 
 	if (c == NULL)
 		return;
-	PQfinish(c->h);
+	pq.PQfinish(c->h);
 	free(c);
 }
 
@@ -67,10 +79,10 @@ pg_connect(const struct db_uri *u, char *err, size_t errlen)
 		kw[n] = "port", val[n++] = port;
 	}
 	kw[n] = NULL, val[n] = NULL;
-	c->h = PQconnectdbParams(kw, val, 0);
-	if (c->h == NULL || PQstatus(c->h) != CONNECTION_OK) {
+	c->h = pq.PQconnectdbParams(kw, val, 0);
+	if (c->h == NULL || pq.PQstatus(c->h) != CONNECTION_OK) {
 		snprintf(err, errlen, "postgresql: %.*s", 200,
-		    c->h ? PQerrorMessage(c->h) : "out of memory");
+		    c->h ? pq.PQerrorMessage(c->h) : "out of memory");
 		err[strcspn(err, "\n")] = '\0';
 		pg_disconnect(c);
 		return NULL;
@@ -116,9 +128,9 @@ pg_wait(struct pg_conn *c, int sent, char *err, size_t errlen)
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + DB_PG_WAIT_MS;
-	pfd.fd = PQsocket(c->h);
+	pfd.fd = pq.PQsocket(c->h);
 	pfd.events = POLLIN;
-	while (PQisBusy(c->h)) {
+	while (pq.PQisBusy(c->h)) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = deadline - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
 		if (left <= 0) {
@@ -128,16 +140,16 @@ pg_wait(struct pg_conn *c, int sent, char *err, size_t errlen)
 		}
 		if ((rc = poll(&pfd, 1, (int)left)) < 0 && errno != EINTR)
 			goto fail;
-		if (rc > 0 && !PQconsumeInput(c->h))
+		if (rc > 0 && !pq.PQconsumeInput(c->h))
 			goto fail;
 	}
-	r = PQgetResult(c->h);
-	while ((extra = PQgetResult(c->h)) != NULL)
-		PQclear(extra);
+	r = pq.PQgetResult(c->h);
+	while ((extra = pq.PQgetResult(c->h)) != NULL)
+		pq.PQclear(extra);
 	if (r != NULL)
 		return r;
 fail:
-	snprintf(err, errlen, "postgresql: %.*s", 200, PQerrorMessage(c->h));
+	snprintf(err, errlen, "postgresql: %.*s", 200, pq.PQerrorMessage(c->h));
 	err[strcspn(err, "\n")] = '\0';
 	return NULL;
 }
@@ -159,18 +171,18 @@ pg_exec(struct pg_conn *c, const char *sql, const char *const *params,
 		if (c->sql[i] == sql)
 			break;
 	if (i == DB_PG_STMTS)
-		return pg_wait(c, PQsendQueryParams(c->h, text, nparams, NULL,
+		return pg_wait(c, pq.PQsendQueryParams(c->h, text, nparams, NULL,
 		    params, NULL, NULL, 0), err, errlen);
 	snprintf(name, sizeof(name), "s%d", i);
 	if (c->sql[i] == NULL) {
-		r = pg_wait(c, PQsendPrepare(c->h, name, text, nparams, NULL),
+		r = pg_wait(c, pq.PQsendPrepare(c->h, name, text, nparams, NULL),
 		    err, errlen);
-		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+		if (r == NULL || pq.PQresultStatus(r) != PGRES_COMMAND_OK)
 			return r;
-		PQclear(r);
+		pq.PQclear(r);
 		c->sql[i] = sql;
 	}
-	return pg_wait(c, PQsendQueryPrepared(c->h, name, nparams, params,
+	return pg_wait(c, pq.PQsendQueryPrepared(c->h, name, nparams, params,
 	    NULL, NULL, 0), err, errlen);
 }
 
@@ -186,18 +198,18 @@ pg_query(void *arg, const char *sql, const char *const *params,
 
 	if ((r = pg_exec(c, sql, params, nparams, err, errlen)) == NULL)
 		return -1;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
-	    PQresultStatus(r) != PGRES_COMMAND_OK) {
+	if (pq.PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    pq.PQresultStatus(r) != PGRES_COMMAND_OK) {
 		snprintf(err, errlen, "postgresql: %.*s", 200,
-		    PQresultErrorMessage(r));
+		    pq.PQresultErrorMessage(r));
 		err[strcspn(err, "\n")] = '\0';
 		goto out;
 	}
-	n = PQnfields(r) > DB_PG_COLS ? DB_PG_COLS : PQnfields(r);
-	for (row = 0; row < PQntuples(r); row++) {
+	n = pq.PQnfields(r) > DB_PG_COLS ? DB_PG_COLS : pq.PQnfields(r);
+	for (row = 0; row < pq.PQntuples(r); row++) {
 		for (i = 0; i < n; i++)
-			vals[i] = PQgetisnull(r, row, i) ? NULL :
-			    PQgetvalue(r, row, i);
+			vals[i] = pq.PQgetisnull(r, row, i) ? NULL :
+			    pq.PQgetvalue(r, row, i);
 		if (fn != NULL && fn(fnarg, n, vals) < 0) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
@@ -205,10 +217,11 @@ pg_query(void *arg, const char *sql, const char *const *params,
 	}
 	rc = 0;
 out:
-	PQclear(r);
+	pq.PQclear(r);
 	return rc;
 }
 
 const struct db_backend db_pgsql = {
-	"postgresql", pg_connect, pg_query, pg_disconnect
+	"postgresql", pg_connect, pg_query, pg_disconnect,
+	dblib_load_this
 };

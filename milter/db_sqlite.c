@@ -15,6 +15,17 @@
 #include <string.h>
 
 #include "db.h"
+#include "dblib.h"
+
+/* libsqlite3, loaded when the first SQLite table is opened (dblib.h) */
+#define SQ_FUNCS(X) \
+	X(sqlite3_bind_null) X(sqlite3_bind_text) X(sqlite3_busy_timeout) \
+	X(sqlite3_clear_bindings) X(sqlite3_close) \
+	X(sqlite3_column_count) X(sqlite3_column_text) X(sqlite3_errmsg) \
+	X(sqlite3_finalize) X(sqlite3_open_v2) X(sqlite3_prepare_v2) \
+	X(sqlite3_reset) X(sqlite3_step)
+#define DBLIB_OBJ	sq
+DBLIB_DEFINE(SQ_FUNCS, "libsqlite3.so.0", "SQLite", "libsqlite3-0")
 
 #define DB_SQLITE_STMTS		16
 #define DB_SQLITE_BUSY_MS	2000
@@ -36,8 +47,8 @@ sqlite_disconnect(void *arg)
 	if (c == NULL)
 		return;
 	for (i = 0; i < DB_SQLITE_STMTS; i++)
-		sqlite3_finalize(c->st[i]);
-	sqlite3_close(c->h);
+		sq.sqlite3_finalize(c->st[i]);
+	sq.sqlite3_close(c->h);
 	free(c);
 }
 
@@ -53,14 +64,14 @@ sqlite_connect(const struct db_uri *u, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(u->dbname, &c->h, flags | SQLITE_OPEN_NOMUTEX,
+	if (sq.sqlite3_open_v2(u->dbname, &c->h, flags | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "sqlite:%s: %s", u->dbname,
-		    c->h ? sqlite3_errmsg(c->h) : "out of memory");
+		    c->h ? sq.sqlite3_errmsg(c->h) : "out of memory");
 		sqlite_disconnect(c);
 		return NULL;
 	}
-	sqlite3_busy_timeout(c->h, DB_SQLITE_BUSY_MS);
+	sq.sqlite3_busy_timeout(c->h, DB_SQLITE_BUSY_MS);
 	return c;
 }
 
@@ -74,11 +85,11 @@ sqlite_stmt(struct sqlite_conn *c, const char *sql, int *once)
 	*once = 0;
 	for (i = 0; i < DB_SQLITE_STMTS && c->sql[i] != NULL; i++)
 		if (c->sql[i] == sql) {
-			sqlite3_reset(c->st[i]);
-			sqlite3_clear_bindings(c->st[i]);
+			sq.sqlite3_reset(c->st[i]);
+			sq.sqlite3_clear_bindings(c->st[i]);
 			return c->st[i];
 		}
-	if (sqlite3_prepare_v2(c->h, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sq.sqlite3_prepare_v2(c->h, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	if (i == DB_SQLITE_STMTS) {
 		*once = 1;
@@ -100,20 +111,20 @@ sqlite_query(void *arg, const char *sql, const char *const *params,
 	int	i, n, rc, once, status = -1;
 
 	if ((st = sqlite_stmt(c, sql, &once)) == NULL) {
-		snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->h));
+		snprintf(err, errlen, "sqlite: %s", sq.sqlite3_errmsg(c->h));
 		return -1;
 	}
 	for (i = 0; i < nparams; i++)
-		if ((params[i] == NULL ? sqlite3_bind_null(st, i + 1) :
-		    sqlite3_bind_text(st, i + 1, params[i], -1,
+		if ((params[i] == NULL ? sq.sqlite3_bind_null(st, i + 1) :
+		    sq.sqlite3_bind_text(st, i + 1, params[i], -1,
 		    SQLITE_TRANSIENT)) != SQLITE_OK)
 			goto fail;
-	n = sqlite3_column_count(st);
+	n = sq.sqlite3_column_count(st);
 	if (n > DB_SQLITE_COLS)
 		n = DB_SQLITE_COLS;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sq.sqlite3_step(st)) == SQLITE_ROW) {
 		for (i = 0; i < n; i++)
-			vals[i] = (const char *)sqlite3_column_text(st, i);
+			vals[i] = (const char *)sq.sqlite3_column_text(st, i);
 		if (fn != NULL && fn(fnarg, n, vals) < 0) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
@@ -124,15 +135,16 @@ sqlite_query(void *arg, const char *sql, const char *const *params,
 	status = 0;
 	goto out;
 fail:
-	snprintf(err, errlen, "sqlite: %s", sqlite3_errmsg(c->h));
+	snprintf(err, errlen, "sqlite: %s", sq.sqlite3_errmsg(c->h));
 out:
 	if (once)
-		sqlite3_finalize(st);
+		sq.sqlite3_finalize(st);
 	else
-		sqlite3_reset(st);
+		sq.sqlite3_reset(st);
 	return status;
 }
 
 const struct db_backend db_sqlite = {
-	"sqlite", sqlite_connect, sqlite_query, sqlite_disconnect
+	"sqlite", sqlite_connect, sqlite_query, sqlite_disconnect,
+	dblib_load_this
 };

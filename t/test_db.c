@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "dblib.h"
 #include "tap.h"
 
 #ifndef SRCDIR
@@ -352,6 +353,46 @@ test_down(void)
 	db_close(db);
 }
 
+/* bind_one - a dblib bind function asking for the symbol in want */
+static const char *want;
+static int
+bind_one(void *h, const char **missing)
+{
+	void	(*fn)(void);
+
+	if (dblib_sym(h, want, &fn) < 0) {
+		*missing = want;
+		return -1;
+	}
+	return fn == NULL ? -1 : 0;
+}
+
+/* test_dblib - client libraries loaded on demand, and their failures */
+static void
+test_dblib(void)
+{
+	struct dblib nolib = DBLIB_INIT("libdkimd-none.so.9", "Nothing",
+	    "nothing-pkg", bind_one);
+	struct dblib libc = DBLIB_INIT("libc.so.6", "C", "libc6", bind_one);
+	struct dblib libc2 = DBLIB_INIT("libc.so.6", "C", "libc6", bind_one);
+	char	err[300];
+
+	want = "strlen";
+	ok(dblib_load(&libc, err, sizeof(err)) == 0,
+	    "dblib: a library and its function load");
+	ok(dblib_load(&nolib, err, sizeof(err)) < 0 &&
+	    strstr(err, "the Nothing client library libdkimd-none.so.9 cannot "
+	    "be loaded") != NULL && strstr(err, "install the nothing-pkg "
+	    "package") != NULL, "dblib: a missing library names its package");
+	err[0] = '\0';
+	ok(dblib_load(&nolib, err, sizeof(err)) < 0 && err[0] != '\0',
+	    "dblib: ... and stays failed, with its reason");
+	want = "dkimd_no_such_function";
+	ok(dblib_load(&libc2, err, sizeof(err)) < 0 &&
+	    strstr(err, "has no dkimd_no_such_function()") != NULL,
+	    "dblib: a missing function is named");
+}
+
 int
 main(void)
 {
@@ -360,6 +401,7 @@ main(void)
 
 	plan_lazy();
 	test_names();
+	test_dblib();
 	if (setup() < 0) {
 		ok(0, "the test database is made from the schema and fixture");
 		return done_testing();
