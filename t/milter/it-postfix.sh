@@ -195,6 +195,38 @@ ok $? "incoming: the foreign Authentication-Results stays"
 grep -c "^DKIM-Signature:" "$m" | grep -q "^1$"
 ok $? "incoming: verified mail is not signed again"
 
+# ---- a 3 MB message both ways: its body streams to dkimd in 64 KB chunks
+# with no reply between them (SMFIP_NR_BODY) --------------------------------
+{
+	printf 'From: alice@example.com\nTo: bob@example.net\nSubject: large\n\n'
+	awk 'BEGIN { for (i = 0; i < 55000; i++)
+	    printf "line %06d of a large message, to be signed and verified\n", i }'
+} >"$T/large.eml"
+swaks --server 127.0.0.1 --port "$SUB" --from alice@example.com \
+    --to bob@example.net --data "$T/large.eml" >"$T/swaks3.out" 2>&1
+ok $? "large: Postfix accepts a 3 MB message for signing"
+wait_sink 5
+m=$(newest)
+for _ in $(seq 1 300); do	# smtp-sink may still be writing it
+	[ "$(wc -c <"$m")" -gt 3000000 ] && break
+	sleep 0.1
+done
+grep -q "^DKIM-Signature: .*d=example.com; s=pf;" "$m" &&
+    [ "$(wc -c <"$m")" -gt 3000000 ]
+ok $? "large: delivered whole, with dkimd's signature"
+verify_both "$m" "large"
+sed -n '/^DKIM-Signature:/,$p' "$m" >"$T/large-signed.eml"
+swaks --server 127.0.0.1 --port "$IN" --from alice@example.com \
+    --to bob@example.net --data "$T/large-signed.eml" >"$T/swaks4.out" 2>&1
+wait_sink 6
+m=$(newest)
+for _ in $(seq 1 300); do
+	[ "$(wc -c <"$m")" -gt 3000000 ] && break
+	sleep 0.1
+done
+tr -d '\n' <"$m" | grep -q "mx.test;.*dkim=pass[^;]*header.d=example.com"
+ok $? "large: verified on the way in: dkim=pass"
+
 ! grep -E "warning: .*milter|milter.*(timeout|unexpected|error)" \
     "$T/maillog" >"$T/milterwarn" 2>/dev/null
 ok $? "postfix: no milter warning in its log"
