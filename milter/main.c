@@ -75,7 +75,6 @@ static int
 check_only(const char *path)
 {
 	struct conf *c;
-
 	char	err[256];
 	long	nkeys, nrules;
 	int	reached, r = 0;

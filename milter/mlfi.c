@@ -241,9 +241,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
-	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
-	c->nr = *pf1 & (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_EOH |
-	    SMFIP_NR_BODY);
+	c->nr = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL |
+	    SMFIP_NR_EOH | SMFIP_NR_BODY);
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT,
 		    (char *)"j {daemon_name} {client_addr}");
@@ -414,7 +413,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct msg *m = c ? c->m : NULL;
-	sfsistat ok = c && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	sfsistat ok = mlfi_hold(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
 
 	if (m == NULL || m->failed)
 		return ok;
@@ -564,8 +563,6 @@ mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	struct conn *c = mlfi_conn(ctx);
 	struct msg *m = c ? c->m : NULL;
 
-	if (c != NULL && c->held != SMFIS_CONTINUE)
-		return c->nr & SMFIP_NR_BODY ? SMFIS_NOREPLY : mlfi_release(c);
 	if (m != NULL && !m->failed) {
 		if (dkim_body(m->dm, buf, len) != DKIM_OK)
 			mlfi_fail(m, "body", dkim_msg_error(m->dm));
@@ -573,8 +570,9 @@ mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 		    dkim_body(m->check, buf, len) != DKIM_OK)
 			mlfi_fail(m, "body", dkim_msg_error(m->check));
 	}
-	return c != NULL && (c->nr & SMFIP_NR_BODY) ? SMFIS_NOREPLY :
-	    SMFIS_CONTINUE;
+	if (c != NULL && !(c->nr & SMFIP_NR_BODY))
+		return mlfi_release(c);	/* a held verdict, or continue */
+	return mlfi_hold(c, SMFIP_NR_BODY, SMFIS_CONTINUE);
 }
 
 /* mlfi_abort - the message ends without end of message */

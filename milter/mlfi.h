@@ -54,7 +54,6 @@ struct conn {
 	char	client[64];
 	char	daemon[64];
 	int	leadspc;		/* SMFIP_HDR_LEADSPC negotiated */
-	int	nr_hdr;			/* SMFIP_NR_HDR negotiated */
 	unsigned long nr;		/* the SMFIP_NR_* flags negotiated */
 	sfsistat held;			/* verdict for the next reply */
 	struct msg *m;

@@ -79,8 +79,8 @@ struct sio {
 	int	ready;			/* poll(2) said readable since the
 					   last read(2) */
 	int	tcp;			/* set TCP_QUICKACK after reads */
-	unsigned char *held;		/* header changes not yet sent */
-	size_t	nheld;
+	unsigned char *held;		/* header changes not yet sent, */
+	size_t	nheld, cap;		/* in a buffer kept for the next */
 	unsigned char data[SIO_BUF];
 };
 
@@ -97,13 +97,26 @@ sio_of(int fd)
 	return __atomic_load_n(&sios[fd], __ATOMIC_ACQUIRE);
 }
 
-/* sys_read - read(2), then the ACK at once on TCP */
+/* sio_free - a connection's buffers */
+static void
+sio_free(struct sio *s)
+{
+	if (s == NULL)
+		return;
+	free(s->held);
+	free(s);
+}
+
+/* sys_read - read(2), counted on accepted connections, then the ACK at
+ * once on TCP */
 static ssize_t
 sys_read(int fd, void *buf, size_t n, const struct sio *s)
 {
 	ssize_t r = (ssize_t)syscall(SYS_read, fd, buf, n);
 	int	saved, one = 1;
 
+	if (s != NULL)
+		__atomic_add_fetch(&n_reads, 1, __ATOMIC_RELAXED);
 	if (r > 0 && s != NULL && s->tcp) {
 		saved = errno;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
@@ -118,24 +131,18 @@ int
 accept(int fd, struct sockaddr *sa, socklen_t *salen)
 {
 	int	nfd = (int)syscall(SYS_accept4, fd, sa, salen, 0);
-	struct sio *s, *old;
+	struct sio *s;
 	int	dom = 0, saved;
 	socklen_t len = sizeof(dom);
 
 	if (nfd < 0 || nfd >= SIO_MAXFD)
 		return nfd;
 	saved = errno;
-	if ((s = malloc(sizeof(*s))) != NULL) {
-		s->off = s->len = s->nheld = 0;
-		s->ready = 0;
-		s->held = NULL;
+	if ((s = calloc(1, sizeof(*s))) != NULL) {
 		s->tcp = getsockopt(nfd, SOL_SOCKET, SO_DOMAIN, &dom, &len)
 		    == 0 && (dom == AF_INET || dom == AF_INET6);
-		old = __atomic_exchange_n(&sios[nfd], s, __ATOMIC_ACQ_REL);
-		if (old != NULL) {	/* closed behind our back */
-			free(old->held);
-			free(old);
-		}
+		/* an entry left means nfd was closed behind our back */
+		sio_free(__atomic_exchange_n(&sios[nfd], s, __ATOMIC_ACQ_REL));
 	}
 	errno = saved;
 	return nfd;
@@ -145,29 +152,9 @@ accept(int fd, struct sockaddr *sa, socklen_t *salen)
 int
 close(int fd)
 {
-	struct sio *s;
-
-	if (fd >= 0 && fd < SIO_MAXFD &&
-	    (s = __atomic_exchange_n(&sios[fd], NULL, __ATOMIC_ACQ_REL)) !=
-	    NULL) {
-		free(s->held);
-		free(s);
-	}
+	if (fd >= 0 && fd < SIO_MAXFD)
+		sio_free(__atomic_exchange_n(&sios[fd], NULL, __ATOMIC_ACQ_REL));
 	return (int)syscall(SYS_close, fd);
-}
-
-/* fill - one read(2) into the empty buffer; its result */
-static ssize_t
-fill(int fd, struct sio *s)
-{
-	ssize_t r;
-
-	__atomic_add_fetch(&n_reads, 1, __ATOMIC_RELAXED);
-	if ((r = sys_read(fd, s->data, SIO_BUF, s)) > 0) {
-		s->off = 0;
-		s->len = (size_t)r;
-	}
-	return r;
 }
 
 /* read - from the buffer when it holds bytes, else one read(2) */
@@ -182,12 +169,12 @@ read(int fd, void *buf, size_t n)
 		return sys_read(fd, buf, n, s);
 	if (s->off == s->len) {
 		s->ready = 0;
-		if (n >= SIO_BUF) {
-			__atomic_add_fetch(&n_reads, 1, __ATOMIC_RELAXED);
+		if (n >= SIO_BUF)
 			return sys_read(fd, buf, n, s);
-		}
-		if ((r = fill(fd, s)) <= 0)
+		if ((r = sys_read(fd, s->data, SIO_BUF, s)) <= 0)
 			return r;
+		s->off = 0;
+		s->len = (size_t)r;
 	} else
 		__atomic_add_fetch(&n_served, 1, __ATOMIC_RELAXED);
 	k = s->len - s->off < n ? s->len - s->off : n;
@@ -308,13 +295,39 @@ is_change(const struct iovec *iov, int n, size_t total)
 	    (h[4] == 'i' || h[4] == 'm' || h[4] == 'h');
 }
 
+/* hold - keep packet iov[0..n) of total bytes for the next send; 0, or
+ * -1 when it is not a header change or does not fit */
+static int
+hold(struct sio *s, const struct iovec *iov, int n, size_t total)
+{
+	size_t	cap = s->cap ? s->cap : 1024;
+	unsigned char *p;
+	int	i;
+
+	if (!is_change(iov, n, total) || s->nheld + total > SIO_HOLD)
+		return -1;
+	while (cap < s->nheld + total)
+		cap *= 2;
+	if (cap != s->cap) {
+		if ((p = realloc(s->held, cap)) == NULL)
+			return -1;
+		s->held = p;
+		s->cap = cap;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(s->held + s->nheld, iov[i].iov_base, iov[i].iov_len);
+		s->nheld += iov[i].iov_len;
+	}
+	__atomic_add_fetch(&n_held, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* writev - header changes kept, sent with the next packet */
 ssize_t
 writev(int fd, const struct iovec *iov, int n)
 {
 	struct sio *s = sio_of(fd);
 	struct iovec v[16];
-	unsigned char *p;
 	size_t	total = 0;
 	ssize_t	r;
 	int	i;
@@ -323,24 +336,13 @@ writev(int fd, const struct iovec *iov, int n)
 		return (ssize_t)syscall(SYS_writev, fd, iov, n);
 	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	if (is_change(iov, n, total) &&
-	    s->nheld + total <= SIO_HOLD &&
-	    (p = realloc(s->held, s->nheld + total)) != NULL) {
-		s->held = p;
-		for (i = 0; i < n; i++) {
-			memcpy(p + s->nheld, iov[i].iov_base, iov[i].iov_len);
-			s->nheld += iov[i].iov_len;
-		}
-		__atomic_add_fetch(&n_held, 1, __ATOMIC_RELAXED);
+	if (hold(s, iov, n, total) == 0)
 		return (ssize_t)total;
-	}
 	v[0].iov_base = s->held;
 	v[0].iov_len = s->nheld;
 	memcpy(v + 1, iov, (size_t)n * sizeof(*iov));
 	r = send_all(fd, v, n + 1);
-	free(s->held);
-	s->held = NULL;
-	s->nheld = 0;
+	s->nheld = 0;			/* the buffer stays for the next */
 	return r < 0 ? -1 : (ssize_t)total;
 }
 

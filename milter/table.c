@@ -155,6 +155,7 @@ key_inline(struct loadctx *lc, struct keytab_entry *e)
 		    "%s", lc->t->file, e->line, e->name, why);
 		return 1;
 	}
+	e->inline_key = 1;
 	OPENSSL_cleanse(e->keypath, strlen(e->keypath));
 	free(e->keypath);
 	if ((e->keypath = strdup("(inline)")) == NULL) {
@@ -406,7 +407,6 @@ add_signer(const struct signtab_entry *e, const char *fromdom,
 	struct signer *s;
 	const char *p;
 	size_t	o = 0;
-
 	char	why[256];
 
 	if (n >= max || e->key == NULL)

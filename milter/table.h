@@ -62,6 +62,7 @@ struct keytab_entry {
 	char	*keypath;
 	dkim_key *key;			/* one reference; NULL with pct */
 	struct keypct *pct;		/* '%' in keypath: keys per domain */
+	int	inline_key;		/* the key was in the table itself */
 	const char *file;		/* borrowed from the table */
 	int	line;
 };

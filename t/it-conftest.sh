@@ -189,6 +189,11 @@ check "single-key Domain/Selector/KeyFile shortcut loads" 0 "OK \(1 keys, 2 sign
 echo "SignatureAlgorithm ed25519-sha256" >>"$tmp/c/dkimd.conf"
 check "SignatureAlgorithm that does not match KeyFile: error" 1 "SignatureAlgorithm ed25519-sha256 does not match"
 
+# a KeyFile with '%' reads each domain's key when it first signs
+sed -i "s|^KeyFile.*|KeyFile		$tmp/c/keys/%.key|" "$tmp/c/dkimd.conf"
+check "KeyFile with '%' and SignatureAlgorithm loads (keys read per domain)" 0 \
+    "OK \(1 keys, 2 signing rules\)"
+
 fresh
 sed -i 's/^KeyTable.*//' "$tmp/c/dkimd.conf"
 check "SigningTable without KeyTable: error" 1 "KeyTable and SigningTable go together"

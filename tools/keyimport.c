@@ -105,7 +105,7 @@ import_tables(struct db *db, const struct keydb_opts *o)
 		return 1;
 	for (i = 0; kt != NULL && i < kt->n; i++) {
 		e = &kt->keys[i];
-		if (strcmp(e->keypath, "(inline)") == 0) {
+		if (e->inline_key) {
 			tool_err("%s:%d: key \"%s\" is inline; write it to a "
 			    "file (openssl pkey -inform DER) and add it with "
 			    "\"dkimtool key add\"", e->file, e->line, e->name);
