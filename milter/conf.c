@@ -134,6 +134,18 @@ static const struct keyword keywords[] = {
 	    check_facility, "syslog facility: mail, daemon, local0..local7"},
 	{"LogWhy", K_BOOL, O(logwhy), "no", 0, 0, NULL,
 	    "log why each decision was taken and each result reached"},
+	{"SocketUsers", K_LIST, O(socketusers), NULL, 0, 0, NULL,
+	    "users whose local connections are served (default: root, "
+	    "UserID, postfix, smmsp); * for any"},
+	{"SocketPeers", K_STR, O(socketpeers), NULL, 0, 0, NULL,
+	    "remote addresses/CIDRs that may connect (or file:/path); "
+	    "default none"},
+	{"MaxConnections", K_INT, O(maxconns), "1024", 1, 60000, NULL,
+	    "connections served at once; more are closed at once"},
+	{"MaxConnectionsPerPeer", K_INT, O(maxconnsperpeer), "512", 1, 60000,
+	    NULL, "connections at once per peer user (local) or address"},
+	{"MilterTimeout", K_INT, O(miltertimeout), "300", 1, 86400, NULL,
+	    "seconds a connection may stay silent, or a write wait"},
 };
 
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -447,6 +459,71 @@ derive_user(struct loader *ld)
 	return 0;
 }
 
+/* add_uid - one more SocketUsers uid */
+static int
+add_uid(struct conf *c, uid_t uid)
+{
+	uid_t	*v;
+	size_t	i;
+
+	for (i = 0; i < c->nsock_uids; i++)
+		if (c->sock_uids[i] == uid)
+			return 0;
+	if ((v = realloc(c->sock_uids, (c->nsock_uids + 1) * sizeof(*v))) ==
+	    NULL)
+		return -1;
+	c->sock_uids = v;
+	c->sock_uids[c->nsock_uids++] = uid;
+	return 0;
+}
+
+/* derive_sockusers - resolve SocketUsers, or make the default set:
+ * root, UserID (or the user loading this), postfix and smmsp */
+static int
+derive_sockusers(struct loader *ld)
+{
+	static const char *const mtas[] = {"postfix", "smmsp", NULL};
+	struct conf *c = ld->c;
+	struct passwd *pw;
+	char	**p, *end;
+	unsigned long n;
+	size_t	i;
+	int	r = 0;
+
+	if (c->socketusers == NULL) {
+		r |= add_uid(c, 0);
+		r |= add_uid(c, c->run_uid != (uid_t)-1 ? c->run_uid :
+		    geteuid());
+		for (i = 0; mtas[i] != NULL; i++)
+			if ((pw = getpwnam(mtas[i])) != NULL)
+				r |= add_uid(c, pw->pw_uid);
+		goto out;
+	}
+	for (p = c->socketusers; *p; p++) {
+		if (strcmp(*p, "*") == 0) {
+			c->sock_anyuser = 1;
+			continue;
+		}
+		n = strtoul(*p, &end, 10);
+		if ((pw = getpwnam(*p)) != NULL)
+			r |= add_uid(c, pw->pw_uid);
+		else if (**p >= '0' && **p <= '9' && *end == '\0' &&
+		    n < (uid_t)-1)
+			r |= add_uid(c, (uid_t)n);
+		else {
+			util_report(ld->report, ld->rarg, 0, "%s:%d: "
+			    "SocketUsers: unknown user \"%s\"", ld->file,
+			    line_of(c, "SocketUsers"), *p);
+			return 1;
+		}
+	}
+out:
+	if (r != 0)
+		util_report(ld->report, ld->rarg, 0, "%s: out of memory",
+		    ld->file);
+	return r != 0;
+}
+
 /* derive_simple - fill mode, canonicalization and authserv-id */
 static int
 derive_simple(struct loader *ld)
@@ -473,7 +550,7 @@ derive_simple(struct loader *ld)
 			return 1;
 		}
 	}
-	return derive_user(ld);
+	return derive_user(ld) + derive_sockusers(ld);
 }
 
 /* check_bits - every RSA signing key must have MinimumKeyBits */
@@ -573,6 +650,10 @@ load_tables(struct loader *ld)
 	    (c->internal = hosts_load(c->internalhosts, ld->report,
 	    ld->rarg)) == NULL)
 		errors++;
+	if (c->socketpeers != NULL && *c->socketpeers != '\0' &&
+	    (c->sockpeers = hosts_load(c->socketpeers, ld->report,
+	    ld->rarg)) == NULL)
+		errors++;
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
 		    "SigningTable go together", ld->file,
@@ -651,6 +732,8 @@ conf_free(struct conf *c)
 	table_free(c->keytab);
 	table_free(c->signtab);
 	hosts_free(c->internal);
+	hosts_free(c->sockpeers);
+	free(c->sock_uids);
 	free(c->path);
 	free(c);
 }
@@ -682,6 +765,20 @@ conf_mta_match(const struct conf *c, const char *daemon_name)
 		return 0;
 	for (p = c->mta; p != NULL && *p; p++)
 		if (strcmp(*p, daemon_name) == 0)
+			return 1;
+	return 0;
+}
+
+/* conf_socket_user - 1 when uid may talk to the milter socket */
+int
+conf_socket_user(const struct conf *c, uid_t uid)
+{
+	size_t	i;
+
+	if (c->sock_anyuser)
+		return 1;
+	for (i = 0; i < c->nsock_uids; i++)
+		if (c->sock_uids[i] == uid)
 			return 1;
 	return 0;
 }

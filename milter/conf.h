@@ -88,6 +88,11 @@ struct conf {
 	char	*sigalg;
 	int	multiplesignatures;
 	long	signaturettl;		/* seconds, 0: no x= */
+	char	**socketusers;		/* NULL: root, UserID, postfix, smmsp */
+	char	*socketpeers;		/* remote peers allowed to connect */
+	long	maxconns;		/* connections served at once */
+	long	maxconnsperpeer;	/* ... per peer user or address */
+	long	miltertimeout;		/* seconds */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -99,6 +104,10 @@ struct conf {
 	struct hosts *internal;		/* NULL when none */
 	uid_t	run_uid;		/* UserID, (uid_t)-1 when unset */
 	gid_t	run_gid;
+	uid_t	*sock_uids;		/* SocketUsers, resolved */
+	size_t	nsock_uids;
+	int	sock_anyuser;		/* SocketUsers "*" */
+	struct hosts *sockpeers;	/* NULL when none */
 	int	lines[64];		/* line of each keyword, 0 = default */
 };
 
@@ -119,6 +128,9 @@ const char *conf_action_name(enum conf_action);
 
 /* conf_mta_match - 1 when daemon_name is in the MTA list */
 int	conf_mta_match(const struct conf *, const char *daemon_name);
+
+/* conf_socket_user - 1 when uid may talk to the milter socket */
+int	conf_socket_user(const struct conf *, uid_t uid);
 
 /* Keyword descriptions, for dkimd -t, the sample file and the man page. */
 struct conf_keyword_info {

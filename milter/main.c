@@ -7,10 +7,17 @@
  *	dkimd -k			list the keywords: name, type, default,
  *					doc (for the sample file and the manual)
  *
- * Order of start-up: load the configuration (tables and keys too), open
- * the listening socket (as root, with UMask for a unix socket), detach
- * unless -f, write the PidFile, drop to UserID, then serve. Only
+ * Order of start-up: load the configuration (tables and keys too), raise
+ * the descriptor limit to its hard limit, open the listening socket (as
+ * root, with UMask for a unix socket) and put the gate on it (gate.c:
+ * only SocketUsers and SocketPeers are served, within MaxConnections),
+ * detach unless -f, write the PidFile, drop to UserID, then serve. Only
  * start-up errors are fatal.
+ *
+ * libmilter's own time-out is 7,210 s unless smfi_settimeout() says
+ * otherwise: a silent connection would hold its descriptor for two
+ * hours. MilterTimeout (default 300 s) is given to libmilter and to
+ * sockio's writes; it is read at start-up only.
  *
  * Signals: libmilter owns SIGHUP, SIGTERM and SIGINT in a thread of its
  * own that sigwait()s for them, and takes SIGHUP as "stop". dkimd
@@ -29,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +46,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "gate.h"
 #include "keypct.h"
 #include "live.h"
 #include "log.h"
@@ -50,6 +59,7 @@
 
 static const char *conf_path;
 static char *pidfile;		/* the PidFile written at start-up */
+static struct rlimit nofile_was, nofile;	/* descriptor limits */
 
 /* usage - print the synopsis and exit 2 */
 static void
@@ -183,25 +193,64 @@ sigwait(const sigset_t *set, int *sig)
 	}
 }
 
-/* nodelay - TCP_NODELAY on our inet listening sockets (inherited by the
- * accepted ones on Linux); libmilter does not hand out its socket */
-static void
-nodelay(void)
+/* listener - libmilter's listening socket (the only one at start-up;
+ * libmilter does not hand it out), or -1 */
+static int
+listener(void)
 {
-	int	fd, on = 1, acc, dom;
+	int	fd, acc;
 	socklen_t len;
 
 	for (fd = 3; fd < 64; fd++) {
 		len = sizeof(acc);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 ||
-		    !acc)
-			continue;
-		len = sizeof(dom);
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
-		    (dom != AF_INET && dom != AF_INET6))
-			continue;
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == 0 &&
+		    acc)
+			return fd;
 	}
+	return -1;
+}
+
+/* nodelay - TCP_NODELAY on an inet listening socket (inherited by the
+ * accepted ones on Linux) */
+static void
+nodelay(int fd)
+{
+	int	on = 1, dom;
+	socklen_t len = sizeof(dom);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
+	    (dom != AF_INET && dom != AF_INET6))
+		return;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+/* raise_nofile - the soft descriptor limit up to the hard one */
+static void
+raise_nofile(void)
+{
+	if (getrlimit(RLIMIT_NOFILE, &nofile_was) < 0)
+		return;
+	nofile = nofile_was;
+	nofile.rlim_cur = nofile.rlim_max;
+	if (nofile.rlim_cur != nofile_was.rlim_cur &&
+	    setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		nofile = nofile_was;
+}
+
+/* log_limits - the descriptor limit, and whether MaxConnections fits */
+static void
+log_limits(const struct conf *c)
+{
+	if (nofile.rlim_cur != nofile_was.rlim_cur)
+		log_info("descriptor limit raised from %llu to %llu",
+		    (unsigned long long)nofile_was.rlim_cur,
+		    (unsigned long long)nofile.rlim_cur);
+	if (nofile.rlim_cur != RLIM_INFINITY &&
+	    (unsigned long long)c->maxconns + 64 > nofile.rlim_cur)
+		log_warn("MaxConnections %ld does not fit the descriptor limit "
+		    "%llu (hard limit; LimitNOFILE= in the unit): connections "
+		    "past it are closed at once", c->maxconns,
+		    (unsigned long long)nofile.rlim_cur);
 }
 
 /* open_socket - register the callbacks and open the listener */
@@ -211,6 +260,7 @@ open_socket(const struct conf *c, const char *spec)
 	struct sock_spec sp;
 	char	why[256], local[64];
 	mode_t	old = 0;
+	int	lfd;
 
 	if (sock_parse(spec, &sp, why, sizeof(why)) < 0) {
 		fprintf(stderr, "dkimd: socket %s: %s\n", spec, why);
@@ -245,7 +295,18 @@ open_socket(const struct conf *c, const char *spec)
 	    chown(sp.path, c->run_uid, c->run_gid) < 0)
 		fprintf(stderr, "dkimd: chown %s: %s\n", sp.path,
 		    strerror(errno));
-	nodelay();
+	if ((lfd = listener()) < 0) {
+		fprintf(stderr, "dkimd: cannot find libmilter's socket\n");
+		exit(1);
+	}
+	nodelay(lfd);
+	gate_install(lfd);
+	if (sockio_reserve() < 0 || smfi_settimeout((int)c->miltertimeout) !=
+	    MI_SUCCESS) {
+		fprintf(stderr, "dkimd: cannot set up the listener\n");
+		exit(1);
+	}
+	sockio_set_timeout((int)c->miltertimeout);
 }
 
 /* detach - become a daemon */
@@ -354,11 +415,13 @@ main(int argc, char **argv)
 		return check_only(conf_path);
 	if ((c = conf_load(conf_path, print_report, NULL)) == NULL)
 		return 1;
+	raise_nofile();
 	open_socket(c, sockspec ? sockspec : c->socket);
 	if (!fg)
 		detach();
 	log_open("dkimd", c->syslogfacility, c->syslog, fg);
 	keypct_set_report(log_report, NULL);	/* keys read per domain */
+	log_limits(c);
 	write_pid(c);
 	drop_privileges(c);
 	if ((l = live_new(c, why, sizeof(why))) == NULL) {

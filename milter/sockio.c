@@ -4,6 +4,8 @@
  * SYNOPSIS
  *	accept(), close(), read(), poll()	libmilter's calls come here
  *	sockio_stats(&reads, &served)		counters, for tests
+ *	sockio_gate(lfd, gate)			who is served (sockio.h)
+ *	sockio_reserve(), sockio_set_timeout()
  *
  * libmilter reads each milter command with four system calls: poll(),
  * read() of the 5-byte length and command, poll(), read() of the rest;
@@ -33,8 +35,25 @@
  *	close()		the buffers go with the descriptor
  *
  * Writes do not block: when the MTA has not read what we sent and the
- * socket is full, writev() waits in poll(2) for up to WRITE_WAIT ms,
- * libmilter's own default, then fails the session as libmilter would.
+ * socket is full, writev() waits in poll(2) for up to the time-out
+ * (MilterTimeout, see sockio_set_timeout), then fails the session as
+ * libmilter would.
+ *
+ * Who is served: the listener's connections go through the gate's
+ * admit() (gate.c: the peer's user, the caps on connections) before
+ * libmilter sees them; a refused one is closed at once and accept()
+ * fails with ECONNABORTED, on which libmilter's listener quietly polls
+ * again. A connection takes no thread and no buffer until admitted.
+ *
+ * Out of descriptors: libmilter's listener answers EMFILE and ENFILE
+ * from accept() by polling again, and the listening socket is still
+ * readable, so it would spin at 100% CPU while the MTA's connections
+ * wait in the backlog. accept() here keeps one spare descriptor (on
+ * /dev/null): at EMFILE it closes the spare, accepts the oldest waiting
+ * connection and closes it (the MTA sees the milter unavailable and
+ * applies milter_default_action), then takes the spare again. When
+ * even that fails, accept() sleeps SHED_PAUSE ms before it returns, so
+ * the listener loops at most a few times a second.
  *
  * Descriptors that no accept() here returned (files, DNS, databases)
  * pass straight to the system call. Reading ahead is safe because
@@ -61,6 +80,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,15 +90,18 @@
 #include "sockio.h"
 
 #define SIO_BUF		4096	/* a small message whole, at once */
-#define SIO_MAXFD	4096	/* descriptors above pass straight through */
+#define SIO_MAXFD	65536	/* descriptors above pass straight through;
+				   the listener's are refused */
 #define SIO_HOLD	65536	/* header changes kept at most, in bytes */
-#define WRITE_WAIT	7210000	/* ms: libmilter's default timeout */
+#define WRITE_WAIT	300000	/* ms a write waits, until set */
+#define SHED_PAUSE	100	/* ms: out of descriptors and no spare */
 
 struct sio {
 	size_t	off, len;		/* unread bytes: data[off, len) */
 	int	ready;			/* poll(2) said readable since the
 					   last read(2) */
 	int	tcp;			/* set TCP_QUICKACK after reads */
+	int	ticket;			/* the gate's, or -1 */
 	unsigned char *held;		/* header changes not yet sent, */
 	size_t	nheld, cap;		/* in a buffer kept for the next */
 	unsigned char data[SIO_BUF];
@@ -87,6 +110,10 @@ struct sio {
 static struct sio *sios[SIO_MAXFD];
 static unsigned long n_reads, n_served;	/* read(2) calls, buffered reads */
 static unsigned long n_sends, n_held;	/* sendmsg(2) calls, kept packets */
+static int write_wait = WRITE_WAIT;	/* ms */
+static int gate_lfd = -1;		/* the listener that is gated */
+static struct sockio_gate gate;
+static int spare = -1;			/* the spare descriptor */
 
 /* sio_of - fd's buffer, or NULL for a descriptor not from accept() */
 static struct sio *
@@ -97,12 +124,14 @@ sio_of(int fd)
 	return __atomic_load_n(&sios[fd], __ATOMIC_ACQUIRE);
 }
 
-/* sio_free - a connection's buffers */
+/* sio_free - a connection's buffers; its gate ticket is released */
 static void
 sio_free(struct sio *s)
 {
 	if (s == NULL)
 		return;
+	if (s->ticket >= 0 && gate.release != NULL)
+		gate.release(s->ticket, gate.arg);
 	free(s->held);
 	free(s);
 }
@@ -126,24 +155,68 @@ sys_read(int fd, void *buf, size_t n, const struct sio *s)
 	return r;
 }
 
-/* accept - accept(2); the connection gets a read buffer */
+/* refuse - close the new connection nfd; accept() fails as aborted */
+static int
+refuse(int nfd)
+{
+	(void)syscall(SYS_close, nfd);
+	errno = ECONNABORTED;
+	return -1;
+}
+
+/* shed - out of descriptors: take the oldest connection waiting on lfd
+ * with the spare descriptor and close it, or pause */
+static int
+shed(int lfd)
+{
+	struct timespec ts = {0, SHED_PAUSE * 1000000L};
+	int	nfd = -1;
+
+	if (spare >= 0) {
+		(void)syscall(SYS_close, spare);
+		if ((nfd = (int)syscall(SYS_accept4, lfd, NULL, NULL, 0)) >= 0)
+			(void)syscall(SYS_close, nfd);
+	}
+	spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (gate.shed != NULL)
+		gate.shed(nfd >= 0, gate.arg);
+	if (nfd < 0)
+		nanosleep(&ts, NULL);
+	errno = ECONNABORTED;
+	return -1;
+}
+
+/* accept - accept(2); the connection gets a read buffer, and the
+ * gated listener's must pass the gate first */
 int
 accept(int fd, struct sockaddr *sa, socklen_t *salen)
 {
 	int	nfd = (int)syscall(SYS_accept4, fd, sa, salen, 0);
+	int	gated = fd == gate_lfd && gate.admit != NULL;
 	struct sio *s;
 	int	dom = 0, saved;
 	socklen_t len = sizeof(dom);
 
-	if (nfd < 0 || nfd >= SIO_MAXFD)
+	if (nfd < 0 && gated && (errno == EMFILE || errno == ENFILE))
+		return shed(fd);
+	if (nfd < 0 || (nfd >= SIO_MAXFD && !gated))
 		return nfd;
 	saved = errno;
-	if ((s = calloc(1, sizeof(*s))) != NULL) {
-		s->tcp = getsockopt(nfd, SOL_SOCKET, SO_DOMAIN, &dom, &len)
-		    == 0 && (dom == AF_INET || dom == AF_INET6);
-		/* an entry left means nfd was closed behind our back */
-		sio_free(__atomic_exchange_n(&sios[nfd], s, __ATOMIC_ACQ_REL));
+	if (nfd >= SIO_MAXFD || (s = calloc(1, sizeof(*s))) == NULL) {
+		if (gated)
+			return refuse(nfd);	/* it could not be counted */
+		errno = saved;
+		return nfd;
 	}
+	if ((s->ticket = gated ? gate.admit(nfd, gate.arg) : -1) < 0 &&
+	    gated) {
+		free(s);
+		return refuse(nfd);
+	}
+	s->tcp = getsockopt(nfd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
+	    (dom == AF_INET || dom == AF_INET6);
+	/* an entry left means nfd was closed behind our back */
+	sio_free(__atomic_exchange_n(&sios[nfd], s, __ATOMIC_ACQ_REL));
 	errno = saved;
 	return nfd;
 }
@@ -239,7 +312,7 @@ poll(struct pollfd *fds, nfds_t nfds, int timeout)
 }
 
 /* send_all - all of iov[0..n) with sendmsg(2), waiting in poll(2) for
- * room up to WRITE_WAIT ms; the bytes sent, or -1 */
+ * room up to write_wait ms; the bytes sent, or -1 */
 static ssize_t
 send_all(int fd, struct iovec *iov, int n)
 {
@@ -256,7 +329,7 @@ send_all(int fd, struct iovec *iov, int n)
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			pf.fd = fd;
 			pf.events = POLLOUT;
-			if ((r = sys_poll(&pf, 1, WRITE_WAIT)) == 0)
+			if ((r = sys_poll(&pf, 1, write_wait)) == 0)
 				errno = ETIMEDOUT;
 			if (r <= 0 && errno != EINTR)
 				return -1;
@@ -354,4 +427,28 @@ sockio_stats(struct sockio_stats *st)
 	st->served = __atomic_load_n(&n_served, __ATOMIC_RELAXED);
 	st->sends = __atomic_load_n(&n_sends, __ATOMIC_RELAXED);
 	st->held = __atomic_load_n(&n_held, __ATOMIC_RELAXED);
+}
+
+/* sockio_gate - connections accepted on lfd go through g first */
+void
+sockio_gate(int lfd, const struct sockio_gate *g)
+{
+	gate = *g;
+	gate_lfd = lfd;
+}
+
+/* sockio_reserve - open the spare descriptor; 0, or -1 */
+int
+sockio_reserve(void)
+{
+	if (spare < 0)
+		spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return spare < 0 ? -1 : 0;
+}
+
+/* sockio_set_timeout - writes wait for the MTA up to secs seconds */
+void
+sockio_set_timeout(int secs)
+{
+	write_wait = secs > 0 && secs <= 86400 ? secs * 1000 : WRITE_WAIT;
 }

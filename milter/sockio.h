@@ -4,6 +4,19 @@
  * sockio.c defines accept(), close(), read(), poll() and writev() for
  * the whole process; only descriptors that accept() returned are
  * buffered.
+ *
+ *	sockio_gate(lfd, gate)		decide on lfd's connections: admit()
+ *					returns a ticket >= 0 to serve one
+ *					(release(ticket) when it closes) or
+ *					-1 to refuse it (closed at once)
+ *	sockio_reserve()		open the spare descriptor that lets
+ *					accept() shed a connection at EMFILE
+ *	sockio_set_timeout(secs)	how long a write waits for the MTA
+ *
+ * A refused or shed connection makes accept() fail with ECONNABORTED,
+ * which libmilter's listener takes as "nothing to serve" and goes back
+ * to poll(). The callbacks run on the thread that calls accept() or
+ * close(); they must not call either.
  */
 #ifndef SOCKIO_H
 #define SOCKIO_H
@@ -15,6 +28,18 @@ struct sockio_stats {
 	unsigned long held;	/* header changes sent with a later packet */
 };
 
+struct sockio_gate {
+	int	(*admit)(int fd, void *arg);	/* ticket >= 0, or -1 */
+	void	(*release)(int ticket, void *arg);
+	void	(*shed)(int shed, void *arg);	/* EMFILE/ENFILE: shed is 1
+						   when a connection was
+						   taken and closed */
+	void	*arg;
+};
+
 void	sockio_stats(struct sockio_stats *);
+void	sockio_gate(int lfd, const struct sockio_gate *);
+int	sockio_reserve(void);
+void	sockio_set_timeout(int secs);
 
 #endif /* SOCKIO_H */
