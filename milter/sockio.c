@@ -55,6 +55,13 @@
  * even that fails, accept() sleeps SHED_PAUSE ms before it returns, so
  * the listener loops at most a few times a second.
  *
+ * Time-out: libmilter's worker pool does not time out a session that
+ * waits for the MTA's next command (one that never sent a byte stays
+ * for good: observed with Debian's libmilter 8.17). So poll() does: a
+ * connection polled for input longer than the time-out after the MTA's
+ * last bytes, or our last reply, is reported readable and read() finds
+ * its end; libmilter then closes the session as if the MTA had.
+ *
  * Descriptors that no accept() here returned (files, DNS, databases)
  * pass straight to the system call. Reading ahead is safe because
  * everything libmilter reads from a connection comes through read():
@@ -102,6 +109,9 @@ struct sio {
 					   last read(2) */
 	int	tcp;			/* set TCP_QUICKACK after reads */
 	int	ticket;			/* the gate's, or -1 */
+	int	expired;		/* silent past the time-out: reads
+					   see the end of the stream */
+	long long deadline;		/* ms (CLOCK_MONOTONIC) */
 	unsigned char *held;		/* header changes not yet sent, */
 	size_t	nheld, cap;		/* in a buffer kept for the next */
 	unsigned char data[SIO_BUF];
@@ -124,6 +134,16 @@ sio_of(int fd)
 	return __atomic_load_n(&sios[fd], __ATOMIC_ACQUIRE);
 }
 
+/* now_ms - CLOCK_MONOTONIC in ms */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* sio_free - a connection's buffers; its gate ticket is released */
 static void
 sio_free(struct sio *s)
@@ -136,16 +156,18 @@ sio_free(struct sio *s)
 	free(s);
 }
 
-/* sys_read - read(2), counted on accepted connections, then the ACK at
- * once on TCP */
+/* sys_read - read(2), counted on accepted connections, which stay
+ * for another time-out; then the ACK at once on TCP */
 static ssize_t
-sys_read(int fd, void *buf, size_t n, const struct sio *s)
+sys_read(int fd, void *buf, size_t n, struct sio *s)
 {
 	ssize_t r = (ssize_t)syscall(SYS_read, fd, buf, n);
 	int	saved, one = 1;
 
 	if (s != NULL)
 		__atomic_add_fetch(&n_reads, 1, __ATOMIC_RELAXED);
+	if (r > 0 && s != NULL)
+		s->deadline = now_ms() + write_wait;
 	if (r > 0 && s != NULL && s->tcp) {
 		saved = errno;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
@@ -215,6 +237,7 @@ accept(int fd, struct sockaddr *sa, socklen_t *salen)
 	}
 	s->tcp = getsockopt(nfd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
 	    (dom == AF_INET || dom == AF_INET6);
+	s->deadline = now_ms() + write_wait;
 	/* an entry left means nfd was closed behind our back */
 	sio_free(__atomic_exchange_n(&sios[nfd], s, __ATOMIC_ACQ_REL));
 	errno = saved;
@@ -240,6 +263,8 @@ read(int fd, void *buf, size_t n)
 
 	if (s == NULL || n == 0)
 		return sys_read(fd, buf, n, s);
+	if (s->expired && s->off == s->len)
+		return 0;
 	if (s->off == s->len) {
 		s->ready = 0;
 		if (n >= SIO_BUF)
@@ -277,31 +302,69 @@ ready_now(const struct pollfd *p)
 
 	if (s == NULL)
 		return 0;
-	if ((p->events & POLLIN) && (s->off < s->len || s->ready))
+	if ((p->events & POLLIN) && (s->off < s->len || s->ready ||
+	    s->expired))
 		return POLLIN;
 	if (p->events == POLLOUT)
 		return POLLOUT;
 	return 0;
 }
 
-/* poll - at once where a buffer answers, else poll(2) */
-int
-poll(struct pollfd *fds, nfds_t nfds, int timeout)
+/* expire - mark the connections among fds that waited for input past
+ * their deadline; the timeout for poll(2), shortened to the next one */
+static int
+expire(struct pollfd *fds, nfds_t nfds, int timeout)
 {
+	long long now = now_ms(), left;
 	struct sio *s;
+	nfds_t	i;
+
+	for (i = 0; i < nfds; i++) {
+		if (!(fds[i].events & POLLIN) ||
+		    (s = sio_of(fds[i].fd)) == NULL || s->expired)
+			continue;
+		if ((left = s->deadline - now) <= 0)
+			s->expired = 1;
+		else if (timeout < 0 || left < timeout)
+			timeout = (int)left;
+	}
+	return timeout;
+}
+
+/* answered - how many of fds a buffer (or a time-out) answers now; with
+ * fill, their revents are set */
+static int
+answered(struct pollfd *fds, nfds_t nfds, int fill)
+{
 	nfds_t	i;
 	int	ready = 0;
 
 	for (i = 0; i < nfds; i++)
 		if (ready_now(&fds[i]))
 			ready++;
-	if (ready > 0) {
-		for (i = 0; i < nfds; i++)
-			fds[i].revents = ready_now(&fds[i]);
+	for (i = 0; fill && ready > 0 && i < nfds; i++)
+		fds[i].revents = ready_now(&fds[i]);
+	return ready;
+}
+
+/* poll - at once where a buffer answers, else poll(2); a connection
+ * silent past the time-out is readable, and reads find its end */
+int
+poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	struct sio *s;
+	nfds_t	i;
+	int	ready;
+
+	timeout = expire(fds, nfds, timeout);
+	if ((ready = answered(fds, nfds, 1)) > 0)
 		return ready;
+	if ((ready = sys_poll(fds, nfds, timeout)) < 0)
+		return ready;
+	if (ready == 0) {
+		(void)expire(fds, nfds, -1);
+		return answered(fds, nfds, 1);
 	}
-	if ((ready = sys_poll(fds, nfds, timeout)) <= 0)
-		return ready;
 	/* a connection stays readable until read() reads it: libmilter's
 	 * second poll before its read() is answered here */
 	for (i = 0; i < nfds; i++)
@@ -416,6 +479,7 @@ writev(int fd, const struct iovec *iov, int n)
 	memcpy(v + 1, iov, (size_t)n * sizeof(*iov));
 	r = send_all(fd, v, n + 1);
 	s->nheld = 0;			/* the buffer stays for the next */
+	s->deadline = now_ms() + write_wait;	/* the MTA's turn again */
 	return r < 0 ? -1 : (ssize_t)total;
 }
 

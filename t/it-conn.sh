@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# it-conn.sh - only the MTA may talk to dkimd, and stalled connections
+# cost it neither its descriptors nor its CPU (TAP)
+#
+# dkimd runs as root on a free port of 127.0.0.1 (and ::1, and a unix
+# socket). A local user (nobody, through setpriv) who connects and says
+# {daemon_name} ORIGINATING gets no signature, and the refusal is logged
+# once; root and postfix get their message signed. nobody then holds
+# 2,000 silent connections: they are closed at once, dkimd's CPU time
+# over the stall stays low, and a normal message from root is signed
+# within 100 ms (compared with a baseline of the same run). With nobody
+# allowed, the per-user cap keeps nobody to MaxConnectionsPerPeer and
+# root is still served. Out of descriptors (prlimit), dkimd does not spin
+# and serves again once the holder goes. A silent allowed connection is
+# closed after MilterTimeout. Every process is stopped by its PID.
+#
+# Needs: root, setpriv, python3, bench/loadgen (make check builds it).
+# Environment: DKIMD, DKIMTOOL, top_srcdir, top_builddir.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+LOADGEN=${LOADGEN:-$top_builddir/bench/loadgen}
+tdir=$top_srcdir/t/milter
+MSG=$top_srcdir/etc/sample.eml
+DKIMD_PID=
+HOLD_PID=
+
+# shellcheck source=t/milter/lib.sh
+. "$top_srcdir/t/milter/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (setpriv to nobody and postfix)"
+command -v setpriv >/dev/null || skip_all "setpriv not installed"
+id nobody >/dev/null 2>&1 || skip_all "no user nobody"
+[ -x "$DKIMD" ] || skip_all "no dkimd at $DKIMD"
+[ -x "$LOADGEN" ] || skip_all "no loadgen at $LOADGEN (make check builds it)"
+work=$(mktemp -d /tmp/it-conn.XXXXXX)
+chmod 755 "$work"
+
+cleanup() {
+	stop_hold
+	stop_dkimd
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# as USER CMD... - CMD as USER, with no group of root's
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups "$@"
+}
+
+# start_dkimd EXTRA-CONF-LINES - dkimd on $PORT (127.0.0.1) with them;
+# $DKIMD_PREFIX (prlimit ...) before dkimd
+start_dkimd() {
+	PORT=$(free_port)
+	{
+		echo "Socket inet:$PORT@127.0.0.1"
+		echo "KeyFile $work/s1.private"
+		echo "Domain example.com"
+		echo "Selector s1"
+		echo "Syslog no"
+		printf '%s\n' "$@"
+	} >"$work/dkimd.conf"
+	: >"$work/dkimd.log"
+	${DKIMD_PREFIX:-} "$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
+	DKIMD_PID=$!
+	for _ in $(seq 1 50); do
+		grep -q "started on" "$work/dkimd.log" && return 0
+		kill -0 "$DKIMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# dkimd did not start:"; sed 's/^/#   /' "$work/dkimd.log"
+	return 1
+}
+
+# stop_dkimd - SIGTERM by PID, SIGKILL after 15 s
+stop_dkimd() {
+	[ -n "$DKIMD_PID" ] || return 0
+	kill -TERM "$DKIMD_PID" 2>/dev/null
+	for _ in $(seq 1 150); do
+		kill -0 "$DKIMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$DKIMD_PID" 2>/dev/null
+	wait "$DKIMD_PID" 2>/dev/null
+	DKIMD_PID=
+	if grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" \
+	    "$work/dkimd.log"; then
+		ok 1 "dkimd: no sanitizer report"
+		grep -E -A12 "Sanitizer|runtime error:" "$work/dkimd.log" | sed 's/^/#   /'
+	fi
+}
+
+# hold USER WHERE N - USER holds N silent connections (t/milter/hold.py)
+# until stop_hold; waits for its "opened" line, in $work/hold.out
+hold() {
+	rm -f "$work/hold.in"
+	mkfifo "$work/hold.in"
+	: >"$work/hold.out"
+	(ulimit -n 8192; exec setpriv --reuid="$1" --regid="$(id -g "$1")" \
+	    --clear-groups /usr/bin/python3 "$tdir/hold.py" "$2" "$3" 1 \
+	    <"$work/hold.in" >"$work/hold.out" 2>&1) &
+	HOLD_PID=$!
+	exec 7>"$work/hold.in"
+	for _ in $(seq 1 600); do
+		grep -q "^opened" "$work/hold.out" && return 0
+		kill -0 "$HOLD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/#   hold.py: /' "$work/hold.out"
+	return 1
+}
+
+# stop_hold - the holder lets go (end of its stdin), killed after 5 s
+stop_hold() {
+	[ -n "$HOLD_PID" ] || return 0
+	exec 7>&-
+	for _ in $(seq 1 50); do
+		kill -0 "$HOLD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	HOLD_PID=
+}
+
+# held FIELD - a number from the holder's "opened ..." line
+held() {
+	awk -v k="$1" '/^opened/ { for (i = 1; i < NF; i++) if ($i == k)
+	    print $(i + 1); exit }' "$work/hold.out"
+}
+
+# send [USER] [SOCKET] - one message as submitted mail; 0 when signed.
+# $MS gets the wall time in ms (connect to reply, process start included)
+send() {
+	local u=${1:-root} s=${2:-inet:$PORT@127.0.0.1} t0 t1 rc
+	t0=$(date +%s%N)
+	as "$u" "$LOADGEN" -s "$s" -c 1 -n 1 -f "$MSG" --mode sign \
+	    >"$work/lg.out" 2>&1
+	rc=$?
+	t1=$(date +%s%N)
+	MS=$(( (t1 - t0) / 1000000 ))
+	return $rc
+}
+
+# best_of K [USER] [SOCKET] - the fastest of K sends in $MS, 0 when all
+# were signed
+best_of() {
+	local k=$1 best=999999 bad=0
+	shift
+	for _ in $(seq 1 "$k"); do
+		send "$@" || bad=1
+		[ "$MS" -lt "$best" ] && best=$MS
+	done
+	MS=$best
+	return $bad
+}
+
+# cpu_ticks - dkimd's utime+stime, in clock ticks
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$DKIMD_PID/stat"
+}
+
+# logged PATTERN NAME - dkimd's log has a line matching PATTERN
+logged() {
+	if grep -q -E -- "$1" "$work/dkimd.log"; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		sed 's/^/#   dkimd: /' "$work/dkimd.log" | tail -n 20
+	fi
+}
+
+"$DKIMTOOL" genkey -d example.com -s s1 -D "$work" >/dev/null
+chmod 600 "$work/s1.private"
+TICK=$(getconf CLK_TCK)
+
+# ---- who may ask: the default SocketUsers --------------------------------
+start_dkimd || { echo "Bail out! dkimd did not start"; exit 1; }
+logged "descriptor limit|started" "dkimd starts with the default SocketUsers"
+send root
+ok $? "root over 127.0.0.1: signed"
+send nobody
+ok $((! $?)) "nobody over 127.0.0.1, saying ORIGINATING: no signature"
+logged "refused a connection from user nobody \(uid [0-9]+\) over 127.0.0.1: not in SocketUsers" \
+    "log: nobody's connection is refused, naming the user"
+send nobody
+[ "$(grep -c "user nobody" "$work/dkimd.log")" = 1 ]
+ok $? "log: a second refusal of nobody is not logged again"
+if id postfix >/dev/null 2>&1; then
+	send postfix
+	ok $? "postfix over 127.0.0.1 (in the default SocketUsers): signed"
+fi
+[ "$(grep -c "sign (MTA ORIGINATING)" "$work/dkimd.log")" -le 2 ]
+ok $? "log: only root's and postfix's messages were processed"
+
+# ---- 2,000 stalled connections of a refused user ---------------------------
+best_of 5 root
+base=$MS
+ok $? "baseline: root's messages signed (best of 5: $base ms)"
+c0=$(cpu_ticks)
+hold nobody "127.0.0.1:$PORT" 2000
+ok $? "nobody opens 2,000 connections"
+sleep 2
+c1=$(cpu_ticks)
+best_of 3 root
+stalled=$MS
+rc=$?
+ok $rc "2,000 of nobody's connections: root's message still signed"
+ok $((stalled > 100)) "... within 100 ms: $stalled ms (baseline $base ms)"
+echo "# $(head -1 "$work/hold.out")"
+[ "$(held open)" = 0 ] && [ "$(held opened)" -ge 1900 ]
+ok $? "all of nobody's connections were closed at once ($(held closed) closed, $(held open) open)"
+cpu=$(( (c1 - c0) * 1000 / TICK ))
+echo "# dkimd CPU over the stall (connects and 2 s held): $cpu ms"
+ok $((cpu > 1500)) "no spin: dkimd used $cpu ms of CPU over ~3 s of stall"
+ls "/proc/$DKIMD_PID/fd" | wc -l >"$work/nfd"
+ok $(( $(cat "$work/nfd") > 64 )) "dkimd holds $(cat "$work/nfd") descriptors meanwhile"
+stop_hold
+stop_dkimd
+
+# ---- an allowed user's flood is capped per user ----------------------------
+start_dkimd "SocketUsers root nobody" "MaxConnectionsPerPeer 100" ||
+	ok 1 "dkimd starts with nobody allowed"
+best_of 3 root
+base=$MS
+c0=$(cpu_ticks)
+hold nobody "127.0.0.1:$PORT" 2000
+ok $? "allowed nobody opens 2,000 connections"
+sleep 2
+c1=$(cpu_ticks)
+echo "# $(head -1 "$work/hold.out")"
+[ "$(held open)" = 100 ]
+ok $? "MaxConnectionsPerPeer 100: nobody keeps 100, the others are closed at once ($(held open) open)"
+best_of 3 root
+rc=$?
+ok $rc "root's message is signed while nobody holds its 100"
+ok $((MS > 100)) "... within 100 ms: $MS ms (baseline $base ms)"
+cpu=$(( (c1 - c0) * 1000 / TICK ))
+ok $((cpu > 1500)) "no spin: dkimd used $cpu ms of CPU over ~3 s of stall"
+logged "refused a connection: MaxConnectionsPerPeer reached: uid $(id -u nobody) over 127.0.0.1" \
+    "log: the per-user cap names the user"
+[ "$(grep -c "MaxConnectionsPerPeer reached" "$work/dkimd.log")" -le 2 ]
+ok $? "log: 1,900 refusals are one line, not 1,900"
+stop_hold
+stop_dkimd
+
+# ---- out of descriptors: no spin, and service again after -------------------
+DKIMD_PREFIX="prlimit --nofile=64:64" start_dkimd "SocketUsers root nobody" ||
+	ok 1 "dkimd starts with 64 descriptors"
+DKIMD_PREFIX=
+logged "MaxConnections 1024 does not fit the descriptor limit 64" \
+    "log: a MaxConnections that the descriptor limit cannot hold is warned about"
+hold nobody "127.0.0.1:$PORT" 300
+ok $? "nobody opens 300 connections to a dkimd with 64 descriptors"
+c0=$(cpu_ticks)
+sleep 2
+c1=$(cpu_ticks)
+echo "# $(head -1 "$work/hold.out")"
+cpu=$(( (c1 - c0) * 1000 / TICK ))
+echo "# dkimd CPU over 2 s at EMFILE: $cpu ms"
+ok $((cpu > 1000)) "EMFILE: no spin, dkimd used $cpu ms of CPU in 2 s"
+logged "out of descriptors: closed a waiting connection at once" \
+    "log: out of descriptors is logged"
+[ "$(held closed)" -ge 200 ]
+ok $? "EMFILE: the connections past the limit were shed ($(held closed) closed)"
+stop_hold
+sleep 0.5
+send root
+ok $? "EMFILE: once the holder goes, root's message is signed again"
+stop_dkimd
+
+# ---- MilterTimeout: a silent allowed connection is closed -----------------
+start_dkimd "MilterTimeout 2" || ok 1 "dkimd starts with MilterTimeout 2"
+hold root "127.0.0.1:$PORT" 1
+for _ in $(seq 1 150); do
+	grep -q "^closed-after" "$work/hold.out" && break
+	sleep 0.1
+done
+after=$(sed -n 's/^closed-after //p' "$work/hold.out")
+echo "# a silent connection closed after ${after:-never} s (+1 s settle)"
+[ -n "$after" ] && awk -v a="$after" 'BEGIN { exit !(a < 10) }'
+ok $? "MilterTimeout 2: a silent connection of root is closed after ${after:-never}+1 s, not 7,210 s"
+stop_hold
+stop_dkimd
+
+# ---- ::1 and a unix socket --------------------------------------------------
+PORT6=$(free_port)
+start_dkimd "Socket inet6:$PORT6@::1" || ok 1 "dkimd starts on ::1"
+/usr/bin/python3 "$tdir/mta.py" "::1:$PORT6" ORIGINATING "$MSG" >"$work/mta.out" 2>&1
+grep -q "^insert 0 DKIM-Signature" "$work/mta.out"
+ok $? "root over ::1: signed"
+as nobody /usr/bin/python3 "$tdir/mta.py" "::1:$PORT6" ORIGINATING "$MSG" \
+    >"$work/mta.out" 2>&1
+! grep -q "DKIM-Signature" "$work/mta.out"
+ok $? "nobody over ::1: no signature"
+logged "refused a connection from user nobody .* over ::1" "log: nobody over ::1 is refused"
+stop_dkimd
+
+mkdir -p "$work/run"
+chmod 755 "$work/run"
+start_dkimd "Socket unix:$work/run/dkimd.sock" "UMask 000" ||
+	ok 1 "dkimd starts on a unix socket"
+ok $([ "$(stat -c %a "$work/run/dkimd.sock")" = 777 ] && echo 0 || echo 1) \
+    "unix socket: mode 777 (UMask 000), so only SO_PEERCRED stands in nobody's way"
+send root "unix:$work/run/dkimd.sock"
+ok $? "root over the unix socket: signed"
+send nobody "unix:$work/run/dkimd.sock"
+ok $((! $?)) "nobody over the unix socket (mode 777): no signature"
+logged "refused a connection from user nobody \(uid [0-9]+\) over unix" \
+    "log: SO_PEERCRED names nobody on the unix socket"
+stop_dkimd
+
+echo "1..$n"
+exit $fail
