@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "db.h"
@@ -59,6 +60,8 @@ struct db {
 	const struct db_backend *be;
 	struct db_uri u;
 	char	*label;			/* the name without the password */
+	int	pw_in_uri;		/* the password is in the name */
+	char	pwwarn[300];		/* password_file others may read */
 	unsigned ttl;
 	uid_t	safe_uid;
 
@@ -95,11 +98,16 @@ static int
 uri_param(struct db *db, char *p, char *err, size_t errlen)
 {
 	char	*v = strchr(p, '='), *end, line[512];
+	struct stat st;
 	FILE	*fp;
 	unsigned long ttl;
 
-	if (v == NULL)
-		goto bad;
+	if (v == NULL) {
+		/* not echoed: a password pasted in the wrong place */
+		snprintf(err, errlen, "a parameter without '=' (ttl=SECONDS, "
+		    "password_file=PATH)");
+		return -1;
+	}
 	*v++ = '\0';
 	if (strcmp(p, "ttl") == 0) {
 		errno = 0;
@@ -115,18 +123,28 @@ uri_param(struct db *db, char *p, char *err, size_t errlen)
 			    strerror(errno));
 			return -1;
 		}
+		/* dkimd reads it again as UserID at a reload: group is fine */
+		if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH))
+			snprintf(db->pwwarn, sizeof(db->pwwarn), "password_file "
+			    "%s may be read by others (mode %04o): chmod o-r",
+			    v, (unsigned)(st.st_mode & 07777));
 		if (fgets(line, sizeof(line), fp) == NULL)
 			line[0] = '\0';
 		fclose(fp);
 		line[strcspn(line, "\r\n")] = '\0';
 		free(db->u.password);
-		if ((db->u.password = strdup(line)) == NULL)
+		db->u.password = strdup(line);
+		explicit_bzero(line, sizeof(line));
+		if (db->u.password == NULL)
 			goto nomem;
 		return 0;
 	}
+	/* the name is not echoed either: it could be a password */
+	snprintf(err, errlen, "unknown parameter (ttl=SECONDS, "
+	    "password_file=PATH)");
+	return -1;
 bad:
-	snprintf(err, errlen, "bad parameter \"%s\" (ttl=SECONDS, "
-	    "password_file=PATH)", p);
+	snprintf(err, errlen, "bad %s (0 to 86400 seconds)", p);
 	return -1;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -148,8 +166,10 @@ uri_server(struct db *db, char *s, char *err, size_t errlen)
 	}
 	*at++ = '\0';
 	*slash++ = '\0';
-	if ((colon = strchr(s, ':')) != NULL)
+	if ((colon = strchr(s, ':')) != NULL) {
 		*colon++ = '\0';
+		db->pw_in_uri = 1;
+	}
 	if ((end = strchr(at, ':')) != NULL) {
 		*end++ = '\0';
 		errno = 0;
@@ -216,8 +236,76 @@ uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
 nomem:
 	snprintf(err, errlen, "out of memory");
 out:
+	explicit_bzero(s, strlen(uri));
 	free(s);
 	return rc;
+}
+
+/*
+ * db_redact - spec as it may be shown: a database name without its
+ * password and parameters, even when it does not parse (the user part
+ * up to ':', then "***" for the rest of the user information); other
+ * specs unchanged
+ */
+void
+db_redact(const char *spec, char *buf, size_t size)
+{
+	const char *auth = strstr(spec, "://"), *end, *at, *colon;
+
+	if (!db_is_uri(spec)) {
+		snprintf(buf, size, "%s", spec);
+		return;
+	}
+	end = spec + strcspn(spec, "?");
+	if (strncmp(spec, "sqlite:", 7) == 0 || auth == NULL) {
+		snprintf(buf, size, "%.*s", (int)(end - spec), spec);
+		return;
+	}
+	auth += 3;
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	if (at == auth) {		/* no '@': a ':' may start a password */
+		colon = memchr(auth, ':', (size_t)(end - auth));
+		snprintf(buf, size, "%.*s%s", (int)((colon ? colon : end) -
+		    spec), spec, colon ? ":***" : "");
+		return;
+	}
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	snprintf(buf, size, "%.*s%s%.*s", (int)((colon ? colon : at - 1) -
+	    spec), spec, colon ? ":***@" : "@", (int)(end - at), at);
+}
+
+/* db_label - the handle's name without its password, for messages */
+const char *
+db_label(const struct db *db)
+{
+	return db->label;
+}
+
+/*
+ * db_secret_warning - 1 with a warning in buf when the password may be
+ * read by others: it is in the name and conf (the file holding the name)
+ * is readable by others, or its password_file is; else 0
+ */
+int
+db_secret_warning(const struct db *db, const char *conf, char *buf,
+    size_t size)
+{
+	struct stat st;
+
+	if (db->pw_in_uri && conf != NULL && stat(conf, &st) == 0 &&
+	    (st.st_mode & S_IROTH)) {
+		snprintf(buf, size, "%s holds the password of %s and may be "
+		    "read by others (mode %04o): chmod o-r, or use "
+		    "password_file", conf, db->label,
+		    (unsigned)(st.st_mode & 07777));
+		return 1;
+	}
+	if (db->pwwarn[0] != '\0') {
+		snprintf(buf, size, "%s: %s", db->label, db->pwwarn);
+		return 1;
+	}
+	return 0;
 }
 
 /* db_open - a handle for uri; the connection is made on first use */
@@ -821,8 +909,8 @@ db_key_entry(struct keytab_entry *e, const char *name,
 	util_lower(e->domain);
 	if (pem != NULL && *pem)
 		e->key = dkim_key_load_pem(pem, strlen(pem), err, errlen);
-	else if (table_key_safe(path, safe_uid, err, errlen) == 0)
-		e->key = dkim_key_load_file(path, err, errlen);
+	else
+		e->key = table_key_read(path, safe_uid, err, errlen);
 	if (e->key == NULL)
 		goto fail;
 	return 0;

@@ -83,6 +83,18 @@ void	db_release(struct db *, struct signer *out, size_t n);
 int	db_query(struct db *, const char *sql, const char *const *params,
 	    int nparams, db_row_fn fn, void *arg, char *err, size_t errlen);
 const char *db_scheme(const struct db *);	/* "sqlite", "mysql", ... */
+
+/*
+ * Passwords are never shown: db_label() is the name of an open handle
+ * without its password; db_redact() makes such a name of any spec, also
+ * one that does not parse (every message that names a table uses one of
+ * them). db_secret_warning() says when the password may be read by
+ * others (in a name in file conf, or in its password_file).
+ */
+const char *db_label(const struct db *);
+void	db_redact(const char *spec, char *buf, size_t size);
+int	db_secret_warning(const struct db *, const char *conf, char *buf,
+	    size_t size);
 void	db_error(struct db *, char *buf, size_t size);	/* the last failure */
 void	db_close(struct db *);
 

@@ -175,6 +175,92 @@ test_names(void)
 	ok(1, "db_close(NULL) is a no-op");
 }
 
+/*
+ * test_redact - a password never reaches a message: the label of an
+ * open handle, the shown form of names that do not parse, the errors of
+ * db_open() (the data in t/data/db/secret-names: one name a line)
+ */
+static void
+test_redact(void)
+{
+	char	 err[256], shown[512], line[512], conf[64] =
+	    "/tmp/test_db_conf.XXXXXX", pw[64] = "/tmp/test_db_pw.XXXXXX";
+	char	 uri[200];
+	struct db *db;
+	FILE	*fp;
+	int	 fd, leaks = 0, names = 0;
+
+	if ((fp = fopen(SRCDIR "/t/data/db/secret-names", "r")) == NULL) {
+		ok(0, "t/data/db/secret-names can be read");
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		names++;
+		db_redact(line, shown, sizeof(shown));
+		err[0] = '\0';
+		db = db_open(line, 0, (uid_t)-1, err, sizeof(err));
+		if (strstr(shown, "S3cr3tPw") != NULL || strstr(err,
+		    "S3cr3tPw") != NULL || (db != NULL &&
+		    strstr(db_label(db), "S3cr3tPw") != NULL)) {
+			printf("# leaks: %s -> %s / %s\n", line, shown, err);
+			leaks++;
+		}
+		db_close(db);
+	}
+	fclose(fp);
+	printf("# %d names\n", names);
+	ok(names >= 10 && leaks == 0, "redact: no name, well-formed or not, "
+	    "shows its password (label, shown form, error)");
+	db_redact("mysql://u:S3cr3tPw@h:3307/db?ttl=5", shown, sizeof(shown));
+	is_str(shown, "mysql://u:***@h:3307/db",
+	    "redact: user, host, port and database stay; password and "
+	    "parameters go");
+	db_redact("postgresql://u:S3cr3tPw@h", shown, sizeof(shown));
+	is_str(shown, "postgresql://u:***@h",
+	    "redact: a name missing its database still shows its host");
+	db_redact("file:/etc/dkimd/keytable", shown, sizeof(shown));
+	is_str(shown, "file:/etc/dkimd/keytable", "redact: a file is shown as "
+	    "it is");
+	db = db_open("mysql://u:S3cr3tPw@h/db", 0, (uid_t)-1, err,
+	    sizeof(err));
+	is_str(db ? db_label(db) : "", "mysql://u@h/db",
+	    "label: the open handle's name has no password");
+
+	if ((fd = mkstemp(conf)) >= 0)
+		close(fd);
+	chmod(conf, 0640);
+	ok(db != NULL && !db_secret_warning(db, conf, err, sizeof(err)),
+	    "warning: none for a password in a file only group may read");
+	chmod(conf, 0644);
+	ok(db != NULL && db_secret_warning(db, conf, err, sizeof(err)) &&
+	    strstr(err, "may be read by others (mode 0644)") != NULL &&
+	    strstr(err, "S3cr3tPw") == NULL,
+	    "warning: a password in a file others may read, without it");
+	db_close(db);
+	unlink(conf);
+	if ((fd = mkstemp(pw)) >= 0 && (fp = fdopen(fd, "w")) != NULL) {
+		fputs("S3cr3tPw\n", fp);
+		fclose(fp);
+	}
+	chmod(pw, 0604);
+	snprintf(uri, sizeof(uri), "postgresql://u@h/db?password_file=%s", pw);
+	db = db_open(uri, 0, (uid_t)-1, err, sizeof(err));
+	ok(db != NULL && db_secret_warning(db, NULL, err, sizeof(err)) &&
+	    strstr(err, "password_file") != NULL && strstr(err, "0604") != NULL
+	    && strstr(err, "S3cr3tPw") == NULL,
+	    "warning: a password_file others may read, without the password");
+	db_close(db);
+	chmod(pw, 0640);
+	db = db_open(uri, 0, (uid_t)-1, err, sizeof(err));
+	ok(db != NULL && !db_secret_warning(db, NULL, err, sizeof(err)),
+	    "warning: none for a password_file only group may read");
+	db_close(db);
+	unlink(pw);
+}
+
 /* test_lookups - the SigningTable order, states and validity */
 static void
 test_lookups(struct db *db)
@@ -401,6 +487,7 @@ main(void)
 
 	plan_lazy();
 	test_names();
+	test_redact();
 	test_dblib();
 	if (setup() < 0) {
 		ok(0, "the test database is made from the schema and fixture");
