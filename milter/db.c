@@ -357,14 +357,14 @@ db_query(struct db *db, const char *sql, const char *const *params,
 	if (db->conn == NULL &&
 	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
 		goto down;
-	if (db->be->query(db->conn, sql, params, nparams, fn, arg, err,
-	    errlen) < 0) {
+	if ((rc = db->be->query(db->conn, sql, params, nparams, fn, arg, err,
+	    errlen)) < 0 && rc != DB_DATA_ERROR) {
+		rc = -1;
 		db->be->disconnect(db->conn);
 		db->conn = NULL;
 		goto down;
 	}
-	db->fails = 0;
-	rc = 0;
+	db->fails = 0;		/* a data error is an answer: no backoff */
 	goto out;
 down:
 	snprintf(db->lasterr, sizeof(db->lasterr), "%s", err);
@@ -590,10 +590,35 @@ rules_in_row(void *arg, int ncols, const char *const *v)
 	return 0;
 }
 
+static void rules_ask(struct db *, struct in_rows *, int *);
+
+/*
+ * rules_one_by_one - after a data error on the query for several
+ * patterns, ask for each alone: the one the server cannot compare (a
+ * local part in a character set the table does not hold, say) must not
+ * cost the others their answer. Rows already filed are dropped first.
+ */
+static void
+rules_one_by_one(struct db *db, struct in_rows *ir, int *down)
+{
+	struct in_rows one;
+	size_t	i;
+
+	for (i = 0; i < ir->n; i++) {
+		rules_free(ir->r[i]);
+		ir->r[i] = NULL;
+		memset(&one, 0, sizeof(one));
+		one.name[0] = ir->name[i];
+		one.n = 1;
+		rules_ask(db, &one, down);
+	}
+}
+
 /*
  * rules_ask - one IN query for the patterns ir->name[0..n), its answers
- * cached (absent ones as negative entries). On failure expired entries
- * are reused a while, and *down is set when a pattern has none.
+ * cached (absent ones, and ones the server refused as data, as negative
+ * entries). On failure expired entries are reused a while, and *down is
+ * set when a pattern has none.
  */
 static void
 rules_ask(struct db *db, struct in_rows *ir, int *down)
@@ -609,9 +634,13 @@ rules_ask(struct db *db, struct in_rows *ir, int *down)
 		params[i] = i < ir->n ? ir->name[i] : NULL;
 	rc = db_query(db, sql_rules, params, DB_IN_PARAMS, rules_in_row, ir,
 	    err, sizeof(err));
+	if (rc == DB_DATA_ERROR && ir->n > 1) {
+		rules_one_by_one(db, ir, down);
+		return;
+	}
 	pthread_mutex_lock(&db->c_lock);
 	for (i = 0; i < ir->n; i++) {
-		if (rc < 0) {
+		if (rc == -1) {
 			if ((ce = cache_find(&db->rules, ir->name[i])) == NULL)
 				*down = 1;
 			else if (ce->expires < now + DB_STALE_RETRY)
@@ -724,7 +753,10 @@ fetch(struct db *db, const char *name, int *down)
 	    sizeof(err));
 
 	pthread_mutex_lock(&db->c_lock);
-	if (rc < 0) {
+	if (rc == DB_DATA_ERROR) {	/* an answer: no such key */
+		dbkey_put(kr.k);
+		kr.k = NULL;
+	} else if (rc < 0) {
 		dbkey_put(kr.k);
 		if ((ce = cache_find(c, name)) != NULL &&
 		    ce->expires < now + DB_STALE_RETRY)
@@ -840,6 +872,51 @@ candidates(const char *a, struct cands *c)
 #undef CAND
 }
 
+/*
+ * db_addr_ok - 1 when addr can be a lookup key: at most DB_MAX_ADDR
+ * bytes of UTF-8 (RFC 3629 section 4: no overlong forms, no surrogates,
+ * nothing above U+10FFFF) without control characters. Anything else is
+ * no address (RFC 6531 allows UTF-8 in addresses, nothing else beyond
+ * ASCII), and would only make a server refuse the query.
+ */
+int
+db_addr_ok(const char *addr)
+{
+	const unsigned char *p = (const unsigned char *)addr;
+	unsigned cp, min;
+	int	 more;
+
+	if (strlen(addr) > DB_MAX_ADDR)
+		return 0;
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			cp = *p & 0x1f, more = 1, min = 0x80;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			cp = *p & 0x0f, more = 2, min = 0x800;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			cp = *p & 0x07, more = 3, min = 0x10000;
+		else
+			return 0;
+		for (p++; more > 0; more--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 &&
+		    cp <= 0xdfff))
+			return 0;
+		if (cp >= 0x80 && cp <= 0x9f)	/* C1 controls */
+			return 0;
+	}
+	return 1;
+}
+
 /* db_signers - the signatures to make for From address addr */
 size_t
 db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
@@ -850,8 +927,8 @@ db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
 	size_t	 i, n = 0;
 
 	*down = 0;
-	if (db == NULL || max == 0 || strlen(addr) >= sizeof(a))
-		return 0;
+	if (db == NULL || max == 0 || !db_addr_ok(addr))
+		return 0;		/* no query: no key can match */
 	snprintf(a, sizeof(a), "%s", addr);
 	util_lower(a);
 	if (strrchr(a, '@') == NULL)

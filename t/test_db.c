@@ -436,7 +436,37 @@ test_down(void)
 	ok(db_query(db, "SELECT 1", NULL, 0, NULL, NULL, err,
 	    sizeof(err)) < 0 && strstr(err, "next try") != NULL,
 	    "after a failure the next query waits for the backoff");
+	down = 1;
+	ok(db_signers(db, "j\xf6rg@example.com", out, 8, 0, &down) == 0 &&
+	    down == 0, "no database, a Latin-1 address: not asked (not "
+	    "\"unknown\"): it has no key");
 	db_close(db);
+}
+
+/* test_addr_ok - which From addresses can be lookup keys (data in code:
+ * the bytes are the point) */
+static void
+test_addr_ok(void)
+{
+	char	 longest[DB_MAX_ADDR + 2];
+
+	ok(db_addr_ok("user@example.com") && db_addr_ok("\xc3\xa9l\xc3\xa8ve@"
+	    "\xc3\xa9" "cole.example") && db_addr_ok("\xf0\x9f\x98\x80@example.com"),
+	    "lookup key: ASCII and UTF-8 (2 and 4 bytes) addresses are keys");
+	ok(!db_addr_ok("j\xf6rg@example.com") && !db_addr_ok("\xff@x") &&
+	    !db_addr_ok("a\xc3@x"), "lookup key: Latin-1 and cut UTF-8 are not");
+	ok(!db_addr_ok("\xc0\xaf@x") && !db_addr_ok("\xe0\x80\xaf@x") &&
+	    !db_addr_ok("\xed\xa0\x80@x") && !db_addr_ok("\xf4\x90\x80\x80@x"),
+	    "lookup key: overlong forms, surrogates, > U+10FFFF are not");
+	ok(!db_addr_ok("a\tb@x") && !db_addr_ok("a\x7f@x") &&
+	    !db_addr_ok("a\r\n@x") && !db_addr_ok("\xc2\x85@x"),
+	    "lookup key: C0, DEL and C1 control characters are not");
+	memset(longest, 'a', sizeof(longest));
+	memcpy(longest + DB_MAX_ADDR - 12, "@example.com", 12);
+	longest[DB_MAX_ADDR] = '\0';
+	ok(db_addr_ok(longest), "lookup key: DB_MAX_ADDR (320) bytes is a key");
+	memmove(longest + 1, longest, DB_MAX_ADDR + 1);
+	ok(!db_addr_ok(longest), "lookup key: one byte more is not");
 }
 
 /* bind_one - a dblib bind function asking for the symbol in want */
@@ -488,6 +518,7 @@ main(void)
 	plan_lazy();
 	test_names();
 	test_redact();
+	test_addr_ok();
 	test_dblib();
 	if (setup() < 0) {
 		ok(0, "the test database is made from the schema and fixture");
