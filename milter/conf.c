@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "db.h"
 #include "hosts.h"
 #include "keypct.h"
 #include "sock.h"
@@ -377,7 +378,7 @@ static int
 conf_line(void *arg, int lineno, char *line)
 {
 	struct loader *ld = arg;
-	char	why[512], *v = line;
+	char	why[512], shown[512], *v = line;
 	size_t	i;
 
 	while (*v && !isspace((unsigned char)*v))
@@ -406,8 +407,9 @@ conf_line(void *arg, int lineno, char *line)
 		return 1;
 	}
 	if (set(ld->c, &keywords[i], v, why, sizeof(why)) < 0) {
+		db_redact(v, shown, sizeof(shown));	/* no password */
 		util_report(ld->report, ld->rarg, 0, "%s:%d: %s: \"%s\": %s",
-		    ld->file, lineno, keywords[i].name, v, why);
+		    ld->file, lineno, keywords[i].name, shown, why);
 		return 1;
 	}
 	ld->c->lines[i] = lineno;
@@ -637,6 +639,24 @@ nomem:
 	return 1;
 }
 
+/* warn_secrets - a database password others may read (db.h), once */
+static void
+warn_secrets(struct loader *ld)
+{
+	struct table *t[2] = { ld->c->keytab, ld->c->signtab };
+	char	why[2][640];
+	int	i;
+
+	for (i = 0; i < 2; i++)
+		if (t[i] == NULL || t[i]->db == NULL ||
+		    !db_secret_warning(t[i]->db, ld->file, why[i],
+		    sizeof(why[i])))
+			why[i][0] = '\0';
+		else if (i == 0 || strcmp(why[0], why[1]) != 0)
+			util_report(ld->report, ld->rarg, 1, "%s: warning: %s",
+			    ld->file, why[i]);
+}
+
 /* load_tables - KeyTable, SigningTable (or KeyFile), InternalHosts */
 static int
 load_tables(struct loader *ld)
@@ -674,6 +694,7 @@ load_tables(struct loader *ld)
 		if (c->keytab != NULL && c->signtab != NULL)
 			errors += table_link(c->signtab, c->keytab, ld->report,
 			    ld->rarg);
+		warn_secrets(ld);
 	} else if (c->keyfile != NULL)
 		errors += load_keyfile(ld, safe);
 	else if (c->sign)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "db.h"
@@ -59,6 +60,8 @@ struct db {
 	const struct db_backend *be;
 	struct db_uri u;
 	char	*label;			/* the name without the password */
+	int	pw_in_uri;		/* the password is in the name */
+	char	pwwarn[300];		/* password_file others may read */
 	unsigned ttl;
 	uid_t	safe_uid;
 
@@ -95,11 +98,16 @@ static int
 uri_param(struct db *db, char *p, char *err, size_t errlen)
 {
 	char	*v = strchr(p, '='), *end, line[512];
+	struct stat st;
 	FILE	*fp;
 	unsigned long ttl;
 
-	if (v == NULL)
-		goto bad;
+	if (v == NULL) {
+		/* not echoed: a password pasted in the wrong place */
+		snprintf(err, errlen, "a parameter without '=' (ttl=SECONDS, "
+		    "password_file=PATH)");
+		return -1;
+	}
 	*v++ = '\0';
 	if (strcmp(p, "ttl") == 0) {
 		errno = 0;
@@ -115,18 +123,28 @@ uri_param(struct db *db, char *p, char *err, size_t errlen)
 			    strerror(errno));
 			return -1;
 		}
+		/* dkimd reads it again as UserID at a reload: group is fine */
+		if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH))
+			snprintf(db->pwwarn, sizeof(db->pwwarn), "password_file "
+			    "%s may be read by others (mode %04o): chmod o-r",
+			    v, (unsigned)(st.st_mode & 07777));
 		if (fgets(line, sizeof(line), fp) == NULL)
 			line[0] = '\0';
 		fclose(fp);
 		line[strcspn(line, "\r\n")] = '\0';
 		free(db->u.password);
-		if ((db->u.password = strdup(line)) == NULL)
+		db->u.password = strdup(line);
+		explicit_bzero(line, sizeof(line));
+		if (db->u.password == NULL)
 			goto nomem;
 		return 0;
 	}
+	/* the name is not echoed either: it could be a password */
+	snprintf(err, errlen, "unknown parameter (ttl=SECONDS, "
+	    "password_file=PATH)");
+	return -1;
 bad:
-	snprintf(err, errlen, "bad parameter \"%s\" (ttl=SECONDS, "
-	    "password_file=PATH)", p);
+	snprintf(err, errlen, "bad %s (0 to 86400 seconds)", p);
 	return -1;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -148,8 +166,10 @@ uri_server(struct db *db, char *s, char *err, size_t errlen)
 	}
 	*at++ = '\0';
 	*slash++ = '\0';
-	if ((colon = strchr(s, ':')) != NULL)
+	if ((colon = strchr(s, ':')) != NULL) {
 		*colon++ = '\0';
+		db->pw_in_uri = 1;
+	}
 	if ((end = strchr(at, ':')) != NULL) {
 		*end++ = '\0';
 		errno = 0;
@@ -216,8 +236,76 @@ uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
 nomem:
 	snprintf(err, errlen, "out of memory");
 out:
+	explicit_bzero(s, strlen(uri));
 	free(s);
 	return rc;
+}
+
+/*
+ * db_redact - spec as it may be shown: a database name without its
+ * password and parameters, even when it does not parse (the user part
+ * up to ':', then "***" for the rest of the user information); other
+ * specs unchanged
+ */
+void
+db_redact(const char *spec, char *buf, size_t size)
+{
+	const char *auth = strstr(spec, "://"), *end, *at, *colon;
+
+	if (!db_is_uri(spec)) {
+		snprintf(buf, size, "%s", spec);
+		return;
+	}
+	end = spec + strcspn(spec, "?");
+	if (strncmp(spec, "sqlite:", 7) == 0 || auth == NULL) {
+		snprintf(buf, size, "%.*s", (int)(end - spec), spec);
+		return;
+	}
+	auth += 3;
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	if (at == auth) {		/* no '@': a ':' may start a password */
+		colon = memchr(auth, ':', (size_t)(end - auth));
+		snprintf(buf, size, "%.*s%s", (int)((colon ? colon : end) -
+		    spec), spec, colon ? ":***" : "");
+		return;
+	}
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	snprintf(buf, size, "%.*s%s%.*s", (int)((colon ? colon : at - 1) -
+	    spec), spec, colon ? ":***@" : "@", (int)(end - at), at);
+}
+
+/* db_label - the handle's name without its password, for messages */
+const char *
+db_label(const struct db *db)
+{
+	return db->label;
+}
+
+/*
+ * db_secret_warning - 1 with a warning in buf when the password may be
+ * read by others: it is in the name and conf (the file holding the name)
+ * is readable by others, or its password_file is; else 0
+ */
+int
+db_secret_warning(const struct db *db, const char *conf, char *buf,
+    size_t size)
+{
+	struct stat st;
+
+	if (db->pw_in_uri && conf != NULL && stat(conf, &st) == 0 &&
+	    (st.st_mode & S_IROTH)) {
+		snprintf(buf, size, "%s holds the password of %s and may be "
+		    "read by others (mode %04o): chmod o-r, or use "
+		    "password_file", conf, db->label,
+		    (unsigned)(st.st_mode & 07777));
+		return 1;
+	}
+	if (db->pwwarn[0] != '\0') {
+		snprintf(buf, size, "%s: %s", db->label, db->pwwarn);
+		return 1;
+	}
+	return 0;
 }
 
 /* db_open - a handle for uri; the connection is made on first use */
@@ -269,14 +357,14 @@ db_query(struct db *db, const char *sql, const char *const *params,
 	if (db->conn == NULL &&
 	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
 		goto down;
-	if (db->be->query(db->conn, sql, params, nparams, fn, arg, err,
-	    errlen) < 0) {
+	if ((rc = db->be->query(db->conn, sql, params, nparams, fn, arg, err,
+	    errlen)) < 0 && rc != DB_DATA_ERROR) {
+		rc = -1;
 		db->be->disconnect(db->conn);
 		db->conn = NULL;
 		goto down;
 	}
-	db->fails = 0;
-	rc = 0;
+	db->fails = 0;		/* a data error is an answer: no backoff */
 	goto out;
 down:
 	snprintf(db->lasterr, sizeof(db->lasterr), "%s", err);
@@ -502,10 +590,35 @@ rules_in_row(void *arg, int ncols, const char *const *v)
 	return 0;
 }
 
+static void rules_ask(struct db *, struct in_rows *, int *);
+
+/*
+ * rules_one_by_one - after a data error on the query for several
+ * patterns, ask for each alone: the one the server cannot compare (a
+ * local part in a character set the table does not hold, say) must not
+ * cost the others their answer. Rows already filed are dropped first.
+ */
+static void
+rules_one_by_one(struct db *db, struct in_rows *ir, int *down)
+{
+	struct in_rows one;
+	size_t	i;
+
+	for (i = 0; i < ir->n; i++) {
+		rules_free(ir->r[i]);
+		ir->r[i] = NULL;
+		memset(&one, 0, sizeof(one));
+		one.name[0] = ir->name[i];
+		one.n = 1;
+		rules_ask(db, &one, down);
+	}
+}
+
 /*
  * rules_ask - one IN query for the patterns ir->name[0..n), its answers
- * cached (absent ones as negative entries). On failure expired entries
- * are reused a while, and *down is set when a pattern has none.
+ * cached (absent ones, and ones the server refused as data, as negative
+ * entries). On failure expired entries are reused a while, and *down is
+ * set when a pattern has none.
  */
 static void
 rules_ask(struct db *db, struct in_rows *ir, int *down)
@@ -521,9 +634,13 @@ rules_ask(struct db *db, struct in_rows *ir, int *down)
 		params[i] = i < ir->n ? ir->name[i] : NULL;
 	rc = db_query(db, sql_rules, params, DB_IN_PARAMS, rules_in_row, ir,
 	    err, sizeof(err));
+	if (rc == DB_DATA_ERROR && ir->n > 1) {
+		rules_one_by_one(db, ir, down);
+		return;
+	}
 	pthread_mutex_lock(&db->c_lock);
 	for (i = 0; i < ir->n; i++) {
-		if (rc < 0) {
+		if (rc == -1) {
 			if ((ce = cache_find(&db->rules, ir->name[i])) == NULL)
 				*down = 1;
 			else if (ce->expires < now + DB_STALE_RETRY)
@@ -636,7 +753,10 @@ fetch(struct db *db, const char *name, int *down)
 	    sizeof(err));
 
 	pthread_mutex_lock(&db->c_lock);
-	if (rc < 0) {
+	if (rc == DB_DATA_ERROR) {	/* an answer: no such key */
+		dbkey_put(kr.k);
+		kr.k = NULL;
+	} else if (rc < 0) {
 		dbkey_put(kr.k);
 		if ((ce = cache_find(c, name)) != NULL &&
 		    ce->expires < now + DB_STALE_RETRY)
@@ -752,6 +872,51 @@ candidates(const char *a, struct cands *c)
 #undef CAND
 }
 
+/*
+ * db_addr_ok - 1 when addr can be a lookup key: at most DB_MAX_ADDR
+ * bytes of UTF-8 (RFC 3629 section 4: no overlong forms, no surrogates,
+ * nothing above U+10FFFF) without control characters. Anything else is
+ * no address (RFC 6531 allows UTF-8 in addresses, nothing else beyond
+ * ASCII), and would only make a server refuse the query.
+ */
+int
+db_addr_ok(const char *addr)
+{
+	const unsigned char *p = (const unsigned char *)addr;
+	unsigned cp, min;
+	int	 more;
+
+	if (strlen(addr) > DB_MAX_ADDR)
+		return 0;
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			cp = *p & 0x1f, more = 1, min = 0x80;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			cp = *p & 0x0f, more = 2, min = 0x800;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			cp = *p & 0x07, more = 3, min = 0x10000;
+		else
+			return 0;
+		for (p++; more > 0; more--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 &&
+		    cp <= 0xdfff))
+			return 0;
+		if (cp >= 0x80 && cp <= 0x9f)	/* C1 controls */
+			return 0;
+	}
+	return 1;
+}
+
 /* db_signers - the signatures to make for From address addr */
 size_t
 db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
@@ -762,8 +927,8 @@ db_signers(struct db *db, const char *addr, struct signer *out, size_t max,
 	size_t	 i, n = 0;
 
 	*down = 0;
-	if (db == NULL || max == 0 || strlen(addr) >= sizeof(a))
-		return 0;
+	if (db == NULL || max == 0 || !db_addr_ok(addr))
+		return 0;		/* no query: no key can match */
 	snprintf(a, sizeof(a), "%s", addr);
 	util_lower(a);
 	if (strrchr(a, '@') == NULL)
@@ -821,8 +986,8 @@ db_key_entry(struct keytab_entry *e, const char *name,
 	util_lower(e->domain);
 	if (pem != NULL && *pem)
 		e->key = dkim_key_load_pem(pem, strlen(pem), err, errlen);
-	else if (table_key_safe(path, safe_uid, err, errlen) == 0)
-		e->key = dkim_key_load_file(path, err, errlen);
+	else
+		e->key = table_key_read(path, safe_uid, err, errlen);
 	if (e->key == NULL)
 		goto fail;
 	return 0;

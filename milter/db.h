@@ -31,6 +31,12 @@
  *	("pattern IN (...)" on dkim_signing, 16 at a time) and each is
  *	cached, found or not; each key name found is one cached query on
  *	dkim_keys. Patterns are compared as stored: keep them lower case.
+ *	An address that cannot be a lookup key (db_addr_ok(): not UTF-8,
+ *	a control character, over DB_MAX_ADDR bytes) gets no signer and
+ *	no query. A data error from the server (DB_DATA_ERROR) is an
+ *	answer: the patterns of a query refused that way are asked for one
+ *	by one, and the ones still refused are cached as having no rule;
+ *	the connection stays and there is no backoff.
  *	Only keys in state "active", within not_before/not_after, sign. Answers, the
  *	negative ones included, are cached for the TTL; a parsed key is
  *	cached with its row. When the database cannot answer, an expired
@@ -41,7 +47,8 @@
  *
  *	db_query() is for dkimtool: one statement with '?' placeholders
  *	(text parameters, NULL for SQL NULL); fn(arg, ncols, values) once
- *	per row (values[i] NULL for SQL NULL). Returns 0, or -1 with err.
+ *	per row (values[i] NULL for SQL NULL). Returns 0, or -1 (or
+ *	DB_DATA_ERROR) with err.
  *
  * OWNERSHIP
  *	db_signers() lends each out[i].key (a reference) until db_release()
@@ -63,6 +70,11 @@
 #define DB_MAX_RULES	8		/* dkim_signing rows per pattern */
 #define DB_MAX_VALUE	65536		/* bytes of one column value */
 
+#define DB_MAX_ADDR	320		/* bytes of a From address looked up:
+					 * 64 local + '@' + 255 (RFC 5321
+					 * 4.5.3.1) */
+#define DB_DATA_ERROR	(-2)		/* query(): the server refused a value */
+
 #define DB_RW		1		/* db_open(): read-write (dkimtool) */
 
 struct db;
@@ -71,6 +83,8 @@ struct db;
 typedef int (*db_row_fn)(void *arg, int ncols, const char *const *values);
 
 int	db_is_uri(const char *spec);
+/* db_addr_ok - 1 when addr can be a lookup key (db_signers()) */
+int	db_addr_ok(const char *addr);
 /* db_check - connect now and count both tables' rows (dkimd -t); 0, or
  * -1 with *reached telling whether the server answered */
 int	db_check(struct db *, long *nkeys, long *nrules, int *reached,
@@ -83,6 +97,18 @@ void	db_release(struct db *, struct signer *out, size_t n);
 int	db_query(struct db *, const char *sql, const char *const *params,
 	    int nparams, db_row_fn fn, void *arg, char *err, size_t errlen);
 const char *db_scheme(const struct db *);	/* "sqlite", "mysql", ... */
+
+/*
+ * Passwords are never shown: db_label() is the name of an open handle
+ * without its password; db_redact() makes such a name of any spec, also
+ * one that does not parse (every message that names a table uses one of
+ * them). db_secret_warning() says when the password may be read by
+ * others (in a name in file conf, or in its password_file).
+ */
+const char *db_label(const struct db *);
+void	db_redact(const char *spec, char *buf, size_t size);
+int	db_secret_warning(const struct db *, const char *conf, char *buf,
+	    size_t size);
 void	db_error(struct db *, char *buf, size_t size);	/* the last failure */
 void	db_close(struct db *);
 
@@ -96,7 +122,11 @@ void	db_key_entry_clear(struct keytab_entry *e);
  * a connection or NULL with err; query() runs sql with '?' placeholders,
  * preparing it once per connection (sql is a constant: its address is
  * the key of the prepared statement), and returns 0, or -1 with err,
- * after which db.c disconnects.
+ * after which db.c disconnects, or DB_DATA_ERROR with err when the
+ * server answered that a parameter is not a value it can compare (a
+ * data error: PostgreSQL SQLSTATE class 22, MariaDB's errors for bad
+ * strings and collations): an answer, "no row", not an outage; the
+ * connection stays.
  */
 struct db_uri {
 	char	*scheme;

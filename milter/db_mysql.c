@@ -9,9 +9,11 @@
  * DB_MAX_VALUE bytes). The connection is used by one thread at a time
  * (db.c holds its q_lock). Connect, read and write time-outs are
  * DB_MY_TIMEOUT seconds, so a server that stops answering costs that
- * long once, then db.c's backoff.
+ * long once, then db.c's backoff. A statement refused for a value
+ * (my_data_error()) is DB_DATA_ERROR: the connection is kept.
  */
 #include <mysql.h>
+#include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,24 @@ out:
 	return rc;
 }
 
+/*
+ * my_data_error - 1 when the statement failed on a value, not on the
+ * server or the connection: a string the column's character set cannot
+ * hold or compare (1267, 1270, 1271 illegal mix of collations; 1300 an
+ * invalid character string; 1366 an incorrect string value), a value
+ * truncated or too long (1292, 1406)
+ */
+static int
+my_data_error(unsigned e)
+{
+	return e == ER_CANT_AGGREGATE_2COLLATIONS ||
+	    e == ER_CANT_AGGREGATE_3COLLATIONS ||
+	    e == ER_CANT_AGGREGATE_NCOLLATIONS ||
+	    e == ER_INVALID_CHARACTER_STRING ||
+	    e == ER_TRUNCATED_WRONG_VALUE_FOR_FIELD ||
+	    e == ER_TRUNCATED_WRONG_VALUE || e == ER_DATA_TOO_LONG;
+}
+
 /* my_query - run sql with text parameters, fn once per row */
 static int
 my_query(void *arg, const char *sql, const char *const *params,
@@ -219,6 +239,8 @@ my_query(void *arg, const char *sql, const char *const *params,
 fail:
 	snprintf(err, errlen, "mysql: %s", my.mysql_stmt_errno(st) ?
 	    my.mysql_stmt_error(st) : "cannot read the result");
+	if (my_data_error(my.mysql_stmt_errno(st)))
+		rc = DB_DATA_ERROR;
 out:
 	if (meta != NULL)
 		my.mysql_free_result(meta);

@@ -8,7 +8,8 @@
  * are text. The connection is used by one thread at a time (db.c holds
  * its q_lock); a connection that libpq reports bad, or a server that
  * does not answer within DB_PG_WAIT_MS, makes the query fail, and db.c
- * closes the connection.
+ * closes the connection; a data error (SQLSTATE class 22) is returned
+ * as DB_DATA_ERROR and the connection kept.
  */
 #include <errno.h>
 #include <libpq-fe.h>
@@ -26,7 +27,8 @@
 	X(PQclear) X(PQconnectdbParams) X(PQconsumeInput) \
 	X(PQerrorMessage) X(PQfinish) X(PQgetResult) X(PQgetisnull) \
 	X(PQgetvalue) X(PQisBusy) X(PQnfields) X(PQntuples) \
-	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) \
+	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) \
+	X(PQsendPrepare) \
 	X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQsocket) \
 	X(PQstatus)
 #define DBLIB_OBJ	pq
@@ -59,7 +61,7 @@ pg_disconnect(void *arg)
 static void *
 pg_connect(const struct db_uri *u, char *err, size_t errlen)
 {
-	const char *kw[8], *val[8];
+	const char *kw[9], *val[9];
 	char	port[16];
 	struct pg_conn *c;
 	int	n = 0;
@@ -72,6 +74,9 @@ pg_connect(const struct db_uri *u, char *err, size_t errlen)
 	kw[n] = "user", val[n++] = u->user;
 	kw[n] = "dbname", val[n++] = u->dbname;
 	kw[n] = "connect_timeout", val[n++] = DB_PG_TIMEOUT;
+	/* addresses are UTF-8 (RFC 6531): the server converts, or refuses
+	 * what its encoding lacks (SQLSTATE 22P05, a data error) */
+	kw[n] = "client_encoding", val[n++] = "UTF8";
 	if (u->password != NULL)
 		kw[n] = "password", val[n++] = u->password;
 	if (u->port) {
@@ -186,6 +191,20 @@ pg_exec(struct pg_conn *c, const char *sql, const char *const *params,
 	    NULL, NULL, 0), err, errlen);
 }
 
+/*
+ * pg_data_error - 1 when r is the server refusing a value: SQLSTATE
+ * class 22, "data exception" (22021 a byte sequence not valid in the
+ * encoding, 22P05 a character the database's encoding lacks, 22001 too
+ * long, ...). The connection is sound after it.
+ */
+static int
+pg_data_error(const PGresult *r)
+{
+	const char *state = pq.PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	return state != NULL && strncmp(state, "22", 2) == 0;
+}
+
 /* pg_query - run sql with text parameters, fn once per row */
 static int
 pg_query(void *arg, const char *sql, const char *const *params,
@@ -203,6 +222,8 @@ pg_query(void *arg, const char *sql, const char *const *params,
 		snprintf(err, errlen, "postgresql: %.*s", 200,
 		    pq.PQresultErrorMessage(r));
 		err[strcspn(err, "\n")] = '\0';
+		if (pg_data_error(r))
+			rc = DB_DATA_ERROR;
 		goto out;
 	}
 	n = pq.PQnfields(r) > DB_PG_COLS ? DB_PG_COLS : pq.PQnfields(r);

@@ -139,8 +139,7 @@ load(struct keypct *k, struct pinst *p)
 {
 	char	why[160];
 
-	if (table_key_safe(p->e.keypath, k->safe_uid, why, sizeof(why)) < 0 ||
-	    (p->e.key = dkim_key_load_file(p->e.keypath, why,
+	if ((p->e.key = table_key_read(p->e.keypath, k->safe_uid, why,
 	    sizeof(why))) == NULL) {
 		snprintf(p->why, sizeof(p->why), "key file %s: %s",
 		    p->e.keypath, why);

@@ -332,20 +332,66 @@ detach(void)
 	}
 }
 
-/* write_pid - the PidFile */
+/*
+ * pid_create - create the PidFile anew, never through a link: O_EXCL |
+ * O_NOFOLLOW, so a link or file planted at the path (by a user who may
+ * write the folder) makes the open fail instead of letting root write
+ * where the link points. A file already there is taken for one left by
+ * a dkimd that was killed and removed first, but only when it is a
+ * regular file of ours with one link; anything else is refused. The
+ * mode is 0644 less UMask. Returns the descriptor, or -1 with errno.
+ */
+static int
+pid_create(const char *path, int umask_conf)
+{
+	mode_t	mode = 0644 & ~(umask_conf >= 0 ? (mode_t)umask_conf : 0);
+	struct stat st;
+	int	fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
+		if (fd >= 0) {
+			(void)fchmod(fd, mode);	/* whatever the umask */
+			return fd;
+		}
+		if (errno != EEXIST || tries > 0)
+			return -1;
+		if (lstat(path, &st) < 0)
+			continue;
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		    st.st_nlink != 1) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* write_pid - the PidFile (pid_create()) */
 static void
 write_pid(const struct conf *c)
 {
-	FILE	*fp;
+	char	buf[32];
+	int	fd, n;
 
 	if (c->pidfile == NULL)
 		return;
-	if ((fp = fopen(c->pidfile, "w")) == NULL) {
+	if ((fd = pid_create(c->pidfile, c->umask)) < 0) {
+		log_err("PidFile %s: %s%s", c->pidfile, strerror(errno),
+		    errno == EEXIST || errno == ELOOP ? " (a link, or not a "
+		    "file of dkimd's: not replaced)" : "");
+		exit(1);
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
 		log_err("PidFile %s: %s", c->pidfile, strerror(errno));
 		exit(1);
 	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
+	close(fd);
 	pidfile = strdup(c->pidfile);
 }
 

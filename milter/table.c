@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,43 @@ table_wildmatch(const char *pat, const char *s)
 	return *pat == '\0';
 }
 
+/*
+ * owner_ok - 0 when st may hold (or hold the folder of) a private key
+ * under RequireSafeKeys: owned by root, safe_uid or the running user, and
+ * not writable by group or others; else -1, why. what is "key" or
+ * "folder"; a key may not be readable by group or others either.
+ */
+static int
+owner_ok(const struct stat *st, uid_t safe_uid, const char *what,
+    char *why, size_t whylen)
+{
+	mode_t	bad = S_IWGRP | S_IWOTH;
+
+	if (strcmp(what, "key") == 0)
+		bad |= S_IRGRP | S_IROTH;
+	if (st->st_mode & bad) {
+		if (strcmp(what, "key") == 0)
+			snprintf(why, whylen, "unsafe permissions %04o (group "
+			    "or others may read or write it; chmod 600, or "
+			    "RequireSafeKeys no)", (unsigned)(st->st_mode &
+			    07777));
+		else
+			snprintf(why, whylen, "its folder may be written by "
+			    "group or others (mode %04o), who could put another "
+			    "key in its place; chmod go-w the folder",
+			    (unsigned)(st->st_mode & 07777));
+		return -1;
+	}
+	if (st->st_uid != 0 && st->st_uid != safe_uid &&
+	    st->st_uid != geteuid()) {
+		snprintf(why, whylen, "%sowned by uid %lu, neither root nor "
+		    "the user dkimd runs as", strcmp(what, "key") == 0 ? "" :
+		    "its folder is ", (unsigned long)st->st_uid);
+		return -1;
+	}
+	return 0;
+}
+
 /* table_key_safe - 0 when path may hold a private key; else -1, why */
 int
 table_key_safe(const char *path, uid_t safe_uid, char *why, size_t whylen)
@@ -83,18 +121,109 @@ table_key_safe(const char *path, uid_t safe_uid, char *why, size_t whylen)
 	}
 	if (safe_uid == (uid_t)-1)
 		return 0;
-	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
-		snprintf(why, whylen, "unsafe permissions %04o (group or others "
-		    "may read or write it; chmod 600, or RequireSafeKeys no)",
-		    (unsigned)(st.st_mode & 07777));
+	return owner_ok(&st, safe_uid, "key", why, whylen);
+}
+
+/*
+ * key_open - open the key file path for reading, once, so that what is
+ * checked is what is read: its folder is opened first (O_DIRECTORY |
+ * O_NOFOLLOW) and, under RequireSafeKeys, must be writable by nobody but
+ * its owner, root or dkimd's user (else a tenant who may write in it
+ * could hard-link or rename another key into place); then the file is
+ * opened relative to that folder with O_NOFOLLOW (a link planted where
+ * the key should be is refused, not followed) and O_NONBLOCK (a FIFO
+ * cannot hold the open), and fstat() of that descriptor is checked.
+ * Returns the descriptor, or -1 with why.
+ */
+static int
+key_open(const char *path, uid_t safe_uid, char *why, size_t whylen)
+{
+	const char *slash = strrchr(path, '/'), *base;
+	char	dir[4096];
+	struct stat st;
+	int	dfd, fd = -1;
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = path;
+	} else if ((size_t)(slash - path) >= sizeof(dir)) {
+		snprintf(why, whylen, "path too long");
+		return -1;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+		base = slash + 1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		snprintf(why, whylen, "%s", errno == ELOOP || errno == ENOTDIR ?
+		    "its folder is a symbolic link or not a folder (name the "
+		    "real one)" : strerror(errno));
 		return -1;
 	}
-	if (st.st_uid != 0 && st.st_uid != safe_uid && st.st_uid != geteuid()) {
-		snprintf(why, whylen, "owned by uid %lu, neither root nor the "
-		    "user dkimd runs as", (unsigned long)st.st_uid);
-		return -1;
+	if (fstat(dfd, &st) < 0 || (safe_uid != (uid_t)-1 &&
+	    owner_ok(&st, safe_uid, "folder", why, whylen) < 0))
+		goto fail;
+	if ((fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(why, whylen, "%s", errno == ELOOP ? "a symbolic link "
+		    "(name the key file itself)" : strerror(errno));
+		goto fail;
 	}
-	return 0;
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		goto fail;
+	}
+	if (safe_uid != (uid_t)-1 && owner_ok(&st, safe_uid, "key", why,
+	    whylen) < 0)
+		goto fail;
+	close(dfd);
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return -1;
+}
+
+/*
+ * table_key_read - the private key in file path, checked and read
+ * through one descriptor (key_open()); NULL with why
+ */
+dkim_key *
+table_key_read(const char *path, uid_t safe_uid, char *why, size_t whylen)
+{
+	dkim_key *key = NULL;
+	char	*buf;
+	size_t	n = 0;
+	ssize_t	r;
+	int	fd;
+
+	if ((fd = key_open(path, safe_uid, why, whylen)) < 0)
+		return NULL;
+	if ((buf = malloc(TABLE_KEY_MAX + 1)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	while (n <= TABLE_KEY_MAX && ((r = read(fd, buf + n,
+	    TABLE_KEY_MAX + 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
+	if (n > TABLE_KEY_MAX)
+		snprintf(why, whylen, "not a PEM private key: over %d bytes",
+		    TABLE_KEY_MAX);
+	else if (r < 0)
+		snprintf(why, whylen, "cannot read it: %s", strerror(errno));
+	else
+		key = dkim_key_load_pem(buf, n, why, whylen);
+	OPENSSL_cleanse(buf, TABLE_KEY_MAX + 1);
+	free(buf);
+out:
+	close(fd);
+	return key;
 }
 
 /* grow - room for one more entry of size sz in *v (n in use) */
@@ -190,13 +319,8 @@ table_keyload(const struct table *t, struct keytab_entry *e, uid_t safe_uid,
 		}
 		return 0;		/* keys read per From domain */
 	}
-	if (table_key_safe(e->keypath, lc->safe_uid, why, sizeof(why)) < 0) {
-		util_report(lc->report, lc->rarg, 0, "%s:%d: key file %s: %s",
-		    lc->t->file, e->line, e->keypath, why);
-		return 1;
-	}
-	if ((e->key = dkim_key_load_file(e->keypath, why, sizeof(why))) ==
-	    NULL) {
+	if ((e->key = table_key_read(e->keypath, lc->safe_uid, why,
+	    sizeof(why))) == NULL) {
 		util_report(lc->report, lc->rarg, 0, "%s:%d: key file %s: %s",
 		    lc->t->file, e->line, e->keypath, why);
 		return 1;
@@ -291,11 +415,13 @@ static struct table *
 load_db(struct table *t, const char *spec, uid_t safe_uid,
     conf_report_fn report, void *rarg)
 {
-	char	err[256];
+	char	err[256], name[512];
 
+	/* messages name it without its password (db.h) */
 	if ((t->db = db_open(spec, 0, safe_uid, err, sizeof(err))) == NULL ||
-	    (t->file = strdup(spec)) == NULL) {
-		util_report(report, rarg, 0, "%s: %s", spec, t->db ? "out of "
+	    (t->file = strdup(db_label(t->db))) == NULL) {
+		db_redact(spec, name, sizeof(name));
+		util_report(report, rarg, 0, "%s: %s", name, t->db ? "out of "
 		    "memory" : err);
 		table_free(t);
 		return NULL;

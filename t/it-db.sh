@@ -15,7 +15,11 @@
 # signed (past its TTL too), a domain never seen passes unsigned, dkimd
 # stays up, and once the server is back it reconnects; with the server
 # frozen (SIGSTOP) a cached domain is signed after the statement
-# time-out; then 100,000
+# time-out; on a database whose tables hold Latin-1 only, a From the
+# server refuses (U+1F600, a data error) is signed by its domain's rule,
+# dkimd keeps its connection and signs a new sender right after, and the
+# refused patterns are cached; a Latin-1 or over-long From costs no
+# query (statements counted at the server); then 100,000
 # domains: dkimd's start-up time and t/bench_db's lookup times are
 # printed as "# FIGURES ..." lines. Then, on SQLite: import of OpenDKIM
 # tables and amavisd-new dkim_key() lines. The back ends run side by
@@ -368,6 +372,116 @@ frozen()
 # FIGURES $b: frozen server: a message for a cached domain waited $secs s, then signed from the cache"
 }
 
+# ---- data errors: a legacy (Latin-1) database that refuses some values ------
+# setup_l1_B - database dkim_l1 whose tables hold Latin-1 only (PostgreSQL:
+# ENCODING LATIN1, every statement logged; MariaDB: the tables converted
+# to latin1); sets URI_L1
+setup_l1_pgsql()
+{
+	PGPASSWORD=admin-$$ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres \
+	    -d postgres -c "CREATE DATABASE dkim_l1 OWNER dkimd ENCODING
+	    'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" \
+	    -c "ALTER DATABASE dkim_l1 SET log_statement = 'all'" || return 1
+	URI_L1="postgresql://dkimd:dk-$$@127.0.0.1:$PGPORT/dkim_l1"
+	PGPASSWORD=dk-$$ psql -q -X -h 127.0.0.1 -p "$PGPORT" -U dkimd \
+	    -d dkim_l1 -f "$SCHEMA/pgsql.sql" >/dev/null
+}
+setup_l1_mysql()
+{
+	mariadb --no-defaults -S "$MYDIR/sock" -uroot -e "CREATE DATABASE
+	    dkim_l1; GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX ON
+	    dkim_l1.* TO 'dkimd'@'127.0.0.1';" || return 1
+	mariadb --no-defaults -S "$MYDIR/sock" -uroot dkim_l1 \
+	    <"$SCHEMA/mysql.sql" || return 1
+	mariadb --no-defaults -S "$MYDIR/sock" -uroot dkim_l1 -e "ALTER TABLE
+	    dkim_keys CONVERT TO CHARACTER SET latin1; ALTER TABLE
+	    dkim_signing CONVERT TO CHARACTER SET latin1" || return 1
+	URI_L1="mysql://dkimd:dk-$$@127.0.0.1:$MYPORT/dkim_l1"
+}
+# refuses_B ADDRESS - 0 when the server refuses ADDRESS as a pattern of
+# dkim_l1 (a data error, asked by its own client in UTF-8)
+refuses_pgsql()
+{
+	! PGCLIENTENCODING=UTF8 PGPASSWORD=dk-$$ psql -q -X -h 127.0.0.1 \
+	    -p "$PGPORT" -U dkimd -d dkim_l1 -c "SELECT 1 FROM dkim_signing
+	    WHERE pattern IN ('$1')" >/dev/null 2>"$work/refused"
+}
+refuses_mysql()
+{
+	! mariadb --no-defaults -S "$MYDIR/sock" -uroot \
+	    --default-character-set=utf8mb4 dkim_l1 -e "SELECT 1 FROM
+	    dkim_signing WHERE pattern IN ('$1')" >/dev/null 2>"$work/refused"
+}
+# queries_B - statements dkimd ran on dkim_l1 so far (PostgreSQL: its
+# log; MariaDB: Com_stmt_execute, which only dkimd's prepared statements
+# count, the mariadb client's being text)
+queries_pgsql() { grep -c "execute s[0-9]*:" "$PGDIR/server.log"; }
+queries_mysql()
+{
+	mariadb --no-defaults -N -B -S "$MYDIR/sock" -uroot -e "SHOW GLOBAL
+	    STATUS LIKE 'Com_stmt_execute'" | cut -f 2
+}
+# conn_B - the server's id of dkimd's connection to dkim_l1
+conn_pgsql()
+{
+	PGPASSWORD=admin-$$ psql -q -X -A -t -h 127.0.0.1 -p "$PGPORT" \
+	    -U postgres -d postgres -c "SELECT pid FROM pg_stat_activity
+	    WHERE datname = 'dkim_l1' AND usename = 'dkimd'"
+}
+conn_mysql()
+{
+	mariadb --no-defaults -N -B -S "$MYDIR/sock" -uroot -e "SELECT ID FROM
+	    information_schema.PROCESSLIST WHERE USER = 'dkimd' AND DB =
+	    'dkim_l1'"
+}
+
+# data_errors B - a From the database cannot hold is an answer, not an
+# outage; one that cannot be a lookup key is never asked for
+data_errors()
+{
+	local b=$1 c0 q0 q1 qe emoji latin long
+	"setup_l1_$b" || { ok 1 "$b data: a Latin-1 database"; return; }
+	"$DKIMTOOL" key add --db "$URI_L1" -d d.example -s s4 --generate \
+	    -a ed25519 >/dev/null &&
+	"$DKIMTOOL" key add --db "$URI_L1" -d e.example -s s5 --generate \
+	    -a ed25519 >/dev/null
+	ok $? "$b data: keys in a database whose tables hold Latin-1 only"
+	start_dkimd "$URI_L1?ttl=60" || { ok 1 "$b data: dkimd starts"; return; }
+	is "$(sign user@d.example)" "d=d.example s=s4" \
+	    "$b data: dkimd signs from the Latin-1 database"
+	c0=$(conn_$b)
+	emoji=$(printf '\xf0\x9f\x98\x80@d.example')	# U+1F600, not in Latin-1
+	"refuses_$b" "$emoji"
+	ok $? "$b data: the server refuses U+1F600@d.example as a pattern (a data error)"
+	sed 's/^/#   /' "$work/refused"
+	is "$(sign "$emoji")" "d=d.example s=s4" \
+	    "$b data: a From it refuses is an answer: the domain's rule still signs"
+	qe=$(queries_$b)
+	is "$(sign user@e.example)" "d=e.example s=s5" \
+	    "$b data: right after, a sender never seen is signed (no disconnect, no backoff)"
+	qe=$(($(queries_$b) - qe))
+	[ "$qe" -ge 2 ]
+	ok $? "$b data: the count of statements at the server sees dkimd's ($qe for that new sender)"
+	is "$(conn_$b)" "$c0" \
+	    "$b data: dkimd kept its connection (server id $c0) through the data error"
+	! grep -q "unavailable" "$work/dkimd.log"
+	ok $? "$b data: no \"key database unavailable\" in dkimd's log"
+	q0=$(queries_$b)
+	is "$(sign "$emoji")" "d=d.example s=s4" "$b data: the same From again: signed"
+	q1=$(queries_$b)
+	is "$q1" "$q0" "$b data: ... without a query: the refused patterns are cached as having no rule"
+	latin=$(printf 'j\xf6rg@d.example')		# Latin-1, not UTF-8
+	long="$(head -c 330 /dev/zero | tr '\0' a)@d.example"
+	is "$(sign "$latin") $(sign "$long")" "NOSIG NOSIG" \
+	    "$b data: a Latin-1 From and one over 320 bytes get no signer"
+	is "$(queries_$b)" "$q1" \
+	    "$b data: ... and cost no query (refused before asking: not lookup keys)"
+	is "$(sign user@d.example)" "d=d.example s=s4" "$b data: and signing goes on"
+	FIGURES="$FIGURES
+# FIGURES $b: data errors: connection $c0 kept; statements run for a new sender: $qe, for the U+1F600 From the second time: $((q1 - q0)); for the Latin-1 and 330-byte From: $(($(queries_$b) - q1))"
+	stop_dkimd
+}
+
 # switch_keys B - rotate and activate while dkimd signs: never unsigned
 switch_keys()
 {
@@ -446,6 +560,7 @@ scenario()
 		frozen "$b"
 	fi
 	stop_dkimd
+	[ "$b" = sqlite ] || data_errors "$b"
 
 	t0=$(date +%s%N)
 	"bulk_$b" >/dev/null

@@ -13,7 +13,15 @@
 #	  and it still signs with the keys it read as root, also after a
 #	  SIGHUP whose reload cannot read them any more;
 #	- with no Socket line it listens on 127.0.0.1:8891 only, never on a
-#	  wildcard address (skipped when that port is in use).
+#	  wildcard address (skipped when that port is in use);
+#	- a tenant (user nobody, through setpriv) who owns its key folder, or
+#	  may write a shared one or its parent, and links another tenant's
+#	  key (or folder) into place gets no signature with it, and the
+#	  reason is logged; the same link with RequireSafeKeys no is not
+#	  followed either;
+#	- PidFile: a link or a file another user planted in a folder anyone
+#	  may write is neither followed nor replaced (dkimd does not start);
+#	  a stale file of root's is replaced; UMask applies to its mode.
 #
 # Needs root (and user nobody) for the UserID part. Environment: DKIMD,
 # DKIMTOOL, top_srcdir, top_builddir.
@@ -139,5 +147,109 @@ l4=$(awk -v h=":$hex" '$2 ~ h"$" && $4 == "0A" {print $2}' /proc/net/tcp)
 [ "$l4" = "0100007F:$hex" ]
 ok $? "Socket inet:PORT with no host listens on 127.0.0.1 only (found: ${l4:-none})"
 dkimd_stop
+# ---- an unprivileged user (setpriv as nobody) plants links ----------------------
+# as_nobody CMD... - run CMD as user nobody, group nogroup, no other groups
+as_nobody() {
+	setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups -- "$@"
+}
+
+# pct_try NAME PATTERN [LINES...] - with a '%' KeyTable, the From domain
+# example.com must not be signed, and the log must say PATTERN
+pct_try() {
+	name=$1 pattern=$2
+	shift 2
+	dkimd_start "$@" || ok 1 "$name: dkimd starts (keys read per domain)"
+	$MFAULT "$PORT" sign 2>"$work/err"
+	[ $? != 0 ] && grep -q -E "$pattern" "$work/dkimd.log"
+	ok $? "$name"
+	grep -E "key \"pct\"" "$work/dkimd.log" | head -n 1 | sed 's/^/#   /'
+	dkimd_stop
+}
+
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 &&
+    [ "$(id -u)" = 0 ]; then
+	chmod 711 "$work"
+	T=$work/tenants
+	mkdir -p "$T/victim.example"
+	chmod 755 "$T"
+	chmod 700 "$T/victim.example"
+	cp "$key" "$T/victim.example/sel1.private"
+	chmod 600 "$T/victim.example/sel1.private"
+	cp "$work/key.table" "$work/key.table.orig"
+	echo "pct %:sel1:$T/%/sel1.private" >"$work/key.table"
+	echo "*@example.com pct" >"$work/signing.table"
+
+	# control: a root folder with the real key signs (the test can fail)
+	mkdir -m 755 "$T/example.com"
+	cp "$key" "$T/example.com/sel1.private"
+	dkimd_start || ok 1 "'%' keys: dkimd starts"
+	$MFAULT "$PORT" sign 2>"$work/err"
+	ok $? "'%' keys: example.com's own key in a folder only root writes signs"
+	dkimd_stop
+	rm -rf "$T/example.com"
+
+	# the tenant owns its folder and links another tenant's key into it
+	mkdir -m 755 "$T/example.com"
+	chown nobody "$T/example.com"
+	as_nobody ln -s "$T/victim.example/sel1.private" "$T/example.com/sel1.private"
+	pct_try "'%' keys: a tenant's own folder with a link to another tenant's key: not signed, reason logged" \
+	    "example.com/sel1.private: its folder is owned by uid $(id -u nobody)"
+	pct_try "'%' keys: ... with RequireSafeKeys no the link is still not followed" \
+	    "example.com/sel1.private: a symbolic link" "RequireSafeKeys no"
+	rm -rf "$T/example.com"
+
+	# a shared folder (root's, but anyone may write) gets a link planted
+	mkdir -m 1777 "$T/example.com"
+	as_nobody ln -s "$T/victim.example/sel1.private" "$T/example.com/sel1.private"
+	pct_try "'%' keys: a folder others may write (1777), a link planted: not signed, reason logged" \
+	    "example.com/sel1.private: its folder may be written by group or others \\(mode 1777\\)"
+	rm -rf "$T/example.com"
+
+	# the tenant may write the parent: the domain's folder becomes a link
+	chown nobody "$T"
+	as_nobody ln -s "$T/victim.example" "$T/example.com"
+	pct_try "'%' keys: the domain's folder replaced by a link to another tenant's folder: not signed" \
+	    "example.com/sel1.private: its folder is a symbolic link" "RequireSafeKeys no"
+	rm -f "$T/example.com"
+	chown root "$T"
+	mv "$work/key.table.orig" "$work/key.table"
+	echo "*@example.com sel1" >"$work/signing.table"
+
+	# ---- PidFile in a folder others may write ----
+	R=$work/run
+	mkdir -m 1777 "$R"
+	echo precious >"$work/victim"
+	chmod 644 "$work/victim"
+	as_nobody ln -s "$work/victim" "$R/dkimd.pid"
+	DKIMD_START_TRIES=30
+	if dkimd_start "PidFile $R/dkimd.pid"; then ok 1 "PidFile: a planted link is refused"; dkimd_stop; fi
+	DKIMD_PID=
+	[ "$(cat "$work/victim")" = precious ] && grep -q "PidFile $R/dkimd.pid" "$work/dkimd.log"
+	ok $? "PidFile: a link planted by another user: dkimd does not start and writes nothing through it"
+	grep "PidFile" "$work/dkimd.log" | sed 's/^/#   /'
+	rm -f "$R/dkimd.pid"
+	as_nobody sh -c "echo 1 > $R/dkimd.pid"
+	if dkimd_start "PidFile $R/dkimd.pid"; then ok 1 "PidFile: another user's file is refused"; dkimd_stop; fi
+	DKIMD_PID=
+	[ "$(cat "$R/dkimd.pid")" = 1 ] && grep -q "PidFile $R/dkimd.pid" "$work/dkimd.log"
+	ok $? "PidFile: a file another user put there: not replaced, no start"
+	rm -f "$R/dkimd.pid"
+	DKIMD_START_TRIES=100
+	echo 99999 >"$R/dkimd.pid"
+	dkimd_start "PidFile $R/dkimd.pid" || ok 1 "PidFile: starts over a stale file"
+	[ "$(cat "$R/dkimd.pid")" = "$DKIMD_PID" ] &&
+	    [ "$(stat -c '%a %U' "$R/dkimd.pid")" = "644 root" ]
+	ok $? "PidFile: a stale file of root's is replaced: our pid, mode 0644 (no UMask)"
+	dkimd_stop
+	[ ! -e "$R/dkimd.pid" ]
+	ok $? "PidFile: removed at stop"
+	dkimd_start "PidFile $R/dkimd.pid" "UMask 027" || ok 1 "PidFile: starts with UMask 027"
+	[ "$(stat -c '%a' "$R/dkimd.pid")" = 640 ]
+	ok $? "PidFile: UMask 027 gives mode 0640 ($(stat -c '%a' "$R/dkimd.pid"))"
+	dkimd_stop
+else
+	echo "# skipped: tenants and PidFile as user nobody (needs root, setpriv and user nobody)"
+fi
+
 echo "1..$n"
 exit $fail

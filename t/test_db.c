@@ -175,6 +175,92 @@ test_names(void)
 	ok(1, "db_close(NULL) is a no-op");
 }
 
+/*
+ * test_redact - a password never reaches a message: the label of an
+ * open handle, the shown form of names that do not parse, the errors of
+ * db_open() (the data in t/data/db/secret-names: one name a line)
+ */
+static void
+test_redact(void)
+{
+	char	 err[256], shown[512], line[512], conf[64] =
+	    "/tmp/test_db_conf.XXXXXX", pw[64] = "/tmp/test_db_pw.XXXXXX";
+	char	 uri[200];
+	struct db *db;
+	FILE	*fp;
+	int	 fd, leaks = 0, names = 0;
+
+	if ((fp = fopen(SRCDIR "/t/data/db/secret-names", "r")) == NULL) {
+		ok(0, "t/data/db/secret-names can be read");
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		names++;
+		db_redact(line, shown, sizeof(shown));
+		err[0] = '\0';
+		db = db_open(line, 0, (uid_t)-1, err, sizeof(err));
+		if (strstr(shown, "S3cr3tPw") != NULL || strstr(err,
+		    "S3cr3tPw") != NULL || (db != NULL &&
+		    strstr(db_label(db), "S3cr3tPw") != NULL)) {
+			printf("# leaks: %s -> %s / %s\n", line, shown, err);
+			leaks++;
+		}
+		db_close(db);
+	}
+	fclose(fp);
+	printf("# %d names\n", names);
+	ok(names >= 10 && leaks == 0, "redact: no name, well-formed or not, "
+	    "shows its password (label, shown form, error)");
+	db_redact("mysql://u:S3cr3tPw@h:3307/db?ttl=5", shown, sizeof(shown));
+	is_str(shown, "mysql://u:***@h:3307/db",
+	    "redact: user, host, port and database stay; password and "
+	    "parameters go");
+	db_redact("postgresql://u:S3cr3tPw@h", shown, sizeof(shown));
+	is_str(shown, "postgresql://u:***@h",
+	    "redact: a name missing its database still shows its host");
+	db_redact("file:/etc/dkimd/keytable", shown, sizeof(shown));
+	is_str(shown, "file:/etc/dkimd/keytable", "redact: a file is shown as "
+	    "it is");
+	db = db_open("mysql://u:S3cr3tPw@h/db", 0, (uid_t)-1, err,
+	    sizeof(err));
+	is_str(db ? db_label(db) : "", "mysql://u@h/db",
+	    "label: the open handle's name has no password");
+
+	if ((fd = mkstemp(conf)) >= 0)
+		close(fd);
+	chmod(conf, 0640);
+	ok(db != NULL && !db_secret_warning(db, conf, err, sizeof(err)),
+	    "warning: none for a password in a file only group may read");
+	chmod(conf, 0644);
+	ok(db != NULL && db_secret_warning(db, conf, err, sizeof(err)) &&
+	    strstr(err, "may be read by others (mode 0644)") != NULL &&
+	    strstr(err, "S3cr3tPw") == NULL,
+	    "warning: a password in a file others may read, without it");
+	db_close(db);
+	unlink(conf);
+	if ((fd = mkstemp(pw)) >= 0 && (fp = fdopen(fd, "w")) != NULL) {
+		fputs("S3cr3tPw\n", fp);
+		fclose(fp);
+	}
+	chmod(pw, 0604);
+	snprintf(uri, sizeof(uri), "postgresql://u@h/db?password_file=%s", pw);
+	db = db_open(uri, 0, (uid_t)-1, err, sizeof(err));
+	ok(db != NULL && db_secret_warning(db, NULL, err, sizeof(err)) &&
+	    strstr(err, "password_file") != NULL && strstr(err, "0604") != NULL
+	    && strstr(err, "S3cr3tPw") == NULL,
+	    "warning: a password_file others may read, without the password");
+	db_close(db);
+	chmod(pw, 0640);
+	db = db_open(uri, 0, (uid_t)-1, err, sizeof(err));
+	ok(db != NULL && !db_secret_warning(db, NULL, err, sizeof(err)),
+	    "warning: none for a password_file only group may read");
+	db_close(db);
+	unlink(pw);
+}
+
 /* test_lookups - the SigningTable order, states and validity */
 static void
 test_lookups(struct db *db)
@@ -350,7 +436,37 @@ test_down(void)
 	ok(db_query(db, "SELECT 1", NULL, 0, NULL, NULL, err,
 	    sizeof(err)) < 0 && strstr(err, "next try") != NULL,
 	    "after a failure the next query waits for the backoff");
+	down = 1;
+	ok(db_signers(db, "j\xf6rg@example.com", out, 8, 0, &down) == 0 &&
+	    down == 0, "no database, a Latin-1 address: not asked (not "
+	    "\"unknown\"): it has no key");
 	db_close(db);
+}
+
+/* test_addr_ok - which From addresses can be lookup keys (data in code:
+ * the bytes are the point) */
+static void
+test_addr_ok(void)
+{
+	char	 longest[DB_MAX_ADDR + 2];
+
+	ok(db_addr_ok("user@example.com") && db_addr_ok("\xc3\xa9l\xc3\xa8ve@"
+	    "\xc3\xa9" "cole.example") && db_addr_ok("\xf0\x9f\x98\x80@example.com"),
+	    "lookup key: ASCII and UTF-8 (2 and 4 bytes) addresses are keys");
+	ok(!db_addr_ok("j\xf6rg@example.com") && !db_addr_ok("\xff@x") &&
+	    !db_addr_ok("a\xc3@x"), "lookup key: Latin-1 and cut UTF-8 are not");
+	ok(!db_addr_ok("\xc0\xaf@x") && !db_addr_ok("\xe0\x80\xaf@x") &&
+	    !db_addr_ok("\xed\xa0\x80@x") && !db_addr_ok("\xf4\x90\x80\x80@x"),
+	    "lookup key: overlong forms, surrogates, > U+10FFFF are not");
+	ok(!db_addr_ok("a\tb@x") && !db_addr_ok("a\x7f@x") &&
+	    !db_addr_ok("a\r\n@x") && !db_addr_ok("\xc2\x85@x"),
+	    "lookup key: C0, DEL and C1 control characters are not");
+	memset(longest, 'a', sizeof(longest));
+	memcpy(longest + DB_MAX_ADDR - 12, "@example.com", 12);
+	longest[DB_MAX_ADDR] = '\0';
+	ok(db_addr_ok(longest), "lookup key: DB_MAX_ADDR (320) bytes is a key");
+	memmove(longest + 1, longest, DB_MAX_ADDR + 1);
+	ok(!db_addr_ok(longest), "lookup key: one byte more is not");
 }
 
 /* bind_one - a dblib bind function asking for the symbol in want */
@@ -401,6 +517,8 @@ main(void)
 
 	plan_lazy();
 	test_names();
+	test_redact();
+	test_addr_ok();
 	test_dblib();
 	if (setup() < 0) {
 		ok(0, "the test database is made from the schema and fixture");

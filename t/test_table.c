@@ -199,6 +199,18 @@ test_safe(void)
 	unlink(path);
 }
 
+/* in_pdir - DIR/rel in one of two static buffers, used in turn */
+static const char *
+in_pdir(const char *rel)
+{
+	static char path[2][256];
+	static int i;
+
+	i = !i;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", pdir, rel);
+	return path[i];
+}
+
 /* put_key - a new key in DIR/domain/k.private with the given mode */
 static int
 put_key(const char *domain, int rsa_bits, mode_t mode)
@@ -311,14 +323,108 @@ test_pct(void)
 	n = table_signers(st, "user@short.example", out, 2, 0);
 	ok(n == 0 && strstr(lastmsg, "below MinimumKeyBits") != NULL,
 	    "an RSA key under MinimumKeyBits is refused");
+	(void)mkdir(in_pdir("evil.example"), 0700);
+	(void)symlink(in_pdir("a.example/k.private"),
+	    in_pdir("evil.example/k.private"));
+	n = table_signers(st, "user@evil.example", out, 2, 0);
+	ok(n == 0 && strstr(lastmsg, "evil.example") != NULL &&
+	    strstr(lastmsg, "symbolic link") != NULL,
+	    "a tenant's folder with a link to a.example's key: refused, "
+	    "with the reason");
 	n = table_signers(st, "user@..", out, 2, 0);
 	ok(n == 0, "a From domain that cannot name a file signs nothing");
 	keypct_count(kt->keys[0].pct, &n, &nbad);
-	is_int((int)n, 5, "five domains kept");
-	is_int((int)nbad, 3, "... three of them without a key");
+	is_int((int)n, 6, "six domains kept");
+	is_int((int)nbad, 4, "... four of them without a key");
 	keypct_set_report(NULL, NULL);
 	table_free(st);
 	table_free(kt);
+}
+
+/* read_why - table_key_read() of DIR/rel: 1 when it loads, else 0, why */
+static int
+read_why(const char *rel, uid_t safe_uid, char *why, size_t whylen)
+{
+	dkim_key *k;
+
+	why[0] = '\0';
+	if ((k = table_key_read(in_pdir(rel), safe_uid, why, whylen)) == NULL)
+		return 0;
+	dkim_key_free(k);
+	return 1;
+}
+
+/*
+ * test_key_read - the attacks on a key file that one open and fstat()
+ * of the descriptor stop: links planted in the key's place, folders
+ * that someone else may write, FIFOs and oversized files
+ */
+static void
+test_key_read(void)
+{
+	char	why[256], big[1024];
+	FILE	*f;
+	int	i;
+
+	ok(put_key("r.example", 0, 0600) == 0, "key read: a key written");
+	ok(read_why("r.example/k.private", geteuid(), why, sizeof(why)),
+	    "key read: mode 0600 in a folder only its owner writes: loads");
+	(void)mkdir(in_pdir("tenant.example"), 0700);
+	(void)symlink(in_pdir("r.example/k.private"),
+	    in_pdir("tenant.example/k.private"));
+	ok(!read_why("tenant.example/k.private", geteuid(), why, sizeof(why))
+	    && strstr(why, "symbolic link") != NULL,
+	    "key read: a link to another domain's key is refused, not "
+	    "followed");
+	ok(!read_why("tenant.example/k.private", (uid_t)-1, why, sizeof(why))
+	    && strstr(why, "symbolic link") != NULL,
+	    "key read: ... also with RequireSafeKeys off");
+	(void)symlink(in_pdir("r.example"), in_pdir("linked.example"));
+	ok(!read_why("linked.example/k.private", geteuid(), why, sizeof(why))
+	    && strstr(why, "folder is a symbolic link") != NULL,
+	    "key read: a folder that is a link to another domain's folder is "
+	    "refused");
+	chmod(in_pdir("r.example"), 0777);
+	ok(!read_why("r.example/k.private", geteuid(), why, sizeof(why)) &&
+	    strstr(why, "folder may be written by group or others (mode 0777)")
+	    != NULL, "key read: a folder others may write is refused, and "
+	    "says why");
+	chmod(in_pdir("r.example"), 0770);
+	ok(!read_why("r.example/k.private", geteuid(), why, sizeof(why)) &&
+	    strstr(why, "0770") != NULL,
+	    "key read: a folder its group may write is refused");
+	ok(read_why("r.example/k.private", (uid_t)-1, why, sizeof(why)),
+	    "key read: ... unless RequireSafeKeys is off");
+	chmod(in_pdir("r.example"), 0700);
+	if (geteuid() == 0) {
+		(void)chown(in_pdir("r.example"), 65534, 65534);
+		ok(!read_why("r.example/k.private", 0, why, sizeof(why)) &&
+		    strstr(why, "its folder is owned by uid 65534") != NULL,
+		    "key read: a folder that another user owns is refused");
+		(void)chown(in_pdir("r.example"), 0, 0);
+	}
+	chmod(in_pdir("r.example/k.private"), 0640);
+	ok(!read_why("r.example/k.private", geteuid(), why, sizeof(why)) &&
+	    strstr(why, "unsafe permissions 0640") != NULL,
+	    "key read: a key its group may read is refused");
+	chmod(in_pdir("r.example/k.private"), 0600);
+	ok(mkfifo(in_pdir("r.example/fifo"), 0600) == 0 &&
+	    !read_why("r.example/fifo", geteuid(), why, sizeof(why)) &&
+	    strstr(why, "not a regular file") != NULL,
+	    "key read: a FIFO is refused without blocking the open");
+	memset(big, 'A', sizeof(big));
+	if ((f = fopen(in_pdir("r.example/big"), "w")) != NULL) {
+		for (i = 0; i < 70; i++)
+			fwrite(big, 1, sizeof(big), f);
+		fclose(f);
+	}
+	chmod(in_pdir("r.example/big"), 0600);
+	ok(!read_why("r.example/big", geteuid(), why, sizeof(why)) &&
+	    strstr(why, "over 65536 bytes") != NULL,
+	    "key read: a file over 64 KB is refused without reading it all");
+	ok(!read_why("nosuch.example/k.private", geteuid(), why, sizeof(why))
+	    && strstr(why, "No such file") != NULL,
+	    "key read: a missing folder says so");
 }
 
 /* der64 - a new key's DER form in base64, malloc()ed */
@@ -404,6 +510,7 @@ main(void)
 		test_pct_names();
 		test_pct();
 		test_inline();
+		test_key_read();
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", pdir);
 		if (system(cmd) != 0)
 			printf("# could not remove %s\n", pdir);

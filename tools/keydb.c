@@ -131,7 +131,7 @@ keydb_open(const struct keydb_opts *o)
 {
 	struct conf *c = NULL;
 	struct db *db;
-	char	 err[256];
+	char	 err[256], name[512];
 	const char *uri = o->uri;
 
 	if (uri == NULL && o->conf != NULL) {
@@ -148,8 +148,11 @@ keydb_open(const struct keydb_opts *o)
 		tool_usage("%s: --db URI or -c FILE needed", o->cmd);
 		return NULL;
 	}
-	if ((db = db_open(uri, DB_RW, (uid_t)-1, err, sizeof(err))) == NULL)
-		tool_err("%s: %s", uri, err);
+	if ((db = db_open(uri, DB_RW, (uid_t)-1, err, sizeof(err))) ==
+	    NULL) {
+		db_redact(uri, name, sizeof(name));	/* no password */
+		tool_err("%s: %s", name, err);
+	}
 	conf_free(c);
 	return db;
 }

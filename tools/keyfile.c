@@ -281,7 +281,7 @@ keyfile_rotate(const struct keydb_opts *o)
 	const char *alg = o->alg;
 	dkim_key *key;
 	time_t	 now = time(NULL);
-	size_t	 i;
+	size_t	 i, off;
 	int	 rc = TOOL_EX_FAIL;
 
 	if (kf_tables(o->conf, ktp, stp, sizeof(ktp)) < 0 ||
@@ -311,10 +311,10 @@ keyfile_rotate(const struct keydb_opts *o)
 	snprintf(nl.domain, sizeof(nl.domain), "%s", o->domain);
 	snprintf(nl.selector, sizeof(nl.selector), "%s", sel);
 	snprintf(nl.path, sizeof(nl.path), "%s", act->path);
-	if ((slash = strrchr(nl.path, '/')) == NULL)
-		slash = nl.path - 1;
-	snprintf(slash + 1, sizeof(nl.path) - (size_t)(slash + 1 - nl.path),
-	    "%s.private", sel);
+	/* the new key goes beside the active one: keep its folder part */
+	off = (slash = strrchr(nl.path, '/')) == NULL ? 0 :
+	    (size_t)(slash - nl.path) + 1;
+	snprintf(nl.path + off, sizeof(nl.path) - off, "%s.private", sel);
 	if ((pem = keydb_genpem(alg, o->bits)) == NULL ||
 	    kf_newkey(nl.path, pem) < 0)
 		goto out;
