@@ -358,13 +358,21 @@ static int
 sig_identity(struct dk_sig *sig, const struct dk_tag *t, char *why,
     size_t whylen)
 {
-	if ((sig->identity = malloc(t->vlen + 1)) == NULL)
+	const char *bad = NULL;
+	char	*id;
+
+	if ((id = malloc(t->vlen + 1)) == NULL)
 		return sig_why(why, whylen, "%s", "out of memory");
-	if (sig_qp_decode(t->val, t->vlen, sig->identity) < 0)
-		return sig_why(why, whylen, "%s", "i= is not valid "
-		    "dkim-quoted-printable");
-	if (strchr(sig->identity, '@') == NULL)
-		return sig_why(why, whylen, "%s", "i= has no @");
+	if (sig_qp_decode(t->val, t->vlen, id) < 0)
+		bad = "i= is not valid dkim-quoted-printable";
+	else if (strchr(id, '@') == NULL)
+		bad = "i= has no @";
+	if (bad != NULL) {
+		/* half-decoded text is not kept, nor reported */
+		free(id);
+		return sig_why(why, whylen, "%s", bad);
+	}
+	sig->identity = id;
 	return 0;
 }
 
