@@ -89,6 +89,13 @@ dkim_ctx_set_limits(dkim_ctx *ctx, unsigned max_sigs, size_t max_header,
 		ctx->dns_budget_ms = dns_budget_ms;
 }
 
+/* dkim_ctx_set_unsigned_body - whether an l= short of the body may pass */
+void
+dkim_ctx_set_unsigned_body(dkim_ctx *ctx, int accept)
+{
+	ctx->unsigned_body_ok = accept != 0;
+}
+
 /* dk_ctx_now - the current time as the context's clock says */
 time_t
 dk_ctx_now(const dkim_ctx *ctx)

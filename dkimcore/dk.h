@@ -288,6 +288,7 @@ struct dkim_ctx {
 	size_t	max_header;
 	unsigned min_key_bits;
 	unsigned dns_budget_ms;
+	int	unsigned_body_ok;	/* l= short of the body may pass */
 };
 
 time_t	dk_ctx_now(const dkim_ctx *);

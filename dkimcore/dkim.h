@@ -111,6 +111,14 @@ void	dkim_ctx_set_clock(dkim_ctx *, time_t (*now)(void *), void *arg);
 void	dkim_ctx_set_limits(dkim_ctx *, unsigned max_sigs, size_t max_header,
 	    unsigned min_key_bits, unsigned dns_budget_ms);
 
+/*
+ * dkim_ctx_set_unsigned_body - what a signature whose l= covers only part
+ * of the body gets when it otherwise verifies: 0 (the default) policy,
+ * with the count of unsigned bytes in the reason; 1 pass. An l= larger
+ * than the body is a permerror either way (RFC 6376 §3.5).
+ */
+void	dkim_ctx_set_unsigned_body(dkim_ctx *, int accept);
+
 /* ---- signing keys -------------------------------------------------- */
 
 /*
@@ -246,9 +254,17 @@ char	*dkim_ar_value(const dkim_msg *, const char *authserv_id);
 /*
  * dkim_ar_is_ours - 1 when an Authentication-Results value (raw, after
  * the colon) names authserv_id, compared case-insensitively, ignoring
- * comments, quotes, a version and a trailing dot; 0 otherwise.
+ * comments, white space of any kind before it, quotes, a trailing dot
+ * and whatever follows its token; 0 otherwise.
  */
 int	dkim_ar_is_ours(const char *value, size_t len, const char *authserv_id);
+
+/*
+ * dkim_authserv_id_valid - 1 when id can be an authserv-id: an RFC 2045
+ * token (no SP, controls, 8-bit bytes or "()<>@,;:\"/[]?="), 1 to 255
+ * characters
+ */
+int	dkim_authserv_id_valid(const char *id);
 
 /* Names, for logs. */
 const char *dkim_result_name(enum dkim_result);

@@ -374,19 +374,18 @@ dkim_body(dkim_msg *m, const void *buf, size_t len)
 	return DKIM_OK;
 }
 
-/* dkim_body_done - 1 when more body cannot change any result */
+/*
+ * dkim_body_done - 1 when more body cannot change any result. Bytes past
+ * an l= still count: they turn a pass into policy and are counted in its
+ * reason (verify.c, unsigned_body), so only a message with no body hasher
+ * is done early.
+ */
 int
 dkim_body_done(const dkim_msg *m)
 {
-	size_t i;
-
 	if (m->state != DK_ST_BODY)
 		return m->state != DK_ST_HEADER;
-	for (i = 0; i < m->nbh; i++)
-		if (m->bh[i].limit < 0 ||
-		    m->bh[i].done < (unsigned long long)m->bh[i].limit)
-			return 0;
-	return 1;
+	return m->nbh == 0;
 }
 
 /* dk_body_finish - flush the canonicalizers and finish the body hashes */

@@ -30,6 +30,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "dk.h"
 
 #define SIG_MAXH	1000	/* h= names: far above real use */
@@ -312,15 +314,65 @@ sig_bh(struct dk_sig *sig, const struct dk_tag *t, char *why, size_t whylen)
 	return 0;
 }
 
-/* sig_identity - keep i= and check its syntax (the domain comes later) */
+/*
+ * sig_qp_decode - i= is dkim-quoted-printable (§2.11, §3.5): FWS is
+ * dropped and "=XX" is the octet XX, so "user=40example.com" is
+ * "user@example.com". A decoded control character or NUL is refused:
+ * no address holds one (RFC 5321 §4.1.2), and it could only mislead
+ * whoever reads the identity later. dst has room for n + 1 bytes.
+ */
+static int
+sig_qp_decode(const char *v, size_t n, char *dst)
+{
+	size_t	 i, o = 0;
+	int	 hi, lo, c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)v[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			if (i + 2 >= n)
+				return -1;
+			/* HEXDIG in either case (RFC 5234 §2.3) */
+			if ((hi = OPENSSL_hexchar2int((unsigned char)v[i +
+			    1])) < 0 || (lo = OPENSSL_hexchar2int(
+			    (unsigned char)v[i + 2])) < 0)
+				return -1;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return -1;
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/*
+ * sig_identity - decode i= and check its syntax (the domain comes later,
+ * in sig_auid_ok, against the decoded text)
+ */
 static int
 sig_identity(struct dk_sig *sig, const struct dk_tag *t, char *why,
     size_t whylen)
 {
-	if (memchr(t->val, '@', t->vlen) == NULL)
-		return sig_why(why, whylen, "%s", "i= has no @");
-	if ((sig->identity = strndup(t->val, t->vlen)) == NULL)
+	const char *bad = NULL;
+	char	*id;
+
+	if ((id = malloc(t->vlen + 1)) == NULL)
 		return sig_why(why, whylen, "%s", "out of memory");
+	if (sig_qp_decode(t->val, t->vlen, id) < 0)
+		bad = "i= is not valid dkim-quoted-printable";
+	else if (strchr(id, '@') == NULL)
+		bad = "i= has no @";
+	if (bad != NULL) {
+		/* half-decoded text is not kept, nor reported */
+		free(id);
+		return sig_why(why, whylen, "%s", bad);
+	}
+	sig->identity = id;
 	return 0;
 }
 

@@ -10,8 +10,10 @@
  *
  * Results follow RFC 8601 §2.7.1: permerror for what can never verify
  * (syntax, missing or revoked keys), temperror for DNS trouble, policy
- * for what RFC 8301 forbids (rsa-sha1, RSA keys under the minimum), fail
- * for a hash or signature mismatch.
+ * for what RFC 8301 forbids (rsa-sha1, RSA keys under the minimum) and
+ * for an l= that leaves body bytes unsigned (unless the context accepts
+ * them), fail for a hash or signature mismatch. An l= beyond the end of
+ * the body is a permerror (§3.5: it "MUST NOT be larger").
  *
  * Public keys, once parsed, are kept in a small process-wide cache
  * keyed by their exact p= bytes (see pk_get), so a key that signs much
@@ -383,6 +385,27 @@ key_usable(struct dk_vsig *v, const struct dk_keyrec *kr)
 	return 1;
 }
 
+/*
+ * unsigned_body - 1 (and v judged policy) when l= left body bytes out of
+ * the hash and the context does not accept that. What follows l= can
+ * say anything (RFC 6376 §8.2): a reader sees it as part of a message
+ * that "passed", so by default such a signature is not a pass. The
+ * count is of canonicalized bytes, the unit of l= (§3.5).
+ */
+static int
+unsigned_body(const dkim_msg *m, struct dk_vsig *v,
+    const struct dk_bodyhash *h)
+{
+	unsigned long long total = m->body[h->canon].total;
+
+	if (v->sig.l < 0 || total <= (unsigned long long)v->sig.l ||
+	    m->ctx->unsigned_body_ok)
+		return 0;
+	set_result(v, DKIM_RES_POLICY, "l=%lld leaves %llu body bytes "
+	    "unsigned", v->sig.l, total - (unsigned long long)v->sig.l);
+	return 1;
+}
+
 /* check_sig - judge one signature whose key record has arrived */
 static void
 check_sig(dkim_msg *m, struct dk_vsig *v)
@@ -432,10 +455,10 @@ check_sig(dkim_msg *m, struct dk_vsig *v)
 	}
 	ok = dk_digest_verify(pk, v->sig.alg, v->hdigest, v->hdlen, v->sig.b,
 	    v->sig.blen);
-	if (ok == 1)
-		set_result(v, DKIM_RES_PASS, "%s", "");
-	else
+	if (ok != 1)
 		set_result(v, DKIM_RES_FAIL, "signature did not verify");
+	else if (!unsigned_body(m, v, h))
+		set_result(v, DKIM_RES_PASS, "%s", "");
 out:
 	EVP_PKEY_free(pk);
 	dk_keyrec_clear(&kr);

@@ -7,7 +7,10 @@
  * dkim_ar_value() checked: printable ASCII, line breaks only as folding,
  * every quoted-string and comment closed (so nothing the signer chose
  * can end a comment early or add a property, CVE-2022-48521's kind of
- * spoofing), and dkim_ar_is_ours() recognizes the field as ours.
+ * spoofing), and dkim_ar_is_ours() recognizes the field as ours. Since
+ * issue 10 also: no line over 998 characters (RFC 5322 §2.1.1), and no
+ * ';' anywhere, even quoted, but those that start our resinfos, so that
+ * a reader that splits at ';' first finds only ours.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,27 @@ static time_t
 clock_fixed(void *arg)
 {
 	return *(time_t *)arg;
+}
+
+/*
+ * check_lines - lines of at most 998 characters, counting the field name;
+ * every ';' followed by our next resinfo ("CRLF TAB dkim=", or " dkim=none")
+ */
+static void
+check_lines(const char *ar)
+{
+	const char *p;
+	size_t	len = strlen("Authentication-Results:");
+
+	for (p = ar; *p; p++) {
+		if (*p == '\r' || *p == '\n')
+			len = 0;
+		else if (++len > 998)
+			abort();
+		if (*p == ';' && strncmp(p + 1, "\r\n\tdkim=", 8) != 0 &&
+		    strcmp(p + 1, " dkim=none") != 0)
+			abort();
+	}
 }
 
 /* check_ar - the value is one well-formed field body; abort() if not */
@@ -82,6 +106,7 @@ check_ar(const char *ar)
 		abort();
 	if (!dkim_ar_is_ours(ar, strlen(ar), AUTHSERV))
 		abort();
+	check_lines(ar);
 }
 
 /* line - the next input line into out (bytes as they are), advancing *p */

@@ -59,6 +59,8 @@ static int check_mode(const char *, char *, size_t);
 static int check_alg(const char *, char *, size_t);
 static int check_facility(const char *, char *, size_t);
 static int check_socket(const char *, char *, size_t);
+static int check_authservid(const char *, char *, size_t);
+static int check_unsignedbody(const char *, char *, size_t);
 
 #define O(f)	offsetof(struct conf, f)
 #define ON(i)	(offsetof(struct conf, on) + (i) * sizeof(int))
@@ -97,8 +99,12 @@ static const struct keyword keywords[] = {
 	    "client addresses/CIDRs whose mail is signed (or file:/path)"},
 	{"SignAuthenticated", K_BOOL, O(signauthenticated), "yes", 0, 0, NULL,
 	    "sign mail from SMTP-authenticated senders ({auth_authen})"},
-	{"AuthservID", K_STR, O(authservid), NULL, 0, 0, NULL,
-	    "authserv-id of Authentication-Results (default: host name)"},
+	{"AuthservID", K_STR, O(authservid), NULL, 0, 0, check_authservid,
+	    "authserv-id of Authentication-Results, a token (default: host "
+	    "name)"},
+	{"UnsignedBodyContent", K_STR, O(unsignedbody), "policy", 0, 0,
+	    check_unsignedbody, "result of a signature whose l= leaves body "
+	    "bytes unsigned: policy or pass"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -252,6 +258,31 @@ check_facility(const char *v, char *why, size_t whylen)
 			return 0;
 	snprintf(why, whylen, "unknown facility (mail, daemon, user, "
 	    "local0..local7)");
+	return -1;
+}
+
+/*
+ * check_authservid - an RFC 2045 token (RFC 8601 §2.5): a space, ';' or
+ * quote in our own id would make our field unreadable, and make the
+ * removal of forged ones (dkim_ar_is_ours) compare with the wrong text
+ */
+static int
+check_authservid(const char *v, char *why, size_t whylen)
+{
+	if (dkim_authserv_id_valid(v))
+		return 0;
+	snprintf(why, whylen, "expected a token of 1 to 255 characters: no "
+	    "space, control or 8-bit byte, nor any of ()<>@,;:\\\"/[]?=");
+	return -1;
+}
+
+/* check_unsignedbody - pass or policy */
+static int
+check_unsignedbody(const char *v, char *why, size_t whylen)
+{
+	if (strcasecmp(v, "pass") == 0 || strcasecmp(v, "policy") == 0)
+		return 0;
+	snprintf(why, whylen, "expected pass or policy");
 	return -1;
 }
 
@@ -551,7 +582,14 @@ derive_simple(struct loader *ld)
 			    ld->file);
 			return 1;
 		}
+		if (!dkim_authserv_id_valid(c->authservid)) {
+			util_report(ld->report, ld->rarg, 0, "%s: AuthservID: "
+			    "the host name is not a token; set AuthservID",
+			    ld->file);
+			return 1;
+		}
 	}
+	c->unsigned_ok = strcasecmp(c->unsignedbody, "pass") == 0;
 	return derive_user(ld) + derive_sockusers(ld);
 }
 

@@ -64,6 +64,7 @@ struct conf {
 	char	**mta;			/* NULL-terminated list */
 	char	*internalhosts;
 	char	*authservid;
+	char	*unsignedbody;		/* UnsignedBodyContent: pass|policy */
 	char	*canonicalization;
 	char	**signheaders;		/* NULL: the engine's default */
 	char	**oversignheaders;	/* NULL: the engine's default */
@@ -99,6 +100,7 @@ struct conf {
 	int	verify;			/* Mode has v */
 	enum dkim_canon hcanon;
 	enum dkim_canon bcanon;
+	int	unsigned_ok;		/* UnsignedBodyContent pass */
 	struct table *keytab;		/* NULL when none */
 	struct table *signtab;		/* NULL when none */
 	struct hosts *internal;		/* NULL when none */

@@ -54,6 +54,7 @@ live_new(struct conf *c, char *why, size_t whylen)
 	dkim_ctx_set_limits(l->ctx, (unsigned)c->maxsigs,
 	    (size_t)c->maxheaderbytes, (unsigned)c->minkeybits,
 	    (unsigned)c->dnstimeout * 2000);
+	dkim_ctx_set_unsigned_body(l->ctx, c->unsigned_ok);
 	return l;
 fail:
 	live_free(l);

@@ -42,6 +42,9 @@ struct hcase {
 	char	domain[256];
 	char	selector[256];
 	char	todo[256];	/* "" or why the engine differs (known) */
+	char	ar_has[4][200];	/* texts the AR value must hold */
+	char	ar_lacks[4][200];	/* texts it must not hold */
+	int	unsigned_ok;	/* "# unsigned-body: pass" */
 	char	*msg;		/* the message, fills expanded */
 	size_t	len;
 };
@@ -164,6 +167,16 @@ directive(struct hcase *c, struct records *r, char *line, char **fills,
 		snprintf(c->selector, sizeof(c->selector), "%s", sp + 1);
 	} else if (strcmp(line, "todo") == 0)
 		snprintf(c->todo, sizeof(c->todo), "%s", v);
+	else if (strcmp(line, "ar-has") == 0 || strcmp(line, "ar-lacks") == 0) {
+		char (*slot)[200] = line[3] == 'h' ? c->ar_has : c->ar_lacks;
+		size_t i;
+
+		for (i = 0; i < 4 && slot[i][0]; i++)
+			;
+		if (i < 4)
+			snprintf(slot[i], sizeof(slot[i]), "%s", v);
+	} else if (strcmp(line, "unsigned-body") == 0)
+		c->unsigned_ok = strcmp(v, "pass") == 0;
 	else if (strcmp(line, "fill") == 0 && *nfills < MAX_FILLS)
 		fills[(*nfills)++] = strdup(v);
 	return 0;
@@ -226,8 +239,9 @@ case_free(struct hcase *c)
 
 /*
  * ar_segment - check one "dkim=RESULT ..." resinfo: printable ASCII
- * only, comments without '(' or '\' inside, quoted strings closed,
- * no ')' or ';' outside them. NULL when good, else what is wrong.
+ * only but for folds (CRLF WSP) between items, comments without '(' or
+ * '\' inside, quoted strings closed, no ')' or ';' outside them. NULL
+ * when good, else what is wrong.
  */
 static const char *
 ar_segment(const char *s, size_t n, const char *want)
@@ -242,6 +256,11 @@ ar_segment(const char *s, size_t n, const char *want)
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
+		if (ch == '\r' && !quote && !comment && i + 2 < n &&
+		    s[i + 1] == '\n' && (s[i + 2] == '\t' || s[i + 2] == ' ')) {
+			i += 2;		/* a fold between items */
+			continue;
+		}
 		if (ch < 0x20 || ch > 0x7e)
 			return "control, NUL or 8-bit byte in the value";
 		if (quote) {
@@ -265,6 +284,25 @@ ar_segment(const char *s, size_t n, const char *want)
 }
 
 /*
+ * ar_longest_line - the longest line of "Authentication-Results:" ar,
+ * line end excluded
+ */
+static size_t
+ar_longest_line(const char *ar)
+{
+	size_t len = strlen("Authentication-Results:"), max = 0;
+
+	for (; *ar; ar++) {
+		if (*ar == '\r' || *ar == '\n') {
+			max = len > max ? len : max;
+			len = 0;
+		} else
+			len++;
+	}
+	return len > max ? len : max;
+}
+
+/*
  * ar_check - ar is " mx.example.org" then one ";CRLF TAB resinfo" per
  * result (or "; dkim=none"); no other CR or LF anywhere.
  */
@@ -277,6 +315,8 @@ ar_check(const char *ar, const struct hcase *c)
 
 	if (ar == NULL)
 		return "no Authentication-Results value";
+	if (ar_longest_line(ar) > 998)
+		return "a line longer than 998 characters (RFC 5322 2.1.1)";
 	if (strncmp(ar, id, sizeof(id) - 1) != 0)
 		return "does not start with the authserv-id";
 	p = ar + sizeof(id) - 1;
@@ -294,7 +334,15 @@ ar_check(const char *ar, const struct hcase *c)
 			return why;
 		p = next;
 	}
-	return *p ? "more resinfos than results" : NULL;
+	if (*p)
+		return "more resinfos than results";
+	for (i = 0; i < 4; i++) {
+		if (c->ar_has[i][0] && strstr(ar, c->ar_has[i]) == NULL)
+			return "a text of an ar-has line is missing";
+		if (c->ar_lacks[i][0] && strstr(ar, c->ar_lacks[i]) != NULL)
+			return "a text of an ar-lacks line is there";
+	}
+	return NULL;
 }
 
 /* ---- results and Authentication-Results ------------------------- */

@@ -25,6 +25,7 @@ case "$DKIMTOOL" in
 *) DKIMTOOL=$(pwd)/$DKIMTOOL ;;
 esac
 VECTORS=$here/data/vectors
+HOSTILE=$here/data/hostile
 [ -f "$VECTORS/rfc8463/message.eml" ] || VECTORS=$top/../shared/vectors
 [ -f "$VECTORS/rfc8463/message.eml" ] || VECTORS=/work/shared/vectors
 
@@ -132,7 +133,10 @@ is "$(wc -l < "$work/err")" 1 "that failure is one line on stderr"
 	echo "ed._domainkey.example.com $(record ed)"
 	echo "r1024._domainkey.example.net $(record r2048)"
 	[ -f "$VECTORS/rfc8463/records.txt" ] && cat "$VECTORS/rfc8463/records.txt"
-} > "$work/records.txt"
+	# the key of the hostile cases verified below (l=, i=): RFC 8463's
+	# test key, so one record per name is kept
+	sed -n 's/^# records: //p' "$HOSTILE/l-content-after.eml"
+} | awk '!seen[$1]++' > "$work/records.txt"
 if ! dns_start "$work/records.txt" "$work"; then
 	echo "Bail out! dnsmasq did not start"
 	exit 1
@@ -286,6 +290,61 @@ is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/hugehdr.eml"
     "a header block over 1 MiB is refused: exit 1"
 grep -q 'header' "$work/err"
 ok $? "... with an error about the header"
+
+# ---- verdicts (issue 10): l=, i=, header ceiling, bad options ---------------------
+
+# hostile - a case of t/data/hostile without its "#" lines, into $work/h.eml
+hostile() { sed '/^#/d' "$HOSTILE/$1.eml" > "$work/h.eml"; }
+
+hostile l-content-after
+is "$(status verify "$work/h.eml")" 1 \
+    "l= that leaves 21 body bytes unsigned: no pass, exit 1"
+grep -q 'dkim=policy (l=54 leaves 21 body bytes unsigned)' "$work/out"
+ok $? "... reported as dkim=policy with the count, as dkimd reports it"
+is "$(status verify --unsigned-body pass "$work/h.eml")" 0 \
+    "the same with --unsigned-body pass: exit 0"
+grep -q 'dkim=pass' "$work/out"
+ok $? "... reported as dkim=pass"
+hostile l-zero
+is "$(status verify "$work/h.eml")" 1 "l=0 on a body of 54 bytes: exit 1"
+grep -q 'dkim=policy (l=0 leaves 54 body bytes unsigned)' "$work/out"
+ok $? "... dkim=policy, all 54 bytes unsigned"
+hostile l-equal-body
+is "$(status verify "$work/h.eml")" 0 "l= equal to the body length: pass"
+hostile l-beyond-body
+is "$(status verify --unsigned-body pass "$work/h.eml")" 1 \
+    "l= beyond the body: exit 1 even with --unsigned-body pass"
+grep -q 'dkim=permerror' "$work/out"
+ok $? "... dkim=permerror (RFC 6376 3.5)"
+hostile i-qp-at
+is "$(status verify "$work/h.eml")" 0 "i=joe=40football.example.com: pass"
+grep -q 'header.i=joe@football.example.com' "$work/out"
+ok $? "... header.i decoded from dkim-quoted-printable"
+hostile i-qp-injects-resinfo
+is "$(status verify "$work/h.eml")" 0 "an i= that decodes to '; dkim=pass ...': pass"
+! grep -q 'header.i\|bank.example' "$work/out"
+ok $? "... and nothing of it in the field (header.i left out)"
+hostile i-3000-chars
+verify "$work/h.eml" > "$work/out" 2>&1
+awk 'length($0) > 78 { bad = 1 } END { exit bad }' "$work/out" &&
+    ! grep -q 'header.i' "$work/out"
+ok $? "a 3,000-character i=: header.i left out, every line at most 78"
+is "$(status verify "$work/hugehdr.eml")" 1 "a header block over 1 MiB: exit 1"
+grep -q "^Authentication-Results: $AS;" "$work/out" &&
+    grep -q 'dkim=permerror (header block too large to verify)' "$work/out"
+ok $? "... still an Authentication-Results field, with the reason"
+grep -q 'header block larger than' "$work/err"
+ok $? "... and the error on stderr"
+for bad in 127.0.0.1:99999 127.0.0.1:0 127.0.0.1:abc 127.0.0.1:; do
+	is "$(status "$DKIMTOOL" verify --nameserver "$bad" "$MSG")" 2 \
+	    "verify --nameserver $bad: usage error, exit 2"
+done
+for bad in 'mx.test;dkim=pass' 'mx.test x' '"mx.test"' 'mx.test/1'; do
+	is "$(status "$DKIMTOOL" verify --authserv-id "$bad" "$MSG")" 2 \
+	    "verify --authserv-id '$bad': not a token, exit 2"
+done
+is "$(status "$DKIMTOOL" verify --unsigned-body maybe "$MSG")" 2 \
+    "verify --unsigned-body maybe: exit 2"
 
 # ---- showkeys, testkeys ---------------------------------------------------------
 

@@ -134,6 +134,8 @@ INLINE=$(openssl pkey -in "$work/keys/inline/inl.private" -outform DER | base64 
 	zone_to_records "$work/keys/ed1.txt"
 	# the ed25519 key also for example.com, where it signs second
 	zone_to_records "$work/keys/ed1.txt" | sed 's/^ed1._domainkey.lists.example.org/ed1._domainkey.example.com/'
+	# the key of the hostile cases sent below (l=, i=)
+	sed -n 's/^# records: //p' "$top_srcdir/t/data/hostile/l-content-after.eml"
 } >"$work/records"
 cat >"$work/key.table" <<EOT
 sel1	example.com:sel1:$work/keys/sel1.private
@@ -235,6 +237,41 @@ grep -q "^body c" "$work/nonr.out" &&
     "$work/nonr.out" && grep -q "^reply c" "$work/nonr.out"
 ok $? "nonr: an MTA without NR_ steps gets its replies and the Authentication-Results"
 sed 's/^/#   /' "$work/nonr.out" | grep -v "^#   change" | cut -c1-200
+logged "FORGED3: .*removed 9 forged Authentication-Results #10 #9 #7 #6 #5 #4 #3 #2 #1" \
+    "forged: the 9 disguised forgeries removed (VT, FF, NBSP, EM SPACE, NEL, '/', ',' after the id; NBSP, folded comment before)"
+
+# ---- verdicts (issue 10): l=, i= and our own field, through mta.py ----------
+# hostile NAME - t/data/hostile/NAME.eml without its "#" lines, to dkimd;
+# what mta.py saw goes to $work/h-NAME.out
+hostile() {
+	sed '/^#/d' "$top_srcdir/t/data/hostile/$1.eml" >"$work/h-$1.eml"
+	/usr/bin/python3 "$tdir/mta.py" "127.0.0.1:$PORT" INBOUND \
+	    "$work/h-$1.eml" >"$work/h-$1.out" 2>&1
+}
+hostile l-content-after
+grep -q '^insert 0 Authentication-Results .*dkim=policy (l=54 leaves 21 body bytes unsigned)' \
+    "$work/h-l-content-after.out" && ! grep -q 'dkim=pass' "$work/h-l-content-after.out"
+ok $? "l=: 21 body bytes after l= make dkim=policy with the count, not pass (UnsignedBodyContent default)"
+hostile l-equal-body
+grep -q '^insert 0 Authentication-Results .*dkim=pass' "$work/h-l-equal-body.out"
+ok $? "l=: an l= equal to the body length is a normal dkim=pass"
+hostile i-qp-at
+grep -q '^insert 0 Authentication-Results .*dkim=pass.*header.i=joe@football.example.com' \
+    "$work/h-i-qp-at.out"
+ok $? "i=: joe=40football.example.com is decoded (dkim-quoted-printable): dkim=pass, header.i=joe@..."
+hostile i-qp-injects-resinfo
+grep -q '^insert 0 Authentication-Results .*dkim=pass' "$work/h-i-qp-injects-resinfo.out" &&
+    ! grep -q 'header.i\|bank.example' "$work/h-i-qp-injects-resinfo.out"
+ok $? "i=: an identity that decodes to '; dkim=pass header.d=bank.example' is not written into our field"
+hostile i-3000-chars
+grep '^insert 0 Authentication-Results' "$work/h-i-3000-chars.out" |
+    sed 's/\\n/\n/g' | awk 'length($0) > 100 { bad = 1 } END { exit bad }' &&
+    grep -q '^insert 0 Authentication-Results .*dkim=pass' "$work/h-i-3000-chars.out" &&
+    ! grep -q 'header.i' "$work/h-i-3000-chars.out"
+ok $? "i=: a 3,000-character i= passes, header.i left out, our field folded in short lines"
+logged "verify .*a=rsa-sha256 policy \(l=54 leaves 21 body bytes unsigned\)" \
+    "log: the l= policy is logged with its reason"
+
 run multi.lua
 logged "ABORT1: sign \(MTA ORIGINATING\): aborted" "log: an aborted message is logged and dropped"
 logged "GONE1: verify .*: (aborted|connection closed mid-message)" "log: a vanished client's message is cleaned up"
@@ -264,6 +301,17 @@ kill -0 "$DKIMD_PID" 2>/dev/null
 ok $? "SIGHUP: dkimd still runs after two reloads"
 stop_dkimd
 logged "info: stopped" "SIGTERM: dkimd stops cleanly"
+
+# ---- UnsignedBodyContent pass ------------------------------------------------
+start_dkimd "UnsignedBodyContent pass" ||
+	ok 1 "dkimd starts with UnsignedBodyContent pass"
+hostile l-content-after
+grep -q '^insert 0 Authentication-Results .*dkim=pass' "$work/h-l-content-after.out"
+ok $? "UnsignedBodyContent pass: the same l= message gets dkim=pass"
+hostile l-beyond-body
+grep -q '^insert 0 Authentication-Results .*dkim=permerror' "$work/h-l-beyond-body.out"
+ok $? "UnsignedBodyContent pass: an l= beyond the body stays dkim=permerror"
+stop_dkimd
 
 # ---- On-* actions ---------------------------------------------------------
 start_dkimd "On-NoSignature reject" "On-BadSignature tempfail" \

@@ -131,6 +131,40 @@ test_bad(void)
 	    strstr(msgs, "cannot open") != NULL, "error: a missing file");
 }
 
+/*
+ * test_verdict - AuthservID is refused unless a token (a ';', quote, '/'
+ * or ',' in it would garble our field and the removal of forged ones);
+ * UnsignedBodyContent is pass or policy, policy by default
+ */
+static void
+test_verdict(void)
+{
+	struct conf *c;
+
+	reset();
+	ok(conf_load(DATA "/verdict-bad.conf", report, NULL) == NULL,
+	    "verdict-bad.conf is refused");
+	is_int(nerr, 5, "verdict-bad.conf: an error for each bad "
+	    "AuthservID and for UnsignedBodyContent maybe");
+	ok(strstr(msgs, "verdict-bad.conf:3: AuthservID: "
+	    "\"mx.example.net;dkim=pass\": expected a token") != NULL,
+	    "AuthservID with ';': refused, with file and line");
+	ok(strstr(msgs, "verdict-bad.conf:7: UnsignedBodyContent: \"maybe\": "
+	    "expected pass or policy") != NULL,
+	    "UnsignedBodyContent maybe: refused");
+	reset();
+	c = conf_load(DATA "/good.conf", report, NULL);
+	ok(c != NULL && !c->unsigned_ok && strcmp(c->unsignedbody,
+	    "policy") == 0, "UnsignedBodyContent: policy by default");
+	conf_free(c);
+	c = conf_load(DATA "/verdict-good.conf", report, NULL);
+	ok(c != NULL && c->unsigned_ok, "UnsignedBodyContent Pass: pass "
+	    "(no case)");
+	ok(c != NULL && strcmp(c->authservid, "MX-1.example.net") == 0,
+	    "AuthservID: a token with '-' and '.' loads");
+	conf_free(c);
+}
+
 static void
 test_sock(void)
 {
@@ -164,6 +198,7 @@ main(void)
 	test_defaults();
 	test_good();
 	test_bad();
+	test_verdict();
 	test_sock();
 	return done_testing();
 }

@@ -38,7 +38,7 @@ static const char usage_text[] =
 "                     [-i IDENTITY] [-x SECONDS] [-d ... -s ... -k ...]\n"
 "                     [FILE]\n"
 "       dkimtool verify [--nameserver HOST[:PORT]] [--authserv-id ID]\n"
-"                       [--timeout MS] [FILE]\n"
+"                       [--timeout MS] [--unsigned-body pass|policy] [FILE]\n"
 "       dkimtool showkeys -c FILE [-1] [-d DOMAIN]\n"
 "       dkimtool testkeys -c FILE [-d DOMAIN] [--nameserver HOST[:PORT]]\n"
 "                         [--timeout MS]\n"

@@ -182,9 +182,11 @@ body:
 fail:
 	if (ferror(fp))
 		snprintf(err, errlen, "read error");
-	else if (mi->hcap >= MSGIN_HEADER_MAX)
+	else if (mi->hcap >= MSGIN_HEADER_MAX) {
+		mi->overflow = 1;
 		snprintf(err, errlen, "header block larger than %d bytes",
 		    MSGIN_HEADER_MAX);
+	}
 	else
 		snprintf(err, errlen, "out of memory");
 	return -1;

@@ -44,6 +44,7 @@ struct msgin {
 	size_t	nfields;
 	size_t	fcap;
 	int	lf_only;	/* the first line ended in a bare LF */
+	int	overflow;	/* header block over MSGIN_HEADER_MAX */
 };
 
 int	msgin_read_header(struct msgin *, FILE *, char *err, size_t errlen);

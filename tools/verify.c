@@ -3,7 +3,7 @@
  *
  * SYNOPSIS
  *	dkimtool verify [--nameserver HOST[:PORT]] [--authserv-id ID]
- *		[--timeout MS] [FILE]
+ *		[--timeout MS] [--unsigned-body pass|policy] [FILE]
  *
  * CONTRACT
  *	Reads the message (FILE or stdin) once, the body in chunks, lets the
@@ -11,10 +11,14 @@
  *	given, else /etc/resolv.conf) and prints one field,
  *	"Authentication-Results:" and the engine's value (RFC 8601), so that
  *	what dkimtool says is what dkimd would add. The authserv-id defaults
- *	to the host name.
+ *	to the host name. An l= that leaves body bytes unsigned is policy,
+ *	as dkimd's default UnsignedBodyContent makes it, unless
+ *	--unsigned-body pass. A header block over the reader's ceiling
+ *	still gets a field, with the permerror dkimd reports for it.
  *	Exit status: 0 when a signature passes, 75 when none does and one
  *	got temperror, 1 otherwise (no signature included), 2 on usage
- *	errors.
+ *	errors (a --nameserver or --authserv-id that cannot be used
+ *	among them).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +49,21 @@ verify_status(const dkim_msg *msg)
 	return temp ? TOOL_EX_TEMP : TOOL_EX_FAIL;
 }
 
+/*
+ * verify_too_big - the field for a header block over MSGIN_HEADER_MAX:
+ * nothing in it can be verified, the same permerror as dkimd's for a
+ * header over MaximumHeaderBytes (the engine's overflow result)
+ */
+static int
+verify_too_big(const char *authserv)
+{
+	printf("Authentication-Results: %s;\n\tdkim=permerror (header block "
+	    "too large to verify)\n", authserv);
+	if (fflush(stdout) != 0)
+		tool_err("stdout: %s", strerror(errno));
+	return TOOL_EX_FAIL;
+}
+
 /* verify_main - dkimtool verify */
 int
 verify_main(int argc, char **argv)
@@ -53,6 +72,7 @@ verify_main(int argc, char **argv)
 		{ "nameserver", required_argument, NULL, 'n' },
 		{ "authserv-id", required_argument, NULL, 'A' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "unsigned-body", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *ns = NULL, *authserv = NULL, *name;
@@ -63,11 +83,11 @@ verify_main(int argc, char **argv)
 	dkim_msg *msg = NULL;
 	FILE	*fp = NULL;
 	struct msgin mi;
-	int	 c, status = TOOL_EX_FAIL;
+	int	 c, status = TOOL_EX_FAIL, unsigned_ok = 0;
 
 	opterr = 0;
 	memset(&mi, 0, sizeof(mi));
-	while ((c = getopt_long(argc, argv, ":A:n:T:", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":A:n:T:U:", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'n':
@@ -80,6 +100,13 @@ verify_main(int argc, char **argv)
 			if (tool_timeout(optarg, &timeout) < 0)
 				return TOOL_EX_USAGE;
 			break;
+		case 'U':
+			if (strcmp(optarg, "pass") != 0 &&
+			    strcmp(optarg, "policy") != 0)
+				return tool_usage("verify: --unsigned-body: "
+				    "expected pass or policy");
+			unsigned_ok = strcmp(optarg, "pass") == 0;
+			break;
 		default:
 			return tool_badopt("verify", c, argv);
 		}
@@ -91,9 +118,15 @@ verify_main(int argc, char **argv)
 			snprintf(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
 		authserv = host;
-	}
+	} else if (!dkim_authserv_id_valid(authserv))
+		return tool_usage("verify: --authserv-id: not a token (no "
+		    "space, control or 8-bit byte, nor any of "
+		    "()<>@,;:\\\"/[]?=)");
 	if ((res = dkim_resolver_new(ns, timeout, err,
 	    sizeof(err))) == NULL) {
+		/* a server list we cannot use is the caller's mistake */
+		if (ns != NULL && strcmp(err, "out of memory") != 0)
+			return tool_usage("verify: --nameserver: %s", err);
 		tool_err("resolver: %s", err);
 		goto fail;
 	}
@@ -104,10 +137,15 @@ verify_main(int argc, char **argv)
 		goto fail;
 	}
 	dkim_ctx_set_resolver(ctx, res);
+	dkim_ctx_set_unsigned_body(ctx, unsigned_ok);
 	if ((fp = tool_open_input(argc, argv, optind, &name)) == NULL)
 		goto fail;
-	if (tool_feed_header(msg, &mi, fp, name) < 0 ||
-	    tool_feed_body(msg, &mi, name, buf, NULL) < 0)
+	if (tool_feed_header(msg, &mi, fp, name) < 0) {
+		if (mi.overflow)
+			status = verify_too_big(authserv);
+		goto fail;
+	}
+	if (tool_feed_body(msg, &mi, name, buf, NULL) < 0)
 		goto fail;
 	if ((ar = dkim_ar_value(msg, authserv)) == NULL) {
 		tool_err("out of memory");

@@ -242,7 +242,7 @@ def rec(sel, value=None, keyfile=None):
 
 def case(name, expect, note, tpl=STD, head=HEAD, body=BODY, records=None,
          key=None, calc=None, post=None, fails=(), fills=(), sigs=None,
-         todo=None):
+         todo=None, extra=()):
     """one verification case; post(bytes) -> bytes alters the result"""
     if records is None:
         records = [rec(tagmap(tpl).get("s", "test"))] \
@@ -256,7 +256,8 @@ def case(name, expect, note, tpl=STD, head=HEAD, body=BODY, records=None,
     if post:
         msg = post(msg)
     CASES.append(dict(name=name, expect=expect, note=note, msg=msg,
-                      records=records, fails=fails, fills=fills, todo=todo))
+                      records=records, fails=fails, fills=fills, todo=todo,
+                      extra=extra))
 
 
 def sign_case(name, expect, note, head=HEAD, body=BODY, key=RSA,
@@ -537,7 +538,8 @@ def cases_names():
          "key passes", tpl=std(extra=" i=joe@football.example.com;"),
          records=[rec("test", public_record(RSA) + "; t=s")])
     case("i-quoted-local-part", "pass", "i= with a quoted local-part "
-         "holding '(', ')', a backslash and a quote: the AR quotes it",
+         "holding '(', ')', a backslash and a quote: the AR leaves "
+         "header.i out", extra=("ar-lacks: header.i",),
          tpl=std(extra=' i="a(b)\\\\c\\"d"@football.example.com;'))
     case("i-8bit-local", "permerror", "raw 8-bit in i=: tag values are "
          "%x21-7E (RFC 6376 3.2 VALCHAR)",
@@ -552,22 +554,78 @@ def cases_names():
          tpl=std(extra=" i=football.example.com;"))
     case("i-nul", "permerror", "a NUL in i=",
          tpl=std(extra=" i=jo\0e@football.example.com;"))
+    case("i-qp-at", "pass", "i= in dkim-quoted-printable: =40 is '@' "
+         "(RFC 6376 2.11, 3.5), decoded before the i=/d= check",
+         tpl=std(extra=" i=joe=40football.example.com;"),
+         extra=("ar-has: header.i=joe@football.example.com",))
+    case("i-qp-domain", "pass", "i= domain with =2E for the dots, and "
+         "lower-case hex", tpl=std(extra=" i=joe@football=2eexample=2Ecom;"))
+    case("i-qp-outside-d", "permerror", "i= whose decoded domain is "
+         "outside d= (RFC 6376 3.5 i=)",
+         tpl=std(extra=" i=joe=40evil.example;"))
+    case("i-qp-short-escape", "permerror", "i= ending in a '=' with one "
+         "hex digit", tpl=std(extra=" i=joe@football.example.com=4;"))
+    case("i-qp-bad-escape", "permerror", "i= with =ZZ (not hex)",
+         tpl=std(extra=" i=j=ZZoe@football.example.com;"))
+    case("i-qp-nul", "permerror", "i= with =00: a decoded NUL",
+         tpl=std(extra=" i=jo=00e@football.example.com;"))
+    case("i-qp-crlf", "permerror", "i= with =0D=0A: a decoded line end "
+         "could break whatever header the identity is written into",
+         tpl=std(extra=" i=jo=0D=0Ae@football.example.com;"))
+    case("i-qp-injects-resinfo", "pass", "i= decoding to '; dkim=pass "
+         "header.d=bank.example ...': valid, and the AR leaves header.i "
+         "out (a reader splitting at ';' would see a resinfo)",
+         tpl=std(extra=" i=x=3B=20dkim=3Dpass=20header.d=3Dbank.example"
+                 "=20=40football.example.com;"),
+         extra=("ar-lacks: header.i", "ar-lacks: bank.example"))
+    case("i-3000-chars", "pass", "i= of 3,000 characters: the AR leaves "
+         "header.i out and keeps every line under 998 (RFC 5322 2.1.1)",
+         tpl=std(extra=" i=" + "a" * 3000 + "@football.example.com;"),
+         extra=("ar-lacks: header.i", "ar-has: header.d=football"))
 
 
 def cases_numbers():
     case("l-beyond-body", "permerror", "l= larger than the body: the "
          "signature cannot be checked (RFC 6376 3.5 l=)",
          tpl=std(extra=" l=100000;"), calc={"l": "x"})
-    case("l-zero", "pass", "l=0 signs no body at all; it is honoured",
-         tpl=std(extra=" l=0;"))
-    case("l-content-after", "pass", "content appended after l= is not "
-         "covered; l= is honoured (RFC 6376 8.2)",
+    # Issue 10: an l= that leaves body bytes unsigned is policy (what
+    # follows it can say anything, RFC 6376 8.2), not pass; dkimd's
+    # UnsignedBodyContent pass restores the old verdict.
+    case("l-zero", "policy", "l=0 signs no body at all: every byte of "
+         "the body is unsigned, so not a pass (RFC 6376 8.2)",
+         tpl=std(extra=" l=0;"), extra=(
+             "ar-has: l=0 leaves %d body bytes unsigned"
+             % len(body_canon(BODY, "relaxed")),))
+    case("l-zero-pass-configured", "pass", "l=0 under UnsignedBodyContent "
+         "pass: the site accepts unsigned body content",
+         tpl=std(extra=" l=0;"), extra=("unsigned-body: pass",))
+    case("l-beyond-body-pass-configured", "permerror", "l= larger than "
+         "the body stays a permerror under UnsignedBodyContent pass",
+         tpl=std(extra=" l=100000;"), calc={"l": "x"},
+         extra=("unsigned-body: pass",))
+    case("l-zero-empty-body", "pass", "l=0 on an empty body leaves "
+         "nothing unsigned", tpl=std(extra=" l=0;"), body=b"")
+    case("l-equal-body", "pass", "l= equal to the canonicalized body "
+         "length covers it all: a normal pass",
+         tpl=std(extra=" l=%d;" % len(body_canon(BODY, "relaxed"))))
+    case("l-content-after", "policy", "content appended after l= is not "
+         "covered: policy, not pass (RFC 6376 8.2)",
          tpl=std(extra=" l=%d;" % len(body_canon(BODY, "relaxed"))),
-         post=lambda m: m + b"\r\nEXTRA: click here\r\n")
-    case("l-content-after-simple", "pass", "l= with simple body canon "
-         "and appended content", tpl=std(c="simple/simple", extra=" l=%d;"
-                                         % len(BODY)),
+         post=lambda m: m + b"\r\nEXTRA: click here\r\n",
+         extra=("ar-has: dkim=policy (l=%d leaves %d body bytes unsigned)"
+                % (len(body_canon(BODY, "relaxed")),
+                   len(body_canon(BODY + b"\r\nEXTRA: click here\r\n",
+                                  "relaxed")) -
+                   len(body_canon(BODY, "relaxed"))),))
+    case("l-content-after-simple", "policy", "l= with simple body canon "
+         "and appended content: policy", tpl=std(c="simple/simple",
+                                                 extra=" l=%d;" % len(BODY)),
          post=lambda m: m + b"more\r\n")
+    case("l-blank-lines-after", "pass", "blank lines after an l= that "
+         "covers the text vanish in canonicalization (RFC 6376 3.4.3): "
+         "nothing unsigned", tpl=std(c="simple/simple",
+                                     extra=" l=%d;" % len(BODY)),
+         post=lambda m: m + b"\r\n\r\n\r\n")
     case("l-100-digits", "permerror", "l= of 100 digits overflows",
          tpl=std(extra=" l=" + "9" * 100 + ";"))
     case("l-negative", "permerror", "l=-5 is not a number",
@@ -803,8 +861,9 @@ def cases_body():
          "relaxed", body=b"a  \t b \t\r\n \t \r\n\r\n")
     case("body-8bit", "pass", "8-bit body bytes",
          body="gr\u00fc\u00dfe \xff".encode("utf-8") + b"\xff\xfe\r\n")
-    case("two-sigs-different-l", "pass pass", "two signatures, one "
-         "with l=, share nothing wrongly (one body hash each)",
+    case("two-sigs-different-l", "policy pass", "two signatures, one "
+         "with l=, share nothing wrongly (one body hash each); the l=20 "
+         "one leaves body bytes unsigned: policy",
          sigs=make_sig(std(extra=" l=20;"), HEAD, BODY) +
          make_sig(std(a="ed25519-sha256", s="brisbane"), HEAD, BODY),
          records=[rec("test"), rec("brisbane")])
@@ -900,6 +959,8 @@ def write_case(c):
         out.append(b"# mode: sign")
         out.append(b"# key: " + c["key"].encode())
         out.append(("# signer: %s %s" % c["signer"]).encode())
+    for line in c.get("extra", ()):
+        out.append(("# " + line).encode())
     for n, v in c["records"]:
         out.append(("# records: %s %s" % (n, v)).encode())
     for sel, how in c["fails"]:
