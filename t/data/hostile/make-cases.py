@@ -831,7 +831,7 @@ def cases_author():
     case("first-line-wsp", "policy", "a header whose first line begins "
          "with white space continues nothing: some readers show it as a "
          "field, so no pass (what an MTA hands on is tested in "
-         "t/it-author.sh)",
+         "t/milter/it-author.sh)",
          post=lambda m: b" From: evil@attacker.example\r\n" + m)
 
 
