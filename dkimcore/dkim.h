@@ -265,6 +265,63 @@ int	dkim_ar_is_ours(const char *value, size_t len, const char *authserv_id);
  * characters
  */
 int	dkim_authserv_id_valid(const char *id);
+/* ---- the author: From and Sender (addr.c) --------------------------- */
+
+#define DKIM_LOCAL_MAX		256	/* bytes of a local-part, quotes included */
+#define DKIM_DOMAIN_MAX		253	/* a DNS name, without the final dot */
+#define DKIM_ADDR_VALUE_MAX	16384	/* bytes of a From or Sender value */
+#define DKIM_COMMENT_DEPTH	32	/* nested comments */
+
+/* One mailbox: the address is local "@" domain. */
+struct dkim_mailbox {
+	char	local[DKIM_LOCAL_MAX + 1];	/* dot-atom, or "quoted" */
+	char	domain[DKIM_DOMAIN_MAX + 1];	/* A-labels, lower case */
+};
+
+/*
+ * dkim_mailbox_list - parse a raw From or Sender value (folding
+ * included) as an RFC 5322 §3.4 mailbox-list, strictly (see addr.c).
+ * Returns the number of mailboxes (at least 1), the first max of them
+ * stored in mb[]; or -1 with a reason in why.
+ */
+int	dkim_mailbox_list(const char *value, size_t len,
+	    struct dkim_mailbox *mb, size_t max, char *why, size_t whylen);
+
+/*
+ * The author of a message, gathered field by field: init, then every
+ * header field (name as received, raw value), then check. The engine
+ * keeps one per message; the milter keeps its own to choose the key.
+ */
+struct dkim_author {
+	size_t	nfrom;			/* From fields ('From :' included) */
+	size_t	nsender;		/* Sender fields */
+	int	leadwsp;		/* a field name begins with WSP */
+	int	from_n;			/* mailboxes of the first From, -1 */
+	int	sender_n;		/* mailboxes of the first Sender, -1 */
+	struct dkim_mailbox from;	/* the first From's first mailbox */
+	struct dkim_mailbox sender;
+	char	from_why[96];		/* why the first From does not parse */
+	char	sender_why[96];
+};
+
+enum dkim_author_status {
+	DKIM_AUTHOR_OK = 0,
+	DKIM_AUTHOR_FIELDS,	/* not exactly one From field */
+	DKIM_AUTHOR_BAD		/* a From (or Sender) readers may see otherwise */
+};
+
+void	dkim_author_init(struct dkim_author *);
+void	dkim_author_field(struct dkim_author *, const char *name, size_t nlen,
+	    const char *value, size_t vlen);
+
+/*
+ * dkim_author_check - DKIM_AUTHOR_OK with *mb (may be NULL) pointing at
+ * the mailbox that names the author: the From's only one, or with
+ * several the Sender's (RFC 5322 §3.6.2). Otherwise why says what is
+ * wrong, e.g. "From has 2 mailboxes and 0 Sender fields".
+ */
+enum dkim_author_status dkim_author_check(const struct dkim_author *,
+	    const struct dkim_mailbox **mb, char *why, size_t whylen);
 
 /* Names, for logs. */
 const char *dkim_result_name(enum dkim_result);

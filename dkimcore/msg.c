@@ -49,6 +49,7 @@ dkim_msg_new(dkim_ctx *ctx, enum dkim_mode mode)
 	m->mode = mode;
 	m->arena.max = ctx->max_header;
 	m->state = DK_ST_HEADER;
+	dkim_author_init(&m->author);
 	return m;
 }
 
@@ -101,6 +102,7 @@ dkim_header(dkim_msg *m, const char *name, size_t namelen, const char *value,
 		return DKIM_OK;
 	if (namelen == 0 || trim_name(name, namelen) == 0)
 		return DKIM_OK;		/* not a field: nothing to sign */
+	dkim_author_field(&m->author, name, namelen, value, valuelen);
 	if (m->nfields == m->afields) {
 		/* the table counts against the ceiling too, up to its end */
 		size_t n = m->afields ? m->afields * 2 : 32,

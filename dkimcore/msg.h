@@ -108,7 +108,9 @@ struct dkim_msg {
 	struct dk_vsig *vsig;
 	size_t	nvsig;
 	size_t	ignored_sigs;		/* beyond the context's max_sigs */
-	size_t	nfrom;			/* From fields seen (verifying) */
+	struct dkim_author author;	/* From and Sender, as fields came */
+	enum dkim_result author_res;	/* NONE, or what every signature gets */
+	char	author_why[160];
 };
 
 int	dk_msg_fail(dkim_msg *, const char *fmt, ...)

@@ -202,6 +202,7 @@ dk_sign_eoh(dkim_msg *m)
 {
 	struct dk_buf scratch = { .max = m->ctx->max_header };
 	size_t i, nfrom;
+	char why[160];
 	int rc = DKIM_ERR;
 
 	if (m->overflow)
@@ -214,6 +215,10 @@ dk_sign_eoh(dkim_msg *m)
 		return dk_msg_fail(m, "no From field: not signing");
 	if (nfrom > 1)
 		return dk_msg_fail(m, "%zu From fields: not signing", nfrom);
+	/* what a verifier would refuse to pass is not signed (addr.c) */
+	if (dkim_author_check(&m->author, NULL, why, sizeof(why)) !=
+	    DKIM_AUTHOR_OK)
+		return dk_msg_fail(m, "%s: not signing", why);
 	for (i = 0; i < m->nsigners; i++) {
 		struct dk_signer *s = &m->signer[i];
 

@@ -229,6 +229,37 @@ start_lookup(dkim_msg *m, size_t k)
 	v->lookup = dk_lookup_start(m->ctx, v->qname);
 }
 
+/*
+ * author_judge - what every signature of m gets when its author is not
+ * one that a pass can vouch for (addr.c), DKIM_RES_NONE when it is.
+ *
+ * RFC 5322 §3.6 allows one From; with none or several, which one a
+ * reader sees is up to its software (RFC 6376 §8.15): permerror, as a
+ * required field absent is (RFC 8601 §2.7.1). A From that does not
+ * parse, is empty, holds several mailboxes without one Sender, or a
+ * header block whose first line begins with white space, is a message
+ * that readers may show with another author than the verifier would
+ * see ("Composition Kills", USENIX Security 2020): the signature may be
+ * sound, but the ADMD does not accept it, which is RFC 8601's policy.
+ * The reason goes into the result's comment.
+ */
+static void
+author_judge(dkim_msg *m)
+{
+	switch (dkim_author_check(&m->author, NULL, m->author_why,
+	    sizeof(m->author_why))) {
+	case DKIM_AUTHOR_OK:
+		m->author_res = DKIM_RES_NONE;
+		break;
+	case DKIM_AUTHOR_FIELDS:
+		m->author_res = DKIM_RES_PERMERROR;
+		break;
+	case DKIM_AUTHOR_BAD:
+		m->author_res = DKIM_RES_POLICY;
+		break;
+	}
+}
+
 /* prepare - parse one signature and start its hashes and lookup */
 static void
 prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
@@ -244,14 +275,8 @@ prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
 		return;
 	}
 	v->res.alg = v->sig.alg;
-	/*
-	 * RFC 5322 §3.6 allows one From; with several, which one a reader
-	 * sees is up to its software, so no signature can vouch for it
-	 * (RFC 6376 §8.15).
-	 */
-	if (m->nfrom != 1) {
-		set_result(v, DKIM_RES_PERMERROR, "message has %zu From "
-		    "fields", m->nfrom);
+	if (m->author_res != DKIM_RES_NONE) {
+		set_result(v, m->author_res, "%s", m->author_why);
 		return;
 	}
 	if ((r = dk_sig_check(&v->sig, now, why, sizeof(why))) !=
@@ -292,12 +317,10 @@ dk_verify_eoh(dkim_msg *m)
 
 	if (m->overflow)
 		return DKIM_OK;		/* reported at end of message */
-	for (i = 0; i < m->nfields; i++) {
+	for (i = 0; i < m->nfields; i++)
 		if (dk_field_is(m, &m->fields[i], "dkim-signature", 14))
 			n++;
-		else if (dk_field_is(m, &m->fields[i], "from", 4))
-			m->nfrom++;
-	}
+	author_judge(m);
 	if (n > m->ctx->max_sigs) {
 		m->ignored_sigs = n - m->ctx->max_sigs;
 		n = m->ctx->max_sigs;

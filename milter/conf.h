@@ -51,6 +51,7 @@ enum conf_on {
 	CONF_ON_NOSIGNATURE,
 	CONF_ON_INTERNALERROR,
 	CONF_ON_KEYNOTFOUND,
+	CONF_ON_BADAUTHOR,
 	CONF_ON_MAX
 };
 
@@ -68,6 +69,7 @@ struct conf {
 	char	*canonicalization;
 	char	**signheaders;		/* NULL: the engine's default */
 	char	**oversignheaders;	/* NULL: the engine's default */
+	char	**senderheaders;	/* NULL: From (author.h) */
 	long	minkeybits;
 	char	*nameservers;
 	long	dnstimeout;		/* seconds */

@@ -28,7 +28,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "addr.h"
 #include "live.h"
 #include "log.h"
 #include "mlfi.h"
@@ -296,6 +295,7 @@ msg_start(SMFICTX *ctx, struct conn *c, struct msg *m)
 	in.client = c->have_sa ? (struct sockaddr *)&c->sa : NULL;
 	in.client_text = c->client[0] ? c->client : NULL;
 	m->mode = mode_choose(m->live->conf, &in, m->why, sizeof(m->why));
+	author_init(&m->author);
 	if (m->mode == MODE_NONE)
 		return 0;
 	m->dm = dkim_msg_new(m->live->ctx, m->mode == MODE_SIGN ?
@@ -370,11 +370,11 @@ note_header(struct msg *m, const char *name, const char *value)
 		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
 		    strlen(value), m->live->conf->authservid))
 			remember_ours(m);
-	} else if (strcasecmp(name, "From") == 0) {
-		if (m->nfrom++ == 0)
-			addr_from(value, m->from, sizeof(m->from));
 	} else if (strcasecmp(name, "DKIM-Signature") == 0)
 		m->has_sig = 1;
+	if (m->mode == MODE_SIGN)
+		author_field(&m->author, m->live->conf->senderheaders, name,
+		    value);
 }
 
 /* feed - one field into the engine; without SMFIP_HDR_LEADSPC the MTA
@@ -479,13 +479,29 @@ add_signers(struct msg *m)
 	return 0;
 }
 
+/*
+ * bad_author - mail to sign names no author that a verifier could pass
+ * (author.h): not signed, one log line with why, On-BadAuthor
+ */
+static sfsistat
+bad_author(SMFICTX *ctx, struct conn *c, const char *why)
+{
+	struct msg *m = c->m;
+	char	out[400];
+
+	snprintf(out, sizeof(out), "not signed: %s; %s", why,
+	    conf_action_name(conf_action(m->live->conf, CONF_ON_BADAUTHOR)));
+	return mlfi_finish(c, mlfi_act(ctx, m, CONF_ON_BADAUTHOR,
+	    "From does not name one valid author"), out);
+}
+
 /* do_eoh - end of header: choose the signers, start key lookups */
 static sfsistat
 do_eoh(SMFICTX *ctx)
 {
 	struct conn *c = mlfi_conn(ctx);
 	struct msg *m = c ? c->m : NULL;
-	char	out[700], why[128];
+	char	out[700], why[128], awhy[200];
 	const char *v;
 	int	down;
 
@@ -497,6 +513,9 @@ do_eoh(SMFICTX *ctx)
 		return m->mode == MODE_VERIFY ? SMFIS_CONTINUE :
 		    mlfi_internal(ctx, c);
 	if (m->mode == MODE_SIGN) {
+		if (author_choose(&m->author, m->live->conf->senderheaders,
+		    m->from, sizeof(m->from), awhy, sizeof(awhy)) < 0)
+			return bad_author(ctx, c, awhy);
 		if ((down = add_signers(m)) < 0)
 			return mlfi_internal(ctx, c);
 		if (down) {

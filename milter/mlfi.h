@@ -20,6 +20,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "author.h"
 #include "live.h"
 #include "mode.h"
 #include "table.h"
@@ -33,8 +34,8 @@ struct msg {
 	enum mode_choice mode;
 	char	why[160];
 	char	qid[64];
-	char	from[512];		/* address of the first From: */
-	int	nfrom;
+	char	from[512];		/* the author's address (author.h) */
+	struct author author;		/* signing: From, Sender, SenderHeaders */
 	int	has_sig;		/* a DKIM-Signature came in */
 	size_t	ar_n;			/* Authentication-Results seen */
 	size_t	*ours;			/* their indexes (1-based), ascending */

@@ -187,6 +187,28 @@ ok $? "pct: ... once, not once per message"
 run nokey.lua
 logged "NOKEY1: sign \(MTA ORIGINATING\): no key for \"user@nokey.test\"; passed unsigned" \
     "log: no key for the From domain is logged"
+run author.lua
+for q in AUTHQP AUTHAT AUTHSP; do
+	grep -q "$q: sign .*d=example.com" "$work/dkimd.log"
+	ok $((!$?)) "author: $q got no example.com signature (log)"
+done
+logged "AUTHQP: sign \(MTA ORIGINATING\): no key for \"evil@nokey.test\"" \
+    "log: a quoted-pair in a comment: the address after the comment is looked up"
+logged "AUTHAT: sign \(MTA ORIGINATING\): not signed: From does not parse: unexpected text after an address at byte [0-9]+ \('@'\); accept" \
+    "log: a From with two '@' is not signed, with the reason and the action"
+logged "AUTHSP: sign .*: not signed: From does not parse: not a DNS domain name" \
+    "log: a space inside the From domain is not signed, with the reason"
+logged "AUTHTWO: sign .*: not signed: From has 2 mailboxes and 0 Sender fields; accept" \
+    "log: several From mailboxes without Sender: the reason is logged"
+logged "AUTHEMPTY: sign .*: not signed: From does not parse: empty" \
+    "log: an empty From: the reason is logged"
+logged "AUTHGROUP: sign .*: not signed: From does not parse: group syntax" \
+    "log: a group in From: the reason is logged"
+logged "AUTHWSP: sign .*: not signed: header begins with white space" \
+    "log: a first field beginning with white space: the reason is logged"
+logged "AUTHFROM2: sign .*: not signed: message has 2 From fields" \
+    "log: two From fields: the reason is logged"
+logged "AUTHVER: verify .*policy" "log: the leading-WSP message verified as policy"
 run steps.lua
 logged "STEPS2: sign \(MTA ORIGINATING\): no key" \
     "log: the message of an MTA without NR_ steps is logged"
@@ -337,6 +359,14 @@ run noleadspc.lua
     >"$work/verify.out" 2>&1
 ok $? "noleadspc: the simple/simple signature verifies with the space restored"
 sed 's/^/#   /' "$work/verify.out"
+stop_dkimd
+
+# ---- SenderHeaders and On-BadAuthor -------------------------------------------
+start_dkimd "SenderHeaders Sender, From" "On-BadAuthor reject" ||
+	ok 1 "dkimd starts with SenderHeaders and On-BadAuthor"
+run senderheaders.lua
+logged "SH3: sign .*not signed: From does not parse: .*; reject" \
+    "log: On-BadAuthor reject is logged with the reason"
 stop_dkimd
 
 # ---- SIGTERM with a message in flight ----------------------------------------

@@ -41,17 +41,7 @@ T=$(mktemp -d /tmp/it-postfix-down.XXXXXX)
 chmod 755 "$T"
 
 stop_all() {
-	local pid
-	if [ -f "$T/spool/pid/master.pid" ]; then
-		postfix -c "$T/etc" stop >/dev/null 2>&1
-		pid=$(tr -d ' ' <"$T/spool/pid/master.pid" 2>/dev/null)
-		for _ in $(seq 1 50); do
-			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	fi
-	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+	postfix_stop
 	dkimd_kill TERM
 	SINK_PID=
 }

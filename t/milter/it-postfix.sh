@@ -42,17 +42,7 @@ chmod 755 "$T"
 . "$top_srcdir/t/lib/dns.sh"
 
 stop_all() {
-	local pid
-	if [ -f "$T/spool/pid/master.pid" ]; then
-		postfix -c "$T/etc" stop >/dev/null 2>&1
-		pid=$(tr -d ' ' <"$T/spool/pid/master.pid" 2>/dev/null)
-		for _ in $(seq 1 50); do
-			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	fi
-	[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+	postfix_stop
 	[ -n "$DKIMD_PID" ] && kill "$DKIMD_PID" 2>/dev/null
 	[ -n "$DKIMD_PID" ] && wait "$DKIMD_PID" 2>/dev/null
 	SINK_PID=

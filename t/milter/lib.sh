@@ -47,6 +47,23 @@ postfix_sink() {
 	SINK_PID=$!
 }
 
+# postfix_stop - stop the Postfix of $T (its master by the pid file, SIGKILL
+# after 5 s) and the smtp-sink of postfix_sink
+postfix_stop() {
+	local pid
+	if [ -f "$T/spool/pid/master.pid" ]; then
+		postfix -c "$T/etc" stop >/dev/null 2>&1
+		pid=$(tr -d ' ' <"$T/spool/pid/master.pid" 2>/dev/null)
+		for _ in $(seq 1 50); do
+			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	fi
+	[ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null
+	SINK_PID=
+}
+
 # postfix_conf MAIN MASTER - $T/etc/main.cf and master.cf of a Postfix that
 # relays to the sink: the lines the tests share, MAIN's lines appended to
 # main.cf and MASTER's smtpd lines put before the shared services

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # mta.py - a minimal MTA side of the milter protocol (version 6), for what
 # miltertest cannot do: header fields over 1 KB, and the exact index of
-# every header change the milter asks for.
+# every header change the milter asks for. The message is split into
+# fields and body as Postfix's cleanup splits it (see split()).
 #
 #	mta.py HOST:PORT DAEMON_NAME MESSAGE_FILE [STEPS]
 #
@@ -15,6 +16,7 @@
 #	body CODE		(the reply to the body, when there is one)
 #	reply CODE		(the final reply character)
 # Exit 0, or 1 on a protocol error. Only ever talks to the address given.
+import re
 import socket
 import struct
 import sys
@@ -49,6 +51,36 @@ def recv(s):
     return data[:1], data[1:]
 
 
+# a header field's first line: a name of printable characters other than
+# ':', optional WSP (RFC 5322 obs-optional), then ':'
+FIELD = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
+
+
+def split(raw):
+    """split - the header fields and the body of raw (LF line ends) as
+    Postfix's cleanup finds them: the header ends at the empty line, or
+    at the first line that is neither a field nor the continuation of
+    one, and that line begins the body; so a first line that begins with
+    WSP continues nothing and the whole message is body"""
+    fields = []
+    pos = 0
+    while pos < len(raw):
+        end = raw.find(b"\n", pos)
+        nxt = len(raw) if end < 0 else end + 1
+        line = raw[pos:nxt].rstrip(b"\n")
+        if line == b"":
+            return fields, raw[nxt:]
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1][1] += b"\n" + line
+        elif FIELD.match(line):
+            name, _, value = line.partition(b":")
+            fields.append([name, value])
+        else:
+            return fields, raw[pos:]
+        pos = nxt
+    return fields, b""
+
+
 def show(v):
     return v.decode("latin-1").replace("\r", "\\r").replace("\n", "\\n")
 
@@ -57,15 +89,7 @@ def main():
     hostport, daemon, path = sys.argv[1:4]
     offer = int(sys.argv[4], 0) if len(sys.argv) > 4 else ALL_STEPS | LEADSPC
     host, port = hostport.rsplit(":", 1)
-    raw = open(path, "rb").read().replace(b"\r\n", b"\n")
-    head, _, body = raw.partition(b"\n\n")
-    fields = []
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t") and fields:
-            fields[-1][1] += b"\n" + line
-        elif b":" in line:
-            name, _, value = line.partition(b":")
-            fields.append([name, value])
+    fields, body = split(open(path, "rb").read().replace(b"\r\n", b"\n"))
     s = socket.create_connection((host, int(port)), timeout=20)
     send(s, b"O", struct.pack("!III", 6, ALL_ACTIONS, offer))
     cmd, data = recv(s)

@@ -814,12 +814,14 @@ def cases_from():
          head=HEAD + b"From-Evil: evil@attacker.example\r\n")
     case("from-nul-in-name", "pass", "'Fr\\0om:' is another field",
          head=HEAD + b"Fr\0om: evil@attacker.example\r\n")
-    case("from-empty-value", "pass", "an empty From value is still "
-         "one From field", head=HEAD.replace(
+    case("from-empty-value", "policy", "an empty From value names no "
+         "author (RFC 5322 3.6.2): no pass can vouch for it",
+         head=HEAD.replace(
              b"From: Joe SixPack <joe@football.example.com>", b"From:"))
-    case("from-nul", "pass", "a NUL inside a signed From value is "
-         "signed data like any other (reported, not trusted)",
+    case("from-nul", "policy", "a NUL in a From display name is not "
+         "RFC 5322 text: readers differ on what follows it",
          head=HEAD.replace(b"Joe SixPack", b"Joe\0SixPack"))
+    cases_author()
     case("header-nul-unsigned", "pass", "a NUL in an unsigned header "
          "field changes nothing",
          head=HEAD + b"X-Junk: a\0b(c)\r\n")
@@ -833,6 +835,62 @@ def cases_from():
          "changes nothing in verification",
          post=lambda m: b"Authentication-Results: mx.example.org; "
          b"dkim=pass header.d=football.example.com\r\n" + m)
+
+
+def cases_author():
+    """authors that readers may see otherwise than the verifier (addr.c;
+    "Composition Kills", USENIX Security 2020): a pass is never given"""
+    joe = b"From: Joe SixPack <joe@football.example.com>"
+
+    def frm(value):
+        return HEAD.replace(joe, b"From:" + value)
+    case("from-several-no-sender", "policy", "a From with two mailboxes "
+         "and no Sender names no single author (RFC 5322 3.6.2)",
+         head=frm(b" joe@football.example.com, evil@attacker.example"))
+    case("from-several-two-senders", "policy", "two mailboxes in From, "
+         "two Sender fields: neither Sender decides",
+         head=frm(b" joe@football.example.com, evil@attacker.example") +
+         b"Sender: joe@football.example.com\r\n"
+         b"Sender: evil@attacker.example\r\n")
+    case("from-several-sender-list", "policy", "a Sender with two "
+         "mailboxes is no Sender (RFC 5322 3.6.2: one mailbox)",
+         head=frm(b" joe@football.example.com, evil@attacker.example") +
+         b"Sender: joe@football.example.com, evil@attacker.example\r\n")
+    case("from-qp-comment", "pass", "a quoted-pair inside a comment does "
+         "not end it: the author is joe@, not evil@ (RFC 5322 3.2.2)",
+         head=frm(b" (\\) <evil@attacker.example>) "
+                  b"joe@football.example.com"))
+    case("from-double-at", "policy", "'joe@football.example.com@attacker"
+         ".example' is no mailbox",
+         head=frm(b" joe@football.example.com@attacker.example"))
+    case("from-space-in-domain", "policy", "'joe@football.exam ple.com' "
+         "is no mailbox: a space does not vanish from a domain",
+         head=frm(b" joe@football.exam ple.com"))
+    case("from-group", "policy", "group syntax in From (a mailbox-list, "
+         "RFC 5322 3.6.2)", head=frm(b" Undisclosed recipients:;"))
+    case("from-domain-literal", "policy", "a domain literal names no "
+         "domain", head=frm(b" joe@[192.0.2.1]"))
+    case("from-u-label", "policy", "a U-label From domain: only A-labels "
+         "are read (RFC 6376 3.5 d= is A-labels too)",
+         head=frm(" joe@b\u00fccher.example".encode()))
+    case("from-unclosed-comment", "policy", "a comment never closed: "
+         "where the address is depends on the reader",
+         head=frm(b" (evil@attacker.example joe@football.example.com"))
+    case("from-bare-cr", "policy", "a bare CR inside the From value",
+         head=frm(b" joe@football.example.com\revil@attacker.example"))
+    case("from-latin1-name", "policy", "a raw Latin-1 byte in the display "
+         "name is not UTF-8 (RFC 6532)",
+         head=frm(b" J\xf6 <joe@football.example.com>"))
+    case("from-obs-phrase", "pass", "a dot in the display name "
+         "(obs-phrase, RFC 5322 4.1) is read",
+         head=frm(b" Joe Q. Public <joe@football.example.com>"))
+    case("from-utf8-name", "pass", "a UTF-8 display name (RFC 6532)",
+         head=frm(" J\u00f6rg <joe@football.example.com>".encode()))
+    case("first-line-wsp", "policy", "a header whose first line begins "
+         "with white space continues nothing: some readers show it as a "
+         "field, so no pass (what an MTA hands on is tested in "
+         "t/milter/it-author.sh)",
+         post=lambda m: b" From: evil@attacker.example\r\n" + m)
 
 
 def cases_body():
@@ -916,6 +974,21 @@ def cases_sign():
                   b"From: Joe SixPack <joe@football.example.com>\r\n", b""))
     sign_case("sign-two-from", "sign-refused", "two From fields are not "
               "signed", head=HEAD + b"From: b@c.example\r\n")
+    sign_case("sign-from-several-no-sender", "sign-refused", "a From with "
+              "two mailboxes and no Sender is not signed",
+              head=HEAD.replace(b"Joe SixPack <joe@football.example.com>",
+                                b"joe@football.example.com, "
+                                b"evil@attacker.example"))
+    sign_case("sign-from-double-at", "sign-refused", "a From that does "
+              "not parse is not signed",
+              head=HEAD.replace(b"<joe@football.example.com>",
+                                b"<joe@football.example.com@x.example>"))
+    sign_case("sign-from-several-sender", "pass", "two From mailboxes "
+              "with a Sender: signed, and verifies",
+              head=HEAD.replace(b"Joe SixPack <joe@football.example.com>",
+                                b"joe@football.example.com, "
+                                b"ann@football.example.com\r\n"
+                                b"Sender: joe@football.example.com"))
     sign_case("sign-from-space-colon-plus-from", "sign-refused",
               "'From :' and 'From:' are two From fields",
               head=b"From : x@y.example\r\n" + HEAD)
