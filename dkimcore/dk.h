@@ -273,6 +273,72 @@ uint64_t dk_now_ms(void);	/* CLOCK_MONOTONIC in milliseconds */
 int	dk_dns_cached(dkim_resolver *, const char *qname, char **txt,
 	    char *reason, size_t reasonlen);
 
+/* ---- dns.c, dnsloop.c: lookups that wait without a thread -------------- */
+
+/*
+ * The longest TXT record accepted at a key's name: a 16384-bit RSA key
+ * is about 2.8 KB of base64, so 8 KB leaves room for every real key and
+ * its tags, and keeps what one cached answer costs small.
+ */
+#define DK_KEYREC_MAX	8192
+
+struct dns_query;
+
+/*
+ * One caller waiting for one name. done() is called once, on the
+ * resolver's loop thread (or the thread that shuts it down), with the
+ * resolver's lock held: it must copy txt (borrowed, NULL unless
+ * DKIM_DNS_OK) and reason, and must not call back into the resolver.
+ */
+struct dk_dns_waiter {
+	struct dk_dns_waiter *next, *prev;	/* dnsloop.c's list */
+	struct dns_query *q;			/* NULL once done */
+	void	(*done)(struct dk_dns_waiter *, enum dkim_dns_status,
+		    const char *txt, const char *reason);
+	void	*arg;
+};
+
+/*
+ * dk_dns_submit - ask for qname on w's behalf. Returns a status (with
+ * *txt malloc()ed on DKIM_DNS_OK, and reason) when the answer is known at
+ * once: cached, an invalid name, over a limit of lookups in flight, or
+ * the resolver shutting down; -1 when w waits (w->done comes later).
+ */
+int	dk_dns_submit(dkim_resolver *, const char *qname,
+	    struct dk_dns_waiter *w, char **txt, char *reason,
+	    size_t reasonlen);
+
+/*
+ * dk_dns_cancel - w no longer waits: 1 when withdrawn before its done()
+ * ran (done() never runs), 0 when done() already ran. A query nobody
+ * waits for any more is abandoned: its socket closed, never cached.
+ */
+int	dk_dns_cancel(dkim_resolver *, struct dk_dns_waiter *w);
+
+/* What a resolver is doing and has done (for tests and reports). */
+struct dk_dns_stats {
+	unsigned inflight;		/* queries in flight now */
+	unsigned long sent;		/* queries started */
+	unsigned long coalesced;	/* waits joined to a query in flight */
+	unsigned long abandoned;	/* queries nobody waited for any more */
+	unsigned long refused_group;	/* over the per-group limit */
+	unsigned long refused_total;	/* over the total limit */
+	unsigned long refused_big;	/* answers with a record too large */
+	size_t	cache_entries;
+	size_t	cache_bytes;
+};
+
+void	dk_dns_stats(dkim_resolver *, struct dk_dns_stats *);
+
+/*
+ * dk_dns_group - the "domain group" of a name, into out: its last two
+ * labels, or three when the TLD has two letters and the second-level
+ * label is one of co, com, net, org, ac, gov, edu ("a.b.example.co.uk"
+ * is "example.co.uk"). An approximation of the organisational domain,
+ * for the per-group limit of lookups in flight.
+ */
+void	dk_dns_group(const char *name, char *out, size_t outlen);
+
 /* ---- ctx.c ------------------------------------------------------------- */
 
 struct dkim_ctx {

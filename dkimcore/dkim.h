@@ -161,6 +161,26 @@ dkim_resolver *dkim_resolver_new(const char *nameservers, unsigned timeout_ms,
 	    char *err, size_t errlen);
 void	dkim_resolver_free(dkim_resolver *);
 
+/*
+ * dkim_resolver_set_limits - ceilings; a zero argument keeps the value.
+ *	cache_bytes	what the key cache may take in all (default 4 MiB);
+ *			the least recently used answers go first
+ *	max_inflight	queries in flight at once (default 500); beyond,
+ *			a lookup is a temporary failure at once
+ *	max_per_group	queries in flight for one domain group (default 8;
+ *			see dk_dns_group), so that one sender's silent name
+ *			servers hold at most their share
+ */
+void	dkim_resolver_set_limits(dkim_resolver *, size_t cache_bytes,
+	    unsigned max_inflight, unsigned max_per_group);
+
+/*
+ * dkim_resolver_shutdown - every lookup waiting now ends at once as a
+ * temporary failure ("DNS resolver shutting down"), and so does every
+ * later one; r NULL: every resolver of the process. For a clean stop.
+ */
+void	dkim_resolver_shutdown(dkim_resolver *r);
+
 /* dkim_resolver_keysource - a dkim_keysource_fn for use with a resolver */
 enum dkim_dns_status dkim_resolver_keysource(void *resolver, const char *qname,
 	    char **txt, char *reason, size_t reasonlen);

@@ -1,11 +1,14 @@
 /*
- * dns.c - DKIM key lookups over libresolv, with a TTL cache
+ * dns.c - DKIM key lookups: the resolver, its name servers and its cache
  *
  * SYNOPSIS
  *	dkim_resolver *dkim_resolver_new(nameservers, timeout_ms, err, errlen)
- *	void dkim_resolver_free(resolver)
- *	enum dkim_dns_status dkim_resolver_keysource(resolver, qname, &txt,
+ *	void dkim_resolver_set_limits(r, cache_bytes, max_inflight, per_group)
+ *	void dkim_resolver_shutdown(r)
+ *	void dkim_resolver_free(r)
+ *	enum dkim_dns_status dkim_resolver_keysource(r, qname, &txt,
  *	    reason, reasonlen)
+ *	dk_dns_submit(), dk_dns_cancel(), dk_dns_cached(), dk_dns_stats()
  *
  * CONTRACT
  *	A lookup asks for the TXT records at a name such as
@@ -14,7 +17,7 @@
  *	§3.6.2.2). A TXT record is a candidate key record when it begins
  *	(after optional FWS) with the tag v=DKIM1, or when it has no v= tag
  *	at all but has a p= tag; other TXT records (SPF, site verification)
- *	are ignored. The outcomes:
+ *	are ignored. The outcomes (dnsparse.c reads the answers):
  *	    one candidate			DKIM_DNS_OK
  *	    no candidate, or NOERROR/NODATA	DKIM_DNS_NOKEY "no key record"
  *	    NXDOMAIN				DKIM_DNS_NOKEY "no such domain"
@@ -22,68 +25,50 @@
  *						NAME"
  *	    (RFC 6376 §6.1.2 lets a verifier pick one or try each; dkimd
  *	    refuses to guess: a key set that is not one key is an error)
- *	    a record over DNS_TXT_MAX bytes	DKIM_DNS_BAD
+ *	    a TXT record over DK_KEYREC_MAX	DKIM_DNS_BAD "key record too
+ *						large (over 8192 bytes)"
  *	    a key record with a NUL byte	DKIM_DNS_BAD
  *	    an invalid query name		DKIM_DNS_BAD "invalid name"
  *	    timeout, SERVFAIL, REFUSED, network	DKIM_DNS_TEMPFAIL
+ *	    over a limit of lookups in flight	DKIM_DNS_TEMPFAIL "too many
+ *						lookups in flight for GROUP"
  *	    a malformed answer			DKIM_DNS_TEMPFAIL "malformed DNS
  *	    answer": a broken answer says nothing about the signer's key; it
  *	    counts as a query that "fails to respond" (RFC 6376 §6.1.2,
  *	    TEMPFAIL), not as a missing key (PERMFAIL).
- *	CNAMEs in the answer section are followed (at most DNS_CNAME_MAX).
+ *	CNAMEs in the answer section are followed (at most 8 hops).
  *	Records of other types, classes or names are ignored.
  *
  * QUERIES
- *	res_nmkquery() and res_nsend() rather than res_nquery(): the same
- *	query, but the answer comes back with its length even for NXDOMAIN,
- *	so that the SOA of a negative answer can give the negative TTL
- *	(RFC 2308 §5). Answers go to a 64 KiB buffer.
- *	A truncated UDP answer (TC) is asked again over TCP, by this file
- *	rather than by libresolv (RES_IGNTC is set): libresolv's TCP reads
- *	have no timeout, so a server that accepts a connection and never
- *	answers would hold the lookup for ever. Here the TCP exchange has
- *	what is left of the query's budget (at least 1 s), and its answer is
- *	checked against the query (ID, QR, question) as libresolv checks UDP.
- *	With "options use-vc" (resolv.conf or RES_OPTIONS), every query goes
- *	over TCP that way, UDP never.
- *
- * TIMEOUTS
- *	libresolv counts in whole seconds per server and try. timeout_ms is
- *	the budget of one query over all servers and tries: two tries when
- *	it allows at least 1 s per server and try, else one; each server
- *	gets budget / (tries * servers) seconds, at least 1. So a budget
- *	under 1 s per server is rounded up to 1 s per server.
+ *	dnsloop.c sends them, one thread per resolver for all queries in
+ *	flight, with non-blocking sockets; its manual has the timeouts, the
+ *	TCP fall-back and the limits. A caller never waits on a socket:
+ *	dk_dns_submit() hangs a waiter on the query for its name (one query
+ *	per name, however many callers), dk_dns_cancel() takes it off, and
+ *	dkim_resolver_keysource() is the same with a wait on the answer.
  *
  * NAMESERVERS
  *	"HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 address,
  *	separated by commas or white space, at most MAXNS (3); literals
- *	only, a host name is an error. IPv6 servers go to libresolv's
- *	_u._ext.nsaddrs as glibc's res_init.c itself puts them.
- *
- * THREADS
- *	libresolv state must not be shared between threads. A resolver keeps
- *	a pool of res_state objects behind a mutex: a query takes one (making
- *	a new one when none is free, up to DNS_POOL_MAX, else waiting) and
- *	puts it back. A pool rather than one state per thread, because
- *	libmilter's threads come and go with connections and thread-specific
- *	states would have to be torn down in key destructors.
- *	The cache has its own mutex. Concurrent lookups of one name coalesce:
- *	a caller that finds a lookup of its name under way waits for it
- *	(bounded by twice the timeout) and shares its answer.
+ *	only, a host name is an error. Without a list, /etc/resolv.conf's
+ *	servers (and its "options use-vc": TCP only) through res_ninit().
  *
  * CACHE
- *	Keyed by the lower-cased name without a final dot. Positive answers
- *	live for the smallest TTL of the records used (CNAMEs included), at
- *	most one day; negative answers (NOKEY, BAD) for the SOA's negative
- *	TTL when the answer has one, else 300 s, at most one hour; TEMPFAIL
- *	for DNS_TEMP_TTL seconds only, so that a burst of messages during an
- *	outage does not wait out one timeout each. A TTL of 0 is not cached.
- *	At most DNS_CACHE_MAX entries: when full, expired entries go first,
- *	then the least recently used.
+ *	Keyed by the lower-cased name without a final dot; an entry holds
+ *	the outcome and the one key record, never the whole answer.
+ *	Positive answers live for the smallest TTL of the records used
+ *	(CNAMEs included), at most one day; negative answers (NOKEY, BAD)
+ *	for the SOA's negative TTL when the answer has one, else 300 s, at
+ *	most one hour; TEMPFAIL for DNS_TEMP_TTL seconds only, so that a
+ *	burst of messages during an outage does not wait out one timeout
+ *	each. A TTL of 0 is not cached. At most max_bytes in all (entries
+ *	counted with their name and record) and DNS_CACHE_MAX entries: the
+ *	least recently used go first.
  *
  * OWNERSHIP
- *	The resolver owns its states and cache. A record returned through
- *	*txt is a malloc()ed copy that the caller frees.
+ *	The resolver owns its cache, its queries and its loop thread. A
+ *	record returned through *txt is a malloc()ed copy that the caller
+ *	frees. dkim_resolver_free() wants no waiter left.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -94,7 +79,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -102,70 +86,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "dk.h"
+#include "dnsint.h"
 
-#define DNS_ANSWER_MAX	65536		/* answer buffer, bytes */
-#define DNS_TXT_MAX	65535		/* one joined record, bytes */
-#define DNS_CNAME_MAX	8		/* CNAME hops followed */
-#define DNS_POOL_MAX	64		/* res_state objects per resolver */
 #define DNS_CACHE_MAX	100000		/* cache entries */
 #define DNS_HASH_SIZE	16384		/* buckets, a power of two */
-#define DNS_POS_TTL_MAX	86400		/* seconds */
-#define DNS_NEG_TTL_MAX	3600
-#define DNS_NEG_TTL_DEF	300
-#define DNS_TEMP_TTL	2
-#define DNS_REASON_MAX	128
 #define DNS_TIMEOUT_DEF	5000		/* ms */
+#define DNS_CACHE_BYTES	(4 * 1024 * 1024)
+#define DNS_INFLIGHT	500		/* queries (sockets) at once */
+#define DNS_GROUP_MAX	8		/* queries at once per group */
 
-/* One libresolv state, in the pool or in use by one query. */
-struct dns_state {
-	struct __res_state rs;
-	struct dns_state *next;
-};
-
-/* One cached answer, or one lookup under way (pending). */
+/* One cached outcome. */
 struct dns_entry {
 	struct dns_entry *hnext;	/* hash chain */
 	struct dns_entry *older, *newer;/* least recently used first */
-	char	*name;			/* lower-cased, no final dot */
 	uint32_t hash;
-	int	pending;		/* a lookup is filling it in */
-	int	linked;			/* in the table */
-	unsigned refs;			/* threads holding a pointer */
 	enum dkim_dns_status status;
-	char	*txt;			/* on DKIM_DNS_OK */
-	char	reason[DNS_REASON_MAX];
 	uint64_t expires;		/* CLOCK_MONOTONIC ms */
+	size_t	size;			/* what it counts in r->bytes */
+	char	*txt;			/* on DKIM_DNS_OK: in name's block */
+	char	*reason;		/* in name's block */
+	char	name[];			/* lower-cased, no final dot */
 };
 
-/* The result of one query, before it is cached. */
-struct dns_answer {
-	enum dkim_dns_status status;
-	char	*txt;
-	char	reason[DNS_REASON_MAX];
-	unsigned ttl;			/* seconds to cache it */
-};
-
-struct dkim_resolver {
-	pthread_mutex_t plock;		/* pool */
-	pthread_cond_t pcond;
-	struct dns_state *free;
-	unsigned nstates;		/* made, free or in use */
-	struct sockaddr_storage ns[MAXNS];
-	int	nns;			/* 0: resolv.conf's list */
-	unsigned timeout_ms;
-
-	pthread_mutex_t clock;		/* cache */
-	pthread_cond_t ccond;
-	struct dns_entry **tab;
-	size_t	count;
-	struct dns_entry *oldest, *newest;
-};
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+static dkim_resolver *all;		/* every resolver, for shutdown */
 
 /* dns_now_ms - CLOCK_MONOTONIC in milliseconds */
-static uint64_t
+uint64_t
 dns_now_ms(void)
 {
 	struct timespec ts;
@@ -175,11 +123,7 @@ dns_now_ms(void)
 }
 
 /* dns_reason - format a reason into a buffer that may be NULL or empty */
-static void
-dns_reason(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
+void
 dns_reason(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -286,684 +230,63 @@ fail:
 	return rc;
 }
 
-/* ---- the pool of libresolv states --------------------------------------- */
+/* ---- the servers -------------------------------------------------------- */
 
-/* dns_state_servers - put the resolver's nameservers into a fresh state */
-static int
-dns_state_servers(const dkim_resolver *r, struct __res_state *rs)
-{
-	int	 i;
-
-	for (i = 0; i < r->nns; i++) {
-		if (r->ns[i].ss_family == AF_INET) {
-			memcpy(&rs->nsaddr_list[i], &r->ns[i],
-			    sizeof(struct sockaddr_in));
-			continue;
-		}
-		/* glibc: an IPv6 server lives in _ext, its v4 slot unused. */
-		if (rs->_u._ext.nsaddrs[i] == NULL &&
-		    (rs->_u._ext.nsaddrs[i] =
-		    malloc(sizeof(struct sockaddr_in6))) == NULL)
-			return -1;
-		memcpy(rs->_u._ext.nsaddrs[i], &r->ns[i],
-		    sizeof(struct sockaddr_in6));
-		memset(&rs->nsaddr_list[i], 0, sizeof(rs->nsaddr_list[i]));
-		rs->nsaddr_list[i].sin_family = AF_UNSPEC;
-	}
-	rs->nscount = r->nns;
-	return 0;
-}
-
-/* dns_state_timeouts - spread the query budget over servers and tries */
-static void
-dns_state_timeouts(const dkim_resolver *r, struct __res_state *rs)
-{
-	int	 secs, n;
-
-	secs = (int)(r->timeout_ms / 1000);
-	n = rs->nscount > 0 ? rs->nscount : 1;
-	rs->retry = secs >= 2 * n ? 2 : 1;
-	rs->retrans = secs / (rs->retry * n);
-	if (rs->retrans < 1)
-		rs->retrans = 1;
-}
-
-/* dns_state_new - a res_ninit()ed state with the resolver's settings */
-static struct dns_state *
-dns_state_new(const dkim_resolver *r, char *err, size_t errlen)
-{
-	struct dns_state *st;
-
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		dns_reason(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (res_ninit(&st->rs) != 0) {
-		dns_reason(err, errlen, "res_ninit failed");
-		free(st);
-		return NULL;
-	}
-	if (r->nns > 0 && dns_state_servers(r, &st->rs) < 0) {
-		dns_reason(err, errlen, "out of memory");
-		res_nclose(&st->rs);
-		free(st);
-		return NULL;
-	}
-	dns_state_timeouts(r, &st->rs);
-	st->rs.options |= RES_IGNTC;
-	return st;
-}
-
-/* dns_state_free - close and release a state; NULL does nothing */
-static void
-dns_state_free(struct dns_state *st)
-{
-	if (st == NULL)
-		return;
-	res_nclose(&st->rs);
-	free(st);
-}
-
-/* dns_state_take - a state for one query; NULL with a reason on failure */
-static struct dns_state *
-dns_state_take(dkim_resolver *r, char *err, size_t errlen)
-{
-	struct dns_state *st;
-
-	pthread_mutex_lock(&r->plock);
-	while (r->free == NULL && r->nstates >= DNS_POOL_MAX)
-		pthread_cond_wait(&r->pcond, &r->plock);
-	if ((st = r->free) != NULL) {
-		r->free = st->next;
-		pthread_mutex_unlock(&r->plock);
-		return st;
-	}
-	r->nstates++;
-	pthread_mutex_unlock(&r->plock);
-	if ((st = dns_state_new(r, err, errlen)) == NULL) {
-		pthread_mutex_lock(&r->plock);
-		r->nstates--;
-		pthread_cond_signal(&r->pcond);
-		pthread_mutex_unlock(&r->plock);
-	}
-	return st;
-}
-
-/* dns_state_put - give a state back to the pool */
-static void
-dns_state_put(dkim_resolver *r, struct dns_state *st)
-{
-	pthread_mutex_lock(&r->plock);
-	st->next = r->free;
-	r->free = st;
-	pthread_cond_signal(&r->pcond);
-	pthread_mutex_unlock(&r->plock);
-}
-
-/* ---- answers ------------------------------------------------------------ */
-
-/* dns_fws - 1 for a FWS byte (RFC 6376 §2.8, line ends included) */
-static int
-dns_fws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* dns_skip_fws - the first byte at or after cp that is not FWS */
-static const char *
-dns_skip_fws(const char *cp, const char *end)
-{
-	while (cp < end && dns_fws((unsigned char)*cp))
-		cp++;
-	return cp;
-}
-
-/*
- * dns_tag_at - when a tag-spec named name (optional FWS, name, optional
- * FWS, '=') starts at cp, return where its value starts, else NULL.
- */
-static const char *
-dns_tag_at(const char *cp, const char *end, const char *name)
-{
-	size_t	 n = strlen(name);
-
-	cp = dns_skip_fws(cp, end);
-	if ((size_t)(end - cp) < n || memcmp(cp, name, n) != 0)
-		return NULL;
-	cp = dns_skip_fws(cp + n, end);
-	if (cp == end || *cp != '=')
-		return NULL;
-	return cp + 1;
-}
-
-/*
- * dns_is_keyrec - 1 when a joined TXT record is a candidate key record:
- * it begins with v=DKIM1 followed by FWS, ';' or the end, or it has no
- * v= tag and has a p= tag.
- */
-static int
-dns_is_keyrec(const char *s, size_t len)
-{
-	const char *cp = s, *end = s + len, *v, *semi;
-	int	 first = 1, has_p = 0;
-
-	if ((v = dns_tag_at(cp, end, "v")) != NULL) {
-		v = dns_skip_fws(v, end);
-		if ((size_t)(end - v) < 5 || memcmp(v, "DKIM1", 5) != 0)
-			return 0;
-		v += 5;
-		return v == end || *v == ';' || dns_fws((unsigned char)*v);
-	}
-	while (cp < end) {
-		if ((semi = memchr(cp, ';', (size_t)(end - cp))) == NULL)
-			semi = end;
-		if (!first && dns_tag_at(cp, semi, "v") != NULL)
-			return 0;
-		if (dns_tag_at(cp, semi, "p") != NULL)
-			has_p = 1;
-		first = 0;
-		cp = semi == end ? end : semi + 1;
-	}
-	return has_p;
-}
-
-/* dns_txt_join - append the character-strings of one TXT rdata; 0, -1, -2 */
-static int
-dns_txt_join(const unsigned char *rd, size_t rdlen, struct dk_buf *out)
-{
-	size_t	 pos = 0, n;
-
-	while (pos < rdlen) {
-		n = rd[pos++];
-		if (n > rdlen - pos)
-			return -1;		/* string past the rdata */
-		if (dk_buf_append(out, rd + pos, n) < 0)
-			return -2;		/* over the ceiling */
-		pos += n;
-	}
-	return 0;
-}
-
-/* dns_name_eq - 1 when two presentation names are equal, final dots aside */
-static int
-dns_name_eq(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
-/*
- * dns_follow_cnames - follow the CNAMEs that the answer section gives for
- * cur (at most DNS_CNAME_MAX), updating cur and *ttl; 0, or -1 when the
- * answer is malformed.
- */
-static int
-dns_follow_cnames(ns_msg *msg, const unsigned char *eom, char *cur,
-    size_t curlen, uint32_t *ttl)
-{
-	ns_rr	 rr;
-	int	 i, n, hop, moved;
-	char	 target[NS_MAXDNAME];
-
-	n = ns_msg_count(*msg, ns_s_an);
-	for (hop = 0; hop < DNS_CNAME_MAX; hop++) {
-		moved = 0;
-		for (i = 0; i < n && !moved; i++) {
-			if (ns_parserr(msg, ns_s_an, i, &rr) < 0)
-				return -1;
-			if (ns_rr_type(rr) != ns_t_cname ||
-			    ns_rr_class(rr) != ns_c_in ||
-			    !dns_name_eq(ns_rr_name(rr), cur))
-				continue;
-			if (ns_rr_rdata(rr) + ns_rr_rdlen(rr) > eom ||
-			    dn_expand(ns_msg_base(*msg), eom, ns_rr_rdata(rr),
-			    target, sizeof(target)) < 0)
-				return -1;
-			if (dk_strlcpy(cur, target, curlen) >= curlen)
-				return -1;
-			if (ns_rr_ttl(rr) < *ttl)
-				*ttl = ns_rr_ttl(rr);
-			moved = 1;
-		}
-		if (!moved)
-			break;
-	}
-	return 0;
-}
-
-/* dns_neg_ttl - the negative TTL from an SOA in the authority section */
-static unsigned
-dns_neg_ttl(ns_msg *msg, const unsigned char *eom)
-{
-	ns_rr	 rr;
-	const unsigned char *cp, *end;
-	uint32_t min;
-	int	 i, n, k;
-
-	n = ns_msg_count(*msg, ns_s_ns);
-	for (i = 0; i < n; i++) {
-		if (ns_parserr(msg, ns_s_ns, i, &rr) < 0)
-			break;
-		if (ns_rr_type(rr) != ns_t_soa)
-			continue;
-		cp = ns_rr_rdata(rr);
-		end = cp + ns_rr_rdlen(rr);
-		if (end > eom)
-			break;
-		for (k = 0; k < 2; k++) {	/* MNAME, RNAME */
-			int	 sk = dn_skipname(cp, end);
-
-			if (sk < 0)
-				return DNS_NEG_TTL_DEF;
-			cp += sk;
-		}
-		if (end - cp < 20)
-			break;
-		cp += 16;	/* SERIAL REFRESH RETRY EXPIRE */
-		min = ns_get32(cp);
-		/* RFC 2308 §5: the smaller of the SOA's TTL and MINIMUM. */
-		if (ns_rr_ttl(rr) < min)
-			min = ns_rr_ttl(rr);
-		return min > DNS_NEG_TTL_MAX ? DNS_NEG_TTL_MAX : min;
-	}
-	return DNS_NEG_TTL_DEF;
-}
-
-/* dns_collect - join the TXT records at name and count the candidates */
-static int
-dns_collect(ns_msg *msg, const unsigned char *eom, const char *name,
-    struct dns_answer *ans, uint32_t *ttl)
-{
-	struct dk_buf rec = { NULL, 0, 0, DNS_TXT_MAX };
-	ns_rr	 rr;
-	int	 i, n, rc, cands = 0;
-
-	n = ns_msg_count(*msg, ns_s_an);
-	for (i = 0; i < n; i++) {
-		if (ns_parserr(msg, ns_s_an, i, &rr) < 0)
-			goto malformed;
-		if (ns_rr_type(rr) != ns_t_txt || ns_rr_class(rr) != ns_c_in ||
-		    !dns_name_eq(ns_rr_name(rr), name))
-			continue;
-		if (ns_rr_rdata(rr) + ns_rr_rdlen(rr) > eom)
-			goto malformed;
-		rec.len = 0;
-		if (rec.data != NULL)
-			rec.data[0] = '\0';
-		if ((rc = dns_txt_join(ns_rr_rdata(rr), ns_rr_rdlen(rr),
-		    &rec)) == -1)
-			goto malformed;
-		if (rc == -2) {
-			ans->status = DKIM_DNS_BAD;
-			dns_reason(ans->reason, sizeof(ans->reason),
-			    "key record too long");
-			goto done;
-		}
-		if (rec.data == NULL || !dns_is_keyrec(rec.data, rec.len))
-			continue;
-		if (memchr(rec.data, '\0', rec.len) != NULL) {
-			/* A C string would silently lose the rest. */
-			ans->status = DKIM_DNS_BAD;
-			dns_reason(ans->reason, sizeof(ans->reason),
-			    "NUL byte in key record");
-			goto done;
-		}
-		if (++cands == 1) {
-			free(ans->txt);
-			if ((ans->txt = strdup(rec.data)) == NULL) {
-				ans->status = DKIM_DNS_TEMPFAIL;
-				dns_reason(ans->reason, sizeof(ans->reason),
-				    "out of memory");
-				goto done;
-			}
-		}
-		if (ns_rr_ttl(rr) < *ttl)
-			*ttl = ns_rr_ttl(rr);
-	}
-	dk_buf_free(&rec);
-	return cands;
-malformed:
-	ans->status = DKIM_DNS_TEMPFAIL;
-	dns_reason(ans->reason, sizeof(ans->reason), "malformed DNS answer");
-done:
-	dk_buf_free(&rec);
-	free(ans->txt);
-	ans->txt = NULL;
-	return -1;
-}
-
-/*
- * dns_parse_answer - turn a DNS answer to "TXT name" into *ans. The
- * message is checked by ns_initparse() and ns_parserr(), which check
- * every length and name against the end of the message.
- */
-static void
-dns_parse_answer(const unsigned char *buf, int len, const char *name,
-    struct dns_answer *ans)
-{
-	ns_msg	 msg;
-	const unsigned char *eom = buf + len;
-	char	 cur[NS_MAXDNAME];
-	uint32_t ttl = DNS_POS_TTL_MAX;
-	int	 rcode, cands;
-
-	if (ns_initparse(buf, len, &msg) < 0)
-		goto malformed;
-	rcode = ns_msg_getflag(msg, ns_f_rcode);
-	if (ns_msg_getflag(msg, ns_f_tc)) {
-		ans->status = DKIM_DNS_TEMPFAIL;
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "truncated DNS answer");
-		ans->ttl = DNS_TEMP_TTL;
-		return;
-	}
-	if (rcode == ns_r_nxdomain) {
-		ans->status = DKIM_DNS_NOKEY;
-		dns_reason(ans->reason, sizeof(ans->reason), "no such domain");
-		ans->ttl = dns_neg_ttl(&msg, eom);
-		return;
-	}
-	if (rcode != ns_r_noerror) {
-		ans->status = DKIM_DNS_TEMPFAIL;
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "DNS server error (rcode %d)", rcode);
-		ans->ttl = DNS_TEMP_TTL;
-		return;
-	}
-	dk_strlcpy(cur, name, sizeof(cur));
-	if (dns_follow_cnames(&msg, eom, cur, sizeof(cur), &ttl) < 0)
-		goto malformed;
-	if ((cands = dns_collect(&msg, eom, cur, ans, &ttl)) < 0) {
-		ans->ttl = ans->status == DKIM_DNS_BAD ? dns_neg_ttl(&msg,
-		    eom) : DNS_TEMP_TTL;
-		return;
-	}
-	if (cands == 0) {
-		ans->status = DKIM_DNS_NOKEY;
-		dns_reason(ans->reason, sizeof(ans->reason), "no key record");
-		ans->ttl = dns_neg_ttl(&msg, eom);
-	} else if (cands == 1) {
-		ans->status = DKIM_DNS_OK;
-		ans->ttl = ttl;
-		return;
-	} else {
-		ans->status = DKIM_DNS_BAD;
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "%d key records at %s", cands, name);
-		ans->ttl = ttl > DNS_NEG_TTL_MAX ? DNS_NEG_TTL_MAX : ttl;
-	}
-	free(ans->txt);
-	ans->txt = NULL;
-	return;
-malformed:
-	ans->status = DKIM_DNS_TEMPFAIL;
-	dns_reason(ans->reason, sizeof(ans->reason), "malformed DNS answer");
-	ans->ttl = DNS_TEMP_TTL;
-}
-
-/* dk_dns_parse_answer - dns_parse_answer() for the fuzzer (see dk.h) */
-enum dkim_dns_status
-dk_dns_parse_answer(const unsigned char *buf, size_t len, const char *qname,
-    char **txt, unsigned *ttl, char *reason, size_t reasonlen)
-{
-	struct dns_answer ans;
-
-	memset(&ans, 0, sizeof(ans));
-	dns_parse_answer(buf, len > DNS_ANSWER_MAX ? DNS_ANSWER_MAX : (int)len,
-	    qname, &ans);
-	*txt = ans.txt;
-	*ttl = ans.ttl;
-	dk_strlcpy(reason, ans.reason, reasonlen);
-	return ans.status;
-}
-
-/* ---- TCP after a truncated answer (RFC 1035 §4.2.2) --------------------- */
-
-/* dns_server_addr - server i of a state; the address length, or 0 */
+/* dns_addr_len - the length of a server address, 0 when none */
 static socklen_t
-dns_server_addr(const struct __res_state *rs, int i,
-    struct sockaddr_storage *ss)
+dns_addr_len(const struct sockaddr_storage *ss)
 {
-	const struct sockaddr_in6 *v6 = rs->_u._ext.nsaddrs[i];
-
-	memset(ss, 0, sizeof(*ss));
-	if (rs->nsaddr_list[i].sin_family == AF_INET) {
-		memcpy(ss, &rs->nsaddr_list[i], sizeof(struct sockaddr_in));
-		return sizeof(struct sockaddr_in);
-	}
-	if (v6 != NULL && v6->sin6_family == AF_INET6) {
-		memcpy(ss, v6, sizeof(*v6));
-		return sizeof(*v6);
-	}
-	return 0;
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : 0;
 }
 
-/* dns_poll - wait until fd is ready for ev or deadline passes; 0 or -1 */
-static int
-dns_poll(int fd, short ev, uint64_t deadline)
+/* dns_conf_servers - resolv.conf's servers, as res_ninit() read them */
+static void
+dns_conf_servers(dkim_resolver *r)
 {
-	struct pollfd pfd = { fd, ev, 0 };
-	uint64_t now;
-	int	 n;
+	const struct sockaddr_in6 *v6;
+	int	 i;
 
-	for (;;) {
-		if ((now = dns_now_ms()) >= deadline) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = poll(&pfd, 1, (int)(deadline - now));
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -1;
+	for (i = 0; i < r->rs.nscount && i < MAXNS; i++) {
+		v6 = r->rs._u._ext.nsaddrs[i];
+		memset(&r->ns[r->nns], 0, sizeof(r->ns[0]));
+		if (r->rs.nsaddr_list[i].sin_family == AF_INET)
+			memcpy(&r->ns[r->nns], &r->rs.nsaddr_list[i],
+			    sizeof(struct sockaddr_in));
+		else if (v6 != NULL && v6->sin6_family == AF_INET6)
+			memcpy(&r->ns[r->nns], v6, sizeof(*v6));
+		else
+			continue;
+		r->nns++;
 	}
 }
 
-/* dns_io - write (wr) or read exactly n bytes before deadline; 0 or -1 */
+/* dns_servers_init - libresolv state, server addresses; 0 or -1 */
 static int
-dns_io(int fd, int wr, unsigned char *p, size_t n, uint64_t deadline)
-{
-	ssize_t	 k;
-
-	while (n > 0) {
-		if (dns_poll(fd, wr ? POLLOUT : POLLIN, deadline) < 0)
-			return -1;
-		k = wr ? write(fd, p, n) : read(fd, p, n);
-		if (k == 0) {
-			errno = ECONNRESET;	/* closed before the end */
-			return -1;
-		}
-		if (k < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* dns_tcp_one - one query over TCP to one server; answer length or -1 */
-static int
-dns_tcp_one(const struct sockaddr_storage *ss, socklen_t sslen,
-    const unsigned char *q, int qlen, unsigned char *buf, uint64_t deadline)
-{
-	unsigned char out[2 + NS_PACKETSZ], lenbuf[2];
-	socklen_t elen = sizeof(int);
-	int	 fd, err = 0, n = -1;
-
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)ss, sslen) < 0) {
-		if (errno != EINPROGRESS ||
-		    dns_poll(fd, POLLOUT, deadline) < 0)
-			goto done;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 ||
-		    err != 0) {
-			errno = err != 0 ? err : errno;
-			goto done;
-		}
-	}
-	out[0] = (unsigned char)(qlen >> 8);
-	out[1] = (unsigned char)qlen;
-	memcpy(out + 2, q, (size_t)qlen);
-	if (dns_io(fd, 1, out, (size_t)qlen + 2, deadline) < 0 ||
-	    dns_io(fd, 0, lenbuf, 2, deadline) < 0)
-		goto done;
-	n = lenbuf[0] << 8 | lenbuf[1];
-	if (dns_io(fd, 0, buf, (size_t)n, deadline) < 0)
-		n = -1;
-done:
-	err = errno;
-	close(fd);
-	errno = err;
-	return n;
-}
-
-/*
- * dns_matches - 1 when ans (len bytes) answers the query q: same ID, QR
- * set, and the same one question (names compared case-insensitively;
- * a question is never compressed, it follows the header).
- */
-static int
-dns_matches(const unsigned char *q, int qlen, const unsigned char *ans,
-    int len)
+dns_servers_init(dkim_resolver *r, char *err, size_t errlen)
 {
 	int	 i;
 
-	if (len < qlen || ans[0] != q[0] || ans[1] != q[1] ||
-	    (ans[2] & 0x80) == 0 || ans[4] != 0 || ans[5] != 1)
-		return 0;
-	for (i = NS_HFIXEDSZ; i < qlen; i++)
-		if (tolower(ans[i]) != tolower(q[i]))
-			return 0;
-	return 1;
-}
-
-/*
- * dns_tcp - ask the servers in turn over TCP until one answers, before
- * deadline; the answer's length in buf, or -1 with a reason in ans.
- */
-static int
-dns_tcp(const struct sockaddr_storage *ns, const socklen_t *nslen, int nns,
-    const unsigned char *q, int qlen, unsigned char *buf, uint64_t deadline,
-    struct dns_answer *ans)
-{
-	int	 i, n, e = ECONNREFUSED;
-
-	for (i = 0; i < nns; i++) {
-		if (nslen[i] == 0)
-			continue;
-		n = dns_tcp_one(&ns[i], nslen[i], q, qlen, buf, deadline);
-		if (n > 0 && dns_matches(q, qlen, buf, n))
-			return n;
-		e = n < 0 ? errno : EPROTO;
-		if (e == ETIMEDOUT)
-			break;
+	if (res_ninit(&r->rs) != 0) {
+		dns_reason(err, errlen, "res_ninit failed");
+		return -1;
 	}
-	if (e == ETIMEDOUT)
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "DNS timeout over TCP");
-	else
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "DNS over TCP failed (%s)", e == ECONNRESET ?
-		    "connection closed" : e == ECONNREFUSED ?
-		    "connection refused" : e == EPROTO ? "answer does not match"
-		    : "network error");
-	return -1;
-}
+	r->usevc = (r->rs.options & RES_USEVC) != 0;
+	if (r->nns == 0)
+		dns_conf_servers(r);
+	if (r->nns == 0) {
+		/* resolv.conf without servers: the local one, as libc does */
+		struct sockaddr_in *sin = (struct sockaddr_in *)&r->ns[0];
 
-/* ---- queries ------------------------------------------------------------ */
-
-/* dns_udp_error - the reason for a res_nsend() that failed with e */
-static void
-dns_udp_error(int e, uint64_t spent_ms, struct dns_answer *ans)
-{
-	/*
-	 * libresolv tries the next server on SERVFAIL or REFUSED and says
-	 * ETIMEDOUT when none answered usefully: the time spent tells a
-	 * silent server (at least 1 s) from a refusing one.
-	 */
-	if (e == ECONNREFUSED)
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "DNS server unreachable");
-	else if (e == ETIMEDOUT && spent_ms >= 900)
-		dns_reason(ans->reason, sizeof(ans->reason), "DNS timeout");
-	else if (e == ETIMEDOUT)
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "DNS server failure (SERVFAIL or REFUSED)");
-	else
-		dns_reason(ans->reason, sizeof(ans->reason),
-		    "DNS error (errno %d)", e);
-}
-
-/* dns_query - ask the servers for TXT name; the outcome in *ans */
-static void
-dns_query(dkim_resolver *r, const char *name, struct dns_answer *ans)
-{
-	struct dns_state *st;
-	struct sockaddr_storage ns[MAXNS];
-	socklen_t nslen[MAXNS];
-	unsigned char q[NS_PACKETSZ], *buf = NULL;
-	uint64_t t0, deadline;
-	int	 qlen, len, e, i, nns, usevc;
-
-	ans->ttl = DNS_TEMP_TTL;
-	ans->status = DKIM_DNS_TEMPFAIL;
-	if ((buf = malloc(DNS_ANSWER_MAX)) == NULL) {
-		dns_reason(ans->reason, sizeof(ans->reason), "out of memory");
-		return;
+		memset(&r->ns[0], 0, sizeof(r->ns[0]));
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons(NAMESERVER_PORT);
+		r->nns = 1;
 	}
-	if ((st = dns_state_take(r, ans->reason, sizeof(ans->reason))) ==
-	    NULL)
-		goto done;
-	qlen = res_nmkquery(&st->rs, ns_o_query, name, ns_c_in, ns_t_txt,
-	    NULL, 0, NULL, q, sizeof(q));
-	if (qlen < NS_HFIXEDSZ) {
-		dns_state_put(r, st);
-		ans->status = DKIM_DNS_BAD;
-		dns_reason(ans->reason, sizeof(ans->reason), "invalid name");
-		goto done;
-	}
-	nns = st->rs.nscount < MAXNS ? st->rs.nscount : MAXNS;
-	for (i = 0; i < nns; i++)
-		nslen[i] = dns_server_addr(&st->rs, i, &ns[i]);
-	usevc = (st->rs.options & RES_USEVC) != 0;
-	t0 = dns_now_ms();
-	len = 0;
-	e = 0;
-	if (!usevc) {
-		errno = 0;
-		len = res_nsend(&st->rs, q, qlen, buf, DNS_ANSWER_MAX);
-		e = errno;
-	}
-	dns_state_put(r, st);
-	if (len < 0) {
-		dns_udp_error(e, dns_now_ms() - t0, ans);
-		goto done;
-	}
-	if (len > DNS_ANSWER_MAX)
-		len = DNS_ANSWER_MAX;
-	/* TC, or "options use-vc": TCP, with what is left of the budget. */
-	if (usevc || (len >= NS_HFIXEDSZ && (buf[2] & 0x02) != 0)) {
-		deadline = t0 + r->timeout_ms;
-		if (deadline < dns_now_ms() + 1000)
-			deadline = dns_now_ms() + 1000;
-		if ((len = dns_tcp(ns, nslen, nns, q, qlen, buf, deadline,
-		    ans)) < 0)
-			goto done;
-	}
-	dns_parse_answer(buf, len, name, ans);
-done:
-	free(buf);
+	for (i = 0; i < r->nns; i++)
+		r->nslen[i] = dns_addr_len(&r->ns[i]);
+	return 0;
 }
 
 /* ---- names -------------------------------------------------------------- */
@@ -1006,7 +329,7 @@ dns_key(const char *qname, char *key, size_t keylen)
 /* ---- the cache ---------------------------------------------------------- */
 
 /* dns_hash - FNV-1a of a key */
-static uint32_t
+uint32_t
 dns_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
@@ -1018,25 +341,12 @@ dns_hash(const char *s)
 	return h;
 }
 
-/* dns_entry_free - release an entry that no table or thread holds */
-static void
-dns_entry_free(struct dns_entry *e)
-{
-	if (e == NULL)
-		return;
-	free(e->name);
-	free(e->txt);
-	free(e);
-}
-
-/* dns_unlink - take e out of the table; free it when nobody holds it */
+/* dns_unlink - take e out of the table and free it (lock held) */
 static void
 dns_unlink(dkim_resolver *r, struct dns_entry *e)
 {
 	struct dns_entry **pp;
 
-	if (!e->linked)
-		return;
 	for (pp = &r->tab[e->hash & (DNS_HASH_SIZE - 1)]; *pp != e;
 	    pp = &(*pp)->hnext)
 		;
@@ -1049,13 +359,12 @@ dns_unlink(dkim_resolver *r, struct dns_entry *e)
 		e->newer->older = e->older;
 	else
 		r->newest = e->older;
-	e->linked = 0;
 	r->count--;
-	if (e->refs == 0)
-		dns_entry_free(e);
+	r->bytes -= e->size;
+	free(e);
 }
 
-/* dns_find - the entry for key, or NULL (cache lock held) */
+/* dns_find - the entry for key, or NULL (lock held) */
 static struct dns_entry *
 dns_find(dkim_resolver *r, const char *key, uint32_t h)
 {
@@ -1067,65 +376,20 @@ dns_find(dkim_resolver *r, const char *key, uint32_t h)
 	return NULL;
 }
 
-/* dns_make_room - keep the table under DNS_CACHE_MAX (cache lock held) */
+/* dns_make_room - room for one entry of size bytes (lock held) */
 static void
-dns_make_room(dkim_resolver *r)
+dns_make_room(dkim_resolver *r, size_t size)
 {
-	struct dns_entry *e, *next;
-	uint64_t now;
-
-	if (r->count < DNS_CACHE_MAX)
-		return;
-	now = dns_now_ms();
-	for (e = r->oldest; e != NULL; e = next) {
-		next = e->newer;
-		if (!e->pending && e->expires <= now)
-			dns_unlink(r, e);
-	}
-	/* Still full: the least recently used go, down to 7/8 of the
-	 * ceiling so that this sweep stays rare. */
-	for (e = r->oldest; e != NULL && r->count >= DNS_CACHE_MAX / 8 * 7;
-	    e = next) {
-		next = e->newer;
-		if (!e->pending)
-			dns_unlink(r, e);
-	}
-}
-
-/* dns_insert - a new pending entry for key, held by the caller */
-static struct dns_entry *
-dns_insert(dkim_resolver *r, const char *key, uint32_t h)
-{
-	struct dns_entry *e;
-
-	dns_make_room(r);
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	if ((e->name = strdup(key)) == NULL) {
-		free(e);
-		return NULL;
-	}
-	e->hash = h;
-	e->pending = 1;
-	e->linked = 1;
-	e->refs = 1;
-	e->hnext = r->tab[h & (DNS_HASH_SIZE - 1)];
-	r->tab[h & (DNS_HASH_SIZE - 1)] = e;
-	e->older = r->newest;
-	if (r->newest != NULL)
-		r->newest->newer = e;
-	else
-		r->oldest = e;
-	r->newest = e;
-	r->count++;
-	return e;
+	while (r->oldest != NULL && (r->count >= DNS_CACHE_MAX ||
+	    r->bytes + size > r->max_bytes))
+		dns_unlink(r, r->oldest);
 }
 
 /* dns_touch - make e the newest entry: the oldest are evicted first */
 static void
 dns_touch(dkim_resolver *r, struct dns_entry *e)
 {
-	if (!e->linked || r->newest == e)
+	if (r->newest == e)
 		return;
 	if (e->older != NULL)
 		e->older->newer = e->newer;
@@ -1138,21 +402,61 @@ dns_touch(dkim_resolver *r, struct dns_entry *e)
 	r->newest = e;
 }
 
-/* dns_release - drop the caller's hold on e (cache lock held) */
-static void
-dns_release(struct dns_entry *e)
+/*
+ * dns_cache_put - remember an answer for key (lock held). One block per
+ * entry: the header, the name, the reason and the record.
+ */
+void
+dns_cache_put(dkim_resolver *r, const char *key, const struct dns_answer *a)
 {
-	if (--e->refs == 0 && !e->linked)
-		dns_entry_free(e);
+	struct dns_entry *e;
+	size_t	 nl = strlen(key) + 1, rl = strlen(a->reason) + 1, tl = 0;
+	size_t	 size;
+	uint32_t h = dns_hash(key);
+
+	if ((e = dns_find(r, key, h)) != NULL)
+		dns_unlink(r, e);
+	if (a->ttl == 0 || r->stopping)
+		return;
+	if (a->status == DKIM_DNS_OK && a->txt != NULL)
+		tl = strlen(a->txt) + 1;
+	size = sizeof(*e) + nl + rl + tl;
+	if (size > r->max_bytes)
+		return;
+	dns_make_room(r, size);
+	if ((e = malloc(size)) == NULL)
+		return;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->name, key, nl);
+	e->reason = e->name + nl;
+	memcpy(e->reason, a->reason, rl);
+	if (tl > 0) {
+		e->txt = e->reason + rl;
+		memcpy(e->txt, a->txt, tl);
+	}
+	e->size = size;
+	e->hash = h;
+	e->status = a->status;
+	e->expires = dns_now_ms() + (uint64_t)a->ttl * 1000;
+	e->hnext = r->tab[h & (DNS_HASH_SIZE - 1)];
+	r->tab[h & (DNS_HASH_SIZE - 1)] = e;
+	e->older = r->newest;
+	if (r->newest != NULL)
+		r->newest->newer = e;
+	else
+		r->oldest = e;
+	r->newest = e;
+	r->count++;
+	r->bytes += size;
 }
 
-/* dns_copy_out - hand an entry's outcome to the caller */
+/* dns_copy_out - hand an outcome to the caller */
 static enum dkim_dns_status
 dns_copy_out(enum dkim_dns_status status, const char *rtxt,
     const char *rreason, char **txt, char *reason, size_t reasonlen)
 {
 	if (status == DKIM_DNS_OK) {
-		if ((*txt = strdup(rtxt)) == NULL) {
+		if (rtxt == NULL || (*txt = strdup(rtxt)) == NULL) {
 			dns_reason(reason, reasonlen, "out of memory");
 			return DKIM_DNS_TEMPFAIL;
 		}
@@ -1163,28 +467,22 @@ dns_copy_out(enum dkim_dns_status status, const char *rtxt,
 	return status;
 }
 
-/*
- * dns_wait - wait for a pending entry (cache lock held, e held by the
- * caller); 0 when it was filled in, -1 when the wait timed out.
- */
+/* dns_cache_get - a live cached outcome for key; -1 when none (lock held) */
 static int
-dns_wait(dkim_resolver *r, struct dns_entry *e)
+dns_cache_get(dkim_resolver *r, const char *key, char **txt, char *reason,
+    size_t reasonlen)
 {
-	struct timespec until;
-	uint64_t ms = 2 * (uint64_t)r->timeout_ms + 1000;
+	struct dns_entry *e;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
+	if ((e = dns_find(r, key, dns_hash(key))) == NULL)
+		return -1;
+	if (e->expires <= dns_now_ms()) {
+		dns_unlink(r, e);
+		return -1;
 	}
-	while (e->pending)
-		if (pthread_cond_timedwait(&r->ccond, &r->clock, &until) ==
-		    ETIMEDOUT)
-			return e->pending ? -1 : 0;
-	return 0;
+	dns_touch(r, e);
+	return (int)dns_copy_out(e->status, e->txt, e->reason, txt, reason,
+	    reasonlen);
 }
 
 /* ---- the public interface ----------------------------------------------- */
@@ -1195,7 +493,6 @@ dkim_resolver_new(const char *nameservers, unsigned timeout_ms, char *err,
     size_t errlen)
 {
 	dkim_resolver *r;
-	struct dns_state *st;
 
 	dns_reason(err, errlen, "%s", "");
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -1203,110 +500,132 @@ dkim_resolver_new(const char *nameservers, unsigned timeout_ms, char *err,
 		return NULL;
 	}
 	r->timeout_ms = timeout_ms == 0 ? DNS_TIMEOUT_DEF : timeout_ms;
-	pthread_mutex_init(&r->plock, NULL);
-	pthread_cond_init(&r->pcond, NULL);
-	pthread_mutex_init(&r->clock, NULL);
-	pthread_cond_init(&r->ccond, NULL);
-	if ((r->tab = calloc(DNS_HASH_SIZE, sizeof(*r->tab))) == NULL) {
+	r->max_bytes = DNS_CACHE_BYTES;
+	r->max_inflight = DNS_INFLIGHT;
+	r->max_group = DNS_GROUP_MAX;
+	r->wake[0] = r->wake[1] = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->synccv, NULL);
+	if ((r->tab = calloc(DNS_HASH_SIZE, sizeof(*r->tab))) == NULL ||
+	    (r->qtab = calloc(DNS_QHASH, sizeof(*r->qtab))) == NULL ||
+	    (r->gtab = calloc(DNS_GHASH, sizeof(*r->gtab))) == NULL) {
 		dns_reason(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (nameservers != NULL && dns_parse_servers(r, nameservers, err,
 	    errlen) < 0)
 		goto fail;
-	/* One state now, so that a broken resolv.conf shows at start-up. */
-	if ((st = dns_state_take(r, err, errlen)) == NULL)
+	if (dns_servers_init(r, err, errlen) < 0)
 		goto fail;
-	dns_state_put(r, st);
+	r->inited = 1;
+	pthread_mutex_lock(&all_lock);
+	r->rnext = all;
+	all = r;
+	pthread_mutex_unlock(&all_lock);
 	return r;
 fail:
 	dkim_resolver_free(r);
 	return NULL;
 }
 
-/* dkim_resolver_free - release a resolver no thread uses; NULL is fine */
+/* dkim_resolver_set_limits - ceilings; zero keeps a value (see dkim.h) */
+void
+dkim_resolver_set_limits(dkim_resolver *r, size_t cache_bytes,
+    unsigned max_inflight, unsigned max_per_group)
+{
+	pthread_mutex_lock(&r->lock);
+	if (cache_bytes)
+		r->max_bytes = cache_bytes;
+	dns_make_room(r, 0);
+	/* the loop sizes its poll set once, when it starts */
+	if (max_inflight && r->started == 0)
+		r->max_inflight = max_inflight;
+	if (max_per_group)
+		r->max_group = max_per_group;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* dkim_resolver_shutdown - end every wait now and refuse new ones */
+void
+dkim_resolver_shutdown(dkim_resolver *r)
+{
+	dkim_resolver *p;
+
+	if (r != NULL) {
+		pthread_mutex_lock(&r->lock);
+		dns_loop_stop(r);
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	pthread_mutex_lock(&all_lock);
+	for (p = all; p != NULL; p = p->rnext)
+		dkim_resolver_shutdown(p);
+	pthread_mutex_unlock(&all_lock);
+}
+
+/* dkim_resolver_free - release a resolver nobody waits on; NULL is fine */
 void
 dkim_resolver_free(dkim_resolver *r)
 {
-	struct dns_state *st;
+	dkim_resolver **pp;
 	struct dns_entry *e, *next;
 
 	if (r == NULL)
 		return;
-	while ((st = r->free) != NULL) {
-		r->free = st->next;
-		dns_state_free(st);
-	}
+	pthread_mutex_lock(&all_lock);
+	for (pp = &all; *pp != NULL; pp = &(*pp)->rnext)
+		if (*pp == r) {
+			*pp = r->rnext;
+			break;
+		}
+	pthread_mutex_unlock(&all_lock);
+	if (r->qtab != NULL && r->gtab != NULL)
+		dns_loop_free(r);
 	for (e = r->oldest; e != NULL; e = next) {
 		next = e->newer;
-		dns_entry_free(e);
+		free(e);
 	}
+	if (r->inited)
+		res_nclose(&r->rs);
 	free(r->tab);
-	pthread_mutex_destroy(&r->plock);
-	pthread_cond_destroy(&r->pcond);
-	pthread_mutex_destroy(&r->clock);
-	pthread_cond_destroy(&r->ccond);
+	free(r->qtab);
+	free(r->gtab);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->synccv);
 	free(r);
-}
-
-/* dns_lookup_uncached - one query, its outcome not shared with anyone */
-static enum dkim_dns_status
-dns_lookup_uncached(dkim_resolver *r, const char *key, char **txt,
-    char *reason, size_t reasonlen)
-{
-	struct dns_answer ans;
-	enum dkim_dns_status st;
-
-	memset(&ans, 0, sizeof(ans));
-	dns_query(r, key, &ans);
-	st = dns_copy_out(ans.status, ans.txt, ans.reason, txt, reason,
-	    reasonlen);
-	free(ans.txt);
-	return st;
 }
 
 /*
  * dk_dns_cached - the cached outcome for qname, without asking DNS and
- * without waiting: -1 when there is none (or it is still being asked),
- * else a dkim_dns_status with *txt and reason as dkim_resolver_keysource
- * gives them. Lets a verifier skip the hand-off to a worker thread when
- * the key is known.
+ * without waiting: -1 when there is none, else a dkim_dns_status with
+ * *txt and reason as dkim_resolver_keysource gives them.
  */
 int
 dk_dns_cached(dkim_resolver *r, const char *qname, char **txt, char *reason,
     size_t reasonlen)
 {
-	struct dns_entry *e;
 	char	 key[256];
-	int	 st = -1;
+	int	 st;
 
 	*txt = NULL;
 	if (r == NULL || qname == NULL || dns_key(qname, key, sizeof(key)) < 0)
 		return -1;
-	pthread_mutex_lock(&r->clock);
-	if ((e = dns_find(r, key, dns_hash(key))) != NULL && !e->pending &&
-	    e->expires > dns_now_ms()) {
-		dns_touch(r, e);
-		st = (int)dns_copy_out(e->status, e->txt, e->reason, txt,
-		    reason, reasonlen);
-	}
-	pthread_mutex_unlock(&r->clock);
+	pthread_mutex_lock(&r->lock);
+	st = dns_cache_get(r, key, txt, reason, reasonlen);
+	pthread_mutex_unlock(&r->lock);
 	return st;
 }
 
-/* dkim_resolver_keysource - a dkim_keysource_fn for use with a resolver */
-enum dkim_dns_status
-dkim_resolver_keysource(void *arg, const char *qname, char **txt,
-    char *reason, size_t reasonlen)
+/* dk_dns_submit - an answer now, or -1 and w->done() later (see dk.h) */
+int
+dk_dns_submit(dkim_resolver *r, const char *qname, struct dk_dns_waiter *w,
+    char **txt, char *reason, size_t reasonlen)
 {
-	dkim_resolver *r = arg;
-	struct dns_entry *e;
-	struct dns_answer ans;
-	enum dkim_dns_status st;
 	char	 key[256];
-	uint32_t h;
+	int	 st;
 
 	*txt = NULL;
+	w->q = NULL;
 	if (r == NULL) {
 		dns_reason(reason, reasonlen, "no resolver");
 		return DKIM_DNS_TEMPFAIL;
@@ -1315,51 +634,100 @@ dkim_resolver_keysource(void *arg, const char *qname, char **txt,
 		dns_reason(reason, reasonlen, "invalid name");
 		return DKIM_DNS_BAD;
 	}
-	h = dns_hash(key);
-	pthread_mutex_lock(&r->clock);
-	if ((e = dns_find(r, key, h)) != NULL && e->pending) {
-		e->refs++;
-		if (dns_wait(r, e) < 0) {
-			dns_release(e);
-			pthread_mutex_unlock(&r->clock);
-			return dns_lookup_uncached(r, key, txt, reason,
-			    reasonlen);
-		}
-		st = dns_copy_out(e->status, e->txt, e->reason, txt, reason,
-		    reasonlen);
-		dns_release(e);
-		pthread_mutex_unlock(&r->clock);
-		return st;
-	}
-	if (e != NULL && e->expires > dns_now_ms()) {
-		dns_touch(r, e);
-		st = dns_copy_out(e->status, e->txt, e->reason, txt, reason,
-		    reasonlen);
-		pthread_mutex_unlock(&r->clock);
-		return st;
-	}
-	if (e != NULL)
-		dns_unlink(r, e);
-	e = dns_insert(r, key, h);
-	pthread_mutex_unlock(&r->clock);
-	if (e == NULL)
-		return dns_lookup_uncached(r, key, txt, reason, reasonlen);
-
-	memset(&ans, 0, sizeof(ans));
-	dns_query(r, key, &ans);
-
-	pthread_mutex_lock(&r->clock);
-	e->status = ans.status;
-	e->txt = ans.txt;
-	dk_strlcpy(e->reason, ans.reason, sizeof(e->reason));
-	e->expires = dns_now_ms() + (uint64_t)ans.ttl * 1000;
-	e->pending = 0;
-	pthread_cond_broadcast(&r->ccond);
-	st = dns_copy_out(e->status, e->txt, e->reason, txt, reason,
-	    reasonlen);
-	if (ans.ttl == 0)
-		dns_unlink(r, e);
-	dns_release(e);
-	pthread_mutex_unlock(&r->clock);
+	pthread_mutex_lock(&r->lock);
+	if ((st = dns_cache_get(r, key, txt, reason, reasonlen)) < 0)
+		st = dns_loop_submit(r, key, w, reason, reasonlen);
+	pthread_mutex_unlock(&r->lock);
 	return st;
+}
+
+/* dk_dns_cancel - w stops waiting; 1 withdrawn, 0 done already */
+int
+dk_dns_cancel(dkim_resolver *r, struct dk_dns_waiter *w)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&r->lock);
+	rc = dns_loop_cancel(r, w);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+/* dk_dns_stats - a snapshot of the counters */
+void
+dk_dns_stats(dkim_resolver *r, struct dk_dns_stats *st)
+{
+	pthread_mutex_lock(&r->lock);
+	*st = r->st;
+	st->inflight = r->nq;
+	st->cache_entries = r->count;
+	st->cache_bytes = r->bytes;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* One dkim_resolver_keysource() call waiting. */
+struct dns_sync {
+	struct dk_dns_waiter w;
+	dkim_resolver *r;
+	int	done;
+	enum dkim_dns_status st;
+	char	*txt;
+	char	reason[DNS_REASON_MAX];
+};
+
+/* dns_sync_done - the answer for a waiting keysource call (lock held) */
+static void
+dns_sync_done(struct dk_dns_waiter *w, enum dkim_dns_status st,
+    const char *txt, const char *reason)
+{
+	struct dns_sync *s = w->arg;
+
+	s->st = dns_copy_out(st, txt, reason, &s->txt, s->reason,
+	    sizeof(s->reason));
+	s->done = 1;
+	pthread_cond_broadcast(&s->r->synccv);
+}
+
+/*
+ * dkim_resolver_keysource - a dkim_keysource_fn for use with a resolver:
+ * dk_dns_submit() and a wait, bounded by twice the timeout (the query
+ * itself ends sooner).
+ */
+enum dkim_dns_status
+dkim_resolver_keysource(void *arg, const char *qname, char **txt,
+    char *reason, size_t reasonlen)
+{
+	dkim_resolver *r = arg;
+	struct dns_sync s;
+	struct timespec until;
+	uint64_t ms;
+	int	 st;
+
+	memset(&s, 0, sizeof(s));
+	s.w.done = dns_sync_done;
+	s.w.arg = &s;
+	s.r = r;
+	if ((st = dk_dns_submit(r, qname, &s.w, txt, reason, reasonlen)) >= 0)
+		return (enum dkim_dns_status)st;
+	ms = 2 * (uint64_t)r->timeout_ms + 2000;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(ms / 1000);
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!s.done)
+		if (pthread_cond_timedwait(&r->synccv, &r->lock, &until) ==
+		    ETIMEDOUT && !s.done) {
+			dns_loop_cancel(r, &s.w);
+			s.st = DKIM_DNS_TEMPFAIL;
+			dns_reason(s.reason, sizeof(s.reason), "DNS timeout");
+			break;
+		}
+	pthread_mutex_unlock(&r->lock);
+	*txt = s.txt;
+	dns_reason(reason, reasonlen, "%s", s.reason);
+	return s.st;
 }

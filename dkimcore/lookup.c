@@ -1,17 +1,26 @@
 /*
- * lookup.c - key lookups on worker threads, so DNS overlaps the body
+ * lookup.c - key lookups that overlap the body
  *
  * A verifier starts one lookup per distinct key name when the header
  * ends (dk_lookup_start) and collects the answer at end of message
- * (dk_lookup_wait). The workers form one pool per process, created on
- * first use; the queue has a ceiling, and a lookup that cannot be queued
- * is done on the caller's thread instead.
+ * (dk_lookup_wait). Its deadline is counted from the start: the DNS
+ * budget of the message pays for all the time its lookups take.
  *
- * A lookup has two owners, the caller and the worker; whichever lets go
- * last frees it. A caller that gives up at its deadline just lets go:
- * the worker finishes (key sources have their own timeouts) and frees.
- * Each lookup counts in its dkim_ctx's inflight, so the context (and
- * the key source behind it) outlives every running lookup.
+ * With a resolver (dkimd, dkimtool) a lookup is a waiter on the
+ * resolver's query for the name (dns.c, dnsloop.c): no thread waits on
+ * the network, and a lookup whose caller gives up (deadline, message
+ * freed, connection closed) is withdrawn with dk_dns_cancel(), so that a
+ * query nobody wants any more is abandoned at once.
+ *
+ * With an injected key source (tests) the lookups run on a small pool
+ * of worker threads, created on first use; the queue has a ceiling, and
+ * a lookup that cannot be queued is done on the caller's thread. A
+ * queued lookup whose caller has let go is dropped, never run.
+ *
+ * A lookup has two owners, the caller and the resolver or worker;
+ * whichever lets go last frees it. Each pool lookup counts in its
+ * dkim_ctx's inflight, so the context (and the key source behind it)
+ * outlives every running lookup.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,14 +29,16 @@
 
 #include "dk.h"
 
-#define POOL_THREADS	16
+#define POOL_THREADS	4
 #define QUEUE_MAX	4096
 #define REASON_MAX	128
 
 struct dk_lookup {
 	struct dk_lookup *next;		/* queue link */
+	struct dk_dns_waiter w;		/* with a resolver */
 	dkim_ctx *ctx;
 	int	refs;			/* 2 while queued or running */
+	int	viadns;			/* a waiter on ctx->resolver */
 	int	done;
 	enum dkim_dns_status status;
 	char	*txt;
@@ -107,9 +118,16 @@ worker(void *arg)
 		if (queue_head == NULL)
 			queue_tail = NULL;
 		queue_len--;
+		ctx = l->ctx;
+		if (l->refs == 1) {
+			/* the caller has let go: nobody wants it */
+			release(l);
+			pthread_mutex_unlock(&pool_lock);
+			ctx_done(ctx);
+			continue;
+		}
 		pthread_mutex_unlock(&pool_lock);
 
-		ctx = l->ctx;
 		st = dk_lookup_now(ctx, l->qname, &txt, reason,
 		    sizeof(reason));
 
@@ -147,13 +165,32 @@ pool_start(void)
 	return pool_started;
 }
 
-/* dk_lookup_start - queue a lookup of qname; NULL: do it yourself */
+/* dns_done - the resolver's answer for l (resolver lock held) */
+static void
+dns_done(struct dk_dns_waiter *w, enum dkim_dns_status st, const char *txt,
+    const char *reason)
+{
+	struct dk_lookup *l = w->arg;
+
+	pthread_mutex_lock(&pool_lock);
+	l->status = st;
+	if (txt != NULL && (l->txt = strdup(txt)) == NULL) {
+		l->status = DKIM_DNS_TEMPFAIL;
+		reason = "out of memory";
+	}
+	dk_strlcpy(l->reason, reason, sizeof(l->reason));
+	l->done = 1;
+	pthread_cond_signal(&l->cv);
+	release(l);
+	pthread_mutex_unlock(&pool_lock);
+}
+
+/* dk_lookup_start - start a lookup of qname; NULL: do it yourself */
 struct dk_lookup *
 dk_lookup_start(dkim_ctx *ctx, const char *qname)
 {
 	struct dk_lookup *l;
 	size_t n = strlen(qname);
-
 	int st;
 
 	if (ctx->keysource == NULL)
@@ -165,12 +202,17 @@ dk_lookup_start(dkim_ctx *ctx, const char *qname)
 	l->refs = 2;
 	pthread_cond_init(&l->cv, NULL);
 
-	/* a key in the resolver's cache needs no worker */
-	if (ctx->resolver && (st = dk_dns_cached(ctx->resolver, qname,
-	    &l->txt, l->reason, sizeof(l->reason))) >= 0) {
-		l->status = (enum dkim_dns_status)st;
-		l->done = 1;
-		l->refs = 1;
+	if (ctx->resolver) {
+		/* the answer now (cache, limits) or a wait on the query */
+		l->viadns = 1;
+		l->w.done = dns_done;
+		l->w.arg = l;
+		if ((st = dk_dns_submit(ctx->resolver, qname, &l->w, &l->txt,
+		    l->reason, sizeof(l->reason))) >= 0) {
+			l->status = (enum dkim_dns_status)st;
+			l->done = 1;
+			l->refs = 1;
+		}
 		return l;
 	}
 
@@ -223,6 +265,16 @@ dk_lookup_wait(struct dk_lookup *l, uint64_t deadline_ms, char **txt,
 		if (pthread_cond_timedwait(&l->cv, &pool_lock, &ts) ==
 		    ETIMEDOUT && !l->done && dk_now_ms() >= deadline_ms)
 			break;
+	}
+	if (!l->done && l->viadns) {
+		/* withdraw; dns_done() runs under the resolver's lock, so
+		 * after dk_dns_cancel() it has run or never will */
+		pthread_mutex_unlock(&pool_lock);
+		if (dk_dns_cancel(l->ctx->resolver, &l->w) == 1) {
+			pthread_mutex_lock(&pool_lock);
+			release(l);	/* the resolver's hold */
+		} else
+			pthread_mutex_lock(&pool_lock);
 	}
 	if (l->done) {
 		st = l->status;
