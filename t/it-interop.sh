@@ -867,6 +867,19 @@ open(sys.argv[2], "wb").write(b"X-Rep: added on top\r\n" + m)
 PY
 		tamper_check dkimpy r2048 "$canon" "$name, $canon, X-Rep added" \
 		    "$f.bad" 1 ;;
+	l=*)
+		# dkimpy's l= is the whole body: nothing is unsigned, so the
+		# check above still expects a pass from every verifier. Text
+		# appended after l= is unsigned: dkimtool (dkimd's default,
+		# UnsignedBodyContent policy) gives policy with the count
+		# instead of pass, where the peers honour l= and pass (issue 10).
+		cp "$f.signed" "$f.app"
+		printf 'Click here: http://evil.example/\r\n' >> "$f.app"
+		verify_with dkimtool "$f.app" "$f.app.out"
+		[ $? -eq 1 ] && grep -Eq 'dkim=policy \(l=[0-9]+ leaves 3[4-9] body bytes unsigned\)' \
+		    "$f.app.out"
+		tap $? "dkimtool: dkimpy's l= signature with 34 bytes appended is policy, not pass" \
+		    "$f.app.out" ;;
 	esac
 }
 

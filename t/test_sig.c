@@ -334,6 +334,61 @@ test_identity(void)
 	    "i= with an empty domain is refused");
 }
 
+/* decoded - with() succeeds and i= decodes to want; one test point */
+static void
+decoded(const char *spec, const char *want, const char *proves)
+{
+	struct dk_sig sig;
+
+	if (with(&sig, "s", spec) != 0) {
+		ok(0, proves);
+		printf("#   why: %s\n", why);
+	} else
+		is_str(sig.identity, want, proves);
+	dk_sig_clear(&sig);
+}
+
+/*
+ * test_identity_qp - i= is dkim-quoted-printable (RFC 6376 §2.11): it is
+ * decoded before the check against d=, and a bad escape is refused
+ * without leaving half-decoded text behind
+ */
+static void
+test_identity_qp(void)
+{
+	struct dk_sig sig;
+
+	decoded("s=sel; i=user=40example.com", "user@example.com",
+	    "i=user=40example.com is user@example.com (=40 is '@')");
+	decoded("s=sel; i=us=65r@sub=2Eexample.com", "user@sub.example.com",
+	    "i= escapes in either case of hex, in the local-part and domain");
+	decoded("s=sel; i=a=3Bb=20c@example.com", "a;b c@example.com",
+	    "i= may decode to ';' and SP (the A-R writer keeps them out)");
+	decoded("s=sel; i=jo\r\n e@example.com", "joe@example.com",
+	    "FWS inside i= is dropped");
+	refused("s", "s=sel; i=user=40evil.com",
+	    "i= domain is not d= or a subdomain of it",
+	    "i= whose decoded domain is outside d= is refused");
+	refused("s", "s=sel; i=user@example.com=4",
+	    "i= is not valid dkim-quoted-printable",
+	    "i= ending in '=' and one hex digit is refused");
+	refused("s", "s=sel; i=u=zzser@example.com",
+	    "i= is not valid dkim-quoted-printable",
+	    "i= with =zz (not hex) is refused");
+	refused("s", "s=sel; i=u=00ser@example.com",
+	    "i= is not valid dkim-quoted-printable",
+	    "i= decoding to NUL is refused");
+	refused("s", "s=sel; i=u=0D=0Aser@example.com",
+	    "i= is not valid dkim-quoted-printable",
+	    "i= decoding to CR LF is refused");
+	refused("s", "s=sel; i=user=4example.com", "i= has no @",
+	    "i=user=4example.com (=40 one digit short) is userNxample.com: "
+	    "no '@', refused");
+	with(&sig, "s", "s=sel; i=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=4");
+	ok(sig.identity == NULL, "a refused i= is not kept half-decoded");
+	dk_sig_clear(&sig);
+}
+
 /* test_numbers - l=, t=, x= */
 static void
 test_numbers(void)
@@ -538,6 +593,7 @@ main(void)
 	test_names();
 	test_hlist();
 	test_identity();
+	test_identity_qp();
 	test_numbers();
 	test_base64();
 	test_hostile();
