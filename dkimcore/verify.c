@@ -10,7 +10,8 @@
  *
  * Results follow RFC 8601 §2.7.1: permerror for what can never verify
  * (syntax, missing or revoked keys), temperror for DNS trouble, policy
- * for what RFC 8301 forbids (rsa-sha1, RSA keys under the minimum), fail
+ * for what RFC 8301 forbids (rsa-sha1, RSA keys under the minimum) and
+ * for an author that readers may see otherwise (author_judge), fail
  * for a hash or signature mismatch.
  *
  * Public keys, once parsed, are kept in a small process-wide cache
