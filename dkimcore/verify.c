@@ -12,8 +12,9 @@
  * (syntax, missing or revoked keys), temperror for DNS trouble, policy
  * for what RFC 8301 forbids (rsa-sha1, RSA keys under the minimum) and
  * for an l= that leaves body bytes unsigned (unless the context accepts
- * them), fail for a hash or signature mismatch. An l= beyond the end of
- * the body is a permerror (§3.5: it "MUST NOT be larger").
+ * them) and for an author that readers may see otherwise (author_judge),
+ * fail for a hash or signature mismatch. An l= beyond the end of the
+ * body is a permerror (§3.5: it "MUST NOT be larger").
  *
  * Public keys, once parsed, are kept in a small process-wide cache
  * keyed by their exact p= bytes (see pk_get), so a key that signs much

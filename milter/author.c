@@ -22,14 +22,16 @@ author_init(struct author *a)
 	a->best = NONE;
 }
 
-/* listed - the index of name in list, or NONE */
+/* listed - the index of name in list, or NONE; 'Sender :' is Sender */
 static size_t
 listed(char *const *list, const char *name)
 {
-	size_t	i;
+	size_t	i, n = strlen(name);
 
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
 	for (i = 0; list != NULL && list[i] != NULL; i++)
-		if (strcasecmp(list[i], name) == 0)
+		if (strlen(list[i]) == n && strncasecmp(list[i], name, n) == 0)
 			return i;
 	return NONE;
 }
