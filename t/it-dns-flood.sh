@@ -98,8 +98,12 @@ sed 's/^/#   /' "$work/big.out"
 rss1=$(proc_rss_kb)
 grep -q "^big_res=permerror:125$" "$work/big.out"
 ok $? "1,000 key records of 60 KB: every message gets dkim=permerror"
-[ -n "$rss0" ] && [ -n "$rss1" ] && [ $((rss1 - rss0)) -lt 16384 ]
-ok $? "... and dkimd's RSS grew by less than 16 MB ($rss0 -> $rss1 KB)"
+if grep -q -a __asan_init "$DKIMD"; then
+	ok 0 "... dkimd's RSS ($rss0 -> $rss1 KB) # SKIP ASan quarantines freed memory"
+else
+	[ -n "$rss0" ] && [ -n "$rss1" ] && [ $((rss1 - rss0)) -lt 16384 ]
+	ok $? "... and dkimd's RSS grew by less than 16 MB ($rss0 -> $rss1 KB)"
+fi
 
 # SIGTERM while attackers wait on silent name servers
 $FLOOD "$PORT" --attack 20 --sigs 8 --hangups 0 >"$work/term.out" 2>&1 &
