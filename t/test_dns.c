@@ -807,6 +807,58 @@ wait_idle(dkim_resolver *r, long ms)
 	return st.inflight == 0 ? now_ms() - t0 : -1;
 }
 
+/* flood_start - start n black-holed lookups, names numbered from first */
+static void
+flood_start(dkim_ctx *ctx, struct dk_lookup **l, int n, int first)
+{
+	char	 name[128];
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		flood_name(name, sizeof(name), first + i);
+		l[i] = dk_lookup_start(ctx, name);
+	}
+}
+
+/*
+ * flood_end - give n lookups up at once; how many ended with a reason
+ * that starts with want (*fast: how many returned within 50 ms)
+ */
+static int
+flood_end(struct dk_lookup **l, int n, const char *want, int *fast)
+{
+	char	 reason[256], *txt;
+	long long t1;
+	int	 i, count = 0;
+
+	*fast = 0;
+	for (i = 0; i < n; i++) {
+		t1 = now_ms();
+		txt = NULL;
+		count += dk_lookup_wait(l[i], 0, &txt, reason,
+		    sizeof(reason)) == DKIM_DNS_TEMPFAIL &&
+		    strncmp(reason, want, strlen(want)) == 0;
+		*fast += now_ms() - t1 < 50;
+		free(txt);
+	}
+	return count;
+}
+
+/* engine - a resolver for 127.0.0.1:port and a context that uses it */
+static dkim_resolver *
+engine(int port, unsigned timeout_ms, dkim_ctx **ctx)
+{
+	dkim_resolver *r;
+	char	 ns[64], err[256];
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	r = dkim_resolver_new(ns, timeout_ms, err, sizeof(err));
+	*ctx = dkim_ctx_new();
+	if (r != NULL && *ctx != NULL)
+		dkim_ctx_set_resolver(*ctx, r);
+	return r;
+}
+
 /*
  * test_flood - 320 lookups of names whose server never answers (40
  * groups of 8) are in flight; a good name still answers in its normal
@@ -820,25 +872,19 @@ test_flood(int port)
 	struct dk_lookup *l[N];
 	struct dk_dns_stats st;
 	dkim_resolver *r;
-	dkim_ctx *ctx = dkim_ctx_new();
+	dkim_ctx *ctx;
 	enum dkim_dns_status s;
-	char	 ns[64], err[256], name[128], reason[256], *txt;
+	char	 reason[256];
 	long long base, under, dt, t0;
-	int	 i, pending = 0, fast = 0;
+	int	 pending, fast;
 
-	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
-	/* two tries of 3 s each */
-	r = dkim_resolver_new(ns, 6000, err, sizeof(err));
+	r = engine(port, 6000, &ctx);	/* two tries of 3 s each */
 	if (!ok(r != NULL && ctx != NULL, "flood: resolver and context"))
 		return;
-	dkim_ctx_set_resolver(ctx, r);
 	base = lookup_ms(ctx, "ok" DOM, &s, reason, sizeof(reason));
 	is_int(s, DKIM_DNS_OK, "flood: baseline lookup of a good name");
 	t0 = now_ms();
-	for (i = 0; i < N; i++) {
-		flood_name(name, sizeof(name), i);
-		l[i] = dk_lookup_start(ctx, name);
-	}
+	flood_start(ctx, l, N, 0);
 	dk_dns_stats(r, &st);
 	is_int((int)st.inflight, N, "flood: 320 black-holed queries in "
 	    "flight at once (40 groups of 8)");
@@ -854,16 +900,7 @@ test_flood(int port)
 	    "full group fails at once");
 	is_str(reason, "too many lookups in flight for e0.evil",
 	    "flood: ... and says which group is full");
-	for (i = 0; i < N; i++) {
-		long long t1 = now_ms();
-
-		txt = NULL;
-		s = dk_lookup_wait(l[i], 0, &txt, reason, sizeof(reason));
-		pending += s == DKIM_DNS_TEMPFAIL &&
-		    strcmp(reason, "DNS time budget exhausted") == 0;
-		fast += now_ms() - t1 < 50;
-		free(txt);
-	}
+	pending = flood_end(l, N, "DNS time budget exhausted", &fast);
 	is_int(pending, N, "flood: every black-holed lookup was still "
 	    "waiting when its message gave up");
 	is_int(fast, N, "flood: giving up does not wait");
@@ -881,6 +918,42 @@ test_flood(int port)
 	dkim_resolver_free(r);
 }
 
+/*
+ * test_evict - every place taken by black-holed queries of 8 groups: a
+ * good name's first query takes the place of the greediest group's oldest
+ */
+static void
+test_evict(int port)
+{
+	enum { N = 64 };
+	struct dk_lookup *l[N];
+	struct dk_dns_stats st;
+	dkim_resolver *r;
+	dkim_ctx *ctx;
+	enum dkim_dns_status s;
+	char	 reason[256];
+	long long dt;
+	int	 fast;
+
+	r = engine(port, 6000, &ctx);
+	if (!ok(r != NULL && ctx != NULL, "evict: resolver"))
+		return;
+	dkim_resolver_set_limits(r, 0, N, 0);
+	flood_start(ctx, l, N, 2000);
+	dt = lookup_ms(ctx, "fws" DOM, &s, reason, sizeof(reason));
+	ok(s == DKIM_DNS_OK && dt < 1000, "evict: with all 64 places taken, "
+	    "a good name's first lookup still answers");
+	printf("# %lld ms\n", dt);
+	dk_dns_stats(r, &st);
+	ok(st.evicted == 1 && st.refused_total == 0,
+	    "evict: by taking one place of the greediest group");
+	is_int(flood_end(l, N, "too many DNS lookups in flight; one for e",
+	    &fast), 1, "evict: the dropped lookup gets a temporary "
+	    "failure that says why");
+	dkim_ctx_free(ctx);
+	dkim_resolver_free(r);
+}
+
 /* test_coalesce_engine - 50 messages asking one slow name: one query */
 static void
 test_coalesce_engine(int port)
@@ -889,15 +962,13 @@ test_coalesce_engine(int port)
 	struct dk_lookup *l[N];
 	struct dk_dns_stats st;
 	dkim_resolver *r;
-	dkim_ctx *ctx = dkim_ctx_new();
-	char	 ns[64], err[256], reason[256], *txt;
+	dkim_ctx *ctx;
+	char	 reason[256], *txt;
 	int	 i, good = 0;
 
-	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
-	r = dkim_resolver_new(ns, 3000, err, sizeof(err));
+	r = engine(port, 3000, &ctx);
 	if (!ok(r != NULL && ctx != NULL, "coalesce: resolver"))
 		return;
-	dkim_ctx_set_resolver(ctx, r);
 	for (i = 0; i < N; i++)
 		l[i] = dk_lookup_start(ctx, "flock" DOM);
 	for (i = 0; i < N; i++) {
@@ -925,31 +996,20 @@ test_shutdown(int port)
 	enum { N = 40 };
 	struct dk_lookup *l[N];
 	dkim_resolver *r;
-	dkim_ctx *ctx = dkim_ctx_new();
+	dkim_ctx *ctx;
 	enum dkim_dns_status s;
-	char	 ns[64], err[256], name[128], reason[256], *txt;
+	char	 reason[256];
 	long long t0, dt;
-	int	 i, ended = 0;
+	int	 ended, fast;
 
-	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
-	r = dkim_resolver_new(ns, 5000, err, sizeof(err));
+	r = engine(port, 5000, &ctx);
 	if (!ok(r != NULL && ctx != NULL, "shutdown: resolver"))
 		return;
-	dkim_ctx_set_resolver(ctx, r);
-	for (i = 0; i < N; i++) {
-		flood_name(name, sizeof(name), i + 1000);
-		l[i] = dk_lookup_start(ctx, name);
-	}
+	flood_start(ctx, l, N, 1000);
 	t0 = now_ms();
 	dkim_resolver_shutdown(r);
-	for (i = 0; i < N; i++) {
-		txt = NULL;
-		s = dk_lookup_wait(l[i], dk_now_ms() + 5000, &txt, reason,
-		    sizeof(reason));
-		ended += s == DKIM_DNS_TEMPFAIL &&
-		    strcmp(reason, "DNS resolver shutting down") == 0;
-		free(txt);
-	}
+	/* they are done: giving up takes the answer there is */
+	ended = flood_end(l, N, "DNS resolver shutting down", &fast);
 	dt = now_ms() - t0;
 	ok(ended == N && dt < 500, "shutdown: 40 lookups of silent servers "
 	    "end at once");
@@ -1132,6 +1192,7 @@ main(int argc, char **argv)
 		test_usevc(port);
 		test_threads(r);
 		test_flood(port);
+		test_evict(port);
 		test_coalesce_engine(port);
 		test_drip(port);
 		test_cache_bytes(port);
