@@ -323,6 +323,7 @@ struct dk_dns_stats {
 	unsigned long abandoned;	/* queries nobody waited for any more */
 	unsigned long refused_group;	/* over the per-group limit */
 	unsigned long refused_total;	/* over the total limit */
+	unsigned long evicted;		/* dropped for a smaller group */
 	unsigned long refused_big;	/* answers with a record too large */
 	size_t	cache_entries;
 	size_t	cache_bytes;

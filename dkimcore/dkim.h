@@ -165,8 +165,11 @@ void	dkim_resolver_free(dkim_resolver *);
  * dkim_resolver_set_limits - ceilings; a zero argument keeps the value.
  *	cache_bytes	what the key cache may take in all (default 4 MiB);
  *			the least recently used answers go first
- *	max_inflight	queries in flight at once (default 500); beyond,
- *			a lookup is a temporary failure at once
+ *	max_inflight	queries in flight at once (default 500; set it
+ *			before the first lookup); beyond, a lookup is a
+ *			temporary failure at once, unless its group has at
+ *			least two fewer in flight than the greediest group,
+ *			whose oldest query then gives up its place
  *	max_per_group	queries in flight for one domain group (default 8;
  *			see dk_dns_group), so that one sender's silent name
  *			servers hold at most their share

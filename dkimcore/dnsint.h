@@ -72,6 +72,7 @@ struct dkim_resolver {
 	struct dns_query *queries;	/* all of them */
 	struct dns_group **gtab;
 	unsigned nq;			/* queries in the table */
+	unsigned ndead;			/* ... abandoned, not yet freed */
 	unsigned max_inflight;
 	unsigned max_group;
 	int	stopping;		/* dkim_resolver_shutdown() called */

@@ -31,7 +31,12 @@
  *	most max_per_group for one domain group (dk_dns_group): a sender
  *	whose name servers never answer holds its group's share and no
  *	more. A lookup over a limit fails at once, as a temporary failure
- *	that names the limit, instead of queueing behind the others.
+ *	that names the limit, instead of queueing behind the others; except
+ *	that when all max_inflight are taken, a group with fewer queries in
+ *	flight than the greediest group less one takes the place of that
+ *	group's oldest query (whose waiters get a temporary failure): an
+ *	attacker with many domains that fills every place still leaves
+ *	room for the next sender's first query.
  *	A query whose waiters have all gone (their message ended, their
  *	connection closed, their budget spent) is abandoned at once.
  *
@@ -187,9 +192,20 @@ query_find(dkim_resolver *r, const char *key, uint32_t h)
 	return NULL;
 }
 
+/* query_bury - nobody waits for q any more: the loop frees it */
+static void
+query_bury(dkim_resolver *r, struct dns_query *q)
+{
+	if (q->abandoned)
+		return;
+	q->abandoned = 1;
+	r->ndead++;
+	loop_wake(r);
+}
+
 /* waiter_add - w waits on q */
 static void
-waiter_add(struct dns_query *q, struct dk_dns_waiter *w)
+waiter_add(dkim_resolver *r, struct dns_query *q, struct dk_dns_waiter *w)
 {
 	w->q = q;
 	w->prev = NULL;
@@ -197,7 +213,10 @@ waiter_add(struct dns_query *q, struct dk_dns_waiter *w)
 	if (q->waiters != NULL)
 		q->waiters->prev = w;
 	q->waiters = w;
-	q->abandoned = 0;
+	if (q->abandoned) {
+		q->abandoned = 0;
+		r->ndead--;
+	}
 }
 
 /* query_finish - give every waiter the outcome; the loop frees q later */
@@ -213,9 +232,8 @@ query_finish(dkim_resolver *r, struct dns_query *q, enum dkim_dns_status st,
 		w->next = w->prev = NULL;
 		w->done(w, st, st == DKIM_DNS_OK ? txt : NULL, reason);
 	}
-	q->abandoned = 1;
 	q->finished = 1;
-	(void)r;
+	query_bury(r, q);
 }
 
 /* query_answer - q's answer is buf[0..len): parse, cache, hand out */
@@ -265,6 +283,8 @@ query_free(dkim_resolver *r, struct dns_query *q)
 	struct dns_query **pp;
 
 	query_close(q);
+	if (q->abandoned)
+		r->ndead--;
 	for (pp = &r->qtab[q->hash & (DNS_QHASH - 1)]; *pp != q;
 	    pp = &(*pp)->hnext)
 		;
@@ -674,6 +694,38 @@ loop_start(dkim_resolver *r)
 	return 0;
 }
 
+/*
+ * evict_greediest - all places are taken: end the oldest query of the
+ * group with the most in flight, if that is at least two more than mine
+ * has; 1 when a place was freed (lock held). Its socket is closed by
+ * the loop, which frees it.
+ */
+static int
+evict_greediest(dkim_resolver *r, const struct dns_group *mine)
+{
+	struct dns_group *g, *hog = NULL;
+	struct dns_query *q, *oldest = NULL;
+	char	 why[DNS_REASON_MAX];
+	size_t	 i;
+
+	for (i = 0; i < DNS_GHASH; i++)
+		for (g = r->gtab[i]; g != NULL; g = g->next)
+			if (hog == NULL || g->inflight > hog->inflight)
+				hog = g;
+	if (hog == NULL || hog->inflight < mine->inflight + 2)
+		return 0;
+	for (q = r->queries; q != NULL; q = q->next)	/* newest first */
+		if (q->group == hog && !q->abandoned)
+			oldest = q;
+	if (oldest == NULL)
+		return 0;
+	snprintf(why, sizeof(why), "too many DNS lookups in flight; one "
+	    "for %s dropped", hog->name);
+	r->st.evicted++;
+	query_finish(r, oldest, DKIM_DNS_TEMPFAIL, NULL, why);
+	return 1;
+}
+
 /* dns_loop_submit - w waits for key: -1, or a status now (lock held) */
 int
 dns_loop_submit(dkim_resolver *r, const char *key, struct dk_dns_waiter *w,
@@ -689,7 +741,7 @@ dns_loop_submit(dkim_resolver *r, const char *key, struct dk_dns_waiter *w,
 		return DKIM_DNS_TEMPFAIL;
 	}
 	if ((q = query_find(r, key, h)) != NULL) {
-		waiter_add(q, w);
+		waiter_add(r, q, w);
 		r->st.coalesced++;
 		return -1;
 	}
@@ -697,14 +749,18 @@ dns_loop_submit(dkim_resolver *r, const char *key, struct dk_dns_waiter *w,
 		dns_reason(reason, reasonlen, "cannot start the DNS thread");
 		return DKIM_DNS_TEMPFAIL;
 	}
-	if (r->nq >= r->max_inflight) {
+	if ((g = group_get(r, key)) == NULL)
+		goto nomem;
+	if (r->nq - r->ndead >= r->max_inflight && !evict_greediest(r, g)) {
 		r->st.refused_total++;
+		if (g->inflight == 0) {
+			g->inflight = 1;
+			group_put(r, g);
+		}
 		dns_reason(reason, reasonlen, "too many DNS lookups in flight "
 		    "(%u)", r->max_inflight);
 		return DKIM_DNS_TEMPFAIL;
 	}
-	if ((g = group_get(r, key)) == NULL)
-		goto nomem;
 	if (g->inflight >= r->max_group) {
 		r->st.refused_group++;
 		dns_reason(reason, reasonlen, "too many lookups in flight for "
@@ -744,7 +800,7 @@ dns_loop_submit(dkim_resolver *r, const char *key, struct dk_dns_waiter *w,
 	r->queries = q;
 	r->nq++;
 	r->st.sent++;
-	waiter_add(q, w);
+	waiter_add(r, q, w);
 	loop_wake(r);
 	return -1;
 nomem:
@@ -769,9 +825,8 @@ dns_loop_cancel(dkim_resolver *r, struct dk_dns_waiter *w)
 	w->q = NULL;
 	w->next = w->prev = NULL;
 	if (q->waiters == NULL) {
-		q->abandoned = 1;
+		query_bury(r, q);
 		r->st.abandoned++;
-		loop_wake(r);
 	}
 	return 1;
 }

@@ -73,6 +73,9 @@ struct conf {
 	long	minkeybits;
 	char	*nameservers;
 	long	dnstimeout;		/* seconds */
+	long	keycachebytes;		/* the key cache's ceiling */
+	long	dnsinflight;		/* queries in flight at once */
+	long	dnsperdomain;		/* ... for one domain group */
 	int	on[CONF_ON_MAX];	/* enum conf_action; -1 = On-Default */
 	char	*userid;
 	long	umask;			/* -1 when not set */

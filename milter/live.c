@@ -50,6 +50,8 @@ live_new(struct conf *c, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: Nameservers: %s", c->path, err);
 		goto fail;
 	}
+	dkim_resolver_set_limits(l->res, (size_t)c->keycachebytes,
+	    (unsigned)c->dnsinflight, (unsigned)c->dnsperdomain);
 	dkim_ctx_set_resolver(l->ctx, l->res);
 	dkim_ctx_set_limits(l->ctx, (unsigned)c->maxsigs,
 	    (size_t)c->maxheaderbytes, (unsigned)c->minkeybits,

@@ -152,6 +152,9 @@ drain(int sig)
 {
 	int	i;
 
+	/* key lookups end now (temperror): a silent name server must not
+	 * hold the stop */
+	dkim_resolver_shutdown(NULL);
 	if (mlfi_inflight() > 0)
 		log_info("signal %d: finishing %d messages in flight", sig,
 		    mlfi_inflight());

@@ -30,6 +30,12 @@ gets NXDOMAIN.
     NAME servfail            SERVFAIL
     NAME refused             REFUSED
     NAME timeout             never answers
+    NAME blackhole           never answers, over UDP or TCP (a name
+                             server that drops every query)
+    NAME drip MS             UDP: TC=1; TCP: the full answer, one byte
+                             every MS milliseconds (a slow-drip server)
+    NAME large N             a key record padded to N bytes ("v=DKIM1;
+                             k=rsa; p=AAAA..."), over TCP after TC=1
     NAME slow MS             waits MS milliseconds, then the normal answer
     NAME truncate            UDP: TC=1 and no records; TCP: the full answer
     NAME truncate-notcp      UDP: TC=1; TCP: the connection is closed
@@ -102,9 +108,10 @@ class Zone:
             getattr(self, word)[name] = int(args[0])
         elif word == "cname":
             self.cname[name] = args[0].rstrip(".").lower()
-        elif word == "slow":
+        elif word in ("slow", "drip", "large"):
             self.behaviour[name] = (word, int(args[0]))
         elif word in ("nxdomain", "servfail", "refused", "timeout",
+                      "blackhole",
                       "truncate", "truncate-notcp", "truncate-hang",
                       "oversize", "malformed", "comploop", "badtxt",
                       "wrongname", "wrongtype", "empty", "fuzz"):
@@ -234,6 +241,14 @@ class Answerer:
         return [rr(owner, T_TXT, ttl, txt_rdata(s))
                 for s in z.txt.get(name, [])]
 
+    def drip(self, msg):
+        """Milliseconds between bytes of a TCP answer, or 0."""
+        q = parse_query(msg)
+        if q is None:
+            return 0
+        word, arg = self.zone.behaviour.get(self.zone.key(q[2]), ("", None))
+        return arg if word == "drip" else 0
+
     def answer(self, msg, proto):
         """(bytes to send or None, delay seconds, close the connection)."""
         q = parse_query(msg)
@@ -244,8 +259,17 @@ class Answerer:
         word, arg = z.behaviour.get(z.key(name), ("", None))
         if word == "fuzz":
             return fuzz_answer(name, qid, qflags, question), 0, False
-        if word == "timeout":
+        if word == "timeout" or (word == "blackhole" and proto == "udp"):
             return None, 0, False
+        if word == "blackhole":
+            return None, 0, False
+        if word in ("drip", "large") and proto == "udp":
+            return header(qid, qflags, 0, 0, 0, tc=True) + question, 0, False
+        if word == "large":
+            rec = b"v=DKIM1; k=rsa; p=" + b"A" * max(arg - 18, 0)
+            body = rr(b"\xc0\x0c", T_TXT, 300, txt_rdata(
+                [rec[i:i + 255] for i in range(0, len(rec), 255)]))
+            return header(qid, qflags, 0, 1, 0) + question + body, 0, False
         if word == "truncate-notcp" and proto == "tcp":
             return None, 0, True
         if word == "truncate-hang" and proto == "tcp":
@@ -345,13 +369,32 @@ def serve(args):
                         return
                     if delay:
                         time.sleep(delay)
-                    conn.sendall(struct.pack(">H", len(out)) + out)
+                    out = struct.pack(">H", len(out)) + out
+                    if answerer.drip(data):
+                        for i in range(len(out)):
+                            conn.sendall(out[i:i + 1])
+                            time.sleep(answerer.drip(data) / 1000.0)
+                    else:
+                        conn.sendall(out)
             except OSError:
                 return
 
     class UDPServer(socketserver.ThreadingUDPServer):
         daemon_threads = True
         max_packet_size = 65535
+
+        def server_bind(self):
+            # A flood of queries must not crowd out the others in the
+            # kernel's queue: a resolver in front of dkimd is not that
+            # easily filled. SO_RCVBUFFORCE (root) passes rmem_max.
+            for opt in (getattr(socket, "SO_RCVBUFFORCE", 33),
+                        socket.SO_RCVBUF):
+                try:
+                    self.socket.setsockopt(socket.SOL_SOCKET, opt, 8 << 20)
+                    break
+                except OSError:
+                    continue
+            super().server_bind()
 
     class TCPServer(socketserver.ThreadingTCPServer):
         daemon_threads = True

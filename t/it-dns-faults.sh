@@ -5,7 +5,8 @@
 # message per kind of failure, each signed with its own selector (same
 # key), so that every lookup reaches the fault: slow within the budget,
 # slow beyond it, never, SERVFAIL, REFUSED, NXDOMAIN, no record,
-# truncated answers (TCP fine, TCP closed, TCP silent), oversized,
+# truncated answers (TCP fine, TCP closed, TCP silent, TCP dripping one
+# byte a second), a black hole, a 60 KB key record, oversized,
 # malformed, compression loops, a bad character-string, the wrong owner
 # name or type, two key records. Each must give the result documented in
 # dkimcore/dns.c (temperror for a server that fails to answer usefully,
@@ -37,6 +38,9 @@ empty|empty|permerror|NOERROR without records: no key
 trunc|truncate|pass|truncated over UDP, complete over TCP
 truncnotcp|truncate-notcp|temperror|truncated over UDP, TCP closed
 trunchang|truncate-hang|temperror|truncated over UDP, TCP never answers
+drip|drip 1000|temperror|truncated over UDP, TCP answer dripping one byte a second
+blackhole|blackhole|temperror|a name server that drops every query
+big|large 60000|permerror|a key record padded to 60 KB (refused as too large)
 oversize|oversize|pass|a 4 KB answer with filler records that are not keys
 malformed|malformed|temperror|lengths past the end of the message
 comploop|comploop|temperror|a compression pointer to itself

@@ -7,9 +7,13 @@
  * PID at the end. Checks the outcome of every behaviour of the zone, the
  * record-set rules, TCP after a truncated answer, timeouts, the cache
  * (with the servers gone), coalescing and threads, and 500 random
- * answers (for the parser, under the sanitizers in CI).
+ * answers (for the parser, under the sanitizers in CI); then floods:
+ * 320 black-holed lookups in flight while a good name answers, per-group
+ * shares, cancellation, coalescing in the engine, a slow-drip TCP
+ * server, 1,000 key records of 60 KB against the cache's byte budget,
+ * and shutdown.
  * Needs /usr/bin/python3 and dnsmasq; finds its files under $top_srcdir
- * (default "."). A run takes about 10 seconds.
+ * (default "."). A run takes about 20 seconds.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -32,6 +36,13 @@
 #include "tap.h"
 
 #define LIFETIME	"90"	/* seconds a server lives at most */
+
+/* ASan keeps freed memory in quarantine: RSS says nothing then */
+#ifdef __SANITIZE_ADDRESS__
+#define RSS_MEANINGFUL	0
+#else
+#define RSS_MEANINGFUL	1
+#endif
 #define DOM		"._domainkey.t.test"
 
 static const char *srcdir = ".";
@@ -758,6 +769,388 @@ done:
 	stop(pid);
 }
 
+/* flood_name - the name of black-holed lookup i (8 per group e0.evil ...) */
+static void
+flood_name(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "s._domainkey.h%d.e%d.evil", i % 8, i / 8);
+}
+
+/* lookup_ms - one lookup through the engine's path; its time in ms */
+static long long
+lookup_ms(dkim_ctx *ctx, const char *name, enum dkim_dns_status *st,
+    char *reason, size_t len)
+{
+	long long t0 = now_ms();
+	struct dk_lookup *l = dk_lookup_start(ctx, name);
+	char	*txt = NULL;
+
+	*st = l == NULL ? DKIM_DNS_TEMPFAIL : dk_lookup_wait(l,
+	    dk_now_ms() + 5000, &txt, reason, len);
+	free(txt);
+	return now_ms() - t0;
+}
+
+/* wait_idle - wait up to ms for no query in flight; the time it took */
+static long long
+wait_idle(dkim_resolver *r, long ms)
+{
+	struct dk_dns_stats st;
+	long long t0 = now_ms();
+
+	do {
+		dk_dns_stats(r, &st);
+		if (st.inflight == 0)
+			break;
+		sleep_ms(10);
+	} while (now_ms() - t0 < ms);
+	return st.inflight == 0 ? now_ms() - t0 : -1;
+}
+
+/* flood_start - start n black-holed lookups, names numbered from first */
+static void
+flood_start(dkim_ctx *ctx, struct dk_lookup **l, int n, int first)
+{
+	char	 name[128];
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		flood_name(name, sizeof(name), first + i);
+		l[i] = dk_lookup_start(ctx, name);
+	}
+}
+
+/*
+ * flood_end - give n lookups up at once; how many ended with a reason
+ * that starts with want (*fast: how many returned within 50 ms)
+ */
+static int
+flood_end(struct dk_lookup **l, int n, const char *want, int *fast)
+{
+	char	 reason[256], *txt;
+	long long t1;
+	int	 i, count = 0;
+
+	*fast = 0;
+	for (i = 0; i < n; i++) {
+		t1 = now_ms();
+		txt = NULL;
+		count += dk_lookup_wait(l[i], 0, &txt, reason,
+		    sizeof(reason)) == DKIM_DNS_TEMPFAIL &&
+		    strncmp(reason, want, strlen(want)) == 0;
+		*fast += now_ms() - t1 < 50;
+		free(txt);
+	}
+	return count;
+}
+
+/* engine - a resolver for 127.0.0.1:port and a context that uses it */
+static dkim_resolver *
+engine(int port, unsigned timeout_ms, dkim_ctx **ctx)
+{
+	dkim_resolver *r;
+	char	 ns[64], err[256];
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	r = dkim_resolver_new(ns, timeout_ms, err, sizeof(err));
+	*ctx = dkim_ctx_new();
+	if (r != NULL && *ctx != NULL)
+		dkim_ctx_set_resolver(*ctx, r);
+	return r;
+}
+
+/*
+ * test_flood - 320 lookups of names whose server never answers (40
+ * groups of 8) are in flight; a good name still answers in its normal
+ * time; a 9th name of a full group fails at once; cancelled lookups
+ * abandon their queries, which are never asked again.
+ */
+static void
+test_flood(int port)
+{
+	enum { N = 320 };
+	struct dk_lookup *l[N];
+	struct dk_dns_stats st;
+	dkim_resolver *r;
+	dkim_ctx *ctx;
+	enum dkim_dns_status s;
+	char	 reason[256];
+	long long base, under, dt, t0;
+	int	 pending, fast;
+
+	r = engine(port, 6000, &ctx);	/* two tries of 3 s each */
+	if (!ok(r != NULL && ctx != NULL, "flood: resolver and context"))
+		return;
+	base = lookup_ms(ctx, "ok" DOM, &s, reason, sizeof(reason));
+	is_int(s, DKIM_DNS_OK, "flood: baseline lookup of a good name");
+	t0 = now_ms();
+	flood_start(ctx, l, N, 0);
+	dk_dns_stats(r, &st);
+	is_int((int)st.inflight, N, "flood: 320 black-holed queries in "
+	    "flight at once (40 groups of 8)");
+	under = lookup_ms(ctx, "nov" DOM, &s, reason, sizeof(reason));
+	ok(s == DKIM_DNS_OK && under <= base + 1000, "flood: a good, uncached "
+	    "name answers in its normal time while 320 lookups hang (within "
+	    "1 s of the baseline; a try is 3 s)");
+	printf("# good lookup: %lld ms before the flood, %lld ms under it\n",
+	    base, under);
+	dt = lookup_ms(ctx, "s._domainkey.h9.e0.evil", &s, reason,
+	    sizeof(reason));
+	ok(s == DKIM_DNS_TEMPFAIL && dt < 100, "flood: a 9th lookup for a "
+	    "full group fails at once");
+	is_str(reason, "too many lookups in flight for e0.evil",
+	    "flood: ... and says which group is full");
+	pending = flood_end(l, N, "DNS time budget exhausted", &fast);
+	is_int(pending, N, "flood: every black-holed lookup was still "
+	    "waiting when its message gave up");
+	is_int(fast, N, "flood: giving up does not wait");
+	dt = wait_idle(r, 2000);
+	ok(dt >= 0 && dt < 1000, "flood: the queries of cancelled lookups "
+	    "are abandoned at once");
+	printf("# all %d queries gone %lld ms after the last cancel\n", N, dt);
+	dk_dns_stats(r, &st);
+	ok(st.abandoned >= N, "flood: counted as abandoned");
+	if (now_ms() - t0 < 3500)	/* past the time of a second try */
+		sleep_ms((long)(3500 - (now_ms() - t0)));
+	ok(count_log("udp s._domainkey.h0.e0.evil 16") == 1 || now_ms() - t0 >
+	    6000, "flood: an abandoned query is never asked again");
+	dkim_ctx_free(ctx);
+	dkim_resolver_free(r);
+}
+
+/*
+ * test_evict - every place taken by black-holed queries of 8 groups: a
+ * good name's first query takes the place of the greediest group's oldest
+ */
+static void
+test_evict(int port)
+{
+	enum { N = 64 };
+	struct dk_lookup *l[N];
+	struct dk_dns_stats st;
+	dkim_resolver *r;
+	dkim_ctx *ctx;
+	enum dkim_dns_status s;
+	char	 reason[256];
+	long long dt;
+	int	 fast;
+
+	r = engine(port, 6000, &ctx);
+	if (!ok(r != NULL && ctx != NULL, "evict: resolver"))
+		return;
+	dkim_resolver_set_limits(r, 0, N, 0);
+	flood_start(ctx, l, N, 2000);
+	dt = lookup_ms(ctx, "fws" DOM, &s, reason, sizeof(reason));
+	ok(s == DKIM_DNS_OK && dt < 1000, "evict: with all 64 places taken, "
+	    "a good name's first lookup still answers");
+	printf("# %lld ms\n", dt);
+	dk_dns_stats(r, &st);
+	ok(st.evicted == 1 && st.refused_total == 0,
+	    "evict: by taking one place of the greediest group");
+	is_int(flood_end(l, N, "too many DNS lookups in flight; one for e",
+	    &fast), 1, "evict: the dropped lookup gets a temporary "
+	    "failure that says why");
+	dkim_ctx_free(ctx);
+	dkim_resolver_free(r);
+}
+
+/* test_coalesce_engine - 50 messages asking one slow name: one query */
+static void
+test_coalesce_engine(int port)
+{
+	enum { N = 50 };
+	struct dk_lookup *l[N];
+	struct dk_dns_stats st;
+	dkim_resolver *r;
+	dkim_ctx *ctx;
+	char	 reason[256], *txt;
+	int	 i, good = 0;
+
+	r = engine(port, 3000, &ctx);
+	if (!ok(r != NULL && ctx != NULL, "coalesce: resolver"))
+		return;
+	for (i = 0; i < N; i++)
+		l[i] = dk_lookup_start(ctx, "flock" DOM);
+	for (i = 0; i < N; i++) {
+		txt = NULL;
+		if (dk_lookup_wait(l[i], dk_now_ms() + 3000, &txt, reason,
+		    sizeof(reason)) == DKIM_DNS_OK &&
+		    strcmp(txt, "v=DKIM1; p=FLOCK") == 0)
+			good++;
+		free(txt);
+	}
+	is_int(good, N, "coalesce: 50 lookups of one slow name all get it");
+	is_int(count_log("udp flock" DOM " 16"), 1,
+	    "coalesce: one query on the wire for 50 lookups");
+	dk_dns_stats(r, &st);
+	ok(st.sent == 1 && st.coalesced == N - 1,
+	    "coalesce: counted as 1 query and 49 joined");
+	dkim_ctx_free(ctx);
+	dkim_resolver_free(r);
+}
+
+/* test_shutdown - waiting lookups end at once; later ones are refused */
+static void
+test_shutdown(int port)
+{
+	enum { N = 40 };
+	struct dk_lookup *l[N];
+	dkim_resolver *r;
+	dkim_ctx *ctx;
+	enum dkim_dns_status s;
+	char	 reason[256];
+	long long t0, dt;
+	int	 ended, fast;
+
+	r = engine(port, 5000, &ctx);
+	if (!ok(r != NULL && ctx != NULL, "shutdown: resolver"))
+		return;
+	flood_start(ctx, l, N, 1000);
+	t0 = now_ms();
+	dkim_resolver_shutdown(r);
+	/* they are done: giving up takes the answer there is */
+	ended = flood_end(l, N, "DNS resolver shutting down", &fast);
+	dt = now_ms() - t0;
+	ok(ended == N && dt < 500, "shutdown: 40 lookups of silent servers "
+	    "end at once");
+	printf("# they ended %lld ms after dkim_resolver_shutdown\n", dt);
+	dt = lookup_ms(ctx, "ok" DOM, &s, reason, sizeof(reason));
+	ok(s == DKIM_DNS_TEMPFAIL && dt < 100,
+	    "shutdown: a later lookup is refused at once");
+	ok(wait_idle(r, 1000) >= 0, "shutdown: no query left in flight");
+	dkim_ctx_free(ctx);
+	dkim_resolver_free(r);
+}
+
+/* test_drip - a TCP answer dripping one byte a second ends at the budget */
+static void
+test_drip(int port)
+{
+	dkim_resolver *r;
+	char	 ns[64], err[256], reason[256], *txt = NULL;
+	enum dkim_dns_status s;
+	long long t0, dt;
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	r = dkim_resolver_new(ns, 2000, err, sizeof(err));
+	if (r == NULL)
+		return;
+	t0 = now_ms();
+	s = dkim_resolver_keysource(r, "drip" DOM, &txt, reason,
+	    sizeof(reason));
+	dt = now_ms() - t0;
+	ok(s == DKIM_DNS_TEMPFAIL && strcmp(reason, "DNS timeout over TCP")
+	    == 0 && dt <= 2600, "slow drip over TCP: temporary failure "
+	    "within the 2000 ms budget");
+	printf("# took %lld ms: %s\n", dt, reason);
+	free(txt);
+	dkim_resolver_free(r);
+}
+
+/* rss_kb - this process's resident set now, in KB */
+static long
+rss_kb(void)
+{
+	FILE	*f = fopen("/proc/self/statm", "r");
+	long	 pages = 0, res = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+		res = 0;
+	fclose(f);
+	return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/*
+ * test_cache_bytes - 1,000 key records of 60 KB are refused and never
+ * cached; 1,000 of 2 KB stay within a 256 KB budget, the oldest evicted.
+ */
+static void
+test_cache_bytes(int port)
+{
+	struct dk_dns_stats st;
+	dkim_resolver *r;
+	char	 ns[64], err[256], name[128], reason[256], *txt;
+	int	 i, refused = 0, good = 0;
+	long	 rss0, rss1;
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	r = dkim_resolver_new(ns, 3000, err, sizeof(err));
+	if (r == NULL)
+		return;
+	dkim_resolver_set_limits(r, 256 * 1024, 0, 0);
+	rss0 = rss_kb();
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "s%d.big.t.test", i);
+		txt = NULL;
+		refused += dkim_resolver_keysource(r, name, &txt, reason,
+		    sizeof(reason)) == DKIM_DNS_BAD && strcmp(reason,
+		    "key record too large (over 8192 bytes)") == 0;
+		free(txt);
+	}
+	rss1 = rss_kb();
+	is_int(refused, 1000, "1,000 key records of 60 KB: each refused as "
+	    "too large (permerror)");
+	dk_dns_stats(r, &st);
+	ok(st.refused_big == 1000 && st.cache_bytes <= 256 * 1024,
+	    "... and the cache stays within its 256 KB budget");
+	if (RSS_MEANINGFUL)
+		ok(rss1 - rss0 < 8192, "... the process grew by less than 8 MB");
+	else
+		ok(1, "... the process grew by less than 8 MB # SKIP ASan "
+		    "quarantines freed memory");
+	printf("# RSS %ld KB -> %ld KB; cache %zu entries, %zu bytes\n", rss0,
+	    rss1, st.cache_entries, st.cache_bytes);
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "k%d.keys.t.test", i);
+		txt = NULL;
+		good += dkim_resolver_keysource(r, name, &txt, reason,
+		    sizeof(reason)) == DKIM_DNS_OK && txt != NULL &&
+		    strlen(txt) == 2000;
+		free(txt);
+	}
+	is_int(good, 1000, "1,000 key records of 2 KB: each answered whole");
+	dk_dns_stats(r, &st);
+	ok(st.cache_bytes <= 256 * 1024 && st.cache_entries < 200,
+	    "... the cache holds what fits in 256 KB");
+	printf("# cache %zu entries, %zu bytes\n", st.cache_entries,
+	    st.cache_bytes);
+	txt = NULL;
+	ok(dk_dns_cached(r, "k999.keys.t.test", &txt, reason,
+	    sizeof(reason)) == DKIM_DNS_OK, "... the newest is cached");
+	free(txt);
+	ok(dk_dns_cached(r, "k0.keys.t.test", &txt, reason, sizeof(reason))
+	    == -1, "... the oldest was evicted");
+	dkim_resolver_free(r);
+}
+
+/* test_groups - dk_dns_group's approximation of organisational domains */
+static void
+test_groups(void)
+{
+	static const char *const cases[][2] = {
+		{ "sel._domainkey.example.com", "example.com" },
+		{ "a.b.c.example.com.", "example.com" },
+		{ "sel._domainkey.mail.example.co.uk", "example.co.uk" },
+		{ "sel._domainkey.example.com.au", "example.com.au" },
+		{ "s._domainkey.x.ac.jp", "x.ac.jp" },
+		{ "s._domainkey.x.org.de", "x.org.de" },
+		{ "s._domainkey.co.uk", "_domainkey.co.uk" },
+		{ "s.example.info", "example.info" },
+		{ "localhost", "localhost" },
+	};
+	char	 out[256], what[300];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dk_dns_group(cases[i][0], out, sizeof(out));
+		snprintf(what, sizeof(what), "group of %s is %s", cases[i][0],
+		    cases[i][1]);
+		is_str(out, cases[i][1], what);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -782,6 +1175,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	test_nameservers();
+	test_groups();
 
 	port = free_port();
 	fake = start_fake(port);
@@ -797,6 +1191,12 @@ main(int argc, char **argv)
 		test_failover(port);
 		test_usevc(port);
 		test_threads(r);
+		test_flood(port);
+		test_evict(port);
+		test_coalesce_engine(port);
+		test_drip(port);
+		test_cache_bytes(port);
+		test_shutdown(port);
 		stop(fake);
 		fake = -1;
 		test_cache(r);
