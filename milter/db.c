@@ -11,6 +11,7 @@
  * held together. See db.h for the contract.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "util.h"
@@ -93,13 +95,53 @@ db_is_uri(const char *spec)
 	    strncmp(spec, "postgres://", 11) == 0;
 }
 
+/*
+ * pw_read - the password, the first line of file path: a regular file
+ * (opened O_NONBLOCK, so a FIFO named by mistake cannot hold dkimd),
+ * read without stdio buffers that would keep a copy. A file others may
+ * read leaves a warning in db->pwwarn; dkimd reads it again as UserID
+ * at a reload, so its group may read it.
+ */
+static int
+pw_read(struct db *db, const char *path, char *err, size_t errlen)
+{
+	char	line[512];
+	struct stat st;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "password_file %s: %s", path, fd < 0 ?
+		    strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (st.st_mode & S_IROTH)
+		snprintf(db->pwwarn, sizeof(db->pwwarn), "password_file %s may "
+		    "be read by others (mode %04o): chmod o-r", path,
+		    (unsigned)(st.st_mode & 07777));
+	while ((n = read(fd, line, sizeof(line) - 1)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	line[n > 0 ? n : 0] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	free(db->u.password);
+	db->u.password = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	if (db->u.password == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* uri_param - one "name=value" parameter after '?' into u or db */
 static int
 uri_param(struct db *db, char *p, char *err, size_t errlen)
 {
-	char	*v = strchr(p, '='), *end, line[512];
-	struct stat st;
-	FILE	*fp;
+	char	*v = strchr(p, '='), *end;
 	unsigned long ttl;
 
 	if (v == NULL) {
@@ -117,37 +159,14 @@ uri_param(struct db *db, char *p, char *err, size_t errlen)
 		db->ttl = (unsigned)ttl;
 		return 0;
 	}
-	if (strcmp(p, "password_file") == 0) {
-		if ((fp = fopen(v, "r")) == NULL) {
-			snprintf(err, errlen, "password_file %s: %s", v,
-			    strerror(errno));
-			return -1;
-		}
-		/* dkimd reads it again as UserID at a reload: group is fine */
-		if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH))
-			snprintf(db->pwwarn, sizeof(db->pwwarn), "password_file "
-			    "%s may be read by others (mode %04o): chmod o-r",
-			    v, (unsigned)(st.st_mode & 07777));
-		if (fgets(line, sizeof(line), fp) == NULL)
-			line[0] = '\0';
-		fclose(fp);
-		line[strcspn(line, "\r\n")] = '\0';
-		free(db->u.password);
-		db->u.password = strdup(line);
-		explicit_bzero(line, sizeof(line));
-		if (db->u.password == NULL)
-			goto nomem;
-		return 0;
-	}
+	if (strcmp(p, "password_file") == 0)
+		return pw_read(db, v, err, errlen);
 	/* the name is not echoed either: it could be a password */
 	snprintf(err, errlen, "unknown parameter (ttl=SECONDS, "
 	    "password_file=PATH)");
 	return -1;
 bad:
 	snprintf(err, errlen, "bad %s (0 to 86400 seconds)", p);
-	return -1;
-nomem:
-	snprintf(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -209,6 +228,11 @@ uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
 			if (uri_param(db, p, err, errlen) < 0)
 				goto out;
 	}
+	if (!db_is_uri(s)) {
+		snprintf(err, errlen, "not a database name (sqlite:, mysql://, "
+		    "postgresql://)");
+		goto out;
+	}
 	if (strncmp(s, "sqlite:", 7) == 0) {
 		db->be = &db_sqlite;
 		if (s[7] == '\0' || (db->u.dbname = strdup(s + 7)) == NULL) {
@@ -244,23 +268,28 @@ out:
 /*
  * db_redact - spec as it may be shown: a database name without its
  * password and parameters, even when it does not parse (the user part
- * up to ':', then "***" for the rest of the user information); other
- * specs unchanged
+ * up to ':', then "***" for the rest of the user information), also
+ * with a scheme dkimd does not know; other specs (files) unchanged
  */
 void
 db_redact(const char *spec, char *buf, size_t size)
 {
 	const char *auth = strstr(spec, "://"), *end, *at, *colon;
 
-	if (!db_is_uri(spec)) {
-		snprintf(buf, size, "%s", spec);
-		return;
-	}
 	end = spec + strcspn(spec, "?");
-	if (strncmp(spec, "sqlite:", 7) == 0 || auth == NULL) {
+	if (strncmp(spec, "sqlite:", 7) == 0) {
 		snprintf(buf, size, "%.*s", (int)(end - spec), spec);
 		return;
 	}
+	if (auth == NULL) {		/* a file: no user information */
+		snprintf(buf, size, "%s", spec);
+		return;
+	}
+	if (auth > end) {		/* "://" among the parameters */
+		snprintf(buf, size, "%.*s?...", (int)(end - spec), spec);
+		return;
+	}
+	/* any "SCHEME://": a misspelt scheme must not show a password */
 	auth += 3;
 	for (at = end; at > auth && at[-1] != '@'; at--)
 		;

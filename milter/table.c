@@ -437,10 +437,12 @@ load(const char *spec, int is_keys, uid_t safe_uid, conf_report_fn report,
 	struct loadctx lc;
 	struct table *t;
 	const char *path;
+	char	name[512];
 	int	wildcard;
 
+	db_redact(spec, name, sizeof(name));	/* what messages show */
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		util_report(report, rarg, 0, "%s: out of memory", spec);
+		util_report(report, rarg, 0, "%s: out of memory", name);
 		return NULL;
 	}
 	path = table_spec(spec, &wildcard);
@@ -448,8 +450,14 @@ load(const char *spec, int is_keys, uid_t safe_uid, conf_report_fn report,
 	t->is_keys = is_keys;
 	if (db_is_uri(spec))
 		return load_db(t, spec, safe_uid, report, rarg);
+	if (strstr(spec, "://") != NULL) {	/* a misspelt database name */
+		util_report(report, rarg, 0, "%s: neither a file (file:, "
+		    "refile:, a path) nor a database (sqlite:, mysql://, "
+		    "postgresql://)", name);
+		goto fail;
+	}
 	if ((t->file = strdup(path)) == NULL) {
-		util_report(report, rarg, 0, "%s: out of memory", spec);
+		util_report(report, rarg, 0, "%s: out of memory", name);
 		goto fail;
 	}
 	if (is_keys && wildcard) {

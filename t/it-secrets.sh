@@ -55,8 +55,12 @@ run() {
 	timeout 20 "$@" >>"$out" 2>&1 </dev/null
 }
 
-# clean - 0 when the collection is free of the password
-clean() { ! grep -q "$SECRET" "$out"; }
+# clean - 0 when the collection is free of the password (it is kept in
+# $work/seen for the sanitizer check at the end)
+clean() {
+	cat "$out" >>"$work/seen"
+	! grep -q "$SECRET" "$out"
+}
 
 # ---- every name, every command -------------------------------------------
 names=0
@@ -154,6 +158,10 @@ chmod 640 "$work/pw"
 "$DKIMD" -t -c "$work/s.conf" >"$out" 2>&1
 ! grep -q "read by others" "$out"
 ok $? "no warning for a password_file only the group may read"
+
+cat "$out" "$work/dkimd.log" >>"$work/seen"
+! grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" "$work/seen"
+ok $? "no sanitizer report from dkimd or dkimtool"
 
 echo "1..$n"
 exit $fail

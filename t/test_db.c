@@ -259,6 +259,11 @@ test_redact(void)
 	    "warning: none for a password_file only group may read");
 	db_close(db);
 	unlink(pw);
+	(void)mkfifo(pw, 0600);
+	db = db_open(uri, 0, (uid_t)-1, err, sizeof(err));
+	ok(db == NULL && strstr(err, "not a regular file") != NULL,
+	    "password_file: a FIFO is refused, without waiting for a writer");
+	unlink(pw);
 }
 
 /* test_lookups - the SigningTable order, states and validity */

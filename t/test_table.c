@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "keypct.h"
@@ -427,6 +429,70 @@ test_key_read(void)
 	    "key read: a missing folder says so");
 }
 
+/*
+ * test_key_race - a process swaps the key file between a key of its
+ * folder's own (Ed25519) and a link to another domain's key (RSA), by
+ * rename(), as fast as it can, while the key is read again and again:
+ * what one open checks is what it reads, so the RSA key never comes
+ * back. The old way, stat() then open by name, is run the same way for
+ * comparison (a TAP comment: how often the race won there).
+ */
+static void
+test_key_race(void)
+{
+	char	why[256];
+	dkim_key *k;
+	pid_t	pid;
+	int	i, own = 0, refused = 0, stolen = 0, old_stolen = 0, st;
+
+	if (put_key("victim.example", 2048, 0600) < 0 ||
+	    put_key("race.example", 0, 0600) < 0) {
+		ok(0, "race: keys written");
+		return;
+	}
+	(void)rename(in_pdir("race.example/k.private"),
+	    in_pdir("race.example/own"));
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 2000000; i++) {
+			(void)link(in_pdir("race.example/own"),
+			    in_pdir("race.example/tmp"));
+			(void)rename(in_pdir("race.example/tmp"),
+			    in_pdir("race.example/k.private"));
+			(void)symlink(in_pdir("victim.example/k.private"),
+			    in_pdir("race.example/tmp"));
+			(void)rename(in_pdir("race.example/tmp"),
+			    in_pdir("race.example/k.private"));
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 1000; i++) {
+		k = table_key_read(in_pdir("race.example/k.private"),
+		    geteuid(), why, sizeof(why));
+		if (k == NULL)
+			refused++;
+		else if (dkim_key_alg(k) == DKIM_ALG_RSA_SHA256)
+			stolen++;
+		else
+			own++;
+		dkim_key_free(k);
+		if (table_key_safe(in_pdir("race.example/k.private"),
+		    geteuid(), why, sizeof(why)) == 0 &&
+		    (k = dkim_key_load_file(in_pdir("race.example/k.private"),
+		    why, sizeof(why))) != NULL) {
+			old_stolen += dkim_key_alg(k) == DKIM_ALG_RSA_SHA256;
+			dkim_key_free(k);
+		}
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	printf("# race: 1000 reads: %d its own key, %d refused (a link), %d "
+	    "the other key; stat() then open: the other key %d times\n", own,
+	    refused, stolen, old_stolen);
+	ok(stolen == 0 && own > 0 && refused > 0, "race: a key file swapped "
+	    "with a link to another key while it is read never yields the "
+	    "other key");
+}
+
 /* der64 - a new key's DER form in base64, malloc()ed */
 static char *
 der64(int rsa_bits)
@@ -511,6 +577,7 @@ main(void)
 		test_pct();
 		test_inline();
 		test_key_read();
+		test_key_race();
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", pdir);
 		if (system(cmd) != 0)
 			printf("# could not remove %s\n", pdir);
