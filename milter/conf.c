@@ -144,7 +144,7 @@ static const struct keyword keywords[] = {
 	    "connections served at once; more are closed at once"},
 	{"MaxConnectionsPerPeer", K_INT, O(maxconnsperpeer), "512", 1, 60000,
 	    NULL, "connections at once per peer user (local) or address"},
-	{"MilterTimeout", K_INT, O(miltertimeout), "300", 1, 86400, NULL,
+	{"MilterTimeout", K_INT, O(miltertimeout), "600", 1, 86400, NULL,
 	    "seconds a connection may stay silent, or a write wait"},
 };
 

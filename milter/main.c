@@ -16,7 +16,7 @@
  *
  * libmilter's own time-out is 7,210 s unless smfi_settimeout() says
  * otherwise: a silent connection would hold its descriptor for two
- * hours. MilterTimeout (default 300 s) is given to libmilter and to
+ * hours. MilterTimeout (default 600 s) is given to libmilter and to
  * sockio's writes; it is read at start-up only.
  *
  * Signals: libmilter owns SIGHUP, SIGTERM and SIGINT in a thread of its

@@ -100,7 +100,7 @@
 #define SIO_MAXFD	65536	/* descriptors above pass straight through;
 				   the listener's are refused */
 #define SIO_HOLD	65536	/* header changes kept at most, in bytes */
-#define WRITE_WAIT	300000	/* ms a write waits, until set */
+#define WRITE_WAIT	600000	/* ms a write waits, until set */
 #define SHED_PAUSE	100	/* ms: out of descriptors and no spare */
 
 struct sio {
