@@ -13,9 +13,14 @@
 # allowed, the per-user cap keeps nobody to MaxConnectionsPerPeer and
 # root is still served. Out of descriptors (prlimit), dkimd does not spin
 # and serves again once the holder goes. A silent allowed connection is
-# closed after MilterTimeout. Every process is stopped by its PID.
+# closed after MilterTimeout. A peer in a network namespace behind a veth
+# pair (another host, as far as this kernel's sockets go) is served only
+# when SocketPeers lists its address, while a local user connecting from
+# a listed address is still judged by its user. Every process is stopped
+# by its PID, the namespace and the veth pair removed.
 #
-# Needs: root, setpriv, python3, bench/loadgen (make check builds it).
+# Needs: root, setpriv, python3, bench/loadgen (make check builds it);
+# ip netns for the SocketPeers part (skipped without).
 # Environment: DKIMD, DKIMTOOL, top_srcdir, top_builddir.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -39,9 +44,14 @@ id nobody >/dev/null 2>&1 || skip_all "no user nobody"
 work=$(mktemp -d /tmp/it-conn.XXXXXX)
 chmod 755 "$work"
 
+NS=
 cleanup() {
 	stop_hold
 	stop_dkimd
+	if [ -n "$NS" ]; then
+		ip link del "dkv$$" 2>/dev/null
+		ip netns del "$NS" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -317,6 +327,43 @@ ok $((! $?)) "nobody over the unix socket (mode 777): no signature"
 logged "refused a connection from user nobody \(uid [0-9]+\) over unix" \
     "log: SO_PEERCRED names nobody on the unix socket"
 stop_dkimd
+
+# ---- a remote peer: SocketPeers ---------------------------------------------
+# a network namespace behind a veth pair is "another host": its sockets
+# are not this kernel's to name, so its address decides
+# (198.18.0.0/15 is for tests, RFC 2544; a /30 of its own per run)
+NET=198.18.$(( $$ % 250 ))
+if ip netns add "dkc$$" 2>/dev/null; then
+	NS=dkc$$
+	ip link add "dkv$$" type veth peer name "dkp$$" &&
+	    ip link set "dkp$$" netns "$NS" &&
+	    ip addr add "$NET.1/30" dev "dkv$$" && ip link set "dkv$$" up &&
+	    ip netns exec "$NS" ip addr add "$NET.2/30" dev "dkp$$" &&
+	    ip netns exec "$NS" ip link set "dkp$$" up &&
+	    ip netns exec "$NS" ip link set lo up
+	ok $? "a network namespace at $NET.2 behind a veth pair"
+	start_dkimd "Socket inet:$(free_port)@$NET.1"
+	SOCK=$(sed -n 's/^Socket //p' "$work/dkimd.conf" | tail -1)
+	ip netns exec "$NS" "$LOADGEN" -s "$SOCK" -c 1 -n 1 -f "$MSG" \
+	    --mode sign >"$work/lg.out" 2>&1
+	ok $((! $?)) "remote $NET.2 without SocketPeers: no signature"
+	logged "refused a connection from ${NET//./\\.}\\.2: not in SocketPeers" \
+	    "log: the remote peer is refused for its address"
+	stop_dkimd
+	start_dkimd "Socket $SOCK" "SocketPeers $NET.0/30"
+	ip netns exec "$NS" "$LOADGEN" -s "$SOCK" -c 1 -n 1 -f "$MSG" \
+	    --mode sign >"$work/lg.out" 2>&1
+	ok $? "remote $NET.2 in SocketPeers $NET.0/30: signed"
+	send nobody "$SOCK"
+	ok $((! $?)) "nobody on this host, from $NET.1 (in SocketPeers): no signature, the user decides"
+	logged "refused a connection from user nobody .* over $NET.1" \
+	    "log: a local peer on a non-loopback address is judged by its user"
+	send root "$SOCK"
+	ok $? "root on this host over $NET.1: signed"
+	stop_dkimd
+else
+	echo "# skipped: SocketPeers (no ip netns here)"
+fi
 
 echo "1..$n"
 exit $fail
