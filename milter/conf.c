@@ -651,8 +651,8 @@ load_tables(struct loader *ld)
 	    ld->rarg)) == NULL)
 		errors++;
 	if (c->socketpeers != NULL && *c->socketpeers != '\0' &&
-	    (c->sockpeers = hosts_load(c->socketpeers, ld->report,
-	    ld->rarg)) == NULL)
+	    (c->sockpeers = hosts_load_as("SocketPeers", c->socketpeers,
+	    ld->report, ld->rarg)) == NULL)
 		errors++;
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "

@@ -284,6 +284,78 @@ gate_cases(void)
 	conf_free(c);
 }
 
+/* collect - a conf_report_fn keeping the first error */
+static void
+collect(void *arg, int warn, const char *msg)
+{
+	if (!warn && *(char *)arg == '\0')
+		snprintf(arg, 512, "%s", msg);
+}
+
+/* conf_with - load a configuration of the one line given; NULL on error,
+ * with the reported line in err */
+static struct conf *
+conf_with(const char *line, char *err)
+{
+	char	path[] = "/tmp/test_peer.conf.XXXXXX";
+	struct conf *c;
+	FILE	*fp;
+	int	fd;
+
+	err[0] = '\0';
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL)
+		return NULL;
+	fprintf(fp, "Mode v\n%s\n", line);
+	fclose(fp);
+	c = conf_load(path, collect, err);
+	unlink(path);
+	return c;
+}
+
+/* conf_cases - SocketUsers and SocketPeers as the configuration reads
+ * them */
+static void
+conf_cases(void)
+{
+	struct passwd *pf = getpwnam("postfix");
+	uid_t	pfu = pf != NULL ? pf->pw_uid : 0;	/* pf is overwritten */
+	struct conf *c;
+	char	err[512];
+
+	c = conf_with("", err);
+	ok(c != NULL && conf_socket_user(c, 0) &&
+	    conf_socket_user(c, geteuid()) &&
+	    conf_socket_user(c, pfu) &&
+	    !conf_socket_user(c, 4242424),
+	    "conf: default SocketUsers: root, dkimd's user, postfix; not "
+	    "another uid");
+	conf_free(c);
+	c = conf_with("SocketUsers nobody 4242", err);
+	ok(c != NULL && !conf_socket_user(c, 0) && conf_socket_user(c, 4242) &&
+	    conf_socket_user(c, getpwnam("nobody")->pw_uid),
+	    "conf: SocketUsers by name and by number replaces the default, "
+	    "root included");
+	conf_free(c);
+	c = conf_with("SocketUsers *", err);
+	ok(c != NULL && conf_socket_user(c, 4242424), "conf: SocketUsers * "
+	    "admits any user");
+	conf_free(c);
+	c = conf_with("SocketUsers no-such-user-here", err);
+	ok(c == NULL && strstr(err, ":2: SocketUsers: unknown user "
+	    "\"no-such-user-here\"") != NULL,
+	    "conf: an unknown SocketUsers user is an error with file and line");
+	c = conf_with("SocketPeers 192.0.2.0/24, mx.example.com", err);
+	ok(c == NULL && strstr(err, "SocketPeers:0: \"mx.example.com\" is not "
+	    "an IP address") != NULL,
+	    "conf: a host name in SocketPeers is refused, naming SocketPeers");
+	c = conf_with("SocketPeers 192.0.2.0/24, ::ffff:198.51.100.7", err);
+	ok(c != NULL && hosts_match_text(c->sockpeers, "192.0.2.9") &&
+	    hosts_match_text(c->sockpeers, "198.51.100.7") &&
+	    !hosts_match_text(c->sockpeers, "198.51.100.8"),
+	    "conf: SocketPeers addresses and CIDR blocks, IPv4-mapped too");
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -304,5 +376,6 @@ main(void)
 	closed_peer();
 	cost();
 	gate_cases();
+	conf_cases();
 	return done_testing();
 }
