@@ -64,7 +64,7 @@ as() {
 }
 
 # start_dkimd EXTRA-CONF-LINES - dkimd on $PORT (127.0.0.1) with them;
-# $DKIMD_PREFIX (prlimit ...) before dkimd
+# $DKIMD_WRAPPER (prlimit ...) before dkimd
 start_dkimd() {
 	PORT=$(free_port)
 	{
@@ -75,34 +75,13 @@ start_dkimd() {
 		echo "Syslog no"
 		printf '%s\n' "$@"
 	} >"$work/dkimd.conf"
-	: >"$work/dkimd.log"
-	${DKIMD_PREFIX:-} "$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
-	DKIMD_PID=$!
-	for _ in $(seq 1 50); do
-		grep -q "started on" "$work/dkimd.log" && return 0
-		kill -0 "$DKIMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# dkimd did not start:"; sed 's/^/#   /' "$work/dkimd.log"
-	return 1
+	dkimd_launch "$work/dkimd.conf" "$work/dkimd.log"
 }
 
 # stop_dkimd - SIGTERM by PID, SIGKILL after 15 s
 stop_dkimd() {
-	[ -n "$DKIMD_PID" ] || return 0
-	kill -TERM "$DKIMD_PID" 2>/dev/null
-	for _ in $(seq 1 150); do
-		kill -0 "$DKIMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DKIMD_PID" 2>/dev/null
-	wait "$DKIMD_PID" 2>/dev/null
-	DKIMD_PID=
-	if grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" \
-	    "$work/dkimd.log"; then
-		ok 1 "dkimd: no sanitizer report"
-		grep -E -A12 "Sanitizer|runtime error:" "$work/dkimd.log" | sed 's/^/#   /'
-	fi
+	dkimd_halt
+	dkimd_sanitizer "$work/dkimd.log"
 }
 
 # hold USER WHERE N - USER holds N silent connections (t/milter/hold.py)
@@ -263,9 +242,8 @@ stop_hold
 stop_dkimd
 
 # ---- out of descriptors: no spin, and service again after -------------------
-DKIMD_PREFIX="prlimit --nofile=64:64" start_dkimd "SocketUsers root nobody" ||
+DKIMD_WRAPPER="prlimit --nofile=64:64" start_dkimd "SocketUsers root nobody" ||
 	ok 1 "dkimd starts with 64 descriptors"
-DKIMD_PREFIX=
 logged "MaxConnections 1024 does not fit the descriptor limit 64" \
     "log: a MaxConnections that the descriptor limit cannot hold is warned about"
 hold nobody "127.0.0.1:$PORT" 300
