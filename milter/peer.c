@@ -12,7 +12,11 @@
  *
  * Only an ESTABLISHED peer counts: a socket its owner has already
  * closed may survive as a time-wait entry, which the kernel reports
- * with uid 0, and nobody may pass for root that way.
+ * with uid 0, and nobody may pass for root that way. A peer found in
+ * another state is refused, not taken for a remote one: a local user
+ * who half-closes (shutdown(SHUT_WR)) before dkimd looks could still
+ * read the reply, and would otherwise be judged by its address
+ * (SocketPeers) instead of its user.
  *
  * IPv4-mapped IPv6 addresses (a v4 client of an inet6 listener) are
  * looked up as the IPv4 socket they are; an answer about an IPv6
@@ -132,7 +136,7 @@ nl_answer(int fd, unsigned seq, struct inet_diag_msg *msg, char *why,
 }
 
 /* diag_uid - owner of the local TCP socket with id; 0, 1 when there is
- * none established, -1 on error */
+ * none on this host, -1 on error or when it is not established */
 static int
 diag_uid(int family, const struct inet_diag_sockid *id, uid_t *uid,
     char *why, size_t whylen)
@@ -173,8 +177,12 @@ diag_uid(int family, const struct inet_diag_sockid *id, uid_t *uid,
 		snprintf(why, whylen, "netlink: answer about another socket");
 		return -1;
 	}
-	if (msg.idiag_state != TCP_ESTABLISHED)
-		return 1;
+	if (msg.idiag_state != TCP_ESTABLISHED) {
+		/* a local peer all the same: never taken for a remote one */
+		snprintf(why, whylen, "local peer not established (TCP state "
+		    "%u)", (unsigned)msg.idiag_state);
+		return -1;
+	}
 	*uid = (uid_t)msg.idiag_uid;
 	return 0;
 }

@@ -187,6 +187,32 @@ closed_peer(void)
 	close(l);
 }
 
+/* half_closed - a local peer that half-closed before the look-up
+ * (it could still read a reply) is refused as local, never taken for a
+ * remote peer that SocketPeers would judge by address */
+static void
+half_closed(void)
+{
+	struct peer p;
+	unsigned short port;
+	char	why[256] = "";
+	int	l, c, a, r;
+
+	l = listener(AF_INET, "127.0.0.1", &port);
+	c = dial(AF_INET, "127.0.0.1", port);
+	shutdown(c, SHUT_WR);
+	usleep(20000);
+	a = accept(l, NULL, NULL);
+	r = a < 0 ? 0 : peer_identify(a, &p, why, sizeof(why));
+	ok(a >= 0 && r < 0 && strstr(why, "not established") != NULL,
+	    "inet_diag: a local peer that half-closed is refused as a local "
+	    "peer in another state, not looked at as a remote one");
+	printf("#   %s\n", why);
+	close(a);
+	close(c);
+	close(l);
+}
+
 /* unix_case - SO_PEERCRED on a socketpair */
 static void
 unix_case(void)
@@ -374,6 +400,7 @@ main(void)
 	    "own user's");
 	as_nobody();
 	closed_peer();
+	half_closed();
 	cost();
 	gate_cases();
 	conf_cases();
