@@ -171,7 +171,7 @@ TICK=$(getconf CLK_TCK)
 
 # ---- who may ask: the default SocketUsers --------------------------------
 start_dkimd || { echo "Bail out! dkimd did not start"; exit 1; }
-logged "descriptor limit|started" "dkimd starts with the default SocketUsers"
+logged "started on" "dkimd starts with the default SocketUsers"
 send root
 ok $? "root over 127.0.0.1: signed"
 send nobody
@@ -263,6 +263,15 @@ stop_hold
 sleep 0.5
 send root
 ok $? "EMFILE: once the holder goes, root's message is signed again"
+stop_dkimd
+
+# ---- the descriptor limit is raised to the hard limit -----------------------
+DKIMD_WRAPPER="prlimit --nofile=256:4096" start_dkimd ||
+	ok 1 "dkimd starts with 256 descriptors (hard limit 4096)"
+logged "descriptor limit raised from 256 to 4096" \
+    "start-up: the soft descriptor limit is raised to the hard one, logged"
+grep -q "^Max open files *4096 *4096" "/proc/$DKIMD_PID/limits"
+ok $? "start-up: /proc/PID/limits says 4096"
 stop_dkimd
 
 # ---- MilterTimeout: a silent allowed connection is closed -----------------
