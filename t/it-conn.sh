@@ -185,8 +185,17 @@ if id postfix >/dev/null 2>&1; then
 	send postfix
 	ok $? "postfix over 127.0.0.1 (in the default SocketUsers): signed"
 fi
-[ "$(grep -c "sign (MTA ORIGINATING)" "$work/dkimd.log")" -le 2 ]
-ok $? "log: only root's and postfix's messages were processed"
+if command -v miltertest >/dev/null; then
+	for who in root:sign nobody:refused; do
+		out=$(cd "$work" && as "${who%:*}" timeout 30 miltertest \
+		    -D sock="inet:$PORT@127.0.0.1" -D want="${who#*:}" \
+		    -s "$tdir/asker.lua" 2>&1)
+		grep -q "^CHECK pass" <<<"$out" && ! grep -q "^CHECK fail" <<<"$out"
+		ok $? "${who%:*}: $(sed -n 's/^CHECK [a-z]* //p' <<<"$out" | head -1)"
+	done
+fi
+[ "$(grep -c "sign (MTA ORIGINATING)" "$work/dkimd.log")" -le 3 ]
+ok $? "log: only root's and postfix's messages were processed (loadgen, miltertest)"
 
 # ---- 2,000 stalled connections of a refused user ---------------------------
 best_of 5 root
