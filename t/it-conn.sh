@@ -84,14 +84,15 @@ stop_dkimd() {
 	dkimd_sanitizer "$work/dkimd.log"
 }
 
-# hold USER WHERE N - USER holds N silent connections (t/milter/hold.py)
-# until stop_hold; waits for its "opened" line, in $work/hold.out
+# hold USER WHERE N [optneg] - USER holds N silent connections
+# (t/milter/hold.py) until stop_hold; waits for its "opened" line, in
+# $work/hold.out
 hold() {
 	rm -f "$work/hold.in"
 	mkfifo "$work/hold.in"
 	: >"$work/hold.out"
 	(ulimit -n 8192; exec setpriv --reuid="$1" --regid="$(id -g "$1")" \
-	    --clear-groups /usr/bin/python3 "$tdir/hold.py" "$2" "$3" 1 \
+	    --clear-groups /usr/bin/python3 "$tdir/hold.py" "$2" "$3" 1 ${4:-} \
 	    <"$work/hold.in" >"$work/hold.out" 2>&1) &
 	HOLD_PID=$!
 	exec 7>"$work/hold.in"
@@ -294,6 +295,16 @@ after=$(sed -n 's/^closed-after //p' "$work/hold.out")
 echo "# a silent connection closed after ${after:-never} s (+1 s settle)"
 [ -n "$after" ] && awk -v a="$after" 'BEGIN { exit !(a < 10) }'
 ok $? "MilterTimeout 2: a silent connection of root is closed after ${after:-never}+1 s, not 7,210 s"
+stop_hold
+hold root "127.0.0.1:$PORT" 1 optneg
+for _ in $(seq 1 150); do
+	grep -q "^closed-after" "$work/hold.out" && break
+	sleep 0.1
+done
+after=$(sed -n 's/^closed-after //p' "$work/hold.out")
+[ "$(held failed)" = 0 ] && [ -n "$after" ] &&
+    awk -v a="$after" 'BEGIN { exit !(a < 10) }'
+ok $? "MilterTimeout 2: a connection silent after the option negotiation (between messages) is closed after ${after:-never}+1 s"
 stop_hold
 stop_dkimd
 
