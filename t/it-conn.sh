@@ -275,6 +275,25 @@ send root
 ok $? "EMFILE: once the holder goes, root's message is signed again"
 stop_dkimd
 
+# ---- SocketUsers follows a reload ------------------------------------------
+start_dkimd || ok 1 "dkimd starts again"
+send nobody
+ok $((! $?)) "reload: nobody is refused before"
+echo "SocketUsers root nobody" >>"$work/dkimd.conf"
+kill -HUP "$DKIMD_PID"
+for _ in $(seq 1 50); do grep -q "reloaded" "$work/dkimd.log" && break; sleep 0.1; done
+send nobody
+ok $? "reload: with SocketUsers root nobody reloaded, nobody's next connection is signed"
+sed -i '/^SocketUsers/d' "$work/dkimd.conf"
+kill -HUP "$DKIMD_PID"
+for _ in $(seq 1 50); do
+	[ "$(grep -c "reloaded" "$work/dkimd.log")" -ge 2 ] && break
+	sleep 0.1
+done
+send nobody
+ok $((! $?)) "reload: back to the default, nobody is refused again"
+stop_dkimd
+
 # ---- the descriptor limit is raised to the hard limit -----------------------
 DKIMD_WRAPPER="prlimit --nofile=256:4096" start_dkimd ||
 	ok 1 "dkimd starts with 256 descriptors (hard limit 4096)"
