@@ -244,13 +244,20 @@ gate_admit(int fd, const struct conf *c)
 	const char *which;
 	int	t;
 
-	if (peer_identify(fd, &p, why, sizeof(why)) < 0) {
+	if (peer_identify(fd, &p, why, sizeof(why)) < 0 &&
+	    !(c->sock_anyuser && peer_is_loopback((struct sockaddr *)&p.addr))) {
 		rate_log(&rl_fail, "refused a connection: ", why);
 		return -1;
 	}
 	peer_addr_text((struct sockaddr *)&p.addr, addr, sizeof(addr));
 	memset(key, 0, sizeof(key));
-	if (p.has_uid) {
+	if (!p.has_uid && c->sock_anyuser &&
+	    peer_is_loopback((struct sockaddr *)&p.addr)) {
+		/* SocketUsers *: a loopback peer the kernel cannot name */
+		key16((struct sockaddr *)&p.addr, key);
+		t = take(K_ADDR, key, c->maxconns, c->maxconnsperpeer, &which);
+		snprintf(who, sizeof(who), ": from %s", addr);
+	} else if (p.has_uid) {
 		if (!conf_socket_user(c, p.uid)) {
 			refuse_user(p.uid, addr);
 			return -1;

@@ -51,6 +51,7 @@
 #include "live.h"
 #include "log.h"
 #include "mlfi.h"
+#include "peer.h"
 #include "sockio.h"
 #include "sock.h"
 #include "table.h"
@@ -300,6 +301,14 @@ open_socket(const struct conf *c, const char *spec)
 		exit(1);
 	}
 	nodelay(lfd);
+	if ((sp.kind == SOCK_INET || sp.kind == SOCK_INET6) &&
+	    !c->sock_anyuser && peer_selftest(why, sizeof(why)) < 0) {
+		fprintf(stderr, "dkimd: SocketUsers on %s needs the kernel to "
+		    "name the user behind a TCP connection (NETLINK_SOCK_DIAG, "
+		    "module tcp_diag), which failed: %s; use a unix socket, or "
+		    "SocketUsers *\n", spec, why);
+		exit(1);
+	}
 	gate_install(lfd);
 	if (sockio_reserve() < 0 || smfi_settimeout((int)c->miltertimeout) !=
 	    MI_SUCCESS) {

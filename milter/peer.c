@@ -306,3 +306,55 @@ peer_addr_text(const struct sockaddr *sa, char *out, size_t outlen)
 	if (inet_ntop(sa->sa_family, a, out, (socklen_t)outlen) == NULL)
 		snprintf(out, outlen, "?");
 }
+
+/* loop_pair - a TCP connection of our own over 127.0.0.1: *l the
+ * listener, *c the client, *a the accepted end; 0, or -1 */
+static int
+loop_pair(int *l, int *c, int *a)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	*c = *a = -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((*l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(*l, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(*l, 1) < 0 ||
+	    getsockname(*l, (struct sockaddr *)&sin, &len) < 0 ||
+	    (*c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(*c, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    (*a = accept(*l, NULL, NULL)) < 0)
+		return -1;
+	return 0;
+}
+
+/* peer_selftest - 0 when the kernel names the owner of a loopback TCP
+ * connection of our own (inet_diag is there and answers); -1 with a
+ * reason. Also loads the kernel's tcp_diag module on first use, while
+ * dkimd may still be root: afterwards "no such socket" means just that,
+ * and not "no inet_diag here". */
+int
+peer_selftest(char *why, size_t whylen)
+{
+	struct peer p;
+	int	l, c, a, r = -1;
+
+	if (loop_pair(&l, &c, &a) < 0)
+		snprintf(why, whylen, "a loopback connection: %s",
+		    strerror(errno));
+	else if (peer_identify(a, &p, why, whylen) < 0)
+		;				/* why says why */
+	else if (!p.has_uid || p.uid != geteuid())
+		snprintf(why, whylen, "inet_diag did not name our own user");
+	else
+		r = 0;
+	if (a >= 0)
+		close(a);
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+	return r;
+}

@@ -213,6 +213,18 @@ half_closed(void)
 	close(l);
 }
 
+/* selftest_case - what dkimd checks at start-up on an inet socket */
+static void
+selftest_case(void)
+{
+	char	why[256] = "";
+
+	ok(peer_selftest(why, sizeof(why)) == 0, "peer_selftest: this kernel "
+	    "names the owner of a loopback TCP connection");
+	if (why[0])
+		printf("#   %s\n", why);
+}
+
 /* unix_case - SO_PEERCRED on a socketpair */
 static void
 unix_case(void)
@@ -302,6 +314,15 @@ gate_cases(void)
 	c->maxconns = 10;
 	ok((t[3] = gate_admit(a[3], c)) >= 0, "gate: SocketUsers * admits");
 	gate_release(t[3]);
+	close(cl[0]);			/* a[0]'s peer is gone: no uid */
+	cl[0] = -1;
+	usleep(20000);
+	ok((t[0] = gate_admit(a[0], c)) >= 0, "gate: SocketUsers * admits a "
+	    "loopback peer the kernel cannot name");
+	gate_release(t[0]);
+	c->sock_anyuser = 0;
+	ok(gate_admit(a[0], c) < 0, "gate: without SocketUsers *, a loopback "
+	    "peer the kernel cannot name is refused");
 	for (i = 0; i < 4; i++) {
 		close(a[i]);
 		close(cl[i]);
@@ -388,6 +409,7 @@ main(void)
 	plan_lazy();
 	signal(SIGPIPE, SIG_IGN);
 	unix_case();
+	selftest_case();
 	tcp_case(AF_INET, "127.0.0.1", AF_INET, "127.0.0.1",
 	    "inet_diag: a 127.0.0.1 connection is our own user's");
 	tcp_case(AF_INET6, "::1", AF_INET6, "::1",
