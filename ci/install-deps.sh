@@ -26,6 +26,8 @@ PACKAGES=(
 	gnuplot-nox
 	# it-soak-short.sh (memcheck), bench.sh (peak RSS), it-docs.sh (.mc, man)
 	valgrind time m4 sendmail-cf groff-base python3
+	# it-conn.sh: setpriv and prlimit (util-linux), ip netns (iproute2)
+	util-linux iproute2
 )
 
 missing=()

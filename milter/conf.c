@@ -161,7 +161,7 @@ static const struct keyword keywords[] = {
 	    "connections served at once; more are closed at once"},
 	{"MaxConnectionsPerPeer", K_INT, O(maxconnsperpeer), "512", 1, 60000,
 	    NULL, "connections at once per peer user (local) or address"},
-	{"MilterTimeout", K_INT, O(miltertimeout), "300", 1, 86400, NULL,
+	{"MilterTimeout", K_INT, O(miltertimeout), "600", 1, 86400, NULL,
 	    "seconds a connection may stay silent, or a write wait"},
 };
 
@@ -719,8 +719,8 @@ load_tables(struct loader *ld)
 	    ld->rarg)) == NULL)
 		errors++;
 	if (c->socketpeers != NULL && *c->socketpeers != '\0' &&
-	    (c->sockpeers = hosts_load(c->socketpeers, ld->report,
-	    ld->rarg)) == NULL)
+	    (c->sockpeers = hosts_load_as("SocketPeers", c->socketpeers,
+	    ld->report, ld->rarg)) == NULL)
 		errors++;
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "

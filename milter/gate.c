@@ -16,9 +16,10 @@
  * are not touched. The counts live in slots[], one per user or address
  * with connections; a ticket is a slot's index.
  *
- * Logging: a refused user once per user (up to NLOGGED users, then as
- * the rest); caps, unknown peers and failed look-ups at most once per
- * GATE_LOG_SECS, with how many went unlogged since.
+ * Logging: a refused user once per user, and the first connection
+ * served for each user (up to NLOGGED users, then rate-limited); caps,
+ * unknown peers and failed look-ups at most once per GATE_LOG_SECS,
+ * with how many went unlogged since.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -61,7 +62,10 @@ static size_t nslots;
 static long total;			/* connections open */
 static uid_t logged[NLOGGED];		/* refused users already logged */
 static size_t nlogged;
-static struct ratelog rl_cap, rl_fail, rl_peer, rl_user, rl_shed;
+static uid_t served[NLOGGED];		/* admitted users already logged */
+static size_t nserved;
+static struct ratelog rl_cap, rl_fail, rl_peer, rl_user, rl_shed,
+	    rl_served;
 
 /* rate_ok - 1 when the event may be logged now, with *quiet the
  * number of events not logged before it; call under the lock */
@@ -98,43 +102,79 @@ rate_log(struct ratelog *r, const char *what, const char *detail)
 		log_warn("%s%s", what, detail);
 }
 
+/* first_time - 1 the first time uid is seen in set v of *n (or, when
+ * the set is full, when the rate r allows); call under the lock */
+static int
+first_time(uid_t *v, size_t *n, uid_t uid, struct ratelog *r,
+    unsigned long *quiet)
+{
+	size_t	i;
+
+	*quiet = 0;
+	for (i = 0; i < *n; i++)
+		if (v[i] == uid)
+			return 0;
+	if (*n < NLOGGED) {
+		v[(*n)++] = uid;
+		return 1;
+	}
+	return rate_ok(r, quiet);
+}
+
 /* first_refusal - 1 the first time uid is refused (or when the memory
  * is full and the rate allows) */
 static int
 first_refusal(uid_t uid, unsigned long *quiet)
 {
-	size_t	i;
-	int	r = 1;
+	int	r;
 
-	*quiet = 0;
 	pthread_mutex_lock(&lock);
-	for (i = 0; i < nlogged; i++)
-		if (logged[i] == uid)
-			break;
-	if (i < nlogged)
-		r = 0;
-	else if (nlogged < NLOGGED)
-		logged[nlogged++] = uid;
-	else
-		r = rate_ok(&rl_user, quiet);
+	r = first_time(logged, &nlogged, uid, &rl_user, quiet);
 	pthread_mutex_unlock(&lock);
 	return r;
+}
+
+/* user_name - the name of uid, or "?" */
+static const char *
+user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *pp = NULL;
+	char	tmp[1024];
+
+	(void)getpwuid_r(uid, &pw, tmp, sizeof(tmp), &pp);
+	snprintf(buf, len, "%s", pp != NULL ? pp->pw_name : "?");
+	return buf;
+}
+
+/* note_served - log the first connection served for uid */
+static void
+note_served(uid_t uid, const char *addr)
+{
+	unsigned long quiet;
+	char	name[256];
+	int	r;
+
+	pthread_mutex_lock(&lock);
+	r = first_time(served, &nserved, uid, &rl_served, &quiet);
+	pthread_mutex_unlock(&lock);
+	if (r)
+		log_info("serving user %s (uid %lu) over %s, in SocketUsers",
+		    user_name(uid, name, sizeof(name)), (unsigned long)uid,
+		    addr);
 }
 
 /* refuse_user - log (once) that uid's connection from addr is refused */
 static void
 refuse_user(uid_t uid, const char *addr)
 {
-	struct passwd pw, *pp = NULL;
-	char	buf[1024];
+	char	name[256];
 	unsigned long quiet;
 
 	if (!first_refusal(uid, &quiet))
 		return;
-	(void)getpwuid_r(uid, &pw, buf, sizeof(buf), &pp);
 	log_warn("refused a connection from user %s (uid %lu) over %s: not "
 	    "in SocketUsers; further ones from this user are not logged%s",
-	    pp != NULL ? pp->pw_name : "?", (unsigned long)uid, addr,
+	    user_name(uid, name, sizeof(name)), (unsigned long)uid, addr,
 	    quiet ? " (other users were refused meanwhile)" : "");
 }
 
@@ -204,13 +244,20 @@ gate_admit(int fd, const struct conf *c)
 	const char *which;
 	int	t;
 
-	if (peer_identify(fd, &p, why, sizeof(why)) < 0) {
+	if (peer_identify(fd, &p, why, sizeof(why)) < 0 &&
+	    !(c->sock_anyuser && peer_is_loopback((struct sockaddr *)&p.addr))) {
 		rate_log(&rl_fail, "refused a connection: ", why);
 		return -1;
 	}
 	peer_addr_text((struct sockaddr *)&p.addr, addr, sizeof(addr));
 	memset(key, 0, sizeof(key));
-	if (p.has_uid) {
+	if (!p.has_uid && c->sock_anyuser &&
+	    peer_is_loopback((struct sockaddr *)&p.addr)) {
+		/* SocketUsers *: a loopback peer the kernel cannot name */
+		key16((struct sockaddr *)&p.addr, key);
+		t = take(K_ADDR, key, c->maxconns, c->maxconnsperpeer, &which);
+		snprintf(who, sizeof(who), ": from %s", addr);
+	} else if (p.has_uid) {
 		if (!conf_socket_user(c, p.uid)) {
 			refuse_user(p.uid, addr);
 			return -1;
@@ -233,7 +280,8 @@ gate_admit(int fd, const struct conf *c)
 	if (t < 0) {
 		snprintf(why, sizeof(why), "%s reached%s", which, who);
 		rate_log(&rl_cap, "refused a connection: ", why);
-	}
+	} else if (p.has_uid)
+		note_served(p.uid, addr);
 	return t;
 }
 

@@ -111,9 +111,18 @@ add_line(void *arg, int lineno, char *line)
 	return errors;
 }
 
-/* hosts_load - an address list from text or from a file */
+/* hosts_load - an InternalHosts list from text or from a file */
 struct hosts *
 hosts_load(const char *spec, conf_report_fn report, void *arg)
+{
+	return hosts_load_as("InternalHosts", spec, report, arg);
+}
+
+/* hosts_load_as - an address list from text or from a file; the errors
+ * of an inline list name keyword name */
+struct hosts *
+hosts_load_as(const char *name, const char *spec, conf_report_fn report,
+    void *arg)
 {
 	struct hload hl;
 	char	*copy = NULL;
@@ -128,7 +137,7 @@ hosts_load(const char *spec, conf_report_fn report, void *arg)
 		hl.where = table_spec(spec, &wildcard);
 		errors = util_readlines(hl.where, add_line, &hl, report, arg);
 	} else {
-		hl.where = "InternalHosts";
+		hl.where = name;
 		if ((copy = strdup(spec)) == NULL)
 			goto fail;
 		errors = add_line(&hl, 0, copy);

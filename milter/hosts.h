@@ -3,6 +3,8 @@
  *
  * SYNOPSIS
  *	hosts_load(spec, report, arg)	"a, b/len ..." or file:/path, refile:
+ *	hosts_load_as(name, spec, report, arg)	the same, errors in an
+ *					inline list named for keyword name
  *	hosts_match(h, sa)		1 when the client address is listed
  *	hosts_match_text(h, text)	the same for "1.2.3.4", "IPv6:::1"
  *	hosts_free(h)
@@ -30,6 +32,8 @@
 struct hosts;
 
 struct hosts *hosts_load(const char *spec, conf_report_fn report, void *arg);
+struct hosts *hosts_load_as(const char *name, const char *spec,
+	    conf_report_fn report, void *arg);
 int	hosts_match(const struct hosts *, const struct sockaddr *sa);
 int	hosts_match_text(const struct hosts *, const char *addr);
 size_t	hosts_count(const struct hosts *);

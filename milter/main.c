@@ -16,7 +16,7 @@
  *
  * libmilter's own time-out is 7,210 s unless smfi_settimeout() says
  * otherwise: a silent connection would hold its descriptor for two
- * hours. MilterTimeout (default 300 s) is given to libmilter and to
+ * hours. MilterTimeout (default 600 s) is given to libmilter and to
  * sockio's writes; it is read at start-up only.
  *
  * Signals: libmilter owns SIGHUP, SIGTERM and SIGINT in a thread of its
@@ -51,6 +51,7 @@
 #include "live.h"
 #include "log.h"
 #include "mlfi.h"
+#include "peer.h"
 #include "sockio.h"
 #include "sock.h"
 #include "table.h"
@@ -303,6 +304,14 @@ open_socket(const struct conf *c, const char *spec)
 		exit(1);
 	}
 	nodelay(lfd);
+	if ((sp.kind == SOCK_INET || sp.kind == SOCK_INET6) &&
+	    !c->sock_anyuser && peer_selftest(why, sizeof(why)) < 0) {
+		fprintf(stderr, "dkimd: SocketUsers on %s needs the kernel to "
+		    "name the user behind a TCP connection (NETLINK_SOCK_DIAG, "
+		    "module tcp_diag), which failed: %s; use a unix socket, or "
+		    "SocketUsers *\n", spec, why);
+		exit(1);
+	}
 	gate_install(lfd);
 	if (sockio_reserve() < 0 || smfi_settimeout((int)c->miltertimeout) !=
 	    MI_SUCCESS) {

@@ -12,7 +12,11 @@
  *
  * Only an ESTABLISHED peer counts: a socket its owner has already
  * closed may survive as a time-wait entry, which the kernel reports
- * with uid 0, and nobody may pass for root that way.
+ * with uid 0, and nobody may pass for root that way. A peer found in
+ * another state is refused, not taken for a remote one: a local user
+ * who half-closes (shutdown(SHUT_WR)) before dkimd looks could still
+ * read the reply, and would otherwise be judged by its address
+ * (SocketPeers) instead of its user.
  *
  * IPv4-mapped IPv6 addresses (a v4 client of an inet6 listener) are
  * looked up as the IPv4 socket they are; an answer about an IPv6
@@ -132,7 +136,7 @@ nl_answer(int fd, unsigned seq, struct inet_diag_msg *msg, char *why,
 }
 
 /* diag_uid - owner of the local TCP socket with id; 0, 1 when there is
- * none established, -1 on error */
+ * none on this host, -1 on error or when it is not established */
 static int
 diag_uid(int family, const struct inet_diag_sockid *id, uid_t *uid,
     char *why, size_t whylen)
@@ -173,8 +177,12 @@ diag_uid(int family, const struct inet_diag_sockid *id, uid_t *uid,
 		snprintf(why, whylen, "netlink: answer about another socket");
 		return -1;
 	}
-	if (msg.idiag_state != TCP_ESTABLISHED)
-		return 1;
+	if (msg.idiag_state != TCP_ESTABLISHED) {
+		/* a local peer all the same: never taken for a remote one */
+		snprintf(why, whylen, "local peer not established (TCP state "
+		    "%u)", (unsigned)msg.idiag_state);
+		return -1;
+	}
 	*uid = (uid_t)msg.idiag_uid;
 	return 0;
 }
@@ -297,4 +305,56 @@ peer_addr_text(const struct sockaddr *sa, char *out, size_t outlen)
 	}
 	if (inet_ntop(sa->sa_family, a, out, (socklen_t)outlen) == NULL)
 		snprintf(out, outlen, "?");
+}
+
+/* loop_pair - a TCP connection of our own over 127.0.0.1: *l the
+ * listener, *c the client, *a the accepted end; 0, or -1 */
+static int
+loop_pair(int *l, int *c, int *a)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	*c = *a = -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((*l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(*l, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(*l, 1) < 0 ||
+	    getsockname(*l, (struct sockaddr *)&sin, &len) < 0 ||
+	    (*c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(*c, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    (*a = accept(*l, NULL, NULL)) < 0)
+		return -1;
+	return 0;
+}
+
+/* peer_selftest - 0 when the kernel names the owner of a loopback TCP
+ * connection of our own (inet_diag is there and answers); -1 with a
+ * reason. Also loads the kernel's tcp_diag module on first use, while
+ * dkimd may still be root: afterwards "no such socket" means just that,
+ * and not "no inet_diag here". */
+int
+peer_selftest(char *why, size_t whylen)
+{
+	struct peer p;
+	int	l, c, a, r = -1;
+
+	if (loop_pair(&l, &c, &a) < 0)
+		snprintf(why, whylen, "a loopback connection: %s",
+		    strerror(errno));
+	else if (peer_identify(a, &p, why, whylen) < 0)
+		;				/* why says why */
+	else if (!p.has_uid || p.uid != geteuid())
+		snprintf(why, whylen, "inet_diag did not name our own user");
+	else
+		r = 0;
+	if (a >= 0)
+		close(a);
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+	return r;
 }

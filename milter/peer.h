@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *	peer_identify(fd, peer, why, whylen)
+ *	peer_selftest(why, whylen)
  *	peer_is_loopback(sa)
  *
  * CONTRACT
@@ -19,6 +20,9 @@
  *	a loopback peer that the kernel does not know).
  *	Thread-safe; one netlink socket is kept open and shared under a
  *	lock, so the lookup still works after dkimd drops root.
+ *	peer_selftest() identifies a loopback connection of its own: 0
+ *	when the kernel can name TCP peers at all (a kernel without
+ *	inet_diag answers every look-up "no such socket").
  */
 #ifndef PEER_H
 #define PEER_H
@@ -35,6 +39,7 @@ struct peer {
 };
 
 int	peer_identify(int fd, struct peer *, char *why, size_t whylen);
+int	peer_selftest(char *why, size_t whylen);
 int	peer_is_loopback(const struct sockaddr *sa);
 void	peer_addr_text(const struct sockaddr *sa, char *out, size_t outlen);
 

@@ -55,9 +55,10 @@
  * even that fails, accept() sleeps SHED_PAUSE ms before it returns, so
  * the listener loops at most a few times a second.
  *
- * Time-out: libmilter's worker pool does not time out a session that
- * waits for the MTA's next command (one that never sent a byte stays
- * for good: observed with Debian's libmilter 8.17). So poll() does: a
+ * Time-out: libmilter's worker pool did not close a connection that
+ * never sent a byte, smfi_settimeout(2) notwithstanding, in 45 s
+ * (Debian's libmilter 8.17): a silent peer would keep its descriptor
+ * for good. So poll() enforces the time-out itself: a
  * connection polled for input longer than the time-out after the MTA's
  * last bytes, or our last reply, is reported readable and read() finds
  * its end; libmilter then closes the session as if the MTA had.
@@ -100,7 +101,7 @@
 #define SIO_MAXFD	65536	/* descriptors above pass straight through;
 				   the listener's are refused */
 #define SIO_HOLD	65536	/* header changes kept at most, in bytes */
-#define WRITE_WAIT	300000	/* ms a write waits, until set */
+#define WRITE_WAIT	600000	/* ms a write waits, until set */
 #define SHED_PAUSE	100	/* ms: out of descriptors and no spare */
 
 struct sio {

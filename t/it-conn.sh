@@ -8,13 +8,19 @@
 # once; root and postfix get their message signed. nobody then holds
 # 2,000 silent connections: they are closed at once, dkimd's CPU time
 # over the stall stays low, and a normal message from root is signed
-# within 100 ms (compared with a baseline of the same run). With nobody
+# within 100 ms from connect to reply (or within 100 ms of the same
+# run's baseline, for a slow build). With nobody
 # allowed, the per-user cap keeps nobody to MaxConnectionsPerPeer and
 # root is still served. Out of descriptors (prlimit), dkimd does not spin
 # and serves again once the holder goes. A silent allowed connection is
-# closed after MilterTimeout. Every process is stopped by its PID.
+# closed after MilterTimeout. A peer in a network namespace behind a veth
+# pair (another host, as far as this kernel's sockets go) is served only
+# when SocketPeers lists its address, while a local user connecting from
+# a listed address is still judged by its user. Every process is stopped
+# by its PID, the namespace and the veth pair removed.
 #
-# Needs: root, setpriv, python3, bench/loadgen (make check builds it).
+# Needs: root, setpriv, python3, bench/loadgen (make check builds it);
+# ip netns for the SocketPeers part (skipped without).
 # Environment: DKIMD, DKIMTOOL, top_srcdir, top_builddir.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -38,9 +44,14 @@ id nobody >/dev/null 2>&1 || skip_all "no user nobody"
 work=$(mktemp -d /tmp/it-conn.XXXXXX)
 chmod 755 "$work"
 
+NS=
 cleanup() {
 	stop_hold
 	stop_dkimd
+	if [ -n "$NS" ]; then
+		ip link del "dkv$$" 2>/dev/null
+		ip netns del "$NS" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,7 +64,7 @@ as() {
 }
 
 # start_dkimd EXTRA-CONF-LINES - dkimd on $PORT (127.0.0.1) with them;
-# $DKIMD_PREFIX (prlimit ...) before dkimd
+# $DKIMD_WRAPPER (prlimit ...) before dkimd
 start_dkimd() {
 	PORT=$(free_port)
 	{
@@ -64,44 +75,24 @@ start_dkimd() {
 		echo "Syslog no"
 		printf '%s\n' "$@"
 	} >"$work/dkimd.conf"
-	: >"$work/dkimd.log"
-	${DKIMD_PREFIX:-} "$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
-	DKIMD_PID=$!
-	for _ in $(seq 1 50); do
-		grep -q "started on" "$work/dkimd.log" && return 0
-		kill -0 "$DKIMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# dkimd did not start:"; sed 's/^/#   /' "$work/dkimd.log"
-	return 1
+	dkimd_launch "$work/dkimd.conf" "$work/dkimd.log"
 }
 
 # stop_dkimd - SIGTERM by PID, SIGKILL after 15 s
 stop_dkimd() {
-	[ -n "$DKIMD_PID" ] || return 0
-	kill -TERM "$DKIMD_PID" 2>/dev/null
-	for _ in $(seq 1 150); do
-		kill -0 "$DKIMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DKIMD_PID" 2>/dev/null
-	wait "$DKIMD_PID" 2>/dev/null
-	DKIMD_PID=
-	if grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" \
-	    "$work/dkimd.log"; then
-		ok 1 "dkimd: no sanitizer report"
-		grep -E -A12 "Sanitizer|runtime error:" "$work/dkimd.log" | sed 's/^/#   /'
-	fi
+	dkimd_halt
+	dkimd_sanitizer "$work/dkimd.log"
 }
 
-# hold USER WHERE N - USER holds N silent connections (t/milter/hold.py)
-# until stop_hold; waits for its "opened" line, in $work/hold.out
+# hold USER WHERE N [optneg] - USER holds N silent connections
+# (t/milter/hold.py) until stop_hold; waits for its "opened" line, in
+# $work/hold.out
 hold() {
 	rm -f "$work/hold.in"
 	mkfifo "$work/hold.in"
 	: >"$work/hold.out"
 	(ulimit -n 8192; exec setpriv --reuid="$1" --regid="$(id -g "$1")" \
-	    --clear-groups /usr/bin/python3 "$tdir/hold.py" "$2" "$3" 1 \
+	    --clear-groups /usr/bin/python3 "$tdir/hold.py" "$2" "$3" 1 ${4:-} \
 	    <"$work/hold.in" >"$work/hold.out" 2>&1) &
 	HOLD_PID=$!
 	exec 7>"$work/hold.in"
@@ -134,15 +125,16 @@ held() {
 }
 
 # send [USER] [SOCKET] - one message as submitted mail; 0 when signed.
-# $MS gets the wall time in ms (connect to reply, process start included)
+# $MS gets loadgen's own time for it in ms: connect, negotiation, the
+# message and its reply (not the start of the loadgen process)
 send() {
-	local u=${1:-root} s=${2:-inet:$PORT@127.0.0.1} t0 t1 rc
-	t0=$(date +%s%N)
+	local u=${1:-root} s=${2:-inet:$PORT@127.0.0.1} rc
 	as "$u" "$LOADGEN" -s "$s" -c 1 -n 1 -f "$MSG" --mode sign \
 	    >"$work/lg.out" 2>&1
 	rc=$?
-	t1=$(date +%s%N)
-	MS=$(( (t1 - t0) / 1000000 ))
+	MS=$(sed -n 's/^loadgen .* secs=\([0-9.]*\) .*/\1/p' "$work/lg.out" |
+	    awk '{ printf "%d", $1 * 1000 + 0.5 }')
+	MS=${MS:-99999}
 	return $rc
 }
 
@@ -180,7 +172,7 @@ TICK=$(getconf CLK_TCK)
 
 # ---- who may ask: the default SocketUsers --------------------------------
 start_dkimd || { echo "Bail out! dkimd did not start"; exit 1; }
-logged "descriptor limit|started" "dkimd starts with the default SocketUsers"
+logged "started on" "dkimd starts with the default SocketUsers"
 send root
 ok $? "root over 127.0.0.1: signed"
 send nobody
@@ -194,8 +186,17 @@ if id postfix >/dev/null 2>&1; then
 	send postfix
 	ok $? "postfix over 127.0.0.1 (in the default SocketUsers): signed"
 fi
-[ "$(grep -c "sign (MTA ORIGINATING)" "$work/dkimd.log")" -le 2 ]
-ok $? "log: only root's and postfix's messages were processed"
+if command -v miltertest >/dev/null; then
+	for who in root:sign nobody:refused; do
+		out=$(cd "$work" && as "${who%:*}" timeout 30 miltertest \
+		    -D sock="inet:$PORT@127.0.0.1" -D want="${who#*:}" \
+		    -s "$tdir/asker.lua" 2>&1)
+		grep -q "^CHECK pass" <<<"$out" && ! grep -q "^CHECK fail" <<<"$out"
+		ok $? "${who%:*}: $(sed -n 's/^CHECK [a-z]* //p' <<<"$out" | head -1)"
+	done
+fi
+[ "$(grep -c "sign (MTA ORIGINATING)" "$work/dkimd.log")" -le 3 ]
+ok $? "log: only root's and postfix's messages were processed (loadgen, miltertest)"
 
 # ---- 2,000 stalled connections of a refused user ---------------------------
 best_of 5 root
@@ -210,7 +211,8 @@ best_of 3 root
 stalled=$MS
 rc=$?
 ok $rc "2,000 of nobody's connections: root's message still signed"
-ok $((stalled > 100)) "... within 100 ms: $stalled ms (baseline $base ms)"
+ok $((stalled > 100 && stalled - base > 100)) \
+    "... within 100 ms (of the baseline on a slow build): $stalled ms (baseline $base ms)"
 echo "# $(head -1 "$work/hold.out")"
 [ "$(held open)" = 0 ] && [ "$(held opened)" -ge 1900 ]
 ok $? "all of nobody's connections were closed at once ($(held closed) closed, $(held open) open)"
@@ -238,7 +240,8 @@ ok $? "MaxConnectionsPerPeer 100: nobody keeps 100, the others are closed at onc
 best_of 3 root
 rc=$?
 ok $rc "root's message is signed while nobody holds its 100"
-ok $((MS > 100)) "... within 100 ms: $MS ms (baseline $base ms)"
+ok $((MS > 100 && MS - base > 100)) \
+    "... within 100 ms (of the baseline on a slow build): $MS ms (baseline $base ms)"
 cpu=$(( (c1 - c0) * 1000 / TICK ))
 ok $((cpu > 1500)) "no spin: dkimd used $cpu ms of CPU over ~3 s of stall"
 logged "refused a connection: MaxConnectionsPerPeer reached: uid $(id -u nobody) over 127.0.0.1" \
@@ -249,9 +252,8 @@ stop_hold
 stop_dkimd
 
 # ---- out of descriptors: no spin, and service again after -------------------
-DKIMD_PREFIX="prlimit --nofile=64:64" start_dkimd "SocketUsers root nobody" ||
+DKIMD_WRAPPER="prlimit --nofile=64:64" start_dkimd "SocketUsers root nobody" ||
 	ok 1 "dkimd starts with 64 descriptors"
-DKIMD_PREFIX=
 logged "MaxConnections 1024 does not fit the descriptor limit 64" \
     "log: a MaxConnections that the descriptor limit cannot hold is warned about"
 hold nobody "127.0.0.1:$PORT" 300
@@ -273,6 +275,34 @@ send root
 ok $? "EMFILE: once the holder goes, root's message is signed again"
 stop_dkimd
 
+# ---- SocketUsers follows a reload ------------------------------------------
+start_dkimd || ok 1 "dkimd starts again"
+send nobody
+ok $((! $?)) "reload: nobody is refused before"
+echo "SocketUsers root nobody" >>"$work/dkimd.conf"
+kill -HUP "$DKIMD_PID"
+for _ in $(seq 1 50); do grep -q "reloaded" "$work/dkimd.log" && break; sleep 0.1; done
+send nobody
+ok $? "reload: with SocketUsers root nobody reloaded, nobody's next connection is signed"
+sed -i '/^SocketUsers/d' "$work/dkimd.conf"
+kill -HUP "$DKIMD_PID"
+for _ in $(seq 1 50); do
+	[ "$(grep -c "reloaded" "$work/dkimd.log")" -ge 2 ] && break
+	sleep 0.1
+done
+send nobody
+ok $((! $?)) "reload: back to the default, nobody is refused again"
+stop_dkimd
+
+# ---- the descriptor limit is raised to the hard limit -----------------------
+DKIMD_WRAPPER="prlimit --nofile=256:4096" start_dkimd ||
+	ok 1 "dkimd starts with 256 descriptors (hard limit 4096)"
+logged "descriptor limit raised from 256 to 4096" \
+    "start-up: the soft descriptor limit is raised to the hard one, logged"
+grep -q "^Max open files *4096 *4096" "/proc/$DKIMD_PID/limits"
+ok $? "start-up: /proc/PID/limits says 4096"
+stop_dkimd
+
 # ---- MilterTimeout: a silent allowed connection is closed -----------------
 start_dkimd "MilterTimeout 2" || ok 1 "dkimd starts with MilterTimeout 2"
 hold root "127.0.0.1:$PORT" 1
@@ -284,6 +314,16 @@ after=$(sed -n 's/^closed-after //p' "$work/hold.out")
 echo "# a silent connection closed after ${after:-never} s (+1 s settle)"
 [ -n "$after" ] && awk -v a="$after" 'BEGIN { exit !(a < 10) }'
 ok $? "MilterTimeout 2: a silent connection of root is closed after ${after:-never}+1 s, not 7,210 s"
+stop_hold
+hold root "127.0.0.1:$PORT" 1 optneg
+for _ in $(seq 1 150); do
+	grep -q "^closed-after" "$work/hold.out" && break
+	sleep 0.1
+done
+after=$(sed -n 's/^closed-after //p' "$work/hold.out")
+[ "$(held failed)" = 0 ] && [ -n "$after" ] &&
+    awk -v a="$after" 'BEGIN { exit !(a < 10) }'
+ok $? "MilterTimeout 2: a connection silent after the option negotiation (between messages) is closed after ${after:-never}+1 s"
 stop_hold
 stop_dkimd
 
@@ -313,6 +353,43 @@ ok $((! $?)) "nobody over the unix socket (mode 777): no signature"
 logged "refused a connection from user nobody \(uid [0-9]+\) over unix" \
     "log: SO_PEERCRED names nobody on the unix socket"
 stop_dkimd
+
+# ---- a remote peer: SocketPeers ---------------------------------------------
+# a network namespace behind a veth pair is "another host": its sockets
+# are not this kernel's to name, so its address decides
+# (198.18.0.0/15 is for tests, RFC 2544; a /30 of its own per run)
+NET=198.18.$(( $$ % 250 ))
+if ip netns add "dkc$$" 2>/dev/null; then
+	NS=dkc$$
+	ip link add "dkv$$" type veth peer name "dkp$$" &&
+	    ip link set "dkp$$" netns "$NS" &&
+	    ip addr add "$NET.1/30" dev "dkv$$" && ip link set "dkv$$" up &&
+	    ip netns exec "$NS" ip addr add "$NET.2/30" dev "dkp$$" &&
+	    ip netns exec "$NS" ip link set "dkp$$" up &&
+	    ip netns exec "$NS" ip link set lo up
+	ok $? "a network namespace at $NET.2 behind a veth pair"
+	start_dkimd "Socket inet:$(free_port)@$NET.1"
+	SOCK=$(sed -n 's/^Socket //p' "$work/dkimd.conf" | tail -1)
+	ip netns exec "$NS" "$LOADGEN" -s "$SOCK" -c 1 -n 1 -f "$MSG" \
+	    --mode sign >"$work/lg.out" 2>&1
+	ok $((! $?)) "remote $NET.2 without SocketPeers: no signature"
+	logged "refused a connection from ${NET//./\\.}\\.2: not in SocketPeers" \
+	    "log: the remote peer is refused for its address"
+	stop_dkimd
+	start_dkimd "Socket $SOCK" "SocketPeers $NET.0/30"
+	ip netns exec "$NS" "$LOADGEN" -s "$SOCK" -c 1 -n 1 -f "$MSG" \
+	    --mode sign >"$work/lg.out" 2>&1
+	ok $? "remote $NET.2 in SocketPeers $NET.0/30: signed"
+	send nobody "$SOCK"
+	ok $((! $?)) "nobody on this host, from $NET.1 (in SocketPeers): no signature, the user decides"
+	logged "refused a connection from user nobody .* over $NET.1" \
+	    "log: a local peer on a non-loopback address is judged by its user"
+	send root "$SOCK"
+	ok $? "root on this host over $NET.1: signed"
+	stop_dkimd
+else
+	echo "# skipped: SocketPeers (no ip netns here)"
+fi
 
 echo "1..$n"
 exit $fail

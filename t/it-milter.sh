@@ -55,35 +55,14 @@ LogWhy			yes
 EOT
 		printf '%s\n' "$@"
 	} >"$work/dkimd.conf"
-	: >"$work/dkimd.log"
-	${DKIMD_WRAPPER:-} "$DKIMD" -f -c "$work/dkimd.conf" >>"$work/dkimd.log" 2>&1 &
-	DKIMD_PID=$!
-	for _ in $(seq 1 50); do
-		grep -q "started on" "$work/dkimd.log" && return 0
-		kill -0 "$DKIMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# dkimd did not start:"; sed 's/^/#   /' "$work/dkimd.log"
-	return 1
+	dkimd_launch "$work/dkimd.conf" "$work/dkimd.log"
 }
 
 # stop_dkimd - SIGTERM by PID, SIGKILL after 15 s
 stop_dkimd() {
-	[ -n "$DKIMD_PID" ] || return 0
-	kill -TERM "$DKIMD_PID" 2>/dev/null
-	for _ in $(seq 1 150); do
-		kill -0 "$DKIMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DKIMD_PID" 2>/dev/null
-	wait "$DKIMD_PID" 2>/dev/null
-	DKIMD_PID=
+	dkimd_halt
 	# a sanitizer build reports into the log; a plain build never does
-	if grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" \
-	    "$work/dkimd.log" 2>/dev/null; then
-		ok 1 "dkimd: no sanitizer report"
-		grep -E -A12 "Sanitizer|runtime error:" "$work/dkimd.log" | sed 's/^/#   /'
-	fi
+	dkimd_sanitizer "$work/dkimd.log"
 }
 
 # run SCRIPT [-D NAME=VALUE...] - one Lua script; CHECK lines become TAP

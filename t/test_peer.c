@@ -187,6 +187,44 @@ closed_peer(void)
 	close(l);
 }
 
+/* half_closed - a local peer that half-closed before the look-up
+ * (it could still read a reply) is refused as local, never taken for a
+ * remote peer that SocketPeers would judge by address */
+static void
+half_closed(void)
+{
+	struct peer p;
+	unsigned short port;
+	char	why[256] = "";
+	int	l, c, a, r;
+
+	l = listener(AF_INET, "127.0.0.1", &port);
+	c = dial(AF_INET, "127.0.0.1", port);
+	shutdown(c, SHUT_WR);
+	usleep(20000);
+	a = accept(l, NULL, NULL);
+	r = a < 0 ? 0 : peer_identify(a, &p, why, sizeof(why));
+	ok(a >= 0 && r < 0 && strstr(why, "not established") != NULL,
+	    "inet_diag: a local peer that half-closed is refused as a local "
+	    "peer in another state, not looked at as a remote one");
+	printf("#   %s\n", why);
+	close(a);
+	close(c);
+	close(l);
+}
+
+/* selftest_case - what dkimd checks at start-up on an inet socket */
+static void
+selftest_case(void)
+{
+	char	why[256] = "";
+
+	ok(peer_selftest(why, sizeof(why)) == 0, "peer_selftest: this kernel "
+	    "names the owner of a loopback TCP connection");
+	if (why[0])
+		printf("#   %s\n", why);
+}
+
 /* unix_case - SO_PEERCRED on a socketpair */
 static void
 unix_case(void)
@@ -276,11 +314,92 @@ gate_cases(void)
 	c->maxconns = 10;
 	ok((t[3] = gate_admit(a[3], c)) >= 0, "gate: SocketUsers * admits");
 	gate_release(t[3]);
+	close(cl[0]);			/* a[0]'s peer is gone: no uid */
+	cl[0] = -1;
+	usleep(20000);
+	ok((t[0] = gate_admit(a[0], c)) >= 0, "gate: SocketUsers * admits a "
+	    "loopback peer the kernel cannot name");
+	gate_release(t[0]);
+	c->sock_anyuser = 0;
+	ok(gate_admit(a[0], c) < 0, "gate: without SocketUsers *, a loopback "
+	    "peer the kernel cannot name is refused");
 	for (i = 0; i < 4; i++) {
 		close(a[i]);
 		close(cl[i]);
 	}
 	close(l);
+	conf_free(c);
+}
+
+/* collect - a conf_report_fn keeping the first error */
+static void
+collect(void *arg, int warn, const char *msg)
+{
+	if (!warn && *(char *)arg == '\0')
+		snprintf(arg, 512, "%s", msg);
+}
+
+/* conf_with - load a configuration of the one line given; NULL on error,
+ * with the reported line in err */
+static struct conf *
+conf_with(const char *line, char *err)
+{
+	char	path[] = "/tmp/test_peer.conf.XXXXXX";
+	struct conf *c;
+	FILE	*fp;
+	int	fd;
+
+	err[0] = '\0';
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL)
+		return NULL;
+	fprintf(fp, "Mode v\n%s\n", line);
+	fclose(fp);
+	c = conf_load(path, collect, err);
+	unlink(path);
+	return c;
+}
+
+/* conf_cases - SocketUsers and SocketPeers as the configuration reads
+ * them */
+static void
+conf_cases(void)
+{
+	struct passwd *pf = getpwnam("postfix");
+	uid_t	pfu = pf != NULL ? pf->pw_uid : 0;	/* pf is overwritten */
+	struct conf *c;
+	char	err[512];
+
+	c = conf_with("", err);
+	ok(c != NULL && conf_socket_user(c, 0) &&
+	    conf_socket_user(c, geteuid()) &&
+	    conf_socket_user(c, pfu) &&
+	    !conf_socket_user(c, 4242424),
+	    "conf: default SocketUsers: root, dkimd's user, postfix; not "
+	    "another uid");
+	conf_free(c);
+	c = conf_with("SocketUsers nobody 4242", err);
+	ok(c != NULL && !conf_socket_user(c, 0) && conf_socket_user(c, 4242) &&
+	    conf_socket_user(c, getpwnam("nobody")->pw_uid),
+	    "conf: SocketUsers by name and by number replaces the default, "
+	    "root included");
+	conf_free(c);
+	c = conf_with("SocketUsers *", err);
+	ok(c != NULL && conf_socket_user(c, 4242424), "conf: SocketUsers * "
+	    "admits any user");
+	conf_free(c);
+	c = conf_with("SocketUsers no-such-user-here", err);
+	ok(c == NULL && strstr(err, ":2: SocketUsers: unknown user "
+	    "\"no-such-user-here\"") != NULL,
+	    "conf: an unknown SocketUsers user is an error with file and line");
+	c = conf_with("SocketPeers 192.0.2.0/24, mx.example.com", err);
+	ok(c == NULL && strstr(err, "SocketPeers:0: \"mx.example.com\" is not "
+	    "an IP address") != NULL,
+	    "conf: a host name in SocketPeers is refused, naming SocketPeers");
+	c = conf_with("SocketPeers 192.0.2.0/24, ::ffff:198.51.100.7", err);
+	ok(c != NULL && hosts_match_text(c->sockpeers, "192.0.2.9") &&
+	    hosts_match_text(c->sockpeers, "198.51.100.7") &&
+	    !hosts_match_text(c->sockpeers, "198.51.100.8"),
+	    "conf: SocketPeers addresses and CIDR blocks, IPv4-mapped too");
 	conf_free(c);
 }
 
@@ -290,6 +409,7 @@ main(void)
 	plan_lazy();
 	signal(SIGPIPE, SIG_IGN);
 	unix_case();
+	selftest_case();
 	tcp_case(AF_INET, "127.0.0.1", AF_INET, "127.0.0.1",
 	    "inet_diag: a 127.0.0.1 connection is our own user's");
 	tcp_case(AF_INET6, "::1", AF_INET6, "::1",
@@ -302,7 +422,9 @@ main(void)
 	    "own user's");
 	as_nobody();
 	closed_peer();
+	half_closed();
 	cost();
 	gate_cases();
+	conf_cases();
 	return done_testing();
 }

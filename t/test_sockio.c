@@ -5,6 +5,7 @@
  * close() are the ones under test, as libmilter's are in dkimd.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -61,6 +62,13 @@ pair(int *srv)
 		return -1;
 	*srv = accept(lfd, NULL, NULL);
 	return *srv < 0 ? -1 : c;
+}
+
+/* syscall_poll_wait - poll(2) on p; 1 when ready within ms */
+static int
+syscall_poll_wait(struct pollfd *p, int ms)
+{
+	return poll(p, 1, ms) == 1;
 }
 
 /* full - write all of buf */
@@ -391,6 +399,152 @@ test_writes(void)
 	close(c);
 }
 
+static int admits, releases, sheds, refuse_next;
+
+/* g_admit, g_release, g_shed - a gate that counts */
+static int
+g_admit(int fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	admits++;
+	return refuse_next ? -1 : 7;
+}
+
+static void
+g_release(int ticket, void *arg)
+{
+	(void)arg;
+	releases += ticket == 7;
+}
+
+static void
+g_shed(int shed, void *arg)
+{
+	(void)arg;
+	sheds += shed;
+}
+
+/* dial - a client connection; the accept() is the caller's */
+static int
+dial(void)
+{
+	struct sockaddr_un sun;
+	int	c;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((c = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (connect(c, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(c);
+		return -1;
+	}
+	return c;
+}
+
+/* eof_soon - the peer of c closed it within ms */
+static int
+eof_soon(int c, int ms)
+{
+	struct pollfd p = {c, POLLIN, 0};
+	char	b;
+
+	return syscall_poll_wait(&p, ms) && recv(c, &b, 1, MSG_DONTWAIT) <= 0;
+}
+
+/* test_gate - a refused connection is closed before anyone sees it; an
+ * admitted one gives its ticket back once, at close */
+static void
+test_gate(void)
+{
+	struct sockio_gate g = {g_admit, g_release, g_shed, NULL};
+	int	c, srv;
+
+	sockio_gate(lfd, &g);
+	refuse_next = 1;
+	c = dial();
+	srv = accept(lfd, NULL, NULL);
+	ok(srv < 0 && errno == ECONNABORTED && admits == 1,
+	    "gate: a refused connection makes accept() fail with ECONNABORTED");
+	ok(c >= 0 && eof_soon(c, 2000), "gate: the refused peer sees its "
+	    "connection closed at once");
+	close(c);
+	refuse_next = 0;
+	c = pair(&srv);
+	ok(srv >= 0 && releases == 0, "gate: an admitted connection is served");
+	close(srv);
+	close(srv);		/* a second close of the number: no release */
+	is_int(releases, 1, "gate: its ticket comes back once, at close");
+	close(c);
+}
+
+/* test_timeout - a connection silent past the time-out reads as ended */
+static void
+test_timeout(void)
+{
+	struct timespec t0, t1;
+	struct pollfd p;
+	char	b[8];
+	int	c, srv, r;
+	long	ms;
+
+	sockio_set_timeout(1);
+	c = pair(&srv);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	p.fd = srv;
+	p.events = POLLIN;
+	r = poll(&p, 1, 5000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ok(r == 1 && (p.revents & POLLIN) && ms >= 900 && ms < 3000,
+	    "time-out: poll() reports a silent connection after 1 s, not 5");
+	printf("# after %ld ms\n", ms);
+	ok(read(srv, b, sizeof(b)) == 0, "time-out: read() then finds the end");
+	close(srv);
+	close(c);
+	sockio_set_timeout(600);
+}
+
+/* test_emfile - out of descriptors, the waiting connection is taken
+ * with the spare and closed: no spin on EMFILE */
+static void
+test_emfile(void)
+{
+	struct rlimit old, low;
+	int	c, srv, fds[64], n = 0, i, full_up;
+
+	sockio_reserve();
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = 48;
+	c = -1;
+	if (setrlimit(RLIMIT_NOFILE, &low) < 0) {
+		ok(0, "EMFILE: a lower descriptor limit");
+		return;
+	}
+	while (n < 64 && (fds[n] = open("/dev/null", O_RDONLY)) >= 0)
+		n++;
+	full_up = errno == EMFILE;
+	close(fds[--n]);		/* one for the client */
+	c = dial();
+	srv = accept(lfd, NULL, NULL);
+	ok(full_up && c >= 0 && srv < 0 && errno == ECONNABORTED && sheds == 1,
+	    "EMFILE: accept() sheds the waiting connection with the spare");
+	ok(c >= 0 && eof_soon(c, 2000), "EMFILE: the shed peer sees its "
+	    "connection closed");
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	close(c);
+	setrlimit(RLIMIT_NOFILE, &old);
+	c = pair(&srv);
+	ok(c >= 0 && srv >= 0, "EMFILE: with descriptors again, connections "
+	    "are served");
+	close(srv);
+	close(c);
+}
+
 int
 main(void)
 {
@@ -406,6 +560,9 @@ main(void)
 	test_many_fds();
 	test_large();
 	test_writes();
+	test_gate();
+	test_timeout();
+	test_emfile();
 	close(lfd);
 	unlink(path);
 	rmdir(dir);

@@ -2,9 +2,11 @@
 # hold.py - hold many silent connections open to a milter, as an attacker
 # who wants its descriptors would (for t/it-conn.sh).
 #
-#	hold.py HOST:PORT|/unix/path N SETTLE
+#	hold.py HOST:PORT|/unix/path N SETTLE [optneg]
 #
-# Opens N connections and sends nothing on them. After SETTLE seconds it
+# Opens N connections and sends nothing on them (with "optneg": only the
+# option negotiation, as an MTA does before its first message, waiting
+# for the milter's answer). After SETTLE seconds it
 # prints one line "opened N closed C open O": C connections the milter
 # closed (EOF or reset), O still open. Then it keeps the open ones until
 # stdin reaches its end (or it is killed), and prints "held S" with the
@@ -13,8 +15,19 @@
 # Only ever connects to the address given.
 import select
 import socket
+import struct
 import sys
 import time
+
+
+def optneg(s):
+    """optneg - SMFIC_OPTNEG, version 6, and the milter's answer"""
+    s.sendall(struct.pack("!I", 13) + b"O" +
+              struct.pack("!III", 6, 0x1FF, 0x1FFFFF))
+    s.settimeout(10)
+    (n,) = struct.unpack("!I", s.recv(4, socket.MSG_WAITALL))
+    s.recv(n, socket.MSG_WAITALL)
+    s.settimeout(None)
 
 
 def dial(where):
@@ -40,11 +53,15 @@ def gone(s):
 
 def main():
     where, n, settle = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    neg = sys.argv[4:5] == ["optneg"]
     socks, failed = [], 0
     for _ in range(n):
         try:
-            socks.append(dial(where))
-        except OSError:
+            s = dial(where)
+            if neg:
+                optneg(s)
+            socks.append(s)
+        except (OSError, struct.error):
             failed += 1
     time.sleep(settle)
     live = [s for s in socks if not gone(s)]

@@ -223,6 +223,14 @@ ok $? "postfix: no milter warning in its log"
 sed 's/^/#   /' "$T/milterwarn"
 grep -q "no key for \"dave@nokey.test\"; passed unsigned" "$T/dkimd.log"
 ok $? "nokey: dkimd logs the message as passed unsigned"
+# only the MTA may ask: Postfix's smtpd and cleanup connect as user
+# postfix (SO_PEERCRED or inet_diag tells dkimd), in the default
+# SocketUsers, and none of their connections is refused
+grep -q "serving user postfix (uid $(id -u postfix)) over 127.0.0.1" \
+    "$T/dkimd.log"
+ok $? "access: dkimd serves Postfix's connections as user postfix"
+! grep -q "refused a connection" "$T/dkimd.log"
+ok $? "access: none of Postfix's connections is refused"
 
 stop_all
 sed 's/^/# dkimd: /' "$T/dkimd.log"

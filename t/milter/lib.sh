@@ -5,6 +5,12 @@
 #	free_port		a free TCP port on 127.0.0.1
 #	zone_to_records FILE	"NAME VALUE" from dkimtool genkey's .txt,
 #				for t/lib/dns.sh
+#	dkimd_launch CONF LOG	dkimd -f -c CONF (after $DKIMD_WRAPPER),
+#				output to LOG, PID in $DKIMD_PID; 0 once
+#				it logged "started on" (in
+#				$DKIMD_START_TRIES tenths of a second, 50)
+#	dkimd_halt		SIGTERM to $DKIMD_PID, SIGKILL after 15 s
+#	dkimd_sanitizer LOG	a failed point when a sanitizer reported
 # ok counts in $n and sets $fail to 1 on a failed point.
 
 n=0
@@ -34,6 +40,39 @@ zone_to_records() {
 import re, sys
 t = open(sys.argv[1]).read()
 print(t.split()[0].rstrip("."), "".join(re.findall(r"\"([^\"]*)\"", t)))' "$1"
+}
+
+dkimd_launch() {
+	: >"$2"
+	${DKIMD_WRAPPER:-} "$DKIMD" -f -c "$1" >>"$2" 2>&1 &
+	DKIMD_PID=$!
+	for _ in $(seq 1 "${DKIMD_START_TRIES:-50}"); do
+		grep -q "started on" "$2" && return 0
+		kill -0 "$DKIMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# dkimd did not start:"; sed 's/^/#   /' "$2"
+	return 1
+}
+
+dkimd_halt() {
+	[ -n "$DKIMD_PID" ] || return 0
+	kill -TERM "$DKIMD_PID" 2>/dev/null
+	for _ in $(seq 1 150); do
+		kill -0 "$DKIMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$DKIMD_PID" 2>/dev/null
+	wait "$DKIMD_PID" 2>/dev/null
+	DKIMD_PID=
+}
+
+dkimd_sanitizer() {
+	if grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" \
+	    "$1" 2>/dev/null; then
+		ok 1 "dkimd: no sanitizer report"
+		grep -E -A12 "Sanitizer|runtime error:" "$1" | sed 's/^/#   /'
+	fi
 }
 
 # ---- a private Postfix for the end-to-end tests ------------------------------
