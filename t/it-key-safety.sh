@@ -159,8 +159,8 @@ pct_try() {
 	name=$1 pattern=$2
 	shift 2
 	dkimd_start "$@" || ok 1 "$name: dkimd starts (keys read per domain)"
-	$MFAULT "$PORT" sign 2>"$work/err"
-	[ $? != 0 ] && grep -q -E "$pattern" "$work/dkimd.log"
+	! $MFAULT "$PORT" sign 2>"$work/err" &&
+	    grep -q -E "$pattern" "$work/dkimd.log"
 	ok $? "$name"
 	grep -E "key \"pct\"" "$work/dkimd.log" | head -n 1 | sed 's/^/#   /'
 	dkimd_stop
