@@ -40,6 +40,7 @@ struct keypct {
 	pthread_mutex_t lock;
 	struct keytab_entry tmpl;	/* a copy: the table's array moves */
 	uid_t	safe_uid;
+	size_t	rootlen;		/* the path up to the first '%' folder */
 	unsigned minbits;
 	void	*root;			/* tsearch(3) tree of struct pinst */
 	size_t	n, nbad;
@@ -116,6 +117,7 @@ struct keypct *
 keypct_new(const struct keytab_entry *tmpl, uid_t safe_uid)
 {
 	struct keypct *k;
+	const char *pct;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
@@ -123,6 +125,19 @@ keypct_new(const struct keytab_entry *tmpl, uid_t safe_uid)
 	k->tmpl = *tmpl;
 	k->tmpl.pct = NULL;
 	k->safe_uid = safe_uid;
+	/*
+	 * From the first folder whose name the From domain makes, every
+	 * folder is opened without following links and checked: a tenant
+	 * must not be able to put a link or a folder of its own anywhere
+	 * on the path to its key.
+	 */
+	if ((pct = strchr(tmpl->keypath, '%')) == NULL &&
+	    (pct = strrchr(tmpl->keypath, '/')) == NULL)
+		pct = tmpl->keypath;	/* no '%': as table_key_read() */
+	while (pct > tmpl->keypath && pct[-1] != '/')
+		pct--;
+	k->rootlen = pct > tmpl->keypath ? (size_t)(pct - 1 - tmpl->keypath) :
+	    0;
 	return k;
 }
 
@@ -139,8 +154,8 @@ load(struct keypct *k, struct pinst *p)
 {
 	char	why[160];
 
-	if ((p->e.key = table_key_read(p->e.keypath, k->safe_uid, why,
-	    sizeof(why))) == NULL) {
+	if ((p->e.key = table_key_read_below(p->e.keypath, k->rootlen,
+	    k->safe_uid, why, sizeof(why))) == NULL) {
 		snprintf(p->why, sizeof(p->why), "key file %s: %s",
 		    p->e.keypath, why);
 		return -1;

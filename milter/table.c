@@ -69,37 +69,45 @@ table_wildmatch(const char *pat, const char *s)
 }
 
 /*
- * owner_ok - 0 when st may hold (or hold the folder of) a private key
- * under RequireSafeKeys: owned by root, safe_uid or the running user, and
- * not writable by group or others; else -1, why. what is "key" or
- * "folder"; a key may not be readable by group or others either.
+ * owner_ok - 0 when st may hold a private key (folder NULL) or be a
+ * folder on its path (folder "" for the key's own, else its name) under
+ * RequireSafeKeys: owned by root, safe_uid or the running user, not
+ * writable by group or others, and a key not readable by them; else -1,
+ * why.
  */
 static int
-owner_ok(const struct stat *st, uid_t safe_uid, const char *what,
+owner_ok(const struct stat *st, uid_t safe_uid, const char *folder,
     char *why, size_t whylen)
 {
 	mode_t	bad = S_IWGRP | S_IWOTH;
+	char	what[300];
 
-	if (strcmp(what, "key") == 0)
+	if (folder == NULL)
 		bad |= S_IRGRP | S_IROTH;
+	if (folder == NULL)
+		what[0] = '\0';
+	else if (*folder == '\0')
+		snprintf(what, sizeof(what), "its folder ");
+	else
+		snprintf(what, sizeof(what), "folder \"%s\" on its path ",
+		    folder);
+	if ((st->st_mode & bad) && folder == NULL) {
+		snprintf(why, whylen, "unsafe permissions %04o (group or others "
+		    "may read or write it; chmod 600, or RequireSafeKeys no)",
+		    (unsigned)(st->st_mode & 07777));
+		return -1;
+	}
 	if (st->st_mode & bad) {
-		if (strcmp(what, "key") == 0)
-			snprintf(why, whylen, "unsafe permissions %04o (group "
-			    "or others may read or write it; chmod 600, or "
-			    "RequireSafeKeys no)", (unsigned)(st->st_mode &
-			    07777));
-		else
-			snprintf(why, whylen, "its folder may be written by "
-			    "group or others (mode %04o), who could put another "
-			    "key in its place; chmod go-w the folder",
-			    (unsigned)(st->st_mode & 07777));
+		snprintf(why, whylen, "%smay be written by group or others "
+		    "(mode %04o), who could put another key in its place; chmod "
+		    "go-w", what, (unsigned)(st->st_mode & 07777));
 		return -1;
 	}
 	if (st->st_uid != 0 && st->st_uid != safe_uid &&
 	    st->st_uid != geteuid()) {
-		snprintf(why, whylen, "%sowned by uid %lu, neither root nor "
-		    "the user dkimd runs as", strcmp(what, "key") == 0 ? "" :
-		    "its folder is ", (unsigned long)st->st_uid);
+		snprintf(why, whylen, "%s%sowned by uid %lu, neither root nor "
+		    "the user dkimd runs as", what, folder ? "is " : "",
+		    (unsigned long)st->st_uid);
 		return -1;
 	}
 	return 0;
@@ -121,49 +129,99 @@ table_key_safe(const char *path, uid_t safe_uid, char *why, size_t whylen)
 	}
 	if (safe_uid == (uid_t)-1)
 		return 0;
-	return owner_ok(&st, safe_uid, "key", why, whylen);
+	return owner_ok(&st, safe_uid, NULL, why, whylen);
+}
+
+/*
+ * folder_walk - open, below the first rootlen bytes of path (opened as
+ * they are: the administrator's), each folder down to the key's own
+ * with O_NOFOLLOW, checking each under RequireSafeKeys, so that no one
+ * but root or dkimd's user can have put a link or a folder of its own
+ * on the way. flen is the length of the key's folder in path. Returns
+ * the descriptor of the key's folder, or -1 with why.
+ */
+static int
+folder_walk(const char *path, size_t rootlen, size_t flen, uid_t safe_uid,
+    char *why, size_t whylen)
+{
+	const char *p, *q;
+	char	part[4096];
+	struct stat st;
+	int	dfd, nfd, e;
+
+	snprintf(part, sizeof(part), "%.*s", (int)rootlen, path);
+	if ((dfd = open(rootlen ? part : path[0] == '/' ? "/" : ".",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	for (p = path + rootlen; p < path + flen; p = q) {
+		for (; p < path + flen && *p == '/'; p++)
+			;
+		for (q = p; q < path + flen && *q != '/'; q++)
+			;
+		if (q == p)
+			break;
+		snprintf(part, sizeof(part), "%.*s", (int)(q - p), p);
+		nfd = openat(dfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		e = errno;
+		close(dfd);
+		errno = e;
+		if ((dfd = nfd) < 0) {
+			if (errno != ELOOP && errno != ENOTDIR)
+				snprintf(why, whylen, "%s", strerror(errno));
+			else if (q == path + flen)
+				snprintf(why, whylen, "its folder is a symbolic "
+				    "link or not a folder (name the real one)");
+			else
+				snprintf(why, whylen, "folder \"%s\" on its path "
+				    "is a symbolic link or not a folder (name "
+				    "the real one)", part);
+			return -1;
+		}
+		if (safe_uid != (uid_t)-1 && (fstat(dfd, &st) < 0 ||
+		    owner_ok(&st, safe_uid, q == path + flen ? "" : part, why,
+		    whylen) < 0))
+			goto fail;
+	}
+	if (rootlen == flen && safe_uid != (uid_t)-1 && (fstat(dfd, &st) < 0 ||
+	    owner_ok(&st, safe_uid, "", why, whylen) < 0))
+		goto fail;		/* the key's folder is the root */
+	return dfd;
+fail:
+	close(dfd);
+	return -1;
 }
 
 /*
  * key_open - open the key file path for reading, once, so that what is
- * checked is what is read: its folder is opened first (O_DIRECTORY |
- * O_NOFOLLOW) and, under RequireSafeKeys, must be writable by nobody but
- * its owner, root or dkimd's user (else a tenant who may write in it
- * could hard-link or rename another key into place); then the file is
- * opened relative to that folder with O_NOFOLLOW (a link planted where
- * the key should be is refused, not followed) and O_NONBLOCK (a FIFO
- * cannot hold the open), and fstat() of that descriptor is checked.
- * Returns the descriptor, or -1 with why.
+ * checked is what is read: the folders below the first rootlen bytes
+ * down to the key's own are opened one by one (folder_walk()); then the
+ * file is opened relative to its folder with O_NOFOLLOW (a link planted
+ * where the key should be is refused, not followed) and O_NONBLOCK (a
+ * FIFO cannot hold the open), and fstat() of that descriptor is
+ * checked. Returns the descriptor, or -1 with why.
  */
 static int
-key_open(const char *path, uid_t safe_uid, char *why, size_t whylen)
+key_open(const char *path, size_t rootlen, uid_t safe_uid, char *why,
+    size_t whylen)
 {
-	const char *slash = strrchr(path, '/'), *base;
-	char	dir[4096];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 :
+	    path;
+	size_t	flen = slash ? (size_t)(slash - path) : 0;
 	struct stat st;
 	int	dfd, fd = -1;
 
-	if (slash == NULL) {
-		snprintf(dir, sizeof(dir), ".");
-		base = path;
-	} else if ((size_t)(slash - path) >= sizeof(dir)) {
+	if (flen >= 4096) {
 		snprintf(why, whylen, "path too long");
 		return -1;
-	} else {
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
-		    (int)(slash - path), path);
-		base = slash + 1;
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0) {
-		snprintf(why, whylen, "%s", errno == ELOOP || errno == ENOTDIR ?
-		    "its folder is a symbolic link or not a folder (name the "
-		    "real one)" : strerror(errno));
+	if (rootlen > flen)
+		rootlen = flen;
+	if ((dfd = folder_walk(path, rootlen, flen, safe_uid, why,
+	    whylen)) < 0)
 		return -1;
-	}
-	if (fstat(dfd, &st) < 0 || (safe_uid != (uid_t)-1 &&
-	    owner_ok(&st, safe_uid, "folder", why, whylen) < 0))
-		goto fail;
 	if ((fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC)) < 0) {
 		snprintf(why, whylen, "%s", errno == ELOOP ? "a symbolic link "
@@ -178,7 +236,7 @@ key_open(const char *path, uid_t safe_uid, char *why, size_t whylen)
 		snprintf(why, whylen, "not a regular file");
 		goto fail;
 	}
-	if (safe_uid != (uid_t)-1 && owner_ok(&st, safe_uid, "key", why,
+	if (safe_uid != (uid_t)-1 && owner_ok(&st, safe_uid, NULL, why,
 	    whylen) < 0)
 		goto fail;
 	close(dfd);
@@ -192,10 +250,34 @@ fail:
 
 /*
  * table_key_read - the private key in file path, checked and read
- * through one descriptor (key_open()); NULL with why
+ * through one descriptor (key_open()); the folders below the parent of
+ * its own are not checked. NULL with why.
  */
 dkim_key *
 table_key_read(const char *path, uid_t safe_uid, char *why, size_t whylen)
+{
+	const char *slash = strrchr(path, '/');
+	size_t	rootlen = 0;
+
+	/* the root: everything up to the last '/' of the key's folder */
+	if (slash != NULL) {
+		for (rootlen = (size_t)(slash - path); rootlen > 0 &&
+		    path[rootlen - 1] != '/'; rootlen--)
+			;
+		if (rootlen > 0)
+			rootlen--;
+	}
+	return table_key_read_below(path, rootlen, safe_uid, why, whylen);
+}
+
+/*
+ * table_key_read_below - table_key_read() with every folder below the
+ * first rootlen bytes of path opened without following links and, under
+ * RequireSafeKeys, checked
+ */
+dkim_key *
+table_key_read_below(const char *path, size_t rootlen, uid_t safe_uid,
+    char *why, size_t whylen)
 {
 	dkim_key *key = NULL;
 	char	*buf;
@@ -203,7 +285,7 @@ table_key_read(const char *path, uid_t safe_uid, char *why, size_t whylen)
 	ssize_t	r;
 	int	fd;
 
-	if ((fd = key_open(path, safe_uid, why, whylen)) < 0)
+	if ((fd = key_open(path, rootlen, safe_uid, why, whylen)) < 0)
 		return NULL;
 	if ((buf = malloc(TABLE_KEY_MAX + 1)) == NULL) {
 		snprintf(why, whylen, "out of memory");

@@ -143,6 +143,15 @@ int	table_wildmatch(const char *pattern, const char *s);
 dkim_key *table_key_read(const char *path, uid_t safe_uid, char *why,
 	    size_t whylen);
 
+/*
+ * table_key_read_below - the same, with every folder after the first
+ * rootlen bytes of path (a '%' path: from the first folder the From
+ * domain names) opened without following a link and checked like the
+ * key's own folder
+ */
+dkim_key *table_key_read_below(const char *path, size_t rootlen,
+	    uid_t safe_uid, char *why, size_t whylen);
+
 /* table_key_safe - 0 when path may hold a private key; else -1, why */
 int	table_key_safe(const char *path, uid_t safe_uid, char *why,
 	    size_t whylen);

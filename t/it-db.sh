@@ -444,6 +444,8 @@ data_errors()
 	"$DKIMTOOL" key add --db "$URI_L1" -d d.example -s s4 --generate \
 	    -a ed25519 >/dev/null &&
 	"$DKIMTOOL" key add --db "$URI_L1" -d e.example -s s5 --generate \
+	    -a ed25519 >/dev/null &&
+	"$DKIMTOOL" key add --db "$URI_L1" -d f.example -s s6 --generate \
 	    -a ed25519 >/dev/null
 	ok $? "$b data: keys in a database whose tables hold Latin-1 only"
 	start_dkimd "$URI_L1?ttl=60" || { ok 1 "$b data: dkimd starts"; return; }
@@ -476,7 +478,8 @@ data_errors()
 	    "$b data: a Latin-1 From and one over 320 bytes get no signer"
 	is "$(queries_$b)" "$q1" \
 	    "$b data: ... and cost no query (refused before asking: not lookup keys)"
-	is "$(sign user@d.example)" "d=d.example s=s4" "$b data: and signing goes on"
+	is "$(sign user@f.example)" "d=f.example s=s6" \
+	    "$b data: right after them, a sender never seen is signed"
 	FIGURES="$FIGURES
 # FIGURES $b: data errors: connection $c0 kept; statements run for a new sender: $qe, for the U+1F600 From the second time: $((q1 - q0)); for the Latin-1 and 330-byte From: $(($(queries_$b) - q1))"
 	stop_dkimd

@@ -18,7 +18,8 @@
 #	  may write a shared one or its parent, and links another tenant's
 #	  key (or folder) into place gets no signature with it, and the
 #	  reason is logged; the same link with RequireSafeKeys no is not
-#	  followed either;
+#	  followed either; the same for a link in any folder from the
+#	  domain's down to the key's own;
 #	- PidFile: a link or a file another user planted in a folder anyone
 #	  may write is neither followed nor replaced (dkimd does not start);
 #	  a stale file of root's is replaced; UMask applies to its mode.
@@ -159,8 +160,8 @@ pct_try() {
 	name=$1 pattern=$2
 	shift 2
 	dkimd_start "$@" || ok 1 "$name: dkimd starts (keys read per domain)"
-	$MFAULT "$PORT" sign 2>"$work/err"
-	[ $? != 0 ] && grep -q -E "$pattern" "$work/dkimd.log"
+	! $MFAULT "$PORT" sign 2>"$work/err" &&
+	    grep -q -E "$pattern" "$work/dkimd.log"
 	ok $? "$name"
 	grep -E "key \"pct\"" "$work/dkimd.log" | head -n 1 | sed 's/^/#   /'
 	dkimd_stop
@@ -197,6 +198,22 @@ if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 &&
 	pct_try "'%' keys: ... with RequireSafeKeys no the link is still not followed" \
 	    "example.com/sel1.private: a symbolic link" "RequireSafeKeys no"
 	rm -rf "$T/example.com"
+
+	# deeper: the tenant's folder holds a link to another tenant's folder
+	# above the key's own (which is then the other tenant's, and safe)
+	mkdir -p "$T/victim.example/dkim/keys"
+	chmod -R 700 "$T/victim.example/dkim"
+	cp "$key" "$T/victim.example/dkim/keys/sel1.private"
+	echo "pct %:sel1:$T/%/dkim/keys/sel1.private" >"$work/key.table"
+	mkdir -m 755 "$T/example.com"
+	chown nobody "$T/example.com"
+	as_nobody ln -s "$T/victim.example/dkim" "$T/example.com/dkim"
+	pct_try "'%' keys: a link in the tenant's folder to another tenant's folder two levels above the key: not signed" \
+	    "dkim/keys/sel1.private: folder \"example.com\" on its path is owned by uid $(id -u nobody)"
+	pct_try "'%' keys: ... with RequireSafeKeys no the link is still not followed" \
+	    "dkim/keys/sel1.private: folder \"dkim\" on its path is a symbolic link" "RequireSafeKeys no"
+	rm -rf "$T/example.com"
+	echo "pct %:sel1:$T/%/sel1.private" >"$work/key.table"
 
 	# a shared folder (root's, but anyone may write) gets a link planted
 	mkdir -m 1777 "$T/example.com"

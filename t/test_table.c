@@ -493,6 +493,64 @@ test_key_race(void)
 	    "other key");
 }
 
+/*
+ * test_pct_deep - a '%' path with folders below the domain's: a link
+ * anywhere from the domain's folder down is refused, not only in the
+ * key's own folder
+ */
+static void
+test_pct_deep(void)
+{
+	struct signer out[2];
+	struct table *kt, *st;
+	char	line[512], why[256];
+	const char *p;
+	dkim_key *k;
+	FILE	*f;
+	size_t	n;
+
+	(void)mkdir(in_pdir("deep"), 0700);
+	(void)mkdir(in_pdir("deep/v.example"), 0700);
+	(void)mkdir(in_pdir("deep/v.example/a"), 0700);
+	(void)mkdir(in_pdir("deep/v.example/a/b"), 0700);
+	(void)mkdir(in_pdir("deep/t.example"), 0700);
+	(void)symlink(in_pdir("deep/v.example/a"), in_pdir("deep/t.example/a"));
+	(void)put_key("v.example", 0, 0600);
+	(void)rename(in_pdir("v.example/k.private"),
+	    in_pdir("deep/v.example/a/b/k.private"));
+	snprintf(line, sizeof(line), "kd %%:sel:%s/deep/%%/a/b/k.private\n",
+	    pdir);
+	p = put_file("deep.table", line);
+	kt = table_load_keys(p, geteuid(), report, NULL);
+	if ((f = fopen(in_pdir("deep.signing"), "w")) != NULL) {
+		fputs("* kd\n", f);
+		fclose(f);
+	}
+	st = table_load_signing(in_pdir("deep.signing"), report, NULL);
+	if (kt == NULL || st == NULL || table_link(st, kt, report, NULL) != 0) {
+		ok(0, "deep '%' path: the tables load");
+		table_free(st);
+		table_free(kt);
+		return;
+	}
+	keypct_set_report(report, NULL);
+	n = table_signers(st, "u@v.example", out, 2, 0);
+	ok(n == 1 && out[0].key->key != NULL,
+	    "deep '%' path: DIR/v.example/a/b/k.private signs v.example");
+	n = table_signers(st, "u@t.example", out, 2, 0);
+	ok(n == 0 && strstr(lastmsg, "folder \"a\" on its path is a symbolic link") != NULL,
+	    "deep '%' path: t.example's folder a, a link to v.example's, is "
+	    "refused though b and the key are v.example's own");
+	keypct_set_report(NULL, NULL);
+	k = table_key_read(in_pdir("deep/t.example/a/b/k.private"), geteuid(),
+	    why, sizeof(why));
+	ok(k != NULL, "a plain key path follows links above its own folder "
+	    "(the administrator's): only '%' paths are walked");
+	dkim_key_free(k);
+	table_free(st);
+	table_free(kt);
+}
+
 /* der64 - a new key's DER form in base64, malloc()ed */
 static char *
 der64(int rsa_bits)
@@ -578,6 +636,7 @@ main(void)
 		test_inline();
 		test_key_read();
 		test_key_race();
+		test_pct_deep();
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", pdir);
 		if (system(cmd) != 0)
 			printf("# could not remove %s\n", pdir);
