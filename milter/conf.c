@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "authz.h"
 #include "conf.h"
 #include "hosts.h"
 #include "keypct.h"
@@ -96,6 +97,14 @@ static const struct keyword keywords[] = {
 	    "client addresses/CIDRs whose mail is signed (or file:/path)"},
 	{"SignAuthenticated", K_BOOL, O(signauthenticated), "yes", 0, 0, NULL,
 	    "sign mail from SMTP-authenticated senders ({auth_authen})"},
+	{"SenderAuthorization", K_STR, O(senderauthz), NULL, 0, 0, NULL,
+	    "data set of LOGIN DOMAIN[,DOMAIN...] lines a login may also sign "
+	    "for; none: any sender signs any From"},
+	{"SenderAuthorizationEnvelope", K_BOOL, O(senderauthzenvelope), "no",
+	    0, 0, NULL, "authorize unauthenticated signing mail by its envelope "
+	    "sender"},
+	{"SubDomains", K_BOOL, O(subdomains), "no", 0, 0, NULL,
+	    "sender authorization: a sender's domain covers its subdomains"},
 	{"AuthservID", K_STR, O(authservid), NULL, 0, 0, NULL,
 	    "authserv-id of Authentication-Results (default: host name)"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
@@ -120,6 +129,8 @@ static const struct keyword keywords[] = {
 	    NULL, "action on an internal error (memory, engine, ceiling)"},
 	{"On-KeyNotFound", K_ACTION, ON(CONF_ON_KEYNOTFOUND), NULL, 0, 0, NULL,
 	    "action when a signature's key is not in DNS"},
+	{"On-Unauthorized", K_ACTION, ON(CONF_ON_UNAUTHORIZED), NULL, 0, 0,
+	    NULL, "action when the sender may not sign for the From domain"},
 	{"UserID", K_STR, O(userid), NULL, 0, 0, NULL,
 	    "user[:group] to run as after opening the socket and keys"},
 	{"UMask", K_OCTAL, O(umask), NULL, 0, 0777, NULL,
@@ -166,7 +177,7 @@ static const char *const ignored[] = {
 	"SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
 	"SoftwareHeader", "Statistics", "StatisticsName",
 	"StatisticsPolicyScript", "StatisticsPrefix", "StrictHeaders",
-	"StrictTestMode", "SubDomains", "SyslogName", "SyslogSuccess",
+	"StrictTestMode", "SyslogName", "SyslogSuccess",
 	"TemporaryDirectory", "TestDNSData", "TestPublicKeys",
 	"TrustAnchorFile", "TrustSignaturesFrom", "UnprotectedKey",
 	"VBR-Certifiers", "VBR-PurgeFields", "VBR-TrustedCertifiers",
@@ -560,6 +571,31 @@ nomem:
 	return 1;
 }
 
+/*
+ * load_authz - SenderAuthorization: a data set, or "none" (OpenDKIM's
+ * behaviour, which lets any sender sign as any domain: said at start-up)
+ */
+static int
+load_authz(struct loader *ld)
+{
+	struct conf *c = ld->c;
+
+	if (c->senderauthz == NULL || *c->senderauthz == '\0')
+		return 0;
+	if (strcasecmp(c->senderauthz, "none") == 0) {
+		c->authz_none = 1;
+		util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
+		    "SenderAuthorization none: any sender may sign as any "
+		    "domain it puts in From (OpenDKIM's behaviour)", ld->file,
+		    line_of(c, "SenderAuthorization"));
+		return 0;
+	}
+	if ((c->authz = authz_load(c->senderauthz, ld->report, ld->rarg)) ==
+	    NULL)
+		return 1;
+	return 0;
+}
+
 /* load_tables - KeyTable, SigningTable (or KeyFile), InternalHosts */
 static int
 load_tables(struct loader *ld)
@@ -573,6 +609,7 @@ load_tables(struct loader *ld)
 	    (c->internal = hosts_load(c->internalhosts, ld->report,
 	    ld->rarg)) == NULL)
 		errors++;
+	errors += load_authz(ld);
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
 		    "SigningTable go together", ld->file,
@@ -651,6 +688,7 @@ conf_free(struct conf *c)
 	table_free(c->keytab);
 	table_free(c->signtab);
 	hosts_free(c->internal);
+	authz_free(c->authz);
 	free(c->path);
 	free(c);
 }

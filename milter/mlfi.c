@@ -247,7 +247,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setsymlist(ctx, SMFIM_CONNECT,
 		    (char *)"j {daemon_name} {client_addr}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    (char *)"i {auth_authen} {auth_type} {daemon_name}");
+		    (char *)"i {auth_authen} {auth_type} {daemon_name} "
+		    "{mail_addr}");
 		smfi_setsymlist(ctx, SMFIM_EOH, (char *)"i");
 		smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
 	}
@@ -488,6 +489,7 @@ do_eoh(SMFICTX *ctx)
 	char	out[700], why[128];
 	const char *v;
 	int	down;
+	sfsistat r;
 
 	if (m == NULL)
 		return SMFIS_ACCEPT;
@@ -497,6 +499,8 @@ do_eoh(SMFICTX *ctx)
 		return m->mode == MODE_VERIFY ? SMFIS_CONTINUE :
 		    mlfi_internal(ctx, c);
 	if (m->mode == MODE_SIGN) {
+		if (mlfi_authz(ctx, c, &r))
+			return r;
 		if ((down = add_signers(m)) < 0)
 			return mlfi_internal(ctx, c);
 		if (down) {

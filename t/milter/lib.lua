@@ -7,6 +7,8 @@
 -- the text of dkimd's SMTP reply when an On-* action refuses a message
 -- (miltertest's MT_SMTPREPLY check matches only code, xcode and text)
 FAILED = "DKIM verification failed"
+-- ... and when On-Unauthorized refuses one
+AUTHZ = "sender not authorized to sign for this From domain"
 
 function check(cond, what)
 	if cond then
@@ -85,7 +87,8 @@ function final(r)
 	    r == SMFIR_TEMPFAIL or r == SMFIR_REPLYCODE
 end
 
--- send - one message on conn; o = {qid=, auth=, abort_in_body=}
+-- send - one message on conn; o = {qid=, auth=, envfrom=, abort_in_body=}
+-- (envfrom: the envelope sender without <>, "" for the null sender)
 -- returns the reply after end of message, or the verdict that ended it
 -- early: dkimd answers neither MAIL nor end of header (SMFIP_NR_MAIL,
 -- SMFIP_NR_EOH) and gives a verdict reached there at the first body chunk
@@ -98,8 +101,11 @@ function send(conn, m, o)
 		table.insert(mac, "{auth_type}")
 		table.insert(mac, "PLAIN")
 	end
+	local envfrom = o.envfrom or "sender@example.com"
+	table.insert(mac, "{mail_addr}")
+	table.insert(mac, envfrom)
 	must(mt.macro(conn, SMFIC_MAIL, table.unpack(mac)), "macro MAIL")
-	must(mt.mailfrom(conn, "<sender@example.com>"), "mailfrom")
+	must(mt.mailfrom(conn, "<" .. envfrom .. ">"), "mailfrom")
 	for _, h in ipairs(m.headers) do
 		must(mt.header(conn, h[1], h[2]), "header " .. h[1])
 	end
