@@ -196,18 +196,16 @@ any_domain(char *const *domains, const char *d)
 	return NULL;
 }
 
-/* candidates - sender, "*@" its domain, "*" (lower case); the count */
-static int
+/* candidates - sender, "*@" its domain ("*" again without one), "*" */
+static void
 candidates(const char *sender, char c[AUTHZ_CANDS][AUTHZ_MAX_SENDER + 2])
 {
 	const char *d = domain_of(sender);
-	int	n = 0;
 
-	snprintf(c[n++], AUTHZ_MAX_SENDER + 2, "%s", sender);
-	if (d != NULL)
-		snprintf(c[n++], AUTHZ_MAX_SENDER + 2, "*@%s", d);
-	snprintf(c[n++], AUTHZ_MAX_SENDER + 2, "*");
-	return n;
+	snprintf(c[0], AUTHZ_MAX_SENDER + 2, "%s", sender);
+	snprintf(c[1], AUTHZ_MAX_SENDER + 2, "%s%s", d ? "*@" : "*",
+	    d ? d : "");
+	snprintf(c[2], AUTHZ_MAX_SENDER + 2, "*");
 }
 
 /* lookup_lines - a file line allowing sender to sign for d: 1 and rule */
@@ -219,12 +217,13 @@ lookup_lines(const struct authz *a, const char *sender, const char *d,
 	const struct authz_line *l;
 	const char *dp;
 	size_t	i;
-	int	nc = candidates(sender, c), k, hit;
+	int	k, hit;
 
+	candidates(sender, c);
 	for (i = 0; i < a->n; i++) {
 		l = &a->lines[i];
 		hit = a->wildcard && table_wildmatch(l->login, sender);
-		for (k = 0; !a->wildcard && !hit && k < nc; k++)
+		for (k = 0; !a->wildcard && !hit && k < AUTHZ_CANDS; k++)
 			hit = strcmp(l->login, c[k]) == 0;
 		if (!hit || (dp = any_domain(l->domains, d)) == NULL)
 			continue;
@@ -269,10 +268,11 @@ lookup_db(const struct authz *a, const char *sender, const char *d,
 	char	c[AUTHZ_CANDS][AUTHZ_MAX_SENDER + 2], err[256];
 	const char *params[AUTHZ_CANDS];
 	struct dbrow r;
-	int	nc = candidates(sender, c), i;
+	int	i;
 
+	candidates(sender, c);
 	for (i = 0; i < AUTHZ_CANDS; i++)
-		params[i] = i < nc ? c[i] : c[nc - 1];
+		params[i] = c[i];
 	memset(&r, 0, sizeof(r));
 	r.d = d;
 	if (db_query(a->db, sql_authz, params, AUTHZ_CANDS, dbrow_fn, &r, err,

@@ -1,7 +1,8 @@
 /*
  * test_authz.c - sender authorization (authz.c): the matrix of sender x
- * From domain x data set -> allowed, refused or unknown, with the rule;
- * the keywords through conf_load()
+ * From domain x data set -> allowed or refused (t/data/milter/authz/
+ * matrix.txt, one test point a line), what a verdict says, a SQLite
+ * data set and one that is down, the keywords through conf_load()
  *
  * The data sets are t/data/milter/authz/; the SQLite one is made in a
  * temporary file from etc/schema/sqlite.sql.
@@ -15,8 +16,8 @@
 
 #include "authz.h"
 #include "conf.h"
-#include "table.h"
 #include "tap.h"
+#include "util.h"
 
 #ifndef DATA
 #define DATA "t/data/milter"
@@ -84,150 +85,106 @@ slurp(const char *path)
 	return buf;
 }
 
-/* default_rule - no data set: the sender's domain, and only it */
+/* The data sets of the matrix, loaded once. */
+static struct authz *exact_t, *wild_t;
+
+/* value - a matrix field: NULL for "-", "" for "<>" */
+static const char *
+value(const char *f)
+{
+	return strcmp(f, "-") == 0 ? NULL : strcmp(f, "<>") == 0 ? "" : f;
+}
+
+/* matrix_line - one case of matrix.txt, one test point */
+static int
+matrix_line(void *arg, int lineno, char *line)
+{
+	struct conf *c = arg;
+	struct authz_out out;
+	char	f[8][300], what[300], name[400];
+	int	n, got, want;
+
+	what[0] = '\0';
+	n = sscanf(line, "%299s %299s %299s %299s %299s %299s %299s %299s "
+	    "%299[^\n]", f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], what);
+	if (n != 9 || strcmp(f[6], "->") != 0) {
+		ok(0, "matrix.txt: a well-formed line");
+		printf("#   line %d: %s\n", lineno, line);
+		return 1;
+	}
+	c->authz = strcmp(f[0], "exact") == 0 ? exact_t :
+	    strcmp(f[0], "wild") == 0 ? wild_t : NULL;
+	c->authz_none = strcmp(f[0], "none") == 0;
+	c->subdomains = f[1][0] == 'y';
+	c->senderauthzenvelope = f[2][0] == 'y';
+	got = verdict(c, value(f[3]), value(f[4]), value(f[5]) ? value(f[5]) :
+	    "", &out);
+	want = strcmp(f[7], "allow") == 0 ? AUTHZ_ALLOW : AUTHZ_REFUSE;
+	snprintf(name, sizeof(name), "matrix:%d: %s", lineno, what);
+	if (!ok(got == want, name))
+		printf("#   %s may sign for \"%s\"? %s (%s)\n", out.sender,
+		    out.fromdom, got == AUTHZ_ALLOW ? "allow" : "refuse",
+		    out.rule);
+	c->authz = NULL;
+	return 0;
+}
+
+/* matrix - every case of matrix.txt */
 static void
-default_rule(void)
+matrix(void)
+{
+	struct conf *c = conf_defaults();
+
+	exact_t = authz_load("file:" DATA "/authz/exact.table", report, NULL);
+	wild_t = authz_load("refile:" DATA "/authz/wild.table", report, NULL);
+	ok(exact_t != NULL && wild_t != NULL, "file: and refile: data sets load");
+	ok(util_readlines(DATA "/authz/matrix.txt", matrix_line, c, report,
+	    NULL) == 0, "matrix.txt: every line read");
+	conf_free(c);
+}
+
+/* details - what a verdict says: sender, From domain, the rule */
+static void
+details(void)
 {
 	struct conf *c = conf_defaults();
 	struct authz_out out;
+	char	big[300];
 
 	ok(verdict(c, "alice@a.example", NULL, "x@a.example", &out) ==
 	    AUTHZ_ALLOW && strcmp(out.rule, "sender domain is the From domain")
-	    == 0, "default: alice@a.example signs as a.example, and the rule "
-	    "says why");
-	ok(allowed(c, "Alice@A.Example", "x@a.EXAMPLE"),
-	    "default: domains compare without case");
-	ok(verdict(c, "alice@a.example", NULL, "ceo@b.example", &out) ==
-	    AUTHZ_REFUSE, "attack: alice@a.example may not sign as b.example");
-	is_str(out.sender, "login alice@a.example", "refusal names the login");
-	is_str(out.fromdom, "b.example", "refusal names the From domain");
-	ok(strstr(out.rule, "not the From domain") != NULL,
-	    "refusal names the rule");
-	ok(!allowed(c, "alice@a.example", "x@sub.a.example"),
-	    "attack: without SubDomains a subdomain is another domain");
-	ok(!allowed(c, "alice@sub.a.example", "x@a.example"),
-	    "attack: a subdomain login may not sign for its parent");
-	ok(!allowed(c, "alice@a.example", "x@evila.example"),
-	    "attack: a.example is no suffix of evila.example");
-	ok(!allowed(c, "alice@a.example", "x@a.example.evil.test"),
-	    "attack: a.example.evil.test is not a.example");
-	ok(!allowed(c, "b.example", "x@b.example"),
-	    "attack: a login without '@' named like a domain is refused");
-	ok(verdict(c, "alice", NULL, "x@a.example", &out) == AUTHZ_REFUSE &&
-	    strstr(out.rule, "no domain") != NULL,
-	    "a login without a domain is refused without a data set");
-	ok(!allowed(c, "alice@", "x@a.example"),
-	    "attack: a login ending in '@' has no domain");
-	ok(!allowed(c, "\"x@b.example\"@a.example", "y@b.example"),
-	    "attack: an '@' in the login's local part does not make its domain");
-	ok(allowed(c, "\"x@b.example\"@a.example", "y@a.example"),
-	    "... its domain is after the last '@'");
-	ok(verdict(c, "alice@a.example", NULL, "", &out) == AUTHZ_REFUSE &&
-	    strcmp(out.rule, "no From domain") == 0,
-	    "no From address: refused (nothing to authorize)");
-	ok(!allowed(c, "alice@a.example", "undisclosed"),
-	    "a From without '@' is refused");
+	    == 0, "allowed: the rule says why");
+	ok(verdict(c, "Alice@a.example", NULL, "ceo@B.example", &out) ==
+	    AUTHZ_REFUSE, "refused: alice@a.example as b.example");
+	is_str(out.sender, "login Alice@a.example", "refusal names the login");
+	is_str(out.fromdom, "b.example", "refusal names the From domain, "
+	    "lower case");
+	is_str(out.rule, "sender domain is not the From domain, and no "
+	    "SenderAuthorization line allows it", "refusal names the rule");
+	verdict(c, "alice", NULL, "x@a.example", &out);
+	ok(strstr(out.rule, "sender has no domain") != NULL,
+	    "a login without a domain: the rule says so");
+	c->senderauthzenvelope = 1;
+	verdict(c, NULL, "", "x@a.example", &out);
+	is_str(out.sender, "envelope sender <>", "the null envelope sender is "
+	    "named <>");
 	c->subdomains = 1;
-	ok(verdict(c, "alice@a.example", NULL, "x@sub.a.example", &out) ==
+	ok(verdict(c, "a@a.example", NULL, "x@s.a.example", &out) ==
 	    AUTHZ_ALLOW && strstr(out.rule, "SubDomains") != NULL,
-	    "SubDomains: alice@a.example signs as sub.a.example");
-	ok(allowed(c, "alice@a.example", "x@deep.sub.a.example"),
-	    "SubDomains: and deeper");
-	ok(!allowed(c, "alice@sub.a.example", "x@a.example"),
-	    "attack: SubDomains: still not the parent");
-	ok(!allowed(c, "alice@a.example", "x@xa.example"),
-	    "attack: SubDomains: xa.example is not below a.example");
-	ok(!allowed(c, "admin@example", "x@bank.example"),
-	    "attack: SubDomains: a login at a single-label domain covers nothing"
-	    " below it");
-	conf_free(c);
-}
-
-/* not_authenticated - the envelope rule, off and on */
-static void
-not_authenticated(void)
-{
-	struct conf *c = conf_defaults();
-	struct authz_out out;
-
-	ok(verdict(c, NULL, "bob@a.example", "x@b.example", &out) ==
-	    AUTHZ_ALLOW && strstr(out.rule, "SenderAuthorizationEnvelope no"),
-	    "unauthenticated, envelope rule off (default): allowed, as before");
-	c->senderauthzenvelope = 1;
-	ok(verdict(c, NULL, "bob@a.example", "x@a.example", &out) ==
-	    AUTHZ_ALLOW && strcmp(out.sender, "envelope sender bob@a.example")
-	    == 0, "envelope rule: envelope domain = From domain: allowed");
-	ok(verdict(c, NULL, "bob@a.example", "x@b.example", &out) ==
-	    AUTHZ_REFUSE, "attack: envelope rule: bob@a.example as b.example "
-	    "is refused");
-	ok(verdict(c, NULL, "", "x@a.example", &out) == AUTHZ_REFUSE &&
-	    strcmp(out.sender, "envelope sender <>") == 0,
-	    "attack: envelope rule: the empty envelope sender signs nothing");
-	ok(verdict(c, NULL, NULL, "x@a.example", &out) == AUTHZ_REFUSE,
-	    "envelope rule: an unknown envelope sender is the empty one");
-	ok(verdict(c, "alice@b.example", "bob@a.example", "x@a.example", &out)
-	    == AUTHZ_REFUSE && strstr(out.sender, "login") != NULL,
-	    "attack: a login is judged by the login, not by MAIL FROM");
-	c->authz_none = 1;
+	    "SubDomains: the rule says so");
+	c->authz = exact_t;
 	ok(verdict(c, "alice@a.example", NULL, "x@b.example", &out) ==
-	    AUTHZ_ALLOW && strcmp(out.rule, "SenderAuthorization none") == 0,
-	    "SenderAuthorization none: anybody signs anything (OpenDKIM)");
-	conf_free(c);
-}
-
-/* exact_table - a file: data set */
-static void
-exact_table(void)
-{
-	struct conf *c = conf_defaults();
-	struct authz_out out;
-
-	c->authz = authz_load("file:" DATA "/authz/exact.table", report, NULL);
-	ok(c->authz != NULL, "file: data set loads");
-	ok(verdict(c, "alice@a.example", NULL, "x@b.example", &out) ==
-	    AUTHZ_ALLOW && strstr(out.rule, "exact.table:3") != NULL,
-	    "table: the line alice@a.example b.example lets her, rule FILE:LINE");
-	ok(allowed(c, "ALICE@a.example", "x@B.example"),
-	    "table: logins and domains compare without case");
-	ok(allowed(c, "alice@a.example", "x@a.example"),
-	    "table: her own domain still");
-	ok(!allowed(c, "alice@a.example", "x@c.example"),
-	    "attack: table: not a domain her lines do not list");
-	ok(!allowed(c, "alicex@a.example", "x@b.example"),
-	    "attack: table: file: logins are exact, not prefixes");
-	ok(!allowed(c, "mallory@a.example", "x@b.example"),
-	    "attack: table: another login of her domain gets nothing of hers");
-	ok(allowed(c, "staff@hoster.example", "x@anything.test"),
-	    "table: *@hoster.example * lets every hoster login sign anything");
-	ok(!allowed(c, "staff@evil.hoster.example", "x@anything.test"),
-	    "attack: table: *@hoster.example is not *@sub.hoster.example");
-	ok(!allowed(c, "staff@hoster.example.evil", "x@anything.test"),
-	    "attack: table: nor *@hoster.example.evil");
-	ok(allowed(c, "bob", "x@c.example") && allowed(c, "bob", "x@w.d.example"),
-	    "table: a login without a domain signs what its line lists");
-	ok(!allowed(c, "bob", "x@d.example"),
-	    "attack: table: *.d.example is below d.example, not d.example");
-	ok(allowed(c, "nobody@z.example", "x@shared.example"),
-	    "table: the line * shared.example applies to every login");
-	ok(allowed(c, "carol@a.example", "x@e.example") &&
-	    allowed(c, "carol@a.example", "x@f.example"),
-	    "table: domain patterns may be separated by white space");
-	c->senderauthzenvelope = 1;
-	ok(verdict(c, NULL, "alice@a.example", "x@b.example", &out) ==
-	    AUTHZ_ALLOW, "envelope rule: the table applies to the envelope "
-	    "sender");
-	conf_free(c);
-
-	c = conf_defaults();
-	c->authz = authz_load("refile:" DATA "/authz/wild.table", report, NULL);
-	ok(c->authz != NULL, "refile: data set loads");
-	ok(allowed(c, "ops@eu.tenant.example", "x@tenant.example"),
-	    "refile: *@*.tenant.example matches ops@eu.tenant.example");
-	ok(!allowed(c, "ops@tenant.example.evil", "x@tenant.example"),
-	    "attack: refile: the pattern is anchored at the end");
-	ok(allowed(c, "dave2@a.example", "x@g.example") &&
-	    !allowed(c, "dave@b.example", "x@g.example"),
-	    "refile: dave*@a.example");
+	    AUTHZ_ALLOW && strstr(out.rule, "exact.table:3 (alice@a.example "
+	    "b.example)") != NULL, "table: the rule is FILE:LINE and the line");
+	c->authz = NULL;
+	memset(big, 'x', 246);
+	snprintf(big + 246, sizeof(big) - 246, "@a.example");
+	ok(verdict(c, big, NULL, "x@a.example", &out) == AUTHZ_ALLOW,
+	    "a login of 256 bytes (the ceiling) is judged");
+	snprintf(big + 246, sizeof(big) - 246, "@a.example.evil.test");
+	ok(verdict(c, big, NULL, "x@a.example", &out) == AUTHZ_REFUSE &&
+	    strstr(out.rule, "longer than 256") != NULL, "attack: a login over "
+	    "the ceiling is refused, never cut to @a.example");
 	conf_free(c);
 
 	nerr = 0;
@@ -236,6 +193,8 @@ exact_table(void)
 	    "a line without a domain pattern is an error with FILE:LINE");
 	ok(authz_load("file:" DATA "/authz/missing.table", report, NULL) ==
 	    NULL, "a missing file is an error");
+	authz_free(exact_t);
+	authz_free(wild_t);
 }
 
 /* sqlite_table - the same rules from dkim_authorization, and a dead one */
@@ -340,9 +299,8 @@ int
 main(void)
 {
 	plan_lazy();
-	default_rule();
-	not_authenticated();
-	exact_table();
+	matrix();
+	details();
 	sqlite_table();
 	via_conf();
 	return done_testing();
