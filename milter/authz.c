@@ -167,6 +167,29 @@ fail:
 	return NULL;
 }
 
+/* count_row - a COUNT(*) row into *arg */
+static int
+count_row(void *arg, int ncols, const char *const *v)
+{
+	if (ncols >= 1 && v[0] != NULL)
+		*(long *)arg = strtol(v[0], NULL, 10);
+	return 0;
+}
+
+/* authz_count - the lines (or rows) of a data set, and its name */
+int
+authz_count(struct authz *a, long *n, char *name, size_t namelen, char *err,
+    size_t errlen)
+{
+	snprintf(name, namelen, "%s", a->file);
+	*n = (long)a->n;
+	if (a->db == NULL)
+		return 0;
+	*n = -1;
+	return db_query(a->db, "SELECT COUNT(*) FROM dkim_authorization", NULL,
+	    0, count_row, n, err, errlen);
+}
+
 /* domain_of - the part after the last '@' of s, or NULL */
 static const char *
 domain_of(const char *s)

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	authz_load(spec, report, arg)	a SenderAuthorization data set
  *	authz_check(conf, in, out)	allowed, refused or unknown, and why
+ *	authz_count(a, &n, name, namelen, err, errlen)	for dkimd -t
  *	authz_free(a)
  *
  * CONTRACT
@@ -77,6 +78,10 @@ struct authz_out {
 struct authz *authz_load(const char *spec, conf_report_fn report, void *arg);
 enum authz_verdict authz_check(const struct conf *, const struct authz_in *,
 	    struct authz_out *);
+/* authz_count - its lines (a database: rows, asked now) and a name
+ * without secrets; 0, or -1 with err */
+int	authz_count(struct authz *, long *n, char *name, size_t namelen,
+	    char *err, size_t errlen);
 void	authz_free(struct authz *);
 
 #endif /* AUTHZ_H */

@@ -412,6 +412,10 @@ authz()
 	ok $? "$1: authz: the refusal is logged"
 	! grep -q "dk-$$" "$work/dkimd.log"
 	ok $? "$1: authz: the database password is in no log line"
+	"$DKIMD" -t -c "$work/dkimd.conf" >"$work/t.out" 2>&1
+	grep -q "SenderAuthorization [a-z]* dkim_authorization: 1 lines" "$work/t.out"
+	ok $? "$1: authz: dkimd -t counts the rows of dkim_authorization"
+	sed 's/^/#   /' "$work/t.out"
 }
 
 scenario()

@@ -149,7 +149,8 @@ details(void)
 {
 	struct conf *c = conf_defaults();
 	struct authz_out out;
-	char	big[300];
+	char	big[300], name[300];
+	long	n;
 
 	ok(verdict(c, "alice@a.example", NULL, "x@a.example", &out) ==
 	    AUTHZ_ALLOW && strcmp(out.rule, "sender domain is the From domain")
@@ -193,6 +194,9 @@ details(void)
 	    "a line without a domain pattern is an error with FILE:LINE");
 	ok(authz_load("file:" DATA "/authz/missing.table", report, NULL) ==
 	    NULL, "a missing file is an error");
+	ok(authz_count(exact_t, &n, name, sizeof(name), name, sizeof(name)) ==
+	    0 && n == 5 && strstr(name, "exact.table") != NULL,
+	    "dkimd -t: the lines of a file, and its name");
 	authz_free(exact_t);
 	authz_free(wild_t);
 }
