@@ -39,7 +39,7 @@ struct authz {
 
 /* The candidate login keys of an exact lookup: sender, *@domain, *. */
 #define AUTHZ_CANDS	3
-#define AUTHZ_MAX_SENDER 256		/* longer senders match no line */
+#define AUTHZ_MAX_SENDER 256		/* longer senders are refused */
 
 static const char sql_authz[] =
     "SELECT login, domain FROM dkim_authorization WHERE login IN (?, ?, ?) "
@@ -63,11 +63,11 @@ authz_free(struct authz *a)
 	free(a);
 }
 
-/* authz_line - one "LOGIN-PATTERN DOMAIN-PATTERN[,...]" line */
+/* authz_line - one "LOGIN-PATTERN DOMAIN-PATTERN[,...]" line into a;
+ * -1 when out of room, 1 when malformed */
 static int
-authz_line(void *arg, int lineno, char *line)
+authz_line(struct authz *a, int lineno, char *line)
 {
-	struct authz *a = arg;
 	struct authz_line *l, *nl;
 	char	*rest = line;
 	size_t	na, i;
@@ -358,13 +358,22 @@ decide(const struct conf *c, const char *sender, const char *d,
 	return AUTHZ_REFUSE;
 }
 
+/* printable - control characters of s made '?', for the log line */
+static void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+}
+
 /* authz_check - may the sender of in sign as its From domain */
 enum authz_verdict
 authz_check(const struct conf *c, const struct authz_in *in,
     struct authz_out *out)
 {
 	char	sender[AUTHZ_MAX_SENDER + 1];
-	const char *s, *d;
+	const char *s, *d, *p;
 
 	memset(out, 0, sizeof(*out));
 	if (c->authz_none) {
@@ -384,11 +393,13 @@ authz_check(const struct conf *c, const struct authz_in *in,
 	}
 	snprintf(out->sender, sizeof(out->sender), "%s %.256s", s == in->login ?
 	    "login" : "envelope sender", s);
+	printable(out->sender);
 	d = in->from != NULL ? domain_of(in->from) : NULL;
 	snprintf(out->fromdom, sizeof(out->fromdom), "%s", d ? d : "");
 	util_lower(out->fromdom);
 	if (d == NULL || strlen(d) >= sizeof(out->fromdom)) {
-		snprintf(out->rule, sizeof(out->rule), "no From domain");
+		snprintf(out->rule, sizeof(out->rule), "no From domain (or one "
+		    "over %zu bytes)", sizeof(out->fromdom) - 1);
 		return out->verdict = AUTHZ_REFUSE;
 	}
 	if (strlen(s) > AUTHZ_MAX_SENDER) {
@@ -396,6 +407,13 @@ authz_check(const struct conf *c, const struct authz_in *in,
 		    "bytes", AUTHZ_MAX_SENDER);
 		return out->verdict = AUTHZ_REFUSE;
 	}
+	/* a database may compare "x@a.example " equal to "x@a.example" */
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			snprintf(out->rule, sizeof(out->rule), "white space or "
+			    "a control character in the sender");
+			return out->verdict = AUTHZ_REFUSE;
+		}
 	snprintf(sender, sizeof(sender), "%s", s);
 	util_lower(sender);
 	return out->verdict = decide(c, sender, out->fromdom, out);

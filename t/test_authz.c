@@ -186,6 +186,14 @@ details(void)
 	ok(verdict(c, big, NULL, "x@a.example", &out) == AUTHZ_REFUSE &&
 	    strstr(out.rule, "longer than 256") != NULL, "attack: a login over "
 	    "the ceiling is refused, never cut to @a.example");
+	ok(verdict(c, "alice@a.example ", NULL, "x@a.example", &out) ==
+	    AUTHZ_REFUSE && verdict(c, "alice@a.example\t", NULL,
+	    "x@a.example", &out) == AUTHZ_REFUSE && strstr(out.rule,
+	    "white space") != NULL, "attack: a login with trailing white space "
+	    "(equal in a MariaDB comparison) is refused");
+	verdict(c, "a\nb@a.example", NULL, "x@a.example", &out);
+	is_str(out.sender, "login a?b@a.example", "a control character in a "
+	    "sender is not logged as such");
 	conf_free(c);
 
 	nerr = 0;
