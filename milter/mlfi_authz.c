@@ -51,8 +51,10 @@ mlfi_authz(SMFICTX *ctx, struct conn *c, sfsistat *r)
 		on = CONF_ON_KEYNOTFOUND;
 		break;
 	}
-	snprintf(line, sizeof(line), "not authorized: %s may not sign for "
-	    "\"%s\" (%s); %s", out.sender, out.fromdom, out.rule,
+	snprintf(line, sizeof(line), "%s: %s %s \"%s\" (%s); %s",
+	    on == CONF_ON_UNAUTHORIZED ? "not authorized" : "authorization "
+	    "unknown", out.sender, on == CONF_ON_UNAUTHORIZED ? "may not "
+	    "sign for" : "signing for", out.fromdom, out.rule,
 	    conf_action_name(conf_action(cf, on)));
 	*r = mlfi_finish(c, mlfi_act(ctx, m, on, on == CONF_ON_UNAUTHORIZED ?
 	    AUTHZ_REPLY : "sender authorization database unavailable"), line);
