@@ -3,16 +3,12 @@
 -- On-Unauthorized accept (the default): refused mail passes unsigned
 dofile(tdir .. "/lib.lua")
 
--- count - the signatures one message got on a connection of its own
--- (nil when it was not accepted)
+-- count - the signatures one message got; nil when it was not accepted
 local function count(from, o)
-	local conn = open({daemon = "ORIGINATING"})
-	local r = send(conn, simple(from), o)
-	local n = nil
-	if r == SMFIR_CONTINUE or r == SMFIR_ACCEPT then
-		n = #inserted(conn, "DKIM-Signature")
+	local r, n = originate(from, o)
+	if r ~= SMFIR_CONTINUE and r ~= SMFIR_ACCEPT then
+		return nil
 	end
-	mt.disconnect(conn)
 	return n
 end
 

@@ -154,3 +154,20 @@ function inserted(conn, name)
 		i = i + 1
 	end
 end
+
+-- originate - one message from "from" on an ORIGINATING connection of its
+-- own (o as for send); returns the reply, the number of DKIM-Signature
+-- fields inserted (0 unless accepted) and, when want = {code, xcode,
+-- text}, whether the SMTP reply was that one
+function originate(from, o, want)
+	local conn = open({daemon = "ORIGINATING"})
+	local r = send(conn, simple(from), o)
+	local n = 0
+	if r == SMFIR_CONTINUE or r == SMFIR_ACCEPT then
+		n = #inserted(conn, "DKIM-Signature")
+	end
+	local replied = want ~= nil and r == SMFIR_REPLYCODE and
+	    mt.eom_check(conn, MT_SMTPREPLY, want[1], want[2], want[3])
+	mt.disconnect(conn)
+	return r, n, replied
+end
