@@ -9,8 +9,7 @@
  * CONTRACT
  *	conf_load() reads the configuration file, then the data sets it
  *	names (KeyTable, SigningTable, InternalHosts, SenderAuthorization)
- *	and every key they
- *	name. Each problem is handed to report() as one line
+ *	and every key they name. Each problem is handed to report() as one line
  *	"FILE:LINE: what is wrong" (warn != 0 for warnings); the result is
  *	NULL when there was at least one error. Nothing here logs or exits:
  *	dkimd -t prints the lines, the daemon logs them.

@@ -41,8 +41,8 @@ mlfi_authz(SMFICTX *ctx, struct conn *c, sfsistat *r)
 	case AUTHZ_ALLOW:
 		n = strlen(m->why);
 		if (cf->logwhy && out.sender[0] && n < sizeof(m->why))
-			snprintf(m->why + n, sizeof(m->why) - n, "; %.70s: %.80s",
-			    out.sender, out.rule);
+			snprintf(m->why + n, sizeof(m->why) - n,
+			    "; %.70s: %.80s", out.sender, out.rule);
 		return 0;
 	case AUTHZ_REFUSE:
 		on = CONF_ON_UNAUTHORIZED;

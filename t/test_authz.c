@@ -137,7 +137,8 @@ matrix(void)
 
 	exact_t = authz_load("file:" DATA "/authz/exact.table", report, NULL);
 	wild_t = authz_load("refile:" DATA "/authz/wild.table", report, NULL);
-	ok(exact_t != NULL && wild_t != NULL, "file: and refile: data sets load");
+	ok(exact_t != NULL && wild_t != NULL,
+	    "file: and refile: data sets load");
 	ok(util_readlines(DATA "/authz/matrix.txt", matrix_line, c, report,
 	    NULL) == 0, "matrix.txt: every line read");
 	conf_free(c);
@@ -255,7 +256,8 @@ sqlite_table(void)
 	    AUTHZ_UNKNOWN && strstr(out.rule, "unavailable") != NULL,
 	    "database down: unknown, never allowed");
 	ok(verdict(c, "alice@a.example", NULL, "x@a.example", &out) ==
-	    AUTHZ_ALLOW, "database down: the sender's own domain needs no query");
+	    AUTHZ_ALLOW,
+	    "database down: the sender's own domain needs no query");
 	conf_free(c);
 }
 
@@ -295,7 +297,8 @@ via_conf(void)
 	c = conf_load(path, report, NULL);
 	ok(c != NULL && c->authz != NULL && c->senderauthzenvelope &&
 	    conf_action(c, CONF_ON_UNAUTHORIZED) == CONF_ACT_REJECT,
-	    "SenderAuthorization, SenderAuthorizationEnvelope, On-Unauthorized");
+	    "SenderAuthorization, SenderAuthorizationEnvelope, "
+	    "On-Unauthorized");
 	conf_free(c);
 	unlink(path);
 
