@@ -104,7 +104,8 @@ static const struct keyword keywords[] = {
 	    0, 0, NULL, "authorize unauthenticated signing mail by its envelope "
 	    "sender"},
 	{"SubDomains", K_BOOL, O(subdomains), "no", 0, 0, NULL,
-	    "sender authorization: a sender's domain covers its subdomains"},
+	    "a sender's domain, and with KeyFile each Domain, covers its "
+	    "subdomains"},
 	{"AuthservID", K_STR, O(authservid), NULL, 0, 0, NULL,
 	    "authserv-id of Authentication-Results (default: host name)"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
@@ -511,6 +512,62 @@ check_bits(struct loader *ld, const struct table *kt)
 	return errors;
 }
 
+/*
+ * keyfile_subdomains - SubDomains with the KeyFile shortcut, OpenDKIM's
+ * meaning: a From domain below a Domain signs with d= that Domain. Each
+ * Domain gets a key entry of its own (the same key, one more reference)
+ * and a ".domain" pattern, which a file: lookup tries for every parent
+ * of the From domain (table.h). Called before table_link(): the entries
+ * move when the arrays grow.
+ */
+static int
+keyfile_subdomains(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	struct table *kt = c->keytab, *st = c->signtab;
+	struct keytab_entry *k;
+	struct signtab_entry *e;
+	size_t	n = util_strvlen(c->domain), i;
+
+	if (kt->keys[0].key == NULL) {
+		util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
+		    "SubDomains: a KeyFile with '%%' signs no subdomains",
+		    ld->file, line_of(c, "SubDomains"));
+		return 0;
+	}
+	if ((k = realloc(kt->keys, (kt->n + n) * sizeof(*k))) == NULL)
+		goto nomem;
+	kt->keys = k;
+	if ((e = realloc(st->signs, (st->n + n) * sizeof(*e))) == NULL)
+		goto nomem;
+	st->signs = e;
+	for (i = 0; i < n; i++) {
+		k = &kt->keys[kt->n];
+		e = &st->signs[st->n];
+		memset(k, 0, sizeof(*k));
+		memset(e, 0, sizeof(*e));
+		kt->n++;
+		st->n++;
+		k->file = kt->file;
+		k->line = e->line = line_of(c, "SubDomains");
+		k->key = dkim_key_ref(kt->keys[0].key);
+		if ((k->name = malloc(strlen(c->domain[i]) + 2)) == NULL)
+			goto nomem;
+		sprintf(k->name, ".%s", c->domain[i]);
+		util_lower(k->name);
+		if ((k->domain = strdup(k->name + 1)) == NULL ||
+		    (k->selector = strdup(c->selector)) == NULL ||
+		    (k->keypath = strdup(c->keyfile)) == NULL ||
+		    (e->pattern = strdup(k->name)) == NULL ||
+		    (e->keyname = strdup(k->name)) == NULL)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	util_report(ld->report, ld->rarg, 0, "%s: out of memory", ld->file);
+	return 1;
+}
+
 /* load_keyfile - the Domain/Selector/KeyFile shortcut, as two tables */
 static int
 load_keyfile(struct loader *ld, uid_t safe)
@@ -565,6 +622,8 @@ load_keyfile(struct loader *ld, uid_t safe)
 		    line_of(c, "SignatureAlgorithm"), c->sigalg, c->keyfile);
 		errors++;
 	}
+	if (errors == 0 && c->subdomains)
+		errors += keyfile_subdomains(ld);
 	return errors + table_link(c->signtab, c->keytab, ld->report, ld->rarg);
 nomem:
 	util_report(ld->report, ld->rarg, 0, "%s: out of memory", ld->file);

@@ -16,6 +16,7 @@
 
 #include "authz.h"
 #include "conf.h"
+#include "table.h"
 #include "tap.h"
 #include "util.h"
 
@@ -277,6 +278,69 @@ write_conf(char *path, const char *text)
 	return close(fd);
 }
 
+/* keyfile_conf - conf_load() of KeyFile kpath, Domain a.example and
+ * extra lines */
+static struct conf *
+keyfile_conf(const char *kpath, const char *extra)
+{
+	char	path[] = "/tmp/test_authz_conf.XXXXXX", text[600];
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "KeyFile %s\nSelector s\nDomain "
+	    "a.example\n%s", kpath, extra);
+	if (write_conf(path, text) < 0)
+		return NULL;
+	c = conf_load(path, report, NULL);
+	unlink(path);
+	return c;
+}
+
+/* signs - the d= of From address addr with c's tables, "" for none */
+static const char *
+signs(const struct conf *c, const char *addr)
+{
+	static struct signer s[2];
+
+	if (c == NULL || table_signers(c->signtab, addr, s, 2, 0) != 1)
+		return "";
+	return s[0].domain;
+}
+
+/* keyfile_subdomains - SubDomains with KeyFile and Domain (OpenDKIM) */
+static void
+keyfile_subdomains(void)
+{
+	char	kpath[] = "/tmp/test_authz_key.XXXXXX", *key;
+	struct conf *c;
+	int	fd = mkstemp(kpath);
+	ssize_t	n;
+
+	key = slurp(SRCDIR "/t/data/db/ed25519.pem");
+	n = key ? (ssize_t)strlen(key) : -1;
+	if (fd < 0 || key == NULL || write(fd, key, (size_t)n) != n ||
+	    close(fd) < 0) {
+		ok(0, "KeyFile written");
+		free(key);
+		return;
+	}
+	free(key);
+	c = keyfile_conf(kpath, "SubDomains yes\n");
+	ok(c != NULL, "SubDomains yes with KeyFile and Domain loads");
+	is_str(signs(c, "x@sub.a.example"), "a.example", "SubDomains: x@sub."
+	    "a.example is signed with d=a.example, the Domain (OpenDKIM)");
+	is_str(signs(c, "x@deep.sub.a.example"), "a.example",
+	    "SubDomains: and deeper");
+	is_str(signs(c, "x@a.example"), "a.example", "SubDomains: and "
+	    "a.example itself");
+	is_str(signs(c, "x@xa.example"), "", "SubDomains: not xa.example");
+	conf_free(c);
+	c = keyfile_conf(kpath, "");
+	is_str(signs(c, "x@sub.a.example"), "", "SubDomains no (default): "
+	    "Domain a.example does not sign sub.a.example");
+	conf_free(c);
+	unlink(kpath);
+}
+
 /* via_conf - the keywords through conf_load() */
 static void
 via_conf(void)
@@ -301,6 +365,8 @@ via_conf(void)
 	    "On-Unauthorized");
 	conf_free(c);
 	unlink(path);
+
+	keyfile_subdomains();
 
 	c = conf_defaults();
 	ok(c->authz == NULL && !c->authz_none && !c->senderauthzenvelope &&
