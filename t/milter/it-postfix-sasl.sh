@@ -15,6 +15,8 @@
 #	a wrong password			535, nothing delivered
 #	unauthenticated, MAIL FROM b.example	as b.example: signed;
 #						as a.example: 550 5.7.1
+#	sendmail(1) -f carol@b.example		the same, through pickup and
+#						a cleanup that says ORIGINATING
 # Needs root, postfix, smtp-sink, swaks, dnsmasq, dovecot-core,
 # python3-dkim. Every process is stopped by its PID.
 # Environment: DKIMD, DKIMTOOL, top_srcdir.
@@ -174,7 +176,8 @@ DOVECOT_PID=$!
 
 # ---- smtp-sink and Postfix -------------------------------------------------------
 postfix_sink
-postfix_conf "maillog_file_prefixes = $T
+postfix_conf "non_smtpd_milters = inet:127.0.0.1:$DK
+maillog_file_prefixes = $T
 maillog_file = $T/maillog
 master_service_disable =" \
     "127.0.0.1:$SUB inet n - n - - smtpd -o milter_macro_daemon_name=ORIGINATING -o smtpd_milters=inet:127.0.0.1:$DK -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=dovecot -o smtpd_sasl_path=$T/dovecot/sock/auth -o smtpd_relay_restrictions=permit_sasl_authenticated,permit_mynetworks,reject"
@@ -242,6 +245,28 @@ ok $? "envelope: dkimd logs the envelope sender Postfix passed ({mail_addr})"
 sleep 1
 [ "$(find "$T/sink" -type f | wc -l)" = 3 ]
 ok $? "no refused message reached smtp-sink (3 delivered)"
+
+# ---- sendmail(1): pickup -> cleanup-orig (ORIGINATING), no login ----------------
+printf 'From: carol@b.example\nTo: bob@example.net\nSubject: sm-own\n\nHello.\n' |
+    sendmail -C "$T/etc" -f carol@b.example -t
+delivered 4
+m=$(newest)
+grep -q "^DKIM-Signature: .*d=b.example; s=pf;" "$m" && grep -q "^Subject: sm-own" "$m"
+ok $? "sendmail: carol@b.example as b.example is signed (envelope rule)"
+printf 'From: ceo@a.example\nTo: bob@example.net\nSubject: sm-foreign\n\nHello.\n' |
+    sendmail -C "$T/etc" -f carol@b.example -t
+for _ in $(seq 1 100); do
+	grep -q "envelope sender carol@b.example may not sign for \"a.example\"" \
+	    "$T/dkimd.log" && break
+	sleep 0.1
+done
+grep -q "envelope sender carol@b.example may not sign for \"a.example\" (.*); reject" \
+    "$T/dkimd.log"
+ok $? "sendmail: attack: MAIL FROM carol@b.example as a.example is refused (Postfix passed {mail_addr} from pickup)"
+sleep 1
+! grep -l "^DKIM-Signature: .*d=a.example" "$T"/sink/* 2>/dev/null |
+    xargs -r grep -l "sm-foreign" | grep -q .
+ok $? "sendmail: ... and nothing signed d=a.example reached smtp-sink"
 ! grep -E "warning: .*milter|milter.*(timeout|unexpected|error)" \
     "$T/maillog" >"$T/milterwarn" 2>/dev/null
 ok $? "postfix: no milter warning in its log"
