@@ -12,10 +12,12 @@
  * (util_readlines(), the file:/refile: names of table.h); a database
  * one is asked through db_query() with the '?' placeholders of db.h.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "authz.h"
 #include "db.h"
@@ -28,6 +30,15 @@ struct authz_line {
 	int	line;
 };
 
+/* A database's answer for one sender and From domain, cached. */
+struct aentry {
+	struct aentry *next;
+	char	*key;			/* "sender\nfromdom" */
+	time_t	expires;
+	int	found;
+	char	row[200];		/* "login domain" of the row found */
+};
+
 struct authz {
 	char	*file;			/* path, or a label without secrets */
 	int	wildcard;		/* refile: */
@@ -35,7 +46,12 @@ struct authz {
 	size_t	alloc;
 	struct authz_line *lines;
 	struct db *db;			/* a database data set, or NULL */
+	pthread_mutex_t lock;		/* the cache (with db) */
+	struct aentry **cache;		/* AUTHZ_BUCKETS chains (with db) */
+	size_t	ncache;
 };
+
+#define AUTHZ_BUCKETS	4096		/* cache hash chains */
 
 /* The candidate login keys of an exact lookup: sender, *@domain, *. */
 #define AUTHZ_CANDS	3
@@ -44,6 +60,24 @@ struct authz {
 static const char sql_authz[] =
     "SELECT login, domain FROM dkim_authorization WHERE login IN (?, ?, ?) "
     "ORDER BY id";
+
+/* cache_flush - drop every cached answer (lock held, or sole owner) */
+static void
+cache_flush(struct authz *a)
+{
+	struct aentry *e, *next;
+	size_t	i;
+
+	for (i = 0; a->cache != NULL && i < AUTHZ_BUCKETS; i++) {
+		for (e = a->cache[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e->key);
+			free(e);
+		}
+		a->cache[i] = NULL;
+	}
+	a->ncache = 0;
+}
 
 /* authz_free - free a data set; NULL is a no-op */
 void
@@ -60,6 +94,11 @@ authz_free(struct authz *a)
 	free(a->lines);
 	free(a->file);
 	db_close(a->db);
+	if (a->cache != NULL) {
+		cache_flush(a);
+		free(a->cache);
+		pthread_mutex_destroy(&a->lock);
+	}
 	free(a);
 }
 
@@ -144,8 +183,11 @@ authz_load(const char *spec, conf_report_fn report, void *arg)
 			goto fail;
 		}
 		/* the name may hold a password: the log gets the kind */
-		if ((a->file = malloc(64)) == NULL)
+		if ((a->file = malloc(64)) == NULL ||
+		    (a->cache = calloc(AUTHZ_BUCKETS, sizeof(*a->cache))) ==
+		    NULL)
 			goto nomem;
+		pthread_mutex_init(&a->lock, NULL);
 		snprintf(a->file, 64, "%s dkim_authorization",
 		    db_scheme(a->db));
 		return a;
@@ -280,19 +322,88 @@ dbrow_fn(void *arg, int ncols, const char *const *v)
 	return 0;
 }
 
+/* cache_find - the entry for key, fresh or not, or NULL (lock held) */
+static struct aentry *
+cache_find(const struct authz *a, const char *key, size_t h)
+{
+	struct aentry *e;
+
+	for (e = a->cache[h]; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* cache_put - the database's answer r for key (lock held); a full
+ * cache is emptied first */
+static void
+cache_put(struct authz *a, const char *key, size_t h, const struct dbrow *r)
+{
+	struct aentry *e = cache_find(a, key, h);
+
+	if (e == NULL) {
+		if (a->ncache >= AUTHZ_CACHE_MAX)
+			cache_flush(a);
+		if ((e = calloc(1, sizeof(*e))) == NULL ||
+		    (e->key = strdup(key)) == NULL) {
+			free(e);
+			return;		/* not cached: asked again next time */
+		}
+		e->next = a->cache[h];
+		a->cache[h] = e;
+		a->ncache++;
+	}
+	e->expires = time(NULL) + (time_t)db_ttl(a->db);
+	e->found = r->found;
+	snprintf(e->row, sizeof(e->row), "%.98s %.98s", r->login, r->domain);
+}
+
 /*
- * lookup_db - ask the database: 1 allowed (rule set), 0 not, -1 when it
- * did not answer (rule set to why)
+ * cached - the cached answer for key into out: 1 allowed, 0 not, -1
+ * when there is none fresh (or, with stale, none at all; a stale one is
+ * then kept DB_STALE_RETRY seconds more, as db.c does)
  */
 static int
-lookup_db(const struct authz *a, const char *sender, const char *d,
+cached(struct authz *a, const char *key, size_t h, int stale,
+    struct authz_out *out)
+{
+	struct aentry *e;
+	time_t	now = time(NULL);
+	int	r = -1;
+
+	pthread_mutex_lock(&a->lock);
+	if ((e = cache_find(a, key, h)) != NULL && (stale || e->expires > now)) {
+		if (stale && e->expires < now + DB_STALE_RETRY)
+			e->expires = now + DB_STALE_RETRY;
+		r = e->found;
+		if (r)
+			snprintf(out->rule, sizeof(out->rule), "SenderAuthori"
+			    "zation %s (%s)", a->file, e->row);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return r;
+}
+
+/*
+ * lookup_db - ask the database, through the cache (answers live for the
+ * name's ttl=, negative ones too): 1 allowed (rule set), 0 not, -1 when
+ * it did not answer and nothing was cached (rule set to why)
+ */
+static int
+lookup_db(struct authz *a, const char *sender, const char *d,
     struct authz_out *out)
 {
 	char	c[AUTHZ_CANDS][AUTHZ_MAX_SENDER + 2], err[256];
+	char	key[AUTHZ_MAX_SENDER + 260];
 	const char *params[AUTHZ_CANDS];
 	struct dbrow r;
-	int	i;
+	size_t	h;
+	int	i, rc;
 
+	snprintf(key, sizeof(key), "%s\n%s", sender, d);
+	h = util_hash(key) % AUTHZ_BUCKETS;
+	if ((rc = cached(a, key, h, 0, out)) >= 0)
+		return rc;
 	candidates(sender, c);
 	for (i = 0; i < AUTHZ_CANDS; i++)
 		params[i] = c[i];
@@ -300,10 +411,15 @@ lookup_db(const struct authz *a, const char *sender, const char *d,
 	r.d = d;
 	if (db_query(a->db, sql_authz, params, AUTHZ_CANDS, dbrow_fn, &r, err,
 	    sizeof(err)) < 0) {
+		if ((rc = cached(a, key, h, 1, out)) >= 0)
+			return rc;
 		snprintf(out->rule, sizeof(out->rule), "SenderAuthorization "
 		    "%s unavailable (%.200s)", a->file, err);
 		return -1;
 	}
+	pthread_mutex_lock(&a->lock);
+	cache_put(a, key, h, &r);
+	pthread_mutex_unlock(&a->lock);
 	if (r.found)
 		snprintf(out->rule, sizeof(out->rule), "SenderAuthorization "
 		    "%s (%s %s)", a->file, r.login, r.domain);
@@ -337,7 +453,7 @@ static enum authz_verdict
 decide(const struct conf *c, const char *sender, const char *d,
     struct authz_out *out)
 {
-	const struct authz *a = c->authz;
+	struct authz *a = c->authz;
 	int	r = 0;
 
 	if (by_domain(c, sender, d, out))

@@ -37,8 +37,11 @@
  *	A database data set ("sqlite:", "mysql://", "postgresql://", db.h)
  *	holds rows (login, domain) in table dkim_authorization (see
  *	etc/schema/), one domain pattern a row. It is asked only when the
- *	domain rule refuses, one query a message, not cached. When it
- *	cannot answer, the verdict is AUTHZ_UNKNOWN: never sign then.
+ *	domain rule refuses; each answer (sender, From domain: allowed or
+ *	not) is cached for the name's ttl= (db.h), at most AUTHZ_CACHE_MAX
+ *	of them. When the database cannot answer, an expired answer is
+ *	used again; without one the verdict is AUTHZ_UNKNOWN: never sign
+ *	then.
  *
  * OWNERSHIP
  *	struct authz owns its lines and database handle; it is read-only
@@ -53,6 +56,8 @@
 #include "conf.h"
 
 #define AUTHZ_MAX_DOMAINS	256	/* domain patterns on one line */
+#define AUTHZ_CACHE_MAX		20000	/* database answers cached; when
+					 * full, all are dropped */
 
 struct authz;
 

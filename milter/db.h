@@ -83,6 +83,7 @@ void	db_release(struct db *, struct signer *out, size_t n);
 int	db_query(struct db *, const char *sql, const char *const *params,
 	    int nparams, db_row_fn fn, void *arg, char *err, size_t errlen);
 const char *db_scheme(const struct db *);	/* "sqlite", "mysql", ... */
+unsigned db_ttl(const struct db *);	/* cache seconds (ttl=) */
 void	db_error(struct db *, char *buf, size_t size);	/* the last failure */
 void	db_close(struct db *);
 

@@ -211,6 +211,69 @@ details(void)
 	authz_free(wild_t);
 }
 
+/* sql - run statements on the test database path */
+static int
+sql(const char *path, const char *text)
+{
+	sqlite3	*h = NULL;
+	int	rc = sqlite3_open(path, &h) == SQLITE_OK &&
+	    sqlite3_exec(h, text, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+
+	sqlite3_close(h);
+	return rc;
+}
+
+/* asks - the answers for alice and carol as b.example with data set a:
+ * 'A' allowed, 'r' refused, for each */
+static const char *
+asks(struct conf *c, struct authz *a)
+{
+	static char r[3];
+
+	c->authz = a;
+	r[0] = allowed(c, "alice@a.example", "x@b.example") ? 'A' : 'r';
+	r[1] = allowed(c, "carol@a.example", "x@b.example") ? 'A' : 'r';
+	c->authz = NULL;
+	return r;
+}
+
+/* sqlite_cache - answers are cached for ttl=, negative ones too, and
+ * reused when stale while the database cannot answer */
+static void
+sqlite_cache(struct conf *c, const char *path)
+{
+	char	spec[300];
+	struct authz_out out;
+	struct authz *a300, *a1;
+
+	snprintf(spec, sizeof(spec), "sqlite:%s?ttl=300", path);
+	a300 = authz_load(spec, report, NULL);
+	snprintf(spec, sizeof(spec), "sqlite:%s?ttl=1", path);
+	a1 = authz_load(spec, report, NULL);
+	is_str(asks(c, a300), "Ar", "cache: alice allowed, carol refused");
+	is_str(asks(c, a1), "Ar", "cache: the same through a ttl=1 handle");
+	ok(sql(path, "DELETE FROM dkim_authorization WHERE login = "
+	    "'alice@a.example'; INSERT INTO dkim_authorization (login, domain) "
+	    "VALUES ('carol@a.example', 'b.example')") == 0,
+	    "cache: alice's row goes, carol gets one");
+	is_str(asks(c, a300), "Ar", "cache: within the TTL the answers stand, "
+	    "the negative one too");
+	sleep(2);
+	is_str(asks(c, a1), "rA", "cache: after the TTL the rows count");
+	ok(sql(path, "DROP TABLE dkim_authorization") == 0, "cache: the "
+	    "table goes away (the database can no longer answer)");
+	sleep(2);
+	c->authz = a1;
+	ok(verdict(c, "carol@a.example", NULL, "x@b.example", &out) ==
+	    AUTHZ_ALLOW, "cache: an expired answer is used again while the "
+	    "database cannot answer");
+	ok(verdict(c, "dave@a.example", NULL, "x@b.example", &out) ==
+	    AUTHZ_UNKNOWN, "cache: a sender never asked for is unknown");
+	c->authz = NULL;
+	authz_free(a300);
+	authz_free(a1);
+}
+
 /* sqlite_table - the same rules from dkim_authorization, and a dead one */
 static void
 sqlite_table(void)
@@ -235,7 +298,7 @@ sqlite_table(void)
 	    "dkim_authorization");
 	sqlite3_close(h);
 	free(schema);
-	snprintf(spec, sizeof(spec), "sqlite:%s", path);
+	snprintf(spec, sizeof(spec), "sqlite:%s?ttl=0", path);
 	c->authz = authz_load(spec, report, NULL);
 	ok(verdict(c, "alice@a.example", NULL, "x@b.example", &out) ==
 	    AUTHZ_ALLOW && strstr(out.rule, "sqlite dkim_authorization") !=
@@ -249,6 +312,7 @@ sqlite_table(void)
 	ok(!allowed(c, "bob", "x@d.example"),
 	    "attack: sqlite: domain patterns are wildcards, anchored");
 	authz_free(c->authz);
+	sqlite_cache(c, path);
 	unlink(path);
 
 	c->authz = authz_load("sqlite:/nonexistent/dir/authz.db", report, NULL);
