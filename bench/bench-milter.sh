@@ -268,10 +268,13 @@ launch() {
 }
 
 # start_dkimd KIND - dkimd on a KIND socket; sets DKIMD_PID, DKIMD_SOCK
+# (loadgen logs in as user@example.com: SubDomains lets that login sign
+# as rsa.example.com and ed.example.com, by sender authorization's rule)
 start_dkimd() {
 	DKIMD_SOCK=$(sockspec "$1" dkimd)
 	printf '%s\n' "Socket $DKIMD_SOCK" "KeyTable file:$work/key.table" \
 	    "SigningTable refile:$work/signing.table" "AuthservID mx.test" \
+	    "SubDomains yes" \
 	    "Canonicalization relaxed/relaxed" \
 	    "Nameservers 127.0.0.1:$DNS_PORT" "Syslog no" >"$work/dkimd.conf"
 	case "$profile" in

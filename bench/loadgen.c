@@ -246,7 +246,7 @@ worker(void *arg)
 	struct milterc_pair mm[] = {
 		{ "i", qid },
 		{ "{auth_type}", "PLAIN" },
-		{ "{auth_authen}", "user" },
+		{ "{auth_authen}", "user@example.com" },	/* authz.h */
 	};
 	struct milterc_pair im[] = { { "i", qid } };
 	struct milterc_client cl = {

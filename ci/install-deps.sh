@@ -16,6 +16,8 @@ PACKAGES=(
 	python3-dkim libmail-dkim-perl
 	opendkim opendkim-tools miltertest
 	postfix swaks
+	# t/milter/it-postfix-sasl.sh: Postfix's SASL through a private Dovecot
+	dovecot-core
 	clang clang-format libclang-rt-14-dev
 	perl procps openssl
 	# database KeyTable/SigningTable back ends, and their servers for t/it-db.sh

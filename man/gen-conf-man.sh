@@ -27,6 +27,10 @@ more() {
 		echo "See TABLES." ;;
 	MTA|InternalHosts|SignAuthenticated|Mode)
 		echo "See SIGN OR VERIFY." ;;
+	SenderAuthorization*|SubDomains)
+		echo "See SENDER AUTHORIZATION." ;;
+	On-Unauthorized)
+		echo "See SENDER AUTHORIZATION and ACTIONS." ;;
 	On-*)	echo "See ACTIONS." ;;
 	UserID|RequireSafeKeys|Socket|UMask)
 		echo "See SECURITY." ;;

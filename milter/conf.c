@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "authz.h"
 #include "conf.h"
 #include "db.h"
 #include "hosts.h"
@@ -107,6 +108,15 @@ static const struct keyword keywords[] = {
 	{"UnsignedBodyContent", K_STR, O(unsignedbody), "policy", 0, 0,
 	    check_unsignedbody, "result of a signature whose l= leaves body "
 	    "bytes unsigned: policy or pass"},
+	{"SenderAuthorization", K_STR, O(senderauthz), NULL, 0, 0, NULL,
+	    "data set of LOGIN DOMAIN[,DOMAIN...] lines a login may also sign "
+	    "for; none: any sender signs any From"},
+	{"SenderAuthorizationEnvelope", K_BOOL, O(senderauthzenvelope), "no",
+	    0, 0, NULL, "authorize unauthenticated signing mail by its envelope "
+	    "sender"},
+	{"SubDomains", K_BOOL, O(subdomains), "no", 0, 0, NULL,
+	    "a sender's domain, and with KeyFile each Domain, covers its "
+	    "subdomains"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -137,6 +147,8 @@ static const struct keyword keywords[] = {
 	    "action when a signature's key is not in DNS"},
 	{"On-BadAuthor", K_ACTION, ON(CONF_ON_BADAUTHOR), NULL, 0, 0, NULL,
 	    "action when mail to sign names no single valid author"},
+	{"On-Unauthorized", K_ACTION, ON(CONF_ON_UNAUTHORIZED), NULL, 0, 0,
+	    NULL, "action when the sender may not sign for the From domain"},
 	{"UserID", K_STR, O(userid), NULL, 0, 0, NULL,
 	    "user[:group] to run as after opening the socket and keys"},
 	{"UMask", K_OCTAL, O(umask), NULL, 0, 0777, NULL,
@@ -195,7 +207,7 @@ static const char *const ignored[] = {
 	"SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
 	"SoftwareHeader", "Statistics", "StatisticsName",
 	"StatisticsPolicyScript", "StatisticsPrefix", "StrictHeaders",
-	"StrictTestMode", "SubDomains", "SyslogName", "SyslogSuccess",
+	"StrictTestMode", "SyslogName", "SyslogSuccess",
 	"TemporaryDirectory", "TestDNSData", "TestPublicKeys",
 	"TrustAnchorFile", "TrustSignaturesFrom", "UnprotectedKey",
 	"VBR-Certifiers", "VBR-PurgeFields", "VBR-TrustedCertifiers",
@@ -627,6 +639,62 @@ check_bits(struct loader *ld, const struct table *kt)
 	return errors;
 }
 
+/*
+ * keyfile_subdomains - SubDomains with the KeyFile shortcut, OpenDKIM's
+ * meaning: a From domain below a Domain signs with d= that Domain. Each
+ * Domain gets a key entry of its own (the same key, one more reference)
+ * and a ".domain" pattern, which a file: lookup tries for every parent
+ * of the From domain (table.h). Called before table_link(): the entries
+ * move when the arrays grow.
+ */
+static int
+keyfile_subdomains(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	struct table *kt = c->keytab, *st = c->signtab;
+	struct keytab_entry *k;
+	struct signtab_entry *e;
+	size_t	n = util_strvlen(c->domain), i;
+
+	if (kt->keys[0].key == NULL) {
+		util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
+		    "SubDomains: a KeyFile with '%%' signs no subdomains",
+		    ld->file, line_of(c, "SubDomains"));
+		return 0;
+	}
+	if ((k = realloc(kt->keys, (kt->n + n) * sizeof(*k))) == NULL)
+		goto nomem;
+	kt->keys = k;
+	if ((e = realloc(st->signs, (st->n + n) * sizeof(*e))) == NULL)
+		goto nomem;
+	st->signs = e;
+	for (i = 0; i < n; i++) {
+		k = &kt->keys[kt->n];
+		e = &st->signs[st->n];
+		memset(k, 0, sizeof(*k));
+		memset(e, 0, sizeof(*e));
+		kt->n++;
+		st->n++;
+		k->file = kt->file;
+		k->line = e->line = line_of(c, "SubDomains");
+		k->key = dkim_key_ref(kt->keys[0].key);
+		if ((k->name = malloc(strlen(c->domain[i]) + 2)) == NULL)
+			goto nomem;
+		sprintf(k->name, ".%s", c->domain[i]);
+		util_lower(k->name);
+		if ((k->domain = strdup(k->name + 1)) == NULL ||
+		    (k->selector = strdup(c->selector)) == NULL ||
+		    (k->keypath = strdup(c->keyfile)) == NULL ||
+		    (e->pattern = strdup(k->name)) == NULL ||
+		    (e->keyname = strdup(k->name)) == NULL)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	util_report(ld->report, ld->rarg, 0, "%s: out of memory", ld->file);
+	return 1;
+}
+
 /* load_keyfile - the Domain/Selector/KeyFile shortcut, as two tables */
 static int
 load_keyfile(struct loader *ld, uid_t safe)
@@ -681,6 +749,8 @@ load_keyfile(struct loader *ld, uid_t safe)
 		    line_of(c, "SignatureAlgorithm"), c->sigalg, c->keyfile);
 		errors++;
 	}
+	if (errors == 0 && c->subdomains)
+		errors += keyfile_subdomains(ld);
 	return errors + table_link(c->signtab, c->keytab, ld->report, ld->rarg);
 nomem:
 	util_report(ld->report, ld->rarg, 0, "%s: out of memory", ld->file);
@@ -705,6 +775,31 @@ warn_secrets(struct loader *ld)
 			    ld->file, why[i]);
 }
 
+/*
+ * load_authz - SenderAuthorization: a data set, or "none" (OpenDKIM's
+ * behaviour, which lets any sender sign as any domain: said at start-up)
+ */
+static int
+load_authz(struct loader *ld)
+{
+	struct conf *c = ld->c;
+
+	if (c->senderauthz == NULL || *c->senderauthz == '\0')
+		return 0;
+	if (strcasecmp(c->senderauthz, "none") == 0) {
+		c->authz_none = 1;
+		util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
+		    "SenderAuthorization none: any sender may sign as any "
+		    "domain it puts in From (OpenDKIM's behaviour)", ld->file,
+		    line_of(c, "SenderAuthorization"));
+		return 0;
+	}
+	if ((c->authz = authz_load(c->senderauthz, ld->report, ld->rarg)) ==
+	    NULL)
+		return 1;
+	return 0;
+}
+
 /* load_tables - KeyTable, SigningTable (or KeyFile), InternalHosts */
 static int
 load_tables(struct loader *ld)
@@ -722,6 +817,7 @@ load_tables(struct loader *ld)
 	    (c->sockpeers = hosts_load_as("SocketPeers", c->socketpeers,
 	    ld->report, ld->rarg)) == NULL)
 		errors++;
+	errors += load_authz(ld);
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
 		    "SigningTable go together", ld->file,
@@ -803,6 +899,7 @@ conf_free(struct conf *c)
 	hosts_free(c->internal);
 	hosts_free(c->sockpeers);
 	free(c->sock_uids);
+	authz_free(c->authz);
 	free(c->path);
 	free(c);
 }

@@ -8,8 +8,8 @@
  *
  * CONTRACT
  *	conf_load() reads the configuration file, then the data sets it
- *	names (KeyTable, SigningTable, InternalHosts) and every key they
- *	name. Each problem is handed to report() as one line
+ *	names (KeyTable, SigningTable, InternalHosts, SenderAuthorization)
+ *	and every key they name. Each problem is handed to report() as one line
  *	"FILE:LINE: what is wrong" (warn != 0 for warnings); the result is
  *	NULL when there was at least one error. Nothing here logs or exits:
  *	dkimd -t prints the lines, the daemon logs them.
@@ -34,6 +34,7 @@
 
 struct table;
 struct hosts;
+struct authz;
 
 /* What to do with a message (On-* keywords). */
 enum conf_action {
@@ -52,6 +53,7 @@ enum conf_on {
 	CONF_ON_INTERNALERROR,
 	CONF_ON_KEYNOTFOUND,
 	CONF_ON_BADAUTHOR,
+	CONF_ON_UNAUTHORIZED,		/* sender may not sign as From (authz.h) */
 	CONF_ON_MAX
 };
 
@@ -99,6 +101,9 @@ struct conf {
 	long	maxconns;		/* connections served at once */
 	long	maxconnsperpeer;	/* ... per peer user or address */
 	long	miltertimeout;		/* seconds */
+	char	*senderauthz;		/* SenderAuthorization data set */
+	int	senderauthzenvelope;	/* check unauthenticated mail too */
+	int	subdomains;		/* SubDomains */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -109,6 +114,8 @@ struct conf {
 	struct table *keytab;		/* NULL when none */
 	struct table *signtab;		/* NULL when none */
 	struct hosts *internal;		/* NULL when none */
+	struct authz *authz;		/* SenderAuthorization, or NULL */
+	int	authz_none;		/* SenderAuthorization none */
 	uid_t	run_uid;		/* UserID, (uid_t)-1 when unset */
 	gid_t	run_gid;
 	uid_t	*sock_uids;		/* SocketUsers, resolved */

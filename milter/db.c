@@ -361,6 +361,13 @@ db_open(const char *uri, int flags, uid_t safe_uid, char *err, size_t errlen)
 	return db;
 }
 
+/* db_ttl - how long answers may be cached (the name's ttl=), seconds */
+unsigned
+db_ttl(const struct db *db)
+{
+	return db->ttl;
+}
+
 /* db_scheme - the back end's name */
 const char *
 db_scheme(const struct db *db)
@@ -454,15 +461,11 @@ db_error(struct db *db, char *buf, size_t size)
 	pthread_mutex_unlock(&db->q_lock);
 }
 
-/* hash - FNV-1a of s, a bucket index */
+/* hash - a bucket index for s */
 static size_t
 hash(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % DB_BUCKETS;
+	return util_hash(s) % DB_BUCKETS;
 }
 
 /* dbkey_put - drop one reference (c_lock held, or sole owner) */

@@ -109,6 +109,7 @@ const char *db_label(const struct db *);
 void	db_redact(const char *spec, char *buf, size_t size);
 int	db_secret_warning(const struct db *, const char *conf, char *buf,
 	    size_t size);
+unsigned db_ttl(const struct db *);	/* cache seconds (ttl=) */
 void	db_error(struct db *, char *buf, size_t size);	/* the last failure */
 void	db_close(struct db *);
 

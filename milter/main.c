@@ -44,6 +44,7 @@
 #include <libmilter/mfapi.h>
 #include <openssl/crypto.h>
 
+#include "authz.h"
 #include "conf.h"
 #include "db.h"
 #include "gate.h"
@@ -86,7 +87,7 @@ static int
 check_only(const char *path)
 {
 	struct conf *c;
-	char	err[256];
+	char	err[256], name[128];
 	long	nkeys, nrules;
 	int	reached, r = 0;
 
@@ -109,6 +110,14 @@ check_only(const char *path)
 		    path, c->signtab->file, err);
 		r = 1;
 	}
+	if (c->authz != NULL && authz_count(c->authz, &nrules, name,
+	    sizeof(name), err, sizeof(err)) == 0)
+		printf("%s: SenderAuthorization %s: %ld lines\n", path, name,
+		    nrules);
+	else if (c->authz != NULL)	/* like the SigningTable: not fatal */
+		printf("%s: SenderAuthorization %s cannot be read now (%s); "
+		    "until it can, only a sender's own domain signs\n", path,
+		    name, err);
 	conf_free(c);
 	return r;
 }

@@ -246,7 +246,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setsymlist(ctx, SMFIM_CONNECT,
 		    (char *)"j {daemon_name} {client_addr}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    (char *)"i {auth_authen} {auth_type} {daemon_name}");
+		    (char *)"i {auth_authen} {auth_type} {daemon_name} "
+		    "{mail_addr}");
 		smfi_setsymlist(ctx, SMFIM_EOH, (char *)"i");
 		smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
 	}
@@ -504,6 +505,7 @@ do_eoh(SMFICTX *ctx)
 	char	out[700], why[128], awhy[200];
 	const char *v;
 	int	down;
+	sfsistat r;
 
 	if (m == NULL)
 		return SMFIS_ACCEPT;
@@ -516,6 +518,8 @@ do_eoh(SMFICTX *ctx)
 		if (author_choose(&m->author, m->live->conf->senderheaders,
 		    m->from, sizeof(m->from), awhy, sizeof(awhy)) < 0)
 			return bad_author(ctx, c, awhy);
+		if (mlfi_authz(ctx, c, &r))
+			return r;
 		if ((down = add_signers(m)) < 0)
 			return mlfi_internal(ctx, c);
 		if (down) {

@@ -7,6 +7,7 @@
  *	mlfi_eom()		end of message (eom.c)
  *	mlfi_conn() mlfi_macro() mlfi_fail() mlfi_act() mlfi_finish()
  *	mlfi_internal()		helpers shared by mlfi.c and eom.c
+ *	mlfi_authz()		sender authorization (mlfi_authz.c)
  *
  * OWNERSHIP
  *	struct conn is the connection's private data (smfi_setpriv), freed
@@ -71,5 +72,6 @@ sfsistat mlfi_act(SMFICTX *, struct msg *, enum conf_on, const char *what);
 sfsistat mlfi_finish(struct conn *, sfsistat r, const char *outcome);
 sfsistat mlfi_internal(SMFICTX *, struct conn *);
 sfsistat mlfi_release(struct conn *);
+int	mlfi_authz(SMFICTX *, struct conn *, sfsistat *r);
 
 #endif /* MLFI_H */

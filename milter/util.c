@@ -46,6 +46,17 @@ util_trim(char *s)
 	return s;
 }
 
+/* util_hash - FNV-1a of s (a cache's bucket, modulo its size) */
+unsigned
+util_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 /* util_lower - ASCII lower case, in place */
 void
 util_lower(char *s)

@@ -7,6 +7,7 @@
  *	util_split(text)				"a, b c" -> list
  *	util_strvfree(list)
  *	util_lower(s)
+ *	util_hash(s)					FNV-1a, for caches
  *
  * CONTRACT
  *	util_readlines() opens path, strips '#' comments and surrounding
@@ -37,6 +38,7 @@ char	**util_split(const char *text);
 void	util_strvfree(char **);
 size_t	util_strvlen(char *const *);
 void	util_lower(char *);
+unsigned util_hash(const char *);
 char	*util_trim(char *);
 
 #endif /* UTIL_H */

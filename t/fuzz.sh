@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-30}}
 work=$(mktemp -d /tmp/dkimd-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname"}
+targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz"}
 n=0; fail=0
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -I$top/dkimcore -I$top/t -I$top/milter -I$top/fuzz"
@@ -56,7 +56,7 @@ fi
 
 for t in $targets; do
 	extra=
-	case $t in conf|table|dbname) extra="$conflibo $dbflags" ;; esac
+	case $t in conf|table|dbname|authz) extra="$conflibo $dbflags" ;; esac
 	if ! clang $CFLAGS $SAN -fsanitize=fuzzer "$top/fuzz/fuzz_$t.c" \
 	    $extra $engine -o "$work/fuzz_$t" -lcrypto -lresolv -lpthread \
 	    2>"$work/build_$t.log"; then

@@ -148,14 +148,15 @@ EOT
 	return 1
 }
 
-# sign ADDRESS - what dkimd signed for a message from ADDRESS: "d=D s=S"
-# per signature, "NOSIG" for none, "REPLYCODE NOSIG" when dkimd chose an
-# SMTP reply (a tempfail), "ERROR" when miltertest failed
+# sign ADDRESS [LOGIN] - what dkimd signed for a message from ADDRESS (sent
+# by SMTP login LOGIN): "d=D s=S" per signature, "NOSIG" for none,
+# "REPLYCODE NOSIG" when dkimd chose an SMTP reply (a tempfail), "ERROR"
+# when miltertest failed
 sign()
 {
 	local out
 	out=$(cd "$work" && timeout 30 miltertest -D port="$PORT" \
-	    -D tdir="$tdir" -D work="$work" -D from="$1" \
+	    -D tdir="$tdir" -D work="$work" -D from="$1" ${2:+-D auth="$2"} \
 	    -s "$tdir/db-sign.lua" 2>&1)
 	if [ $? -ne 0 ]; then
 		echo ERROR
@@ -509,6 +510,31 @@ switch_keys()
 }
 
 # scenario B - add, remove, outage, 100,000 domains
+# authz B - SenderAuthorization in table dkim_authorization: a row lets
+# alice@a.example sign as b.example, a login without a row may not; dkimd
+# stays up with it for the rest of the scenario (no login: not checked)
+authz()
+{
+	stop_dkimd
+	db_sql_$1 "INSERT INTO dkim_authorization (login, domain)
+	    VALUES ('alice@a.example', 'b.example')" >/dev/null
+	start_dkimd "$URI?ttl=$TTL" "" "SenderAuthorization $URI" ||
+	    { ok 1 "$1: authz: dkimd starts with SenderAuthorization"; return; }
+	is "$(sign user@b.example alice@a.example)" "d=b.example s=s2" \
+	    "$1: authz: a dkim_authorization row lets alice@a.example sign as b.example"
+	is "$(sign user@b.example carol@a.example)" "NOSIG" \
+	    "$1: authz: attack: carol@a.example, without a row, may not"
+	grep -q "login carol@a.example may not sign for \"b.example\"" \
+	    "$work/dkimd.log"
+	ok $? "$1: authz: the refusal is logged"
+	! grep -q "dk-$$" "$work/dkimd.log"
+	ok $? "$1: authz: the database password is in no log line"
+	"$DKIMD" -t -c "$work/dkimd.conf" >"$work/t.out" 2>&1
+	grep -q "SenderAuthorization [a-z]* dkim_authorization: 1 lines" "$work/t.out"
+	ok $? "$1: authz: dkimd -t counts the rows of dkim_authorization"
+	sed 's/^/#   /' "$work/t.out"
+}
+
 scenario()
 {
 	local b=$1 t0 bench last got small
@@ -539,6 +565,7 @@ scenario()
 	sleep $((TTL + 1))
 	is "$(sign user@b.example)" "d=b.example s=s2" \
 	    "$b: the domain added while dkimd runs is signed (no restart)"
+	authz "$b"
 	is "$(status "$DKIMTOOL" key list --db "$URI")" 0 "$b: key list"
 	is "$(cut -f 1,5,6 "$work/out" | tr '\t\n' ' ')" \
 	    "s1._domainkey.a.example active a.example s2._domainkey.b.example active b.example " \

@@ -192,7 +192,8 @@ run steps.lua
 logged "STEPS2: sign \(MTA ORIGINATING\): no key" \
     "log: the message of an MTA without NR_ steps is logged"
 run auth.lua
-logged "AUTH1: sign \(authenticated as alice\)" "log: authenticated sender is the reason to sign"
+logged "AUTH1: sign \(authenticated as alice@example.com; login alice@example.com: sender domain is the From domain\)" \
+    "log: authenticated sender is the reason to sign (with LogWhy, the rule that authorized it)"
 logged "AUTH3: sign \(internal host" "log: InternalHosts is the reason to sign"
 run verify.lua
 logged "VER1: verify \(daemon INBOUND\): d=example.com s=sel1 a=rsa-sha256 pass" \
@@ -346,6 +347,39 @@ start_dkimd "SenderHeaders Sender, From" "On-BadAuthor reject" ||
 run senderheaders.lua
 logged "SH3: sign .*not signed: From does not parse: .*; reject" \
     "log: On-BadAuthor reject is logged with the reason"
+stop_dkimd
+
+# ---- sender authorization: SenderAuthorization, On-Unauthorized -------------
+cat >"$work/authz.table" <<EOT
+alice@example.com	lists.example.org
+bob			example.com
+EOT
+for action in accept reject tempfail discard; do
+	start_dkimd "SenderAuthorization file:$work/authz.table" \
+	    "On-Unauthorized $action" || ok 1 "dkimd starts with On-Unauthorized $action"
+	run authz.lua -D action="$action"
+	logged "AZ-$action-2: sign \(MTA ORIGINATING\): not authorized: login alice@example.com may not sign for \"pct.test\" \(sender domain is not the From domain, and no SenderAuthorization line allows it\); $action" \
+	    "authz: log: On-Unauthorized $action: the login, the From domain, the rule and the action"
+	stop_dkimd
+done
+logged "AZ-discard-5: .*login bob may not sign for \"pct.test\" \(sender has no domain, and no SenderAuthorization line allows it\)" \
+    "authz: log: a login without a domain is refused by name"
+start_dkimd "SenderAuthorization file:$work/authz.table" \
+    "SenderAuthorizationEnvelope yes" || ok 1 "dkimd starts with SenderAuthorizationEnvelope"
+run authz-env.lua
+logged "AZENV3: .*not authorized: envelope sender <> may not sign for \"example.com\"" \
+    "authz: log: the null envelope sender is refused by name"
+stop_dkimd
+start_dkimd "SenderAuthorization sqlite:$work/no/such/authz.db" \
+    "On-KeyNotFound tempfail" || ok 1 "dkimd starts with its authz database down"
+run authz-dbdown.lua
+logged "AZDB2: .*authorization unknown: login alice@example.com signing for \"lists.example.org\" \(SenderAuthorization sqlite dkim_authorization unavailable \(sqlite:.*\)\); tempfail" \
+    "authz: log: the database that could not say, and On-KeyNotFound"
+stop_dkimd
+start_dkimd "SenderAuthorization none" || ok 1 "dkimd starts with SenderAuthorization none"
+logged "warning: SenderAuthorization none: any sender may sign as any domain" \
+    "authz: SenderAuthorization none is said at start-up"
+run authz-none.lua
 stop_dkimd
 
 # ---- SIGTERM with a message in flight ----------------------------------------

@@ -13,7 +13,7 @@
 #    (IT_TIMEOUT seconds, default 300), against the first build, through
 #    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
 #    and DKIMD in their environment; t/it-dkimtool.sh, t/it-milter*.sh
-#    and t/milter/it-postfix.sh run against the sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
+#    and t/milter/it-postfix*.sh run against the sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
 #    others at the lowest CPU priority.
 # The last line is "N passed, N failed", the sum of all TAP test points
 # of all runs (a build that fails counts as one failed point). Exit status
@@ -205,6 +205,7 @@ if build sanitizers --enable-werror --enable-sanitizers; then
 	integration sanitizers it-dkimtool.sh
 	integration sanitizers 'it-milter*.sh'
 	integration sanitizers it-postfix.sh
+	integration sanitizers it-postfix-sasl.sh
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 

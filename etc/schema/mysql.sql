@@ -33,3 +33,11 @@ CREATE TABLE IF NOT EXISTS dkim_signing (
 	identity	VARCHAR(320),
 	INDEX dkim_signing_pattern (pattern)
 ) DEFAULT CHARSET = utf8mb4;
+
+-- dkim_authorization: SenderAuthorization (see sqlite.sql).
+CREATE TABLE IF NOT EXISTS dkim_authorization (
+	id		BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	login		VARCHAR(320) NOT NULL,
+	domain		VARCHAR(255) NOT NULL,
+	INDEX dkim_authorization_login (login)
+) DEFAULT CHARSET = utf8mb4;

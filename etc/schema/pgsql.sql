@@ -33,3 +33,12 @@ CREATE TABLE IF NOT EXISTS dkim_signing (
 	identity	TEXT
 );
 CREATE INDEX IF NOT EXISTS dkim_signing_pattern ON dkim_signing (pattern);
+
+-- dkim_authorization: SenderAuthorization (see sqlite.sql).
+CREATE TABLE IF NOT EXISTS dkim_authorization (
+	id		BIGSERIAL PRIMARY KEY,
+	login		TEXT NOT NULL,
+	domain		TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dkim_authorization_login
+    ON dkim_authorization (login);

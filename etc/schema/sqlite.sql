@@ -41,3 +41,19 @@ CREATE TABLE IF NOT EXISTS dkim_signing (
 	identity	TEXT
 );
 CREATE INDEX IF NOT EXISTS dkim_signing_pattern ON dkim_signing (pattern);
+
+-- dkim_authorization: SenderAuthorization in a database (dkimd.conf(5)):
+-- the sender login (or, with SenderAuthorizationEnvelope, the envelope
+-- sender) may sign for the From domains matching domain, besides its own
+-- domain. login is looked up exactly, lower case: the sender, then
+-- '*@' and its domain, then '*'; domain is a wildcard pattern ('*' any
+-- run: '*' every domain, '*.a.example' the subdomains of a.example).
+-- One domain pattern per row.
+
+CREATE TABLE IF NOT EXISTS dkim_authorization (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,
+	login		TEXT NOT NULL,
+	domain		TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dkim_authorization_login
+    ON dkim_authorization (login);

@@ -2,7 +2,7 @@
 dofile(tdir .. "/lib.lua")
 
 local conn = open({daemon = "INBOUND"})
-send(conn, simple("user@example.com"), {qid = "AUTH1", auth = "alice"})
+send(conn, simple("user@example.com"), {qid = "AUTH1", auth = "alice@example.com"})
 check(#inserted(conn, "DKIM-Signature") == 2,
     "auth: SMTP-authenticated sender on a non-MTA daemon is signed")
 send(conn, simple("user@example.com"), {qid = "AUTH2"})

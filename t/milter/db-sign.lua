@@ -1,4 +1,5 @@
--- db-sign.lua - one ORIGINATING message from -D from=ADDRESS (t/it-db.sh)
+-- db-sign.lua - one ORIGINATING message from -D from=ADDRESS (t/it-db.sh),
+-- sent by SMTP login -D auth=LOGIN when given
 --
 -- Prints "SIG d=DOMAIN s=SELECTOR" for each DKIM-Signature dkimd
 -- inserted, or "NOSIG" when it inserted none; "REPLY n" with the reply
@@ -6,7 +7,7 @@
 dofile(tdir .. "/lib.lua")
 
 local conn = open({daemon = "ORIGINATING"})
-local r = send(conn, simple(from), {qid = "DB" .. os.time()})
+local r = send(conn, simple(from), {qid = "DB" .. os.time(), auth = auth})
 -- (an SMTP reply code chosen by dkimd comes as SMFIR_REPLYCODE; the
 -- code itself is in dkimd's log line)
 print("REPLY " .. (r == SMFIR_REPLYCODE and "replycode" or tostring(r)))

@@ -7,6 +7,8 @@
 -- the text of dkimd's SMTP reply when an On-* action refuses a message
 -- (miltertest's MT_SMTPREPLY check matches only code, xcode and text)
 FAILED = "DKIM verification failed"
+-- ... and when On-Unauthorized refuses one
+AUTHZ = "sender not authorized to sign for this From domain"
 
 function check(cond, what)
 	if cond then
@@ -85,7 +87,8 @@ function final(r)
 	    r == SMFIR_TEMPFAIL or r == SMFIR_REPLYCODE
 end
 
--- send - one message on conn; o = {qid=, auth=, abort_in_body=}
+-- send - one message on conn; o = {qid=, auth=, envfrom=, abort_in_body=}
+-- (envfrom: the envelope sender without <>, "" for the null sender)
 -- returns the reply after end of message, or the verdict that ended it
 -- early: dkimd answers neither MAIL nor end of header (SMFIP_NR_MAIL,
 -- SMFIP_NR_EOH) and gives a verdict reached there at the first body chunk
@@ -98,8 +101,11 @@ function send(conn, m, o)
 		table.insert(mac, "{auth_type}")
 		table.insert(mac, "PLAIN")
 	end
+	local envfrom = o.envfrom or "sender@example.com"
+	table.insert(mac, "{mail_addr}")
+	table.insert(mac, envfrom)
 	must(mt.macro(conn, SMFIC_MAIL, table.unpack(mac)), "macro MAIL")
-	must(mt.mailfrom(conn, "<sender@example.com>"), "mailfrom")
+	must(mt.mailfrom(conn, "<" .. envfrom .. ">"), "mailfrom")
 	for _, h in ipairs(m.headers) do
 		must(mt.header(conn, h[1], h[2]), "header " .. h[1])
 	end
@@ -147,4 +153,21 @@ function inserted(conn, name)
 		table.insert(t, v)
 		i = i + 1
 	end
+end
+
+-- originate - one message from "from" on an ORIGINATING connection of its
+-- own (o as for send); returns the reply, the number of DKIM-Signature
+-- fields inserted (0 unless accepted) and, when want = {code, xcode,
+-- text}, whether the SMTP reply was that one
+function originate(from, o, want)
+	local conn = open({daemon = "ORIGINATING"})
+	local r = send(conn, simple(from), o)
+	local n = 0
+	if r == SMFIR_CONTINUE or r == SMFIR_ACCEPT then
+		n = #inserted(conn, "DKIM-Signature")
+	end
+	local replied = want ~= nil and r == SMFIR_REPLYCODE and
+	    mt.eom_check(conn, MT_SMTPREPLY, want[1], want[2], want[3])
+	mt.disconnect(conn)
+	return r, n, replied
 end
