@@ -7,6 +7,7 @@
  * The data sets are t/data/milter/authz/; the SQLite one is made in a
  * temporary file from etc/schema/sqlite.sql.
  */
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,10 +375,16 @@ signs(const struct conf *c, const char *addr)
 static void
 keyfile_subdomains(void)
 {
-	char	kpath[] = "/tmp/test_authz_key.XXXXXX", *key;
+	char	dir[] = "/tmp/test_authz.XXXXXX", kpath[64], *key;
 	struct conf *c;
-	int	fd = mkstemp(kpath);
+	int	fd = -1;
 	ssize_t	n;
+
+	/* a folder of our own: key folders others may write are refused */
+	if (mkdtemp(dir) != NULL) {
+		snprintf(kpath, sizeof(kpath), "%s/key", dir);
+		fd = open(kpath, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	}
 
 	key = slurp(SRCDIR "/t/data/db/ed25519.pem");
 	n = key ? (ssize_t)strlen(key) : -1;
@@ -403,6 +410,7 @@ keyfile_subdomains(void)
 	    "Domain a.example does not sign sub.a.example");
 	conf_free(c);
 	unlink(kpath);
+	rmdir(dir);
 }
 
 /* via_conf - the keywords through conf_load() */
