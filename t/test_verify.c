@@ -73,25 +73,7 @@ publish(dkim_key *key, const char *sel)
 static char *
 sign_with(dkim_key *key, const char *sel)
 {
-	struct dkim_signspec sp = { 0 };
-	dkim_msg *m = dkim_msg_new(ctx, DKIM_MODE_SIGN);
-	char *out = NULL;
-	const char *v;
-	size_t len;
-
-	sp.domain = DOMAIN;
-	sp.selector = sel;
-	sp.key = key;
-	if (dkim_msg_add_signer(m, &sp) == DKIM_OK &&
-	    feed(m, body_msg, sizeof(body_msg) - 1, 0) == DKIM_OK &&
-	    (v = dkim_sig_header(m, 0)) != NULL) {
-		len = strlen(v) + sizeof(body_msg) + 32;
-		if ((out = malloc(len)) != NULL)
-			snprintf(out, len, "DKIM-Signature:%s\r\n%s", v,
-			    body_msg);
-	}
-	dkim_msg_free(m);
-	return out;
+	return signed_copy(ctx, key, DOMAIN, sel, body_msg);
 }
 
 /* result_of - the result of a message's one signature, or -1 */
