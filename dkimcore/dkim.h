@@ -36,7 +36,7 @@
 #define DKIM_OK		0
 #define DKIM_ERR	(-1)
 
-#define DKIM_MAX_SIGNERS	8	/* signatures one message can be given */
+#define DKIM_MAX_SIGNERS	8	/* signatures a message can be given */
 
 /* Algorithms (a= of a signature). */
 enum dkim_alg {
@@ -79,7 +79,7 @@ enum dkim_cause {
 	DKIM_CAUSE_X_BEFORE_T,		/* x= not after t= (RFC 6376 §3.5) */
 	DKIM_CAUSE_EXPIRED,		/* x= has passed */
 	DKIM_CAUSE_FUTURE,		/* t= in the future */
-	DKIM_CAUSE_HNAMES_LIMIT,	/* h= names more fields than we select */
+	DKIM_CAUSE_HNAMES_LIMIT,	/* h= names more fields than we take */
 	DKIM_CAUSE_L_BEYOND_BODY,	/* l= larger than the body (§3.5) */
 	DKIM_CAUSE_HEADER_TOO_LARGE,	/* header block over max_header */
 	/* policy (RFC 8301, bounds of ours, l=) */
@@ -92,7 +92,7 @@ enum dkim_cause {
 	DKIM_CAUSE_FROM_COUNT,		/* not exactly one From field */
 	DKIM_CAUSE_HEADER_LEADING_WSP,	/* the header's first line begins WSP */
 	DKIM_CAUSE_FROM_SYNTAX,		/* From does not parse, or is empty */
-	DKIM_CAUSE_SENDER_COUNT,	/* several From mailboxes, not one Sender */
+	DKIM_CAUSE_SENDER_COUNT,	/* From mailboxes, and not one Sender */
 	DKIM_CAUSE_SENDER_SYNTAX,	/* the Sender does not parse */
 	DKIM_CAUSE_SENDER_MAILBOXES,	/* the Sender has several mailboxes */
 	/* the key: DNS_TEMP temperror, the others permerror */

@@ -459,13 +459,13 @@ check_sig(dkim_msg *m, struct dk_vsig *v)
 	}
 	v->res.key_bits = dk_pkey_bits(pk);
 	if (kr.ktype == DK_KTYPE_RSA && v->res.key_bits < m->ctx->min_key_bits) {
-		set_result(v, DKIM_CAUSE_SHORT_KEY, "%u-bit RSA key is too short "
-		    "(RFC 8301)", v->res.key_bits);
+		set_result(v, DKIM_CAUSE_SHORT_KEY, "%u-bit RSA key is too "
+		    "short (RFC 8301)", v->res.key_bits);
 		goto out;
 	}
 	if (v->sig.l >= 0 && h->done < (unsigned long long)v->sig.l) {
-		set_result(v, DKIM_CAUSE_L_BEYOND_BODY, "l=%lld is beyond the end "
-		    "of the body", v->sig.l);
+		set_result(v, DKIM_CAUSE_L_BEYOND_BODY, "l=%lld is beyond the "
+		    "end of the body", v->sig.l);
 		goto out;
 	}
 	if (h->dlen != v->sig.bhlen ||

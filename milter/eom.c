@@ -143,7 +143,8 @@ summary(const dkim_msg *dm, int logwhy, char *out, size_t outlen)
 		    dkim_result_name(r->result),
 		    logwhy && r->reason[0] ? " (" : "",
 		    logwhy ? r->reason : "", logwhy && r->reason[0] ? ")" : "",
-		    pass ? "" : " cause=", pass ? "" : dkim_cause_name(r->cause));
+		    pass ? "" : " cause=",
+		    pass ? "" : dkim_cause_name(r->cause));
 	}
 }
 

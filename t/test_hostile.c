@@ -654,7 +654,8 @@ huge_tags(void)
 	memset(unit + i, 'z', n - i - 64);
 	strcpy(unit + n - 64, "; bh=AAAA; b=AAAA\r\n");
 	big_head("baseline-rsa.eml", unit, 1, DKIM_RES_PERMERROR,
-	    DKIM_CAUSE_HEADER_TOO_LARGE, 1, "a 2 MB z= (header over the 1 MiB ceiling)");
+	    DKIM_CAUSE_HEADER_TOO_LARGE, 1,
+	    "a 2 MB z= (header over the 1 MiB ceiling)");
 	n = 100000 * 2 + 256;
 	unit = realloc(unit, n);
 	i = (size_t)sprintf(unit, "DKIM-Signature: v=1; a=rsa-sha256; "
