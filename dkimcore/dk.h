@@ -110,6 +110,7 @@ struct dk_sig {
 	long long x;			/* x=, -1 when absent */
 	size_t	b_off;			/* offset of b='s value in the raw value */
 	size_t	b_len;			/* its length (FWS inside included) */
+	int	unknown_alg;		/* the parse stopped at an unknown a= */
 };
 
 /*

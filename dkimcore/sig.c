@@ -385,9 +385,11 @@ sig_tag(struct dk_sig *sig, const struct dk_tag *t, char *why, size_t whylen)
 			return sig_why(why, whylen, "%s",
 			    "unsupported version (v= is not 1)");
 	} else if (dk_tag_is(t, "a")) {
-		if (sig->alg == DKIM_ALG_UNKNOWN)
+		if (sig->alg == DKIM_ALG_UNKNOWN) {
+			sig->unknown_alg = 1;	/* its own cause (verify.c) */
 			return sig_why(why, whylen, "unknown algorithm %s",
 			    sig->alg_name);
+		}
 	} else if (dk_tag_is(t, "c"))
 		return sig_canon(sig, t, why, whylen);
 	else if (dk_tag_is(t, "d")) {

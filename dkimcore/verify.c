@@ -266,7 +266,9 @@ prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
 
 	if (dk_sig_parse(&v->sig, m->arena.data + f->value, f->vlen, why,
 	    sizeof(why)) < 0) {
-		set_result(v, DKIM_CAUSE_SIG_SYNTAX, "%s", why);
+		/* RFC 6376 §6.1.1: an unknown a= is a signature to ignore */
+		set_result(v, v->sig.unknown_alg ? DKIM_CAUSE_ALG_UNKNOWN :
+		    DKIM_CAUSE_SIG_SYNTAX, "%s", why);
 		return;
 	}
 	v->res.alg = v->sig.alg;

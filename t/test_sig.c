@@ -233,6 +233,12 @@ test_values(void)
 	    "v=1.0 is refused");
 	refused("a", "a=rsa-sha512", "unknown algorithm rsa-sha512",
 	    "an unknown algorithm is refused and named");
+	ok(with(&sig, "a", "a=rsa-sha512") < 0 && sig.unknown_alg,
+	    "... and marked unknown_alg, for its cause alg_unknown");
+	dk_sig_clear(&sig);
+	ok(with(&sig, "v", "v=2") < 0 && !sig.unknown_alg,
+	    "another refusal (v=2) is not marked unknown_alg");
+	dk_sig_clear(&sig);
 	with(&sig, "a", "a=RSA-SHA256");
 	ok(sig.alg == DKIM_ALG_RSA_SHA256 &&
 	    strcmp(sig.alg_name, "rsa-sha256") == 0,

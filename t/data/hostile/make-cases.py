@@ -238,7 +238,7 @@ REC = {}
 # whose results all pass has cause "pass" for each, "none" none.
 CAUSES = {
     "a-rsa-sha1": "weak_alg",
-    "a-unknown": "sig_syntax",
+    "a-unknown": "alg_unknown",
     "b-bad-base64": "sig_syntax",
     "b-ed25519-short": "bad_signature",
     "b-empty": "sig_syntax",
