@@ -572,46 +572,65 @@ dkim_author_field(struct dkim_author *au, const char *name, size_t nlen,
 	}
 }
 
-/* dkim_author_check - apply the author rule (see dkim.h and above) */
-enum dkim_author_status
-dkim_author_check(const struct dkim_author *au,
+/*
+ * dk_author_rule - apply the author rule (see dkim.h and above):
+ * DKIM_CAUSE_NONE with *mb (may be NULL) at the author's mailbox, or the
+ * cause of the refusal with why set
+ */
+enum dkim_cause
+dk_author_rule(const struct dkim_author *au,
     const struct dkim_mailbox **mb, char *why, size_t whylen)
 {
 	if (mb != NULL)
 		*mb = NULL;
 	if (au->nfrom != 1) {
 		dk_why(why, whylen, "message has %zu From fields", au->nfrom);
-		return DKIM_AUTHOR_FIELDS;
+		return DKIM_CAUSE_FROM_COUNT;
 	}
 	if (au->leadwsp) {
 		dk_why(why, whylen, "header begins with white space");
-		return DKIM_AUTHOR_BAD;
+		return DKIM_CAUSE_HEADER_LEADING_WSP;
 	}
 	if (au->from_n < 0) {
 		dk_why(why, whylen, "From does not parse: %s", au->from_why);
-		return DKIM_AUTHOR_BAD;
+		return DKIM_CAUSE_FROM_SYNTAX;
 	}
 	if (au->from_n == 1) {
 		if (mb != NULL)
 			*mb = &au->from;
-		return DKIM_AUTHOR_OK;
+		return DKIM_CAUSE_NONE;
 	}
 	/* several authors: the Sender names the one who sent it (§3.6.2) */
 	if (au->nsender != 1) {
 		dk_why(why, whylen, "From has %d mailboxes and %zu Sender "
 		    "fields", au->from_n, au->nsender);
-		return DKIM_AUTHOR_BAD;
+		return DKIM_CAUSE_SENDER_COUNT;
+	}
+	if (au->sender_n < 0) {
+		dk_why(why, whylen, "Sender does not parse: %s",
+		    au->sender_why);
+		return DKIM_CAUSE_SENDER_SYNTAX;
 	}
 	if (au->sender_n != 1) {
-		if (au->sender_n < 0)
-			dk_why(why, whylen, "Sender does not parse: %s",
-			    au->sender_why);
-		else
-			dk_why(why, whylen, "Sender has %d mailboxes",
-			    au->sender_n);
-		return DKIM_AUTHOR_BAD;
+		dk_why(why, whylen, "Sender has %d mailboxes", au->sender_n);
+		return DKIM_CAUSE_SENDER_MAILBOXES;
 	}
 	if (mb != NULL)
 		*mb = &au->sender;
-	return DKIM_AUTHOR_OK;
+	return DKIM_CAUSE_NONE;
+}
+
+/* dkim_author_check - the author rule, as a status (see dkim.h) */
+enum dkim_author_status
+dkim_author_check(const struct dkim_author *au,
+    const struct dkim_mailbox **mb, char *why, size_t whylen)
+{
+	switch (dk_author_rule(au, mb, why, whylen)) {
+	case DKIM_CAUSE_NONE:
+		return DKIM_AUTHOR_OK;
+	case DKIM_CAUSE_FROM_COUNT:
+		return DKIM_AUTHOR_FIELDS;
+	default:
+		return DKIM_AUTHOR_BAD;
+	}
 }

@@ -110,6 +110,7 @@ struct dk_sig {
 	long long x;			/* x=, -1 when absent */
 	size_t	b_off;			/* offset of b='s value in the raw value */
 	size_t	b_len;			/* its length (FWS inside included) */
+	int	unknown_alg;		/* the parse stopped at an unknown a= */
 };
 
 /*
@@ -123,11 +124,19 @@ int	dk_sig_parse(struct dk_sig *, const char *value, size_t len,
 
 /*
  * dk_sig_check - the checks that need the clock or policy: t= in the
- * future, x= passed, x < t. Returns DKIM_RES_NONE when fine, else the
- * result to report with why set.
+ * future, x= passed, x < t, rsa-sha1. Returns DKIM_CAUSE_NONE when fine,
+ * else the cause to report (dkim_cause_result) with why set.
  */
-enum dkim_result dk_sig_check(const struct dk_sig *, time_t now,
+enum dkim_cause dk_sig_check(const struct dk_sig *, time_t now,
 	    char *why, size_t whylen);
+
+/*
+ * dk_author_rule - the author rule of dkim_author_check(), giving the
+ * cause: DKIM_CAUSE_NONE when the author is one a pass can vouch for,
+ * DKIM_CAUSE_FROM_COUNT, DKIM_CAUSE_HEADER_LEADING_WSP, ... (addr.c)
+ */
+enum dkim_cause dk_author_rule(const struct dkim_author *,
+	    const struct dkim_mailbox **mb, char *why, size_t whylen);
 
 void	dk_sig_clear(struct dk_sig *);
 

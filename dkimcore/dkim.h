@@ -36,6 +36,8 @@
 #define DKIM_OK		0
 #define DKIM_ERR	(-1)
 
+#define DKIM_MAX_SIGNERS	8	/* signatures a message can be given */
+
 /* Algorithms (a= of a signature). */
 enum dkim_alg {
 	DKIM_ALG_UNKNOWN = 0,
@@ -59,6 +61,56 @@ enum dkim_result {
 	DKIM_RES_POLICY,
 	DKIM_RES_TEMPERROR,
 	DKIM_RES_PERMERROR
+};
+
+/*
+ * Causes: why a signature got its result, one per result and fixed by
+ * the engine, for programs to act on (the milter's On-* actions) and to
+ * count; the reason text is for people only and may change. The names
+ * (dkim_cause_name) are stable short tokens that never carry text from
+ * the mail. Each cause implies its result (dkim_cause_result).
+ */
+enum dkim_cause {
+	DKIM_CAUSE_NONE = 0,		/* not judged: none */
+	DKIM_CAUSE_PASS,		/* pass */
+	/* the signature itself: permerror */
+	DKIM_CAUSE_SIG_SYNTAX,		/* DKIM-Signature does not parse */
+	DKIM_CAUSE_ALG_UNKNOWN,		/* a= names no algorithm we know */
+	DKIM_CAUSE_X_BEFORE_T,		/* x= not after t= (RFC 6376 §3.5) */
+	DKIM_CAUSE_EXPIRED,		/* x= has passed */
+	DKIM_CAUSE_FUTURE,		/* t= in the future */
+	DKIM_CAUSE_HNAMES_LIMIT,	/* h= names more fields than we take */
+	DKIM_CAUSE_L_BEYOND_BODY,	/* l= larger than the body (§3.5) */
+	DKIM_CAUSE_HEADER_TOO_LARGE,	/* header block over max_header */
+	/* policy (RFC 8301, bounds of ours, l=) */
+	DKIM_CAUSE_WEAK_ALG,		/* rsa-sha1 */
+	DKIM_CAUSE_SHORT_KEY,		/* RSA key under min_key_bits */
+	DKIM_CAUSE_TOO_MANY_SIGS,	/* signatures beyond max_sigs */
+	DKIM_CAUSE_TOO_MANY_BODYHASHES,	/* distinct body hashes beyond ours */
+	DKIM_CAUSE_UNSIGNED_BODY,	/* l= leaves body bytes unsigned */
+	/* the author (addr.c): permerror for FROM_COUNT, else policy */
+	DKIM_CAUSE_FROM_COUNT,		/* not exactly one From field */
+	DKIM_CAUSE_HEADER_LEADING_WSP,	/* the header's first line begins WSP */
+	DKIM_CAUSE_FROM_SYNTAX,		/* From does not parse, or is empty */
+	DKIM_CAUSE_SENDER_COUNT,	/* From mailboxes, and not one Sender */
+	DKIM_CAUSE_SENDER_SYNTAX,	/* the Sender does not parse */
+	DKIM_CAUSE_SENDER_MAILBOXES,	/* the Sender has several mailboxes */
+	/* the key: DNS_TEMP temperror, the others permerror */
+	DKIM_CAUSE_DNS_TEMP,		/* timeout, SERVFAIL, DNS budget, ... */
+	DKIM_CAUSE_NO_KEY,		/* NXDOMAIN, or no DKIM TXT record */
+	DKIM_CAUSE_DNS_PERM,		/* malformed or ambiguous answer */
+	DKIM_CAUSE_KEY_SYNTAX,		/* key record does not parse */
+	DKIM_CAUSE_KEY_REVOKED,		/* empty p= */
+	DKIM_CAUSE_KEY_TYPE,		/* k= does not match a= */
+	DKIM_CAUSE_KEY_HASH,		/* key h= does not allow sha256 */
+	DKIM_CAUSE_KEY_STRICT,		/* t=s and i= in a subdomain of d= */
+	DKIM_CAUSE_KEY_INVALID,		/* p= is not a usable public key */
+	/* verification: fail */
+	DKIM_CAUSE_BODY_HASH,		/* bh= does not match the body */
+	DKIM_CAUSE_BAD_SIGNATURE,	/* b= does not verify (header hash) */
+	/* ours: temperror */
+	DKIM_CAUSE_INTERNAL,		/* out of memory */
+	DKIM_CAUSE_MAX
 };
 
 /* Outcomes of a key lookup. */
@@ -212,7 +264,10 @@ struct dkim_signspec {
 dkim_msg *dkim_msg_new(dkim_ctx *, enum dkim_mode);
 void	dkim_msg_free(dkim_msg *);
 
-/* dkim_msg_add_signer - one more signature to make (sign mode, before eoh) */
+/*
+ * dkim_msg_add_signer - one more signature to make (sign mode, before eoh);
+ * at most DKIM_MAX_SIGNERS per message
+ */
 int	dkim_msg_add_signer(dkim_msg *, const struct dkim_signspec *);
 
 /*
@@ -262,6 +317,7 @@ struct dkim_sigresult {
 	unsigned key_bits;		/* 0 when not known */
 	int	testing;		/* key record has t=y */
 	const char *reason;		/* why, for logs and comments; "" on pass */
+	enum dkim_cause cause;		/* why, for programs */
 };
 
 size_t	dkim_result_count(const dkim_msg *);
@@ -348,6 +404,13 @@ enum dkim_author_status dkim_author_check(const struct dkim_author *,
 
 /* Names, for logs. */
 const char *dkim_result_name(enum dkim_result);
+
+/* dkim_cause_name - a cause's stable token ("no_key"), "unknown" if none */
+const char *dkim_cause_name(enum dkim_cause);
+
+/* dkim_cause_result - the result a cause gives a signature */
+enum dkim_result dkim_cause_result(enum dkim_cause);
+
 const char *dkim_alg_name(enum dkim_alg);
 
 #endif /* DKIM_H */

@@ -12,7 +12,6 @@
 
 #define DK_MAX_BODYHASH	16	/* distinct (canon, hash, l=) per message */
 #define DK_MAX_HNAMES	1024	/* h= names we are willing to select */
-#define DK_MAX_SIGNERS	8	/* signatures one message can be given */
 
 enum dk_state {
 	DK_ST_HEADER = 0,
@@ -102,14 +101,14 @@ struct dkim_msg {
 	struct dk_body body[2];
 	struct dk_sink sink[2];
 
-	struct dk_signer signer[DK_MAX_SIGNERS];
+	struct dk_signer signer[DKIM_MAX_SIGNERS];
 	size_t	nsigners;
 
 	struct dk_vsig *vsig;
 	size_t	nvsig;
 	size_t	ignored_sigs;		/* beyond the context's max_sigs */
 	struct dkim_author author;	/* From and Sender, as fields came */
-	enum dkim_result author_res;	/* NONE, or what every signature gets */
+	enum dkim_cause author_cause;	/* NONE, or what every signature gets */
 	char	author_why[160];
 };
 

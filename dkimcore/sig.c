@@ -385,9 +385,11 @@ sig_tag(struct dk_sig *sig, const struct dk_tag *t, char *why, size_t whylen)
 			return sig_why(why, whylen, "%s",
 			    "unsupported version (v= is not 1)");
 	} else if (dk_tag_is(t, "a")) {
-		if (sig->alg == DKIM_ALG_UNKNOWN)
+		if (sig->alg == DKIM_ALG_UNKNOWN) {
+			sig->unknown_alg = 1;	/* its own cause (verify.c) */
 			return sig_why(why, whylen, "unknown algorithm %s",
 			    sig->alg_name);
+		}
 	} else if (dk_tag_is(t, "c"))
 		return sig_canon(sig, t, why, whylen);
 	else if (dk_tag_is(t, "d")) {
@@ -492,31 +494,31 @@ dk_sig_parse(struct dk_sig *sig, const char *value, size_t len,
  * §3.5 lets a verifier ignore a future t= rather than requiring it.
  * x= must be later than t= (§3.5) and not yet passed.
  */
-enum dkim_result
+enum dkim_cause
 dk_sig_check(const struct dk_sig *sig, time_t now, char *why, size_t whylen)
 {
 	if (sig->alg == DKIM_ALG_UNKNOWN) {
 		sig_why(why, whylen, "%s", "unknown algorithm");
-		return DKIM_RES_PERMERROR;
+		return DKIM_CAUSE_ALG_UNKNOWN;
 	}
 	if (sig->x >= 0 && sig->t >= 0 && sig->x <= sig->t) {
 		sig_why(why, whylen, "%s", "x= before t=");
-		return DKIM_RES_PERMERROR;
+		return DKIM_CAUSE_X_BEFORE_T;
 	}
 	if (sig->x >= 0 && sig->x < (long long)now) {
 		sig_why(why, whylen, "%s", "signature expired");
-		return DKIM_RES_PERMERROR;
+		return DKIM_CAUSE_EXPIRED;
 	}
 	if (sig->t >= 0 && sig->t > (long long)now + SIG_SKEW) {
 		sig_why(why, whylen, "%s", "signature in the future");
-		return DKIM_RES_PERMERROR;
+		return DKIM_CAUSE_FUTURE;
 	}
 	if (sig->alg == DKIM_ALG_RSA_SHA1) {
 		sig_why(why, whylen, "%s",
 		    "rsa-sha1 is not accepted (RFC 8301)");
-		return DKIM_RES_POLICY;
+		return DKIM_CAUSE_WEAK_ALG;
 	}
-	return DKIM_RES_NONE;
+	return DKIM_CAUSE_NONE;
 }
 
 /* dk_sig_clear - release what a signature owns; NULL is fine */

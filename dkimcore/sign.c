@@ -110,8 +110,9 @@ dkim_msg_add_signer(dkim_msg *m, const struct dkim_signspec *sp)
 		return dk_msg_fail(m, "not a signing message");
 	if (m->state != DK_ST_HEADER)
 		return dk_msg_fail(m, "signers must be added before end of header");
-	if (m->nsigners == DK_MAX_SIGNERS)
-		return dk_msg_fail(m, "more than %d signatures", DK_MAX_SIGNERS);
+	if (m->nsigners == DKIM_MAX_SIGNERS)
+		return dk_msg_fail(m, "more than %d signatures",
+		    DKIM_MAX_SIGNERS);
 	if (sp->key == NULL)
 		return dk_msg_fail(m, "no key");
 	if (sp->domain == NULL ||

@@ -116,17 +116,21 @@ pk_get(enum dk_ktype ktype, const unsigned char *p, size_t len, char *why,
 	return pk;
 }
 
-/* set_result - judge one signature, with a reason */
+/*
+ * set_result - judge one signature: its cause, which gives the result
+ * (cause.c), and a reason for people
+ */
 static void
-set_result(struct dk_vsig *v, enum dkim_result r, const char *fmt, ...)
+set_result(struct dk_vsig *v, enum dkim_cause c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-set_result(struct dk_vsig *v, enum dkim_result r, const char *fmt, ...)
+set_result(struct dk_vsig *v, enum dkim_cause c, const char *fmt, ...)
 {
 	va_list ap;
 
-	v->res.result = r;
+	v->res.cause = c;
+	v->res.result = dkim_cause_result(c);
 	v->pending = 0;
 	va_start(ap, fmt);
 	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
@@ -231,8 +235,8 @@ start_lookup(dkim_msg *m, size_t k)
 }
 
 /*
- * author_judge - what every signature of m gets when its author is not
- * one that a pass can vouch for (addr.c), DKIM_RES_NONE when it is.
+ * author_judge - the cause every signature of m gets when its author is
+ * not one that a pass can vouch for (addr.c), DKIM_CAUSE_NONE when it is.
  *
  * RFC 5322 §3.6 allows one From; with none or several, which one a
  * reader sees is up to its software (RFC 6376 §8.15): permerror, as a
@@ -247,18 +251,8 @@ start_lookup(dkim_msg *m, size_t k)
 static void
 author_judge(dkim_msg *m)
 {
-	switch (dkim_author_check(&m->author, NULL, m->author_why,
-	    sizeof(m->author_why))) {
-	case DKIM_AUTHOR_OK:
-		m->author_res = DKIM_RES_NONE;
-		break;
-	case DKIM_AUTHOR_FIELDS:
-		m->author_res = DKIM_RES_PERMERROR;
-		break;
-	case DKIM_AUTHOR_BAD:
-		m->author_res = DKIM_RES_POLICY;
-		break;
-	}
+	m->author_cause = dk_author_rule(&m->author, NULL, m->author_why,
+	    sizeof(m->author_why));
 }
 
 /* prepare - parse one signature and start its hashes and lookup */
@@ -267,41 +261,43 @@ prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
 {
 	struct dk_vsig *v = &m->vsig[k];
 	const struct dk_field *f = &m->fields[v->field];
-	enum dkim_result r;
+	enum dkim_cause c;
 	char why[160];
 
 	if (dk_sig_parse(&v->sig, m->arena.data + f->value, f->vlen, why,
 	    sizeof(why)) < 0) {
-		set_result(v, DKIM_RES_PERMERROR, "%s", why);
+		/* RFC 6376 §6.1.1: an unknown a= is a signature to ignore */
+		set_result(v, v->sig.unknown_alg ? DKIM_CAUSE_ALG_UNKNOWN :
+		    DKIM_CAUSE_SIG_SYNTAX, "%s", why);
 		return;
 	}
 	v->res.alg = v->sig.alg;
-	if (m->author_res != DKIM_RES_NONE) {
-		set_result(v, m->author_res, "%s", m->author_why);
+	if (m->author_cause != DKIM_CAUSE_NONE) {
+		set_result(v, m->author_cause, "%s", m->author_why);
 		return;
 	}
-	if ((r = dk_sig_check(&v->sig, now, why, sizeof(why))) !=
-	    DKIM_RES_NONE) {
-		set_result(v, r, "%s", why);
+	if ((c = dk_sig_check(&v->sig, now, why, sizeof(why))) !=
+	    DKIM_CAUSE_NONE) {
+		set_result(v, c, "%s", why);
 		return;
 	}
 	if (v->sig.nh > DK_MAX_HNAMES) {
-		set_result(v, DKIM_RES_PERMERROR, "h= names %zu fields, "
+		set_result(v, DKIM_CAUSE_HNAMES_LIMIT, "h= names %zu fields, "
 		    "more than %d", v->sig.nh, DK_MAX_HNAMES);
 		return;
 	}
 	if (header_hash(m, v, scratch) < 0) {
-		set_result(v, DKIM_RES_TEMPERROR, "out of memory");
+		set_result(v, DKIM_CAUSE_INTERNAL, "out of memory");
 		return;
 	}
 	if ((v->bh = dk_bodyhash_get(m, v->sig.bcanon, v->sig.alg,
 	    v->sig.l)) < 0) {
 		/* a bound of ours, like max_sigs: a retry cannot help */
 		if (m->nbh == DK_MAX_BODYHASH)
-			set_result(v, DKIM_RES_POLICY, "more than %d distinct "
-			    "body hashes", DK_MAX_BODYHASH);
+			set_result(v, DKIM_CAUSE_TOO_MANY_BODYHASHES, "more "
+			    "than %d distinct body hashes", DK_MAX_BODYHASH);
 		else
-			set_result(v, DKIM_RES_TEMPERROR, "out of memory");
+			set_result(v, DKIM_CAUSE_INTERNAL, "out of memory");
 		return;
 	}
 	v->pending = 1;
@@ -384,17 +380,17 @@ key_usable(struct dk_vsig *v, const struct dk_keyrec *kr)
 	const char *at;
 
 	if (kr->revoked) {
-		set_result(v, DKIM_RES_PERMERROR, "key revoked");
+		set_result(v, DKIM_CAUSE_KEY_REVOKED, "key revoked");
 		return 0;
 	}
 	if ((v->sig.alg == DKIM_ALG_ED25519_SHA256) !=
 	    (kr->ktype == DK_KTYPE_ED25519)) {
-		set_result(v, DKIM_RES_PERMERROR,
+		set_result(v, DKIM_CAUSE_KEY_TYPE,
 		    "key type does not match a=%s", v->sig.alg_name);
 		return 0;
 	}
 	if (!(kr->hashes & DK_HASH_SHA256)) {
-		set_result(v, DKIM_RES_PERMERROR,
+		set_result(v, DKIM_CAUSE_KEY_HASH,
 		    "key record h= does not allow sha256");
 		return 0;
 	}
@@ -402,7 +398,7 @@ key_usable(struct dk_vsig *v, const struct dk_keyrec *kr)
 	if (kr->strict && v->sig.identity &&
 	    (at = strrchr(v->sig.identity, '@')) != NULL &&
 	    strcasecmp(at + 1, v->sig.domain) != 0) {
-		set_result(v, DKIM_RES_PERMERROR,
+		set_result(v, DKIM_CAUSE_KEY_STRICT,
 		    "key has t=s but i= is in a subdomain of d=");
 		return 0;
 	}
@@ -425,7 +421,7 @@ unsigned_body(const dkim_msg *m, struct dk_vsig *v,
 	if (v->sig.l < 0 || total <= (unsigned long long)v->sig.l ||
 	    m->ctx->unsigned_body_ok)
 		return 0;
-	set_result(v, DKIM_RES_POLICY, "l=%lld leaves %llu body bytes "
+	set_result(v, DKIM_CAUSE_UNSIGNED_BODY, "l=%lld leaves %llu body bytes "
 	    "unsigned", v->sig.l, total - (unsigned long long)v->sig.l);
 	return 1;
 }
@@ -441,16 +437,18 @@ check_sig(dkim_msg *m, struct dk_vsig *v)
 	int ok;
 
 	if (v->kst == DKIM_DNS_TEMPFAIL) {
-		set_result(v, DKIM_RES_TEMPERROR, "key lookup: %s", v->kreason);
+		set_result(v, DKIM_CAUSE_DNS_TEMP, "key lookup: %s",
+		    v->kreason);
 		return;
 	}
 	if (v->kst != DKIM_DNS_OK || v->keytxt == NULL) {
-		set_result(v, DKIM_RES_PERMERROR, "no key: %s", v->kreason);
+		set_result(v, v->kst == DKIM_DNS_NOKEY ? DKIM_CAUSE_NO_KEY :
+		    DKIM_CAUSE_DNS_PERM, "no key: %s", v->kreason);
 		return;
 	}
 	if (dk_keyrec_parse(&kr, v->keytxt, strlen(v->keytxt), why,
 	    sizeof(why)) < 0) {
-		set_result(v, DKIM_RES_PERMERROR, "bad key record: %s", why);
+		set_result(v, DKIM_CAUSE_KEY_SYNTAX, "bad key record: %s", why);
 		goto out;
 	}
 	v->res.testing = kr.testing;
@@ -458,51 +456,35 @@ check_sig(dkim_msg *m, struct dk_vsig *v)
 		goto out;
 	if ((pk = pk_get(kr.ktype, kr.p, kr.plen, why, sizeof(why))) ==
 	    NULL) {
-		set_result(v, DKIM_RES_PERMERROR, "bad key: %s", why);
+		set_result(v, DKIM_CAUSE_KEY_INVALID, "bad key: %s", why);
 		goto out;
 	}
 	v->res.key_bits = dk_pkey_bits(pk);
 	if (kr.ktype == DK_KTYPE_RSA && v->res.key_bits < m->ctx->min_key_bits) {
-		set_result(v, DKIM_RES_POLICY, "%u-bit RSA key is too short "
-		    "(RFC 8301)", v->res.key_bits);
+		set_result(v, DKIM_CAUSE_SHORT_KEY, "%u-bit RSA key is too "
+		    "short (RFC 8301)", v->res.key_bits);
 		goto out;
 	}
 	if (v->sig.l >= 0 && h->done < (unsigned long long)v->sig.l) {
-		set_result(v, DKIM_RES_PERMERROR, "l=%lld is beyond the end "
-		    "of the body", v->sig.l);
+		set_result(v, DKIM_CAUSE_L_BEYOND_BODY, "l=%lld is beyond the "
+		    "end of the body", v->sig.l);
 		goto out;
 	}
 	if (h->dlen != v->sig.bhlen ||
 	    memcmp(h->digest, v->sig.bh, h->dlen) != 0) {
-		set_result(v, DKIM_RES_FAIL, "body hash mismatch");
+		set_result(v, DKIM_CAUSE_BODY_HASH, "body hash mismatch");
 		goto out;
 	}
 	ok = dk_digest_verify(pk, v->sig.alg, v->hdigest, v->hdlen, v->sig.b,
 	    v->sig.blen);
 	if (ok != 1)
-		set_result(v, DKIM_RES_FAIL, "signature did not verify");
+		set_result(v, DKIM_CAUSE_BAD_SIGNATURE,
+		    "signature did not verify");
 	else if (!unsigned_body(m, v, h))
-		set_result(v, DKIM_RES_PASS, "%s", "");
+		set_result(v, DKIM_CAUSE_PASS, "%s", "");
 out:
 	EVP_PKEY_free(pk);
 	dk_keyrec_clear(&kr);
-}
-
-/* dk_verify_eom - judge every signature */
-int
-dk_verify_eom(dkim_msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->nvsig; i++) {
-		struct dk_vsig *v = &m->vsig[i];
-
-		if (!v->pending)
-			continue;
-		fetch_key(m, v);
-		check_sig(m, v);
-	}
-	return DKIM_OK;
 }
 
 /* fill - point the public result at the signature's fields */
@@ -515,6 +497,27 @@ fill(struct dk_vsig *v)
 	v->res.b = v->sig.bprefix;
 	v->res.alg_name = v->sig.alg_name;
 	v->res.reason = v->reason;
+}
+
+/*
+ * dk_verify_eom - judge every signature, and complete its public result
+ * here, once, so that dkim_result_get() only reads
+ */
+int
+dk_verify_eom(dkim_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nvsig; i++) {
+		struct dk_vsig *v = &m->vsig[i];
+
+		if (v->pending) {
+			fetch_key(m, v);
+			check_sig(m, v);
+		}
+		fill(v);
+	}
+	return DKIM_OK;
 }
 
 /* dkim_result_count - signatures judged, after end of message */
@@ -534,13 +537,14 @@ dkim_result_get(const dkim_msg *m, size_t n)
 	static const struct dkim_sigresult overflow = {
 		.result = DKIM_RES_PERMERROR, .domain = "", .selector = "",
 		.identity = "", .b = "", .alg_name = "",
-		.reason = "header block too large to verify"
+		.reason = "header block too large to verify",
+		.cause = DKIM_CAUSE_HEADER_TOO_LARGE
 	}, toomany = {
 		.result = DKIM_RES_POLICY, .domain = "", .selector = "",
 		.identity = "", .b = "", .alg_name = "",
-		.reason = "too many signatures: the rest not checked"
+		.reason = "too many signatures: the rest not checked",
+		.cause = DKIM_CAUSE_TOO_MANY_SIGS
 	};
-	struct dk_vsig *v;
 
 	if (n >= dkim_result_count(m))
 		return NULL;
@@ -548,7 +552,5 @@ dkim_result_get(const dkim_msg *m, size_t n)
 		return &overflow;
 	if (n == m->nvsig)
 		return &toomany;
-	v = &m->vsig[n];
-	fill(v);
-	return &v->res;
+	return &m->vsig[n].res;
 }

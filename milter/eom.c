@@ -9,8 +9,8 @@
  * Verifying removes the Authentication-Results fields that claim our
  * authserv-id, highest index first (CVE-2022-48521: the MTA renumbers
  * after each deletion), inserts ours at the top, and maps the results
- * to the On-* situations: no signature, a temporary DNS failure, a key
- * not found, a bad signature.
+ * to the On-* situations (onmap.c, by the engine's causes only): no
+ * signature, a temporary DNS failure, a key not found, a bad signature.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "mlfi.h"
+#include "onmap.h"
 
 /* to_lf - a copy of v with CRLF made LF, without the leading space
  * unless keep_space (SMFIP_HDR_LEADSPC); NULL when out of memory */
@@ -118,48 +119,32 @@ strip_ours(SMFICTX *ctx, struct msg *m, char *done, size_t donelen)
 	return 0;
 }
 
-/* situation - which On-* the results call for; CONF_ON_MAX for none */
-static enum conf_on
-situation(const dkim_msg *dm)
-{
-	const struct dkim_sigresult *r;
-	size_t	i, n = dkim_result_count(dm);
-	int	temp = 0, nokey = 0;
-
-	if (n == 0)
-		return CONF_ON_NOSIGNATURE;
-	for (i = 0; i < n; i++) {
-		r = dkim_result_get(dm, i);
-		if (r->result == DKIM_RES_PASS)
-			return CONF_ON_MAX;
-		if (r->result == DKIM_RES_TEMPERROR)
-			temp = 1;
-		if (r->result == DKIM_RES_PERMERROR &&
-		    strncmp(r->reason, "no key", 6) == 0)
-			nokey = 1;
-	}
-	if (temp)
-		return CONF_ON_DNSERROR;
-	return nokey ? CONF_ON_KEYNOTFOUND : CONF_ON_BADSIGNATURE;
-}
-
-/* summary - one "d= s= a= result" item per signature, for the log */
+/*
+ * summary - one "d= s= a= result (reason) cause=token" item per
+ * signature, for the log; the reason with LogWhy, the cause (a token of
+ * the engine, dkim_cause_name) unless it passed
+ */
 static void
 summary(const dkim_msg *dm, int logwhy, char *out, size_t outlen)
 {
 	const struct dkim_sigresult *r;
 	size_t	i, o = 0, n = dkim_result_count(dm);
+	int	pass;
 
 	snprintf(out, outlen, "no signature");
 	for (i = 0; i < n && o < outlen; i++) {
 		r = dkim_result_get(dm, i);
-		o += (size_t)snprintf(out + o, outlen - o, "%sd=%s s=%s a=%s %s%s%s%s",
+		pass = r->cause == DKIM_CAUSE_PASS;
+		o += (size_t)snprintf(out + o, outlen - o,
+		    "%sd=%s s=%s a=%s %s%s%s%s%s%s",
 		    i ? ", " : "", r->domain[0] ? r->domain : "-",
 		    r->selector[0] ? r->selector : "-",
 		    r->alg_name[0] ? r->alg_name : "-",
 		    dkim_result_name(r->result),
 		    logwhy && r->reason[0] ? " (" : "",
-		    logwhy ? r->reason : "", logwhy && r->reason[0] ? ")" : "");
+		    logwhy ? r->reason : "", logwhy && r->reason[0] ? ")" : "",
+		    pass ? "" : " cause=",
+		    pass ? "" : dkim_cause_name(r->cause));
 	}
 }
 
@@ -169,7 +154,7 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 {
 	struct msg *m = c->m;
 	const struct conf *cf = m->live->conf;
-	enum conf_on on = situation(m->dm);
+	enum conf_on on = onmap_message(m->dm);
 	enum conf_action a = on == CONF_ON_MAX ? CONF_ACT_ACCEPT :
 	    conf_action(cf, on);
 	char	out[1500], done[200], *ar;

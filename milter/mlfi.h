@@ -45,7 +45,7 @@ struct msg {
 	int	ar_overflow;		/* more than we can remove */
 	int	failed;			/* an internal error happened */
 	char	err[256];
-	struct signer signers[8];
+	struct signer signers[DKIM_MAX_SIGNERS];
 	size_t	nsigners;
 	struct timespec t0;
 };

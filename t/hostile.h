@@ -7,6 +7,8 @@
  *	ar_check(ar, &c)			NULL when the AR value is
  *						well formed for c's results
  *	results_text(), expect_text()		"pass fail ..." strings
+ *	causes_text()				"pass body_hash ..." the
+ *						same way, of the causes
  *	check(cond, name, todo)			ok(), or a TAP TODO
  *
  * The file format is in t/data/hostile/README. Everything here is
@@ -37,6 +39,7 @@ struct hcase {
 	char	name[128];
 	char	*expect[MAX_EXPECT];
 	size_t	nexpect;
+	char	cause[512];	/* "" or the expected causes, as results_text */
 	int	sign;
 	char	key[256];
 	char	domain[256];
@@ -175,7 +178,9 @@ directive(struct hcase *c, struct records *r, char *line, char **fills,
 			;
 		if (i < 4)
 			snprintf(slot[i], sizeof(slot[i]), "%s", v);
-	} else if (strcmp(line, "unsigned-body") == 0)
+	} else if (strcmp(line, "cause") == 0)
+		snprintf(c->cause, sizeof(c->cause), "%s", v);
+	else if (strcmp(line, "unsigned-body") == 0)
 		c->unsigned_ok = strcmp(v, "pass") == 0;
 	else if (strcmp(line, "fill") == 0 && *nfills < MAX_FILLS)
 		fills[(*nfills)++] = strdup(v);
@@ -374,6 +379,27 @@ results_text(const dkim_msg *m, char *out, size_t size)
 		    dkim_result_name(dkim_result_get(m, i)->result));
 }
 
+/*
+ * causes_text - "pass body_hash ..." of a verified message, into out;
+ * a cause whose result is not the one reported is written "MISMATCH"
+ */
+static void
+causes_text(const dkim_msg *m, char *out, size_t size)
+{
+	const struct dkim_sigresult *r;
+	size_t i, n = dkim_result_count(m), o = 0;
+
+	out[0] = '\0';
+	if (n == 0)
+		snprintf(out, size, "none");
+	for (i = 0; i < n && o < size; i++) {
+		r = dkim_result_get(m, i);
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? " " : "",
+		    dkim_cause_result(r->cause) == r->result ?
+		    dkim_cause_name(r->cause) : "MISMATCH");
+	}
+}
+
 /* expect_text - the expected results as one string */
 static void
 expect_text(const struct hcase *c, char *out, size_t size)
@@ -393,9 +419,10 @@ reasons(const dkim_msg *m)
 	size_t i;
 
 	for (i = 0; i < dkim_result_count(m); i++)
-		printf("#   sig %zu: %s (%s)\n", i,
+		printf("#   sig %zu: %s (%s) cause=%s\n", i,
 		    dkim_result_name(dkim_result_get(m, i)->result),
-		    dkim_result_get(m, i)->reason);
+		    dkim_result_get(m, i)->reason,
+		    dkim_cause_name(dkim_result_get(m, i)->cause));
 }
 
 /* diag_ar - print an AR value as a TAP diagnostic, line ends escaped */

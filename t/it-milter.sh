@@ -188,6 +188,8 @@ logged "AUTHWSP: sign .*: not signed: header begins with white space" \
 logged "AUTHFROM2: sign .*: not signed: message has 2 From fields" \
     "log: two From fields: the reason is logged"
 logged "AUTHVER: verify .*policy" "log: the leading-WSP message verified as policy"
+logged "AUTHVER: verify .*policy \(header begins with white space\) cause=header_leading_wsp" \
+    "log: its cause token is header_leading_wsp, after the human reason"
 run steps.lua
 logged "STEPS2: sign \(MTA ORIGINATING\): no key" \
     "log: the message of an MTA without NR_ steps is logged"
@@ -273,6 +275,8 @@ grep '^insert 0 Authentication-Results' "$work/h-i-3000-chars.out" |
 ok $? "i=: a 3,000-character i= passes, header.i left out, our field folded in short lines"
 logged "verify .*a=rsa-sha256 policy \(l=54 leaves 21 body bytes unsigned\)" \
     "log: the l= policy is logged with its reason"
+logged "verify .*a=rsa-sha256 policy \(l=54 leaves 21 body bytes unsigned\) cause=unsigned_body" \
+    "log: the l= policy carries the engine's cause token, unsigned_body"
 
 run multi.lua
 logged "ABORT1: sign \(MTA ORIGINATING\): aborted" "log: an aborted message is logged and dropped"
@@ -328,6 +332,8 @@ start_dkimd "Nameservers 127.0.0.1:$dead" "DNSTimeout 1" \
 	ok 1 "dkimd starts with an unreachable name server"
 run actions-dns.lua
 logged "DNS1: verify .*temperror.*; reject" "log: On-DNSError action is logged"
+logged "DNS1: verify .*temperror \(key lookup: [^)]*\) cause=dns_temp; reject" \
+    "log: the temperror's cause token dns_temp chose On-DNSError"
 stop_dkimd
 
 start_dkimd "On-Default reject" "On-BadSignature accept" \

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dkim.h"
+#include "dk.h"
 #include "tap.h"
 
 #define CASES	"t/data/addr/mailbox-list.txt"
@@ -190,57 +191,64 @@ ceilings(void)
 struct acase {
 	const char *name;		/* what the case proves */
 	enum dkim_author_status want;
+	const char *cause;		/* dk_author_rule's, as its token */
 	const char *text;		/* the address, or part of why */
 	const char *fields[9];
 };
 
 static const struct acase acases[] = {
-	{ "one From, one mailbox: ok", DKIM_AUTHOR_OK, "a@example.com",
+	{ "one From, one mailbox: ok", DKIM_AUTHOR_OK, "none", "a@example.com",
 	    { "From", " A <a@example.com>", "To", " b@example.org" } },
 	{ "two From fields (names in any case): not one author",
-	    DKIM_AUTHOR_FIELDS, "2 From fields",
+	    DKIM_AUTHOR_FIELDS, "from_count", "2 From fields",
 	    { "From", " a@example.com", "FROM", " b@example.com" } },
-	{ "'From :' is From", DKIM_AUTHOR_OK, "a@example.com",
+	{ "'From :' is From", DKIM_AUTHOR_OK, "none", "a@example.com",
 	    { "From ", " a@example.com" } },
-	{ "no From: no author", DKIM_AUTHOR_FIELDS, "0 From fields",
+	{ "no From: no author", DKIM_AUTHOR_FIELDS,
+	    "from_count", "0 From fields",
 	    { "Subject", " x" } },
 	{ "several From mailboxes without Sender: refused, says why",
-	    DKIM_AUTHOR_BAD, "From has 2 mailboxes and 0 Sender fields",
+	    DKIM_AUTHOR_BAD,
+	    "sender_count", "From has 2 mailboxes and 0 Sender fields",
 	    { "From", " a@example.com, b@example.org" } },
 	{ "several From mailboxes with one Sender: the Sender decides",
-	    DKIM_AUTHOR_OK, "b@example.org",
+	    DKIM_AUTHOR_OK, "none", "b@example.org",
 	    { "From", " a@example.com, b@example.org",
 	    "Sender", " <b@example.org>" } },
 	{ "several From mailboxes and two Sender fields: refused",
-	    DKIM_AUTHOR_BAD, "2 Sender fields",
+	    DKIM_AUTHOR_BAD, "sender_count", "2 Sender fields",
 	    { "From", " a@example.com, b@example.org",
 	    "Sender", " b@example.org", "Sender", " a@example.com" } },
 	{ "a Sender with two mailboxes decides nothing", DKIM_AUTHOR_BAD,
-	    "Sender has 2 mailboxes",
+	    "sender_mailboxes", "Sender has 2 mailboxes",
 	    { "From", " a@example.com, b@example.org",
 	    "Sender", " b@example.org, a@example.com" } },
 	{ "a Sender that does not parse decides nothing", DKIM_AUTHOR_BAD,
-	    "Sender does not parse",
+	    "sender_syntax", "Sender does not parse",
 	    { "From", " a@example.com, b@example.org",
 	    "Sender", " b@example.org@victim.example" } },
 	{ "one From mailbox: the Sender is not consulted", DKIM_AUTHOR_OK,
-	    "a@example.com",
+	    "none", "a@example.com",
 	    { "From", " a@example.com", "Sender", " garbage" } },
-	{ "an empty From value: refused", DKIM_AUTHOR_BAD,
+	{ "an empty From value: refused", DKIM_AUTHOR_BAD, "from_syntax",
 	    "From does not parse: empty", { "From", "" } },
-	{ "a From of folding only: refused", DKIM_AUTHOR_BAD, "empty",
+	{ "a From of folding only: refused", DKIM_AUTHOR_BAD,
+	    "from_syntax", "empty",
 	    { "From", " \r\n " } },
 	{ "a first line that begins with white space: refused",
-	    DKIM_AUTHOR_BAD, "header begins with white space",
+	    DKIM_AUTHOR_BAD,
+	    "header_leading_wsp", "header begins with white space",
 	    { " X-Junk", " From: a@victim.example",
 	    "From", " b@example.com" } },
 	{ "' From:' above 'From:' is no second From, still refused",
-	    DKIM_AUTHOR_BAD, "header begins with white space",
+	    DKIM_AUTHOR_BAD,
+	    "header_leading_wsp", "header begins with white space",
 	    { " From", " a@victim.example", "From", " b@example.com" } },
 	{ "'(\\) <a@victim.example>) b@example.com' is b@example.com",
-	    DKIM_AUTHOR_OK, "b@example.com",
+	    DKIM_AUTHOR_OK, "none", "b@example.com",
 	    { "From", " (\\) <a@victim.example>) b@example.com" } },
-	{ "a group in From: refused", DKIM_AUTHOR_BAD, "group syntax",
+	{ "a group in From: refused", DKIM_AUTHOR_BAD,
+	    "from_syntax", "group syntax",
 	    { "From", " Undisclosed recipients:;" } },
 };
 
@@ -252,7 +260,8 @@ author_rule(void)
 	const struct dkim_mailbox *mb;
 	struct dkim_author au;
 	enum dkim_author_status st;
-	char	why[200];
+	const char *cause;
+	char	why[200], name[300];
 	size_t	i, k;
 
 	for (i = 0; i < sizeof(acases) / sizeof(acases[0]); i++) {
@@ -269,6 +278,11 @@ author_rule(void)
 		    strstr(why, c->text) != NULL && mb == NULL), c->name))
 			printf("#   got %d, '%s'\n", st, st == DKIM_AUTHOR_OK ?
 			    address(mb) : why);
+		cause = dkim_cause_name(dk_author_rule(&au, NULL, NULL, 0));
+		snprintf(name, sizeof(name), "%s: cause %s", c->name,
+		    c->cause);
+		if (!ok(strcmp(cause, c->cause) == 0, name))
+			printf("#   got cause %s\n", cause);
 	}
 }
 

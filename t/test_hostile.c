@@ -115,6 +115,32 @@ feed_random(dkim_msg *m, const char *msg, size_t len, uint32_t seed)
 	return rc == DKIM_OK ? dkim_eom(m) : rc;
 }
 
+/*
+ * cause_check - each result's cause gives that result and is a token;
+ * with a "# cause:" line, the causes are the ones it lists
+ */
+static void
+cause_check(const struct hcase *c, const dkim_msg *m, const char *what)
+{
+	char got[512], name[1400];
+	const char *bad;
+
+	causes_text(m, got, sizeof(got));
+	if (getenv("HOSTILE_CAUSES"))
+		printf("# cause %s%s: %s\n", c->name, what, got);
+	bad = strstr(got, "MISMATCH") ? "MISMATCH" :
+	    strstr(got, "unknown") ? "unknown" : NULL;
+	if (c->cause[0]) {
+		snprintf(name, sizeof(name), "hostile %s%s: causes %s",
+		    c->name, what, c->cause);
+		bad = strcmp(got, c->cause) == 0 ? NULL : "";
+	} else
+		snprintf(name, sizeof(name), "hostile %s%s: every result "
+		    "has a cause that gives it", c->name, what);
+	if (!check(bad == NULL, name, c->todo))
+		printf("#   got causes \"%s\"\n", got);
+}
+
 /* verify_case - verify msg in chunks; the results must be as expected */
 static void
 verify_case(const struct hcase *c, const char *msg, size_t len,
@@ -162,6 +188,7 @@ verify_case(const struct hcase *c, const char *msg, size_t len,
 			if (!check(why == NULL, name, c->todo))
 				diag_ar(why, ar);
 			free(ar);
+			cause_check(c, m, what);
 		}
 		dkim_msg_free(m);
 	}
@@ -451,12 +478,12 @@ empty_lines(const char *file, const char *extra, int want, const char *what)
 
 /*
  * big_head - a case file's message with extra text inserted at the top
- * of the header (reps copies of unit), judged as want for the first
- * signature; the whole must take bounded time.
+ * of the header (reps copies of unit), judged as want, with cause, for
+ * the first signature; the whole must take bounded time.
  */
 static void
 big_head(const char *file, const char *unit, size_t reps, int want,
-    size_t nres, const char *what)
+    enum dkim_cause cause, size_t nres, const char *what)
 {
 	struct hcase c;
 	const char *body;
@@ -480,9 +507,11 @@ big_head(const char *file, const char *unit, size_t reps, int want,
 	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
 	rc = feed(m, msg, n, 4096);
 	snprintf(name, sizeof(name), "hostile %s: %zu result%s, the first "
-	    "%s", what, nres, nres == 1 ? "" : "s", dkim_result_name(want));
+	    "%s, cause %s", what, nres, nres == 1 ? "" : "s",
+	    dkim_result_name(want), dkim_cause_name(cause));
 	if (!ok(rc == DKIM_OK && dkim_result_count(m) == nres &&
-	    dkim_result_get(m, 0)->result == (enum dkim_result)want, name)) {
+	    dkim_result_get(m, 0)->result == (enum dkim_result)want &&
+	    dkim_result_get(m, 0)->cause == cause, name)) {
 		printf("#   rc %d, %zu results\n", rc, dkim_result_count(m));
 		reasons(m);
 	}
@@ -523,8 +552,8 @@ many_sigs(void)
 	int good = 1;
 
 	/* 1,000 copies of one valid signature: 8 checked, each passes */
-	big_head("baseline-rsa.eml", "", 0, DKIM_RES_PASS, 1,
-	    "control for 1,000 signatures");
+	big_head("baseline-rsa.eml", "", 0, DKIM_RES_PASS,
+	    DKIM_CAUSE_PASS, 1, "control for 1,000 signatures");
 	if (base_load(&c, "baseline-rsa.eml", &hlen, &body, &blen) < 0)
 		return;
 	{
@@ -544,11 +573,12 @@ many_sigs(void)
 		good = 0;
 	for (i = 0; good && i < dkim_result_count(m); i++)
 		if (dkim_result_get(m, i)->result != (i < 8 ? DKIM_RES_PASS :
-		    DKIM_RES_POLICY))
+		    DKIM_RES_POLICY) || dkim_result_get(m, i)->cause !=
+		    (i < 8 ? DKIM_CAUSE_PASS : DKIM_CAUSE_TOO_MANY_SIGS))
 			good = 0;
 	ok(good && dkim_result_count(m) == 9, "hostile 1,001 copies of a "
 	    "valid signature: the first 8 pass, one policy result for the "
-	    "rest (dkim.h, max_sigs)");
+	    "rest (dkim.h, max_sigs), cause too_many_sigs");
 	if (!good)
 		reasons(m);
 	snprintf(unit, sizeof(unit), "hostile 1,001 signatures: bounded time "
@@ -569,7 +599,8 @@ many_sigs(void)
 		    "b=AAAA\r\n",
 		    i);
 	msg[n] = '\0';
-	big_head("baseline-rsa.eml", msg, 1, DKIM_RES_PERMERROR, 9,
+	big_head("baseline-rsa.eml", msg, 1, DKIM_RES_PERMERROR,
+	    DKIM_CAUSE_NO_KEY, 9,
 	    "1,000 signatures with 1,000 selectors");
 	free(msg);
 }
@@ -622,7 +653,8 @@ huge_tags(void)
 	    "d=football.example.com; s=test; h=from; z=");
 	memset(unit + i, 'z', n - i - 64);
 	strcpy(unit + n - 64, "; bh=AAAA; b=AAAA\r\n");
-	big_head("baseline-rsa.eml", unit, 1, DKIM_RES_PERMERROR, 1,
+	big_head("baseline-rsa.eml", unit, 1, DKIM_RES_PERMERROR,
+	    DKIM_CAUSE_HEADER_TOO_LARGE, 1,
 	    "a 2 MB z= (header over the 1 MiB ceiling)");
 	n = 100000 * 2 + 256;
 	unit = realloc(unit, n);
@@ -632,7 +664,8 @@ huge_tags(void)
 		i += (size_t)sprintf(unit + i, ":x");
 	sprintf(unit + i, "; bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;"
 	    " b=AAAA\r\n");
-	big_head("baseline-rsa.eml", unit, 1, DKIM_RES_PERMERROR, 2,
+	big_head("baseline-rsa.eml", unit, 1, DKIM_RES_PERMERROR,
+	    DKIM_CAUSE_SIG_SYNTAX, 2,
 	    "an h= of 100,000 names");
 	free(unit);
 }
@@ -698,9 +731,10 @@ dns_budget(void)
 	t0 = dk_now_ms();
 	m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
 	rc = feed(m, c.msg, c.len, 0);
-	if (!ok(rc == DKIM_OK && one_result(m) == DKIM_RES_TEMPERROR,
+	if (!ok(rc == DKIM_OK && one_result(m) == DKIM_RES_TEMPERROR &&
+	    dkim_result_get(m, 0)->cause == DKIM_CAUSE_DNS_TEMP,
 	    "hostile key lookup slower than the 300 ms DNS budget: "
-	    "temperror"))
+	    "temperror, cause dns_temp"))
 		reasons(m);
 	ok(dk_now_ms() - t0 < 1500, "hostile slow key lookup: end of "
 	    "message within the budget, not the lookup's 2 s");
@@ -841,11 +875,13 @@ many_bodyhashes(void)
 	feed(m, msg, n, 0);
 	for (i = 0; i < dkim_result_count(m); i++) {
 		nfail += dkim_result_get(m, i)->result == DKIM_RES_FAIL;
-		npolicy += dkim_result_get(m, i)->result == DKIM_RES_POLICY;
+		npolicy += dkim_result_get(m, i)->cause ==
+		    DKIM_CAUSE_TOO_MANY_BODYHASHES;
 	}
 	if (!ok(dkim_result_count(m) == 21 && nfail == 16 && npolicy == 5,
 	    "hostile 21 signatures with 21 distinct l= (max_sigs 21): 16 "
-	    "judged, 5 policy (body hash bound), none temperror"))
+	    "judged, 5 policy (body hash bound, cause too_many_bodyhashes), "
+	    "none temperror"))
 		reasons(m);
 	dkim_msg_free(m);
 	ctx = save;
@@ -1083,19 +1119,23 @@ big_headers(void)
 	char *f = malloc(100000 * 4 + 32);
 	size_t i, o = (size_t)sprintf(f, "X-Folded: x");
 
-	big_head("baseline-rsa.eml", filler, 100000, DKIM_RES_PERMERROR, 1,
+	big_head("baseline-rsa.eml", filler, 100000, DKIM_RES_PERMERROR,
+	    DKIM_CAUSE_HEADER_TOO_LARGE, 1,
 	    "100,000 header fields (over the 1 MiB ceiling)");
-	big_head("baseline-rsa.eml", filler, 20000, DKIM_RES_PASS, 1,
+	big_head("baseline-rsa.eml", filler, 20000, DKIM_RES_PASS,
+	    DKIM_CAUSE_PASS, 1,
 	    "20,000 unsigned header fields (560 KB, under the ceiling)");
-	big_head("baseline-rsa.eml", "X:\r\n", 40000, DKIM_RES_PERMERROR, 1,
+	big_head("baseline-rsa.eml", "X:\r\n", 40000, DKIM_RES_PERMERROR,
+	    DKIM_CAUSE_HEADER_TOO_LARGE, 1,
 	    "40,000 tiny header fields (160 KB, but their table is over the "
 	    "1 MiB ceiling)");
-	big_head("baseline-rsa.eml", "X-Folded: x\r\n", 1, DKIM_RES_PASS, 1,
+	big_head("baseline-rsa.eml", "X-Folded: x\r\n", 1, DKIM_RES_PASS,
+	    DKIM_CAUSE_PASS, 1,
 	    "control for a field folded 100,000 times");
 	for (i = 0; i < 100000; i++)
 		o += (size_t)sprintf(f + o, "\r\n y");
 	strcpy(f + o, "\r\n");
-	big_head("baseline-rsa.eml", f, 1, DKIM_RES_PASS, 1,
+	big_head("baseline-rsa.eml", f, 1, DKIM_RES_PASS, DKIM_CAUSE_PASS, 1,
 	    "an unsigned field folded 100,000 times");
 	free(f);
 }

@@ -20,6 +20,21 @@
 
 static char why[256];
 
+/*
+ * check_result - the result dk_sig_check's cause gives, the cause's
+ * token kept in cause_seen
+ */
+static const char *cause_seen;
+
+static enum dkim_result
+check_result(const struct dk_sig *sig, time_t now, char *w, size_t wlen)
+{
+	enum dkim_cause c = dk_sig_check(sig, now, w, wlen);
+
+	cause_seen = dkim_cause_name(c);
+	return dkim_cause_result(c);
+}
+
 /* The tags of a good signature, in order; with() replaces one of them. */
 static const char *const good[][2] = {
 	{ "v", "v=1" },
@@ -135,7 +150,7 @@ test_rfc6376(int crlf)
 	ok(sig.bhlen == 32 && sig.blen == 128, "A.2: bh= 32 bytes, b= 128");
 	is_str(sig.bprefix, "AuUoFEfD", "A.2: b= prefix for header.b");
 	ok(sig.l == -1 && sig.t == -1 && sig.x == -1, "A.2: no l=, t=, x=");
-	is_int(dk_sig_check(&sig, (time_t)NOW, why, sizeof(why)),
+	is_int(check_result(&sig, (time_t)NOW, why, sizeof(why)),
 	    DKIM_RES_NONE, "A.2: passes the clock and policy checks");
 
 	/* §3.7: blanking b='s value keeps everything around it */
@@ -172,7 +187,7 @@ test_rfc8463(void)
 	    "(oversigned names kept)");
 	is_str(sig.identity, "@football.example.com",
 	    "8463: i= with an empty local-part");
-	is_int(dk_sig_check(&sig, (time_t)NOW, why, sizeof(why)),
+	is_int(check_result(&sig, (time_t)NOW, why, sizeof(why)),
 	    DKIM_RES_NONE, "8463: t= in the past is fine");
 	dk_sig_clear(&sig);
 	free(v);
@@ -218,6 +233,12 @@ test_values(void)
 	    "v=1.0 is refused");
 	refused("a", "a=rsa-sha512", "unknown algorithm rsa-sha512",
 	    "an unknown algorithm is refused and named");
+	ok(with(&sig, "a", "a=rsa-sha512") < 0 && sig.unknown_alg,
+	    "... and marked unknown_alg, for its cause alg_unknown");
+	dk_sig_clear(&sig);
+	ok(with(&sig, "v", "v=2") < 0 && !sig.unknown_alg,
+	    "another refusal (v=2) is not marked unknown_alg");
+	dk_sig_clear(&sig);
 	with(&sig, "a", "a=RSA-SHA256");
 	ok(sig.alg == DKIM_ALG_RSA_SHA256 &&
 	    strcmp(sig.alg_name, "rsa-sha256") == 0,
@@ -525,42 +546,47 @@ test_check(void)
 	struct dk_sig sig;
 
 	with(&sig, "s", "s=sel; t=1000; x=900");
-	is_int(dk_sig_check(&sig, 950, why, sizeof(why)), DKIM_RES_PERMERROR,
+	is_int(check_result(&sig, 950, why, sizeof(why)), DKIM_RES_PERMERROR,
 	    "x= before t= is a permerror");
+	is_str(cause_seen, "x_before_t", "x= before t=: cause x_before_t");
 	is_str(why, "x= before t=", "with the reason \"x= before t=\"");
 	dk_sig_clear(&sig);
 	with(&sig, "s", "s=sel; t=1000; x=1000");
-	is_int(dk_sig_check(&sig, 1000, why, sizeof(why)), DKIM_RES_PERMERROR,
+	is_int(check_result(&sig, 1000, why, sizeof(why)), DKIM_RES_PERMERROR,
 	    "x= equal to t= is a permerror (§3.5: x must be greater)");
 	dk_sig_clear(&sig);
 	with(&sig, "s", "s=sel; t=1000; x=2000");
-	is_int(dk_sig_check(&sig, 2000, why, sizeof(why)), DKIM_RES_NONE,
+	is_int(check_result(&sig, 2000, why, sizeof(why)), DKIM_RES_NONE,
 	    "a signature is good up to its x= second");
-	is_int(dk_sig_check(&sig, 2001, why, sizeof(why)), DKIM_RES_PERMERROR,
+	is_int(check_result(&sig, 2001, why, sizeof(why)), DKIM_RES_PERMERROR,
 	    "a signature after its x= is a permerror");
 	is_str(why, "signature expired", "with the reason \"signature expired\"");
-	is_int(dk_sig_check(&sig, 700, why, sizeof(why)), DKIM_RES_NONE,
+	is_str(cause_seen, "expired", "x= passed: cause expired");
+	is_int(check_result(&sig, 700, why, sizeof(why)), DKIM_RES_NONE,
 	    "t= up to 300 s ahead of our clock is tolerated");
-	is_int(dk_sig_check(&sig, 699, why, sizeof(why)), DKIM_RES_PERMERROR,
+	is_int(check_result(&sig, 699, why, sizeof(why)), DKIM_RES_PERMERROR,
 	    "t= more than 300 s ahead is a permerror");
 	is_str(why, "signature in the future",
 	    "with the reason \"signature in the future\"");
+	is_str(cause_seen, "future", "t= ahead: cause future");
 	dk_sig_clear(&sig);
 
 	with(&sig, "a", "a=rsa-sha1; bh=" BH160);
 	ok(sig.alg == DKIM_ALG_RSA_SHA1, "rsa-sha1 with a 20-byte bh= parses");
-	is_int(dk_sig_check(&sig, NOW, why, sizeof(why)), DKIM_RES_POLICY,
+	is_int(check_result(&sig, NOW, why, sizeof(why)), DKIM_RES_POLICY,
 	    "rsa-sha1 is a policy result (RFC 8301)");
 	is_str(why, "rsa-sha1 is not accepted (RFC 8301)",
 	    "with a reason naming RFC 8301");
+	is_str(cause_seen, "weak_alg", "rsa-sha1: cause weak_alg");
 	dk_sig_clear(&sig);
 	refused("a", "a=rsa-sha1", "bh= has the wrong length",
 	    "rsa-sha1 with a 32-byte bh= is refused");
 
 	memset(&sig, 0, sizeof(sig));
 	sig.t = sig.x = -1;
-	is_int(dk_sig_check(&sig, NOW, why, sizeof(why)), DKIM_RES_PERMERROR,
+	is_int(check_result(&sig, NOW, why, sizeof(why)), DKIM_RES_PERMERROR,
 	    "an unknown algorithm is a permerror in dk_sig_check too");
+	is_str(cause_seen, "alg_unknown", "unknown a=: cause alg_unknown");
 }
 
 /* test_clear - ownership */

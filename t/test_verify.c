@@ -2,7 +2,8 @@
  * test_verify.c - the cache of parsed public keys in verify.c: a rotated
  * key is used at once, more keys than the cache holds all verify, a
  * record whose k= does not fit its p= leaves nothing behind, and
- * threads that verify with many keys at once all pass. Keys come from a
+ * threads that verify with many keys at once all pass; the failures
+ * carry their causes (bad_signature, key_type, key_invalid). Keys come from a
  * records source (no DNS); they are made here, so no key files needed.
  */
 #include <pthread.h>
@@ -73,46 +74,39 @@ publish(dkim_key *key, const char *sel)
 static char *
 sign_with(dkim_key *key, const char *sel)
 {
-	struct dkim_signspec sp = { 0 };
-	dkim_msg *m = dkim_msg_new(ctx, DKIM_MODE_SIGN);
-	char *out = NULL;
-	const char *v;
-	size_t len;
-
-	sp.domain = DOMAIN;
-	sp.selector = sel;
-	sp.key = key;
-	if (dkim_msg_add_signer(m, &sp) == DKIM_OK &&
-	    feed(m, body_msg, sizeof(body_msg) - 1, 0) == DKIM_OK &&
-	    (v = dkim_sig_header(m, 0)) != NULL) {
-		len = strlen(v) + sizeof(body_msg) + 32;
-		if ((out = malloc(len)) != NULL)
-			snprintf(out, len, "DKIM-Signature:%s\r\n%s", v,
-			    body_msg);
-	}
-	dkim_msg_free(m);
-	return out;
+	return signed_copy(ctx, key, DOMAIN, sel, body_msg);
 }
 
-/* result_of - the result of a message's one signature, or -1 */
+/*
+ * result_of - the result of a message's one signature, or -1; its
+ * cause's token in *cause when cause is not NULL ("" without one)
+ */
 static int
-result_of(const char *msg)
+result_of_cause(const char *msg, const char **cause)
 {
 	dkim_msg *m = dkim_msg_new(ctx, DKIM_MODE_VERIFY);
 	int r = -1;
 
+	if (cause != NULL)
+		*cause = "";
 	if (msg && feed(m, msg, strlen(msg), 0) == DKIM_OK &&
-	    dkim_result_count(m) == 1)
+	    dkim_result_count(m) == 1) {
 		r = (int)dkim_result_get(m, 0)->result;
+		if (cause != NULL)
+			*cause = dkim_cause_name(dkim_result_get(m, 0)->cause);
+	}
 	dkim_msg_free(m);
 	return r;
 }
+
+#define result_of(msg)	result_of_cause((msg), NULL)
 
 /* test_rotation - a new key at the same selector replaces the old one */
 static void
 test_rotation(void)
 {
 	dkim_key *a = new_key("RSA"), *b = new_key("RSA");
+	const char *cause;
 	char *ma, *mb;
 
 	ok(a && b, "two RSA keys made");
@@ -128,8 +122,11 @@ test_rotation(void)
 	mb = sign_with(b, "rot");
 	is_int(result_of(mb), DKIM_RES_PASS, "key B published at the same "
 	    "selector: B's signature passes");
-	is_int(result_of(ma), DKIM_RES_FAIL, "after the rotation A's "
-	    "signature fails: the cached A is not used for B's record");
+	is_int(result_of_cause(ma, &cause), DKIM_RES_FAIL, "after the "
+	    "rotation A's signature fails: the cached A is not used for B's "
+	    "record");
+	is_str(cause, "bad_signature", "... cause bad_signature (b= does not "
+	    "verify with B)");
 	free(ma);
 	free(mb);
 out:
@@ -142,6 +139,7 @@ static void
 test_type_mismatch(void)
 {
 	dkim_key *ed = new_key("ED25519");
+	const char *cause;
 	char *txt, *p, *msg, name[128];
 
 	if (ed == NULL || (txt = dkim_key_public_record(ed)) == NULL) {
@@ -153,8 +151,15 @@ test_type_mismatch(void)
 	p = strstr(txt, "p=");
 	snprintf(name, sizeof(name), "v=DKIM1; k=rsa; %s", p ? p : "p=");
 	records_add(&rec, "kmix._domainkey." DOMAIN, name, 0);
-	ok(result_of(msg) != DKIM_RES_PASS, "an ed25519 p= published with "
-	    "k=rsa never passes");
+	ok(result_of_cause(msg, &cause) != DKIM_RES_PASS, "an ed25519 p= "
+	    "published with k=rsa never passes");
+	is_str(cause, "key_type", "... cause key_type (k=rsa for "
+	    "a=ed25519-sha256)");
+	records_add(&rec, "kmix._domainkey." DOMAIN, "v=DKIM1; k=ed25519; "
+	    "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA", 0);
+	is_int(result_of_cause(msg, &cause), DKIM_RES_PERMERROR, "k=ed25519 "
+	    "whose p= is the start of an RSA key: permerror");
+	is_str(cause, "key_invalid", "... cause key_invalid");
 	records_add(&rec, "kmix._domainkey." DOMAIN, txt, 0);
 	is_int(result_of(msg), DKIM_RES_PASS, "the same p= with k=ed25519 "
 	    "then passes: the refused record left nothing behind");

@@ -5,7 +5,7 @@ make-cases.py - write the hostile-input cases of t/test_hostile.c
 Usage: /usr/bin/python3 t/data/hostile/make-cases.py [--check]
 
 Each case becomes t/data/hostile/NAME.eml: a few "# directive" lines
-(expect, records, records-fail, fill, mode, key, signer, note) and then
+(expect, cause, records, records-fail, fill, mode, key, signer, note) and then
 the message. The .eml files are committed, so the test needs nothing
 from here at run time; run this again only to change the cases.
 
@@ -232,6 +232,157 @@ def std(a="rsa-sha256", s="test", c="relaxed/relaxed", h=H, extra=""):
 STD = std()
 CASES = []
 REC = {}
+
+# What test_hostile.c must find as each case's causes (dkim_cause_name),
+# per signature, top down, where expect alone does not say it: a case
+# whose results all pass has cause "pass" for each, "none" none.
+CAUSES = {
+    "a-rsa-sha1": "weak_alg",
+    "a-unknown": "alg_unknown",
+    "b-bad-base64": "sig_syntax",
+    "b-ed25519-short": "bad_signature",
+    "b-empty": "sig_syntax",
+    "b-rsa-too-long": "bad_signature",
+    "b-wrong-signature": "bad_signature",
+    "bad-tag-name": "sig_syntax",
+    "bh-bad-base64": "sig_syntax",
+    "bh-bad-padding": "sig_syntax",
+    "bh-wrong-length": "sig_syntax",
+    "bh-wrong-value": "body_hash",
+    "c-bogus": "sig_syntax",
+    "c-bogus-body": "sig_syntax",
+    "d-8bit": "sig_syntax",
+    "d-address-literal": "sig_syntax",
+    "d-crlf-inject": "sig_syntax",
+    "d-dotdot": "sig_syntax",
+    "d-empty": "sig_syntax",
+    "d-label-300": "sig_syntax",
+    "d-leading-dot": "sig_syntax",
+    "d-name-300": "sig_syntax",
+    "d-nul": "sig_syntax",
+    "d-one-label": "sig_syntax",
+    "d-paren": "sig_syntax",
+    "d-semicolon": "sig_syntax",
+    "d-space": "sig_syntax",
+    "d-trailing-dot": "sig_syntax",
+    "dup-tag-a": "sig_syntax",
+    "dup-tag-b": "sig_syntax",
+    "dup-tag-bh": "sig_syntax",
+    "dup-tag-c": "sig_syntax",
+    "dup-tag-d": "sig_syntax",
+    "dup-tag-h": "sig_syntax",
+    "dup-tag-i": "sig_syntax",
+    "dup-tag-l": "sig_syntax",
+    "dup-tag-q": "sig_syntax",
+    "dup-tag-s": "sig_syntax",
+    "dup-tag-t": "sig_syntax",
+    "dup-tag-v": "sig_syntax",
+    "dup-tag-x": "sig_syntax",
+    "dup-tag-z": "sig_syntax",
+    "first-line-wsp": "header_leading_wsp",
+    "from-bare-cr": "from_syntax",
+    "from-domain-literal": "from_syntax",
+    "from-double-at": "from_syntax",
+    "from-empty-value": "from_syntax",
+    "from-group": "from_syntax",
+    "from-latin1-name": "from_syntax",
+    "from-none": "from_count",
+    "from-nul": "from_syntax",
+    "from-several-no-sender": "sender_count",
+    "from-several-sender-list": "sender_mailboxes",
+    "from-several-two-senders": "sender_count",
+    "from-space-colon-plus-from": "from_count",
+    "from-space-in-domain": "from_syntax",
+    "from-two": "from_count",
+    "from-two-case": "from_count",
+    "from-two-oversigned": "from_count",
+    "from-u-label": "from_syntax",
+    "from-unclosed-comment": "from_syntax",
+    "fws-around-b-kept": "bad_signature",
+    "h-1001-names": "sig_syntax",
+    "h-dkim-signature-oversigned": "bad_signature pass",
+    "h-dkim-signature-self": "bad_signature",
+    "h-empty-item": "sig_syntax",
+    "h-two-received-swapped": "bad_signature",
+    "h-without-from": "sig_syntax",
+    "i-8bit-local": "sig_syntax",
+    "i-no-at": "sig_syntax",
+    "i-nul": "sig_syntax",
+    "i-outside-d": "sig_syntax",
+    "i-qp-bad-escape": "sig_syntax",
+    "i-qp-crlf": "sig_syntax",
+    "i-qp-nul": "sig_syntax",
+    "i-qp-outside-d": "sig_syntax",
+    "i-qp-short-escape": "sig_syntax",
+    "i-subdomain-key-strict": "key_strict",
+    "i-suffix-trick": "sig_syntax",
+    "key-bad-answer": "dns_perm",
+    "key-ed25519-for-rsa": "key_type",
+    "key-ed25519-short": "key_invalid",
+    "key-h-sha1-only": "key_hash",
+    "key-h-unknown-only": "key_hash",
+    "key-k-unknown": "key_syntax",
+    "key-many-tags": "key_syntax",
+    "key-missing-p": "key_syntax",
+    "key-nxdomain": "no_key",
+    "key-p-garbage": "key_syntax",
+    "key-p-not-a-key": "key_invalid",
+    "key-pasted-twice": "key_syntax",
+    "key-pasted-twice-nosep": "key_syntax",
+    "key-revoked": "key_revoked",
+    "key-rsa-512": "short_key",
+    "key-rsa-bytes-as-ed25519": "key_invalid",
+    "key-rsa-for-ed25519": "key_type",
+    "key-rsa-holds-ec": "key_invalid",
+    "key-rsa-holds-ed25519": "key_invalid",
+    "key-s-other": "key_syntax",
+    "key-syntax-error": "key_syntax",
+    "key-tempfail": "dns_temp",
+    "key-v-dkim2": "key_syntax",
+    "key-v-not-first": "key_syntax",
+    "l-100-digits": "sig_syntax",
+    "l-beyond-body": "l_beyond_body",
+    "l-beyond-body-pass-configured": "l_beyond_body",
+    "l-content-after": "unsigned_body",
+    "l-content-after-simple": "unsigned_body",
+    "l-hex": "sig_syntax",
+    "l-negative": "sig_syntax",
+    "l-zero": "unsigned_body",
+    "missing-a": "sig_syntax",
+    "missing-b": "sig_syntax",
+    "missing-bh": "sig_syntax",
+    "missing-d": "sig_syntax",
+    "missing-h": "sig_syntax",
+    "missing-s": "sig_syntax",
+    "missing-v": "sig_syntax",
+    "q-other": "sig_syntax",
+    "s-8bit": "sig_syntax",
+    "s-dotdot": "sig_syntax",
+    "s-empty": "sig_syntax",
+    "s-hyphen-first": "sig_syntax",
+    "s-label-300": "sig_syntax",
+    "s-nul": "sig_syntax",
+    "s-paren": "sig_syntax",
+    "s-semicolon": "sig_syntax",
+    "s-slash": "sig_syntax",
+    "s-space": "sig_syntax",
+    "sig-empty-value": "sig_syntax",
+    "sig-garbage": "sig_syntax",
+    "sig-many-tags": "sig_syntax",
+    "t-future": "future",
+    "t-garbage": "sig_syntax",
+    "t-huge": "sig_syntax",
+    "tag-without-equals": "sig_syntax",
+    "tampered-body": "body_hash",
+    "tampered-header": "bad_signature",
+    "two-sigs-different-l": "unsigned_body pass",
+    "two-sigs-good-and-bad": "pass body_hash",
+    "v-2": "sig_syntax",
+    "v-empty": "sig_syntax",
+    "x-before-t": "x_before_t",
+    "x-expired": "expired",
+    "x-huge": "sig_syntax",
+}
 
 
 def rec(sel, value=None, keyfile=None):
@@ -1023,9 +1174,22 @@ def cases_sign():
               body=b"a\nb\r\nc\n\n")
 
 
+def case_cause(c):
+    """the causes test_hostile.c must find, or None (signing refused)"""
+    exp = c["expect"].split()
+    if c["name"] in CAUSES:
+        return CAUSES[c["name"]]
+    if all(e == "pass" for e in exp) or exp == ["none"]:
+        return " ".join(exp)
+    return None
+
+
 def write_case(c):
     out = [b"# note: " + c["note"].encode()]
     out.append(b"# expect: " + c["expect"].encode())
+    cause = case_cause(c)
+    if cause:
+        out.append(b"# cause: " + cause.encode())
     if c.get("todo"):
         out.append(b"# todo: " + c["todo"].encode())
     if c.get("mode"):
@@ -1072,7 +1236,9 @@ def main():
     for c in CASES:
         assert c["name"] not in names, c["name"]
         names.add(c["name"])
+        assert case_cause(c) or c["expect"] == "sign-refused", c["name"]
         write_case(c)
+    assert set(CAUSES) <= names, set(CAUSES) - names
     if "--check" in sys.argv:
         for c in CASES:
             if c["expect"] == "pass" and not c.get("mode"):
