@@ -404,13 +404,20 @@ lookup_db(struct authz *a, const char *sender, const char *d,
 	h = util_hash(key) % AUTHZ_BUCKETS;
 	if ((rc = cached(a, key, h, 0, out)) >= 0)
 		return rc;
+	/* a sender that cannot be a lookup key (db_addr_ok) has no line */
+	if (!db_addr_ok(sender))
+		return 0;
 	candidates(sender, c);
 	for (i = 0; i < AUTHZ_CANDS; i++)
 		params[i] = c[i];
 	memset(&r, 0, sizeof(r));
 	r.d = d;
-	if (db_query(a->db, sql_authz, params, AUTHZ_CANDS, dbrow_fn, &r, err,
-	    sizeof(err)) < 0) {
+	/* a data error (a byte the database's encoding refuses) is an
+	 * answer, "no line", cached like one; only a lost server is not */
+	if ((rc = db_query(a->db, sql_authz, params, AUTHZ_CANDS, dbrow_fn,
+	    &r, err, sizeof(err))) == DB_DATA_ERROR)
+		r.found = 0;
+	else if (rc < 0) {
 		if ((rc = cached(a, key, h, 1, out)) >= 0)
 			return rc;
 		snprintf(out->rule, sizeof(out->rule), "SenderAuthorization "

@@ -324,6 +324,10 @@ sqlite_table(void)
 	ok(verdict(c, "alice@a.example", NULL, "x@a.example", &out) ==
 	    AUTHZ_ALLOW,
 	    "database down: the sender's own domain needs no query");
+	ok(verdict(c, "j\xf6rg@a.example", NULL, "x@b.example", &out) ==
+	    AUTHZ_REFUSE,
+	    "a Latin-1 login is refused before any query (a data error "
+	    "cannot pass for an outage)");
 	conf_free(c);
 }
 
