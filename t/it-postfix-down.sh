@@ -62,17 +62,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# dkimd_start - dkimd on port $DK, waiting until it listens
-dkimd_start() {
-	"$DKIMD" -f -c "$T/dkimd.conf" >>"$T/dkimd.log" 2>&1 &
-	DKIMD_PID=$!
-	for _ in $(seq 1 100); do
-		[ "$(grep -c "started on" "$T/dkimd.log")" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # dkimd_kill SIG - stop dkimd by its PID
 dkimd_kill() {
 	[ -n "$DKIMD_PID" ] || return 0
