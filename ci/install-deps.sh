@@ -26,6 +26,9 @@ PACKAGES=(
 	gnuplot-nox
 	# it-soak-short.sh (memcheck), bench.sh (peak RSS), it-docs.sh (.mc, man)
 	valgrind time m4 sendmail-cf groff-base python3
+	# it-sendmail.sh: Sendmail itself (sendmail-bin, sasl2-bin) is not
+	# installed, it would remove postfix; ci/sendmail-root.sh unpacks it
+	util-linux
 )
 
 missing=()

@@ -7,7 +7,8 @@
 # Nothing is installed: sendmail-bin conflicts with postfix (both provide
 # mail-transport-agent), and the tests need both. The .debs are fetched
 # with apt-get download into $SENDMAIL_DEBS (default
-# /var/cache/dkimd-ci/sendmail) once and reused; their libraries (libsasl2,
+# /var/cache/dkimd-ci/sendmail) once and reused (after one apt-get update
+# when the package lists are missing); their libraries (libsasl2,
 # libdb5.3, libldap, libwrap0, libnsl2) come with the packages that
 # ci/install-deps.sh installs (sendmail-cf pulls none of them; libmilter,
 # postfix and python3-dkim do). Exit 0 when ROOT has a sendmail whose
@@ -22,9 +23,14 @@ mkdir -p "$debs" "$root" || exit 1
 for p in "${pkgs[@]}"; do
 	if ! ls "$debs/${p}"_*.deb >/dev/null 2>&1; then
 		# apt-get download writes to the current directory; _apt cannot
-		# write to a root-owned one, and says so on stderr (harmless)
-		(cd "$debs" && apt-get download -q "$p" 2>&1) |
-		    grep -v -e '^W: Download is performed unsandboxed' >&2
+		# write to a root-owned one, and says so on stderr (harmless).
+		# A fresh machine may have no package lists yet: update once.
+		if ! (cd "$debs" && apt-get download -q "$p" >"$debs/.log" 2>&1); then
+			apt-get update -qq >>"$debs/.log" 2>&1
+			(cd "$debs" && apt-get download -q "$p" >>"$debs/.log" 2>&1)
+		fi
+		grep -v -e '^W: Download is performed unsandboxed' \
+		    -e '^Get:' -e '^Fetched' "$debs/.log" >&2
 	fi
 	f=$(ls "$debs/${p}"_*.deb 2>/dev/null | sort -V | tail -n 1)
 	if [ -z "$f" ]; then
