@@ -42,7 +42,7 @@ trap cleanup EXIT
 EX=$top_srcdir/etc/miltertest
 DK=$(free_port)
 mta_dkimd_conf mt || { echo "Bail out! dnsmasq did not start"; exit 1; }
-dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
+mta_dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
 
 # mt NAME SCRIPT -D ... - run a shipped script from $T (as an administrator
 # would, from a folder of their own); output in $T/NAME.out

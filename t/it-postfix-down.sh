@@ -125,7 +125,7 @@ Syslog		no
 LogWhy		yes
 EOT
 : >"$T/dkimd.log"
-dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
+mta_dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
 
 postfix_sink
 
@@ -167,7 +167,7 @@ ok $? "sendmail: with dkimd down, nothing leaves (not delivered unsigned)"
 ok $? "sendmail: the message is still in Postfix's queue"
 
 # ---- a message in the middle of DATA when dkimd dies ---------------------------
-dkimd_start 2 || ok 1 "dkimd starts again"
+mta_dkimd_start 2 || ok 1 "dkimd starts again"
 /usr/bin/python3 - "$SUB" "$DKIMD_PID" >"$T/mid.out" 2>&1 <<'PY'
 import os, signal, smtplib, sys, time
 port, pid = int(sys.argv[1]), int(sys.argv[2])
@@ -197,7 +197,7 @@ sed 's/^/#   /' "$T/mid.out"
 [ "$code" = 250 ] && echo "mid accepted" >>"$T/outcomes"
 
 # ---- dkimd back: everything arrives, once, signed ------------------------------
-dkimd_start 3 || ok 1 "dkimd starts a third time"
+mta_dkimd_start 3 || ok 1 "dkimd starts a third time"
 for i in $(grep tempfail "$T/outcomes" | cut -d' ' -f1); do
 	[ "$i" = mid ] && continue
 	r=$(submit "$i")

@@ -152,7 +152,7 @@ PW=pw-$RANDOM$RANDOM
 
 # ---- keys, DNS, dkimd ------------------------------------------------------
 mta_dkimd_conf sm || { echo "Bail out! dnsmasq did not start"; exit 1; }
-dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
+mta_dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
 
 # ---- the private Sendmail: files, SASL, sendmail.cf --------------------------
 mkdir -p "$T/queue" "$T/cqueue" "$T/mbox" "$T/sasl"
@@ -400,7 +400,7 @@ sleep 1
     [ "$(find "$T/queue" -name 'qf*' | wc -l)" = 0 ]
 ok $? "F=T: nothing delivered, nothing in the MTA's queue, the MSP holds it"
 timeout 60 "${SMNS[@]}" -C "$T/submit.cf" -bp 2>&1 | sed 's/^/#   mailq: /'
-dkimd_start 2 || echo "# dkimd did not start again"
+mta_dkimd_start 2 || echo "# dkimd did not start again"
 timeout 60 "${SMNS[@]}" -C "$T/submit.cf" -q >"$T/runq.out" 2>&1
 ok $? "F=T: dkimd back, the MSP's queue run ends"
 wait_mbox $((before + 1))

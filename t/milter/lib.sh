@@ -8,7 +8,7 @@
 #	mta_dkimd_conf SEL	(end-to-end tests) key SEL of example.com,
 #				dnsmasq serving it, $T/dkimd.conf on $DK
 #	mta_verify FILE NAME MTA	dkimpy and Mail::DKIM both pass FILE
-#	dkimd_start N		dkimd -f -c $T/dkimd.conf in the background
+#	mta_dkimd_start N	dkimd -f -c $T/dkimd.conf in the background
 #				(PID in DKIMD_PID), until its log has N starts
 # ok counts in $n and sets $fail to 1 on a failed point.
 
@@ -65,10 +65,10 @@ LogWhy		yes
 EOT
 }
 
-# dkimd_start N - dkimd in the foreground on $T/dkimd.conf, in the
+# mta_dkimd_start N - dkimd in the foreground on $T/dkimd.conf, in the
 # background, logging to $T/dkimd.log; 0 once the log says "started on" for
 # the Nth time (10 s at most)
-dkimd_start() {
+mta_dkimd_start() {
 	"$DKIMD" -f -c "$T/dkimd.conf" >>"$T/dkimd.log" 2>&1 &
 	DKIMD_PID=$!
 	for _ in $(seq 1 100); do
