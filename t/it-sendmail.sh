@@ -278,6 +278,17 @@ mta_verify "$m" "submission" Sendmail
 grep -q ": sign (MTA ORIGINATING): d=example.com s=sm" "$T/dkimd.log"
 ok $? "macros: {daemon_name} is not in the site's lists, dkimd gets it anyway"
 
+# a wrong password gets no further than AUTH: nothing signed, nothing sent
+before=$(mbox_count)
+submit "wrong password" --auth PLAIN --auth-user alice@mail.test.example \
+    --auth-password "not-$PW" >"$T/swaks-badpw.out" 2>&1
+sleep 1
+grep -q -E '^<\*\* *535 ' "$T/swaks-badpw.out" &&
+    ! grep -q -E '^<- *250 2.0.0 .*accepted' "$T/swaks-badpw.out" &&
+    [ "$(mbox_count)" = "$before" ]
+ok $? "submission: a wrong AUTH password gets 535, the message is not taken"
+grep '^<\*\*' "$T/swaks-badpw.out" | sed 's/^/#   /'
+
 # ---- verified: the MTA port, forged Authentication-Results -------------------
 {
 	echo "Authentication-Results: mx.test; dkim=pass header.d=example.com"
