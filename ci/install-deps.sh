@@ -28,7 +28,10 @@ PACKAGES=(
 	gnuplot-nox
 	# it-soak-short.sh (memcheck), bench.sh (peak RSS), it-docs.sh (.mc, man)
 	valgrind time m4 sendmail-cf groff-base python3
-	# it-conn.sh: setpriv and prlimit (util-linux), ip netns (iproute2)
+	# it-conn.sh: setpriv and prlimit (util-linux), ip netns (iproute2);
+	# it-sendmail.sh: unshare (util-linux). Sendmail itself (sendmail-bin,
+	# sasl2-bin) is not installed, it would remove postfix;
+	# ci/sendmail-root.sh unpacks it
 	util-linux iproute2
 )
 

@@ -234,6 +234,24 @@ grep -q '^Socket  *inet:8891@127.0.0.1$' "$top/etc/dkimd.conf" &&
     grep -q 'DAEMON_OPTIONS(`Port=submission, Name=ORIGINATING' \
     "$top/etc/sendmail/dkimd.mc"
 ok $? "etc/sendmail/dkimd.mc: the sample's Socket, submission named ORIGINATING"
+! grep -q '^define(`confMILTER_MACROS_' "$top/etc/sendmail/dkimd.mc"
+ok $? "etc/sendmail/dkimd.mc: replaces no milter macro list of the site"
+grep -q '^dnl define(`confAUTH_MECHANISMS' "$top/etc/sendmail/dkimd.mc" &&
+    grep -q '^dnl TRUST_AUTH_MECH(' "$top/etc/sendmail/dkimd.mc" &&
+    grep -q 'Sendmail.conf' "$top/etc/sendmail/dkimd.mc" &&
+    grep -q "FEATURE(\`msp', \`\[127.0.0.1\]', \`MSA')" "$top/etc/sendmail/dkimd.mc"
+ok $? "etc/sendmail/dkimd.mc: says how to set up AUTH for M=Ea and what msp's MSA does"
+! grep -q 'etc/sendmail/dkimd.mc' "$top/man/dkimd.8" &&
+    grep -q '/usr/share/doc/dkimd/examples/dkimd.mc' "$top/man/dkimd.8" &&
+    grep -q 'confAUTH_MECHANISMS' "$top/man/dkimd.8" &&
+    grep -q 'RELAY_MAILER_ARGS' "$top/man/dkimd.8"
+ok $? "dkimd(8): names the installed dkimd.mc, AUTH and the MSP's relay lines"
+for f in sign.lua verify.lua; do
+	head -n 20 "$top/etc/miltertest/$f" | grep -q -- '-D' &&
+	    grep -q "examples/miltertest/$f" "$top/man/dkimd.8" &&
+	    grep -q "examples/miltertest/$f" "$top/README.md"
+	ok $? "etc/miltertest/$f: a header on what to set, in dkimd(8) EXAMPLES and README"
+done
 
 # the .mc lines through sendmail-cf's m4 files, when they are installed
 cfm4=/usr/share/sendmail/cf/m4/cf.m4

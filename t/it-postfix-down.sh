@@ -52,17 +52,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# dkimd_start - dkimd on port $DK, waiting until it listens
-dkimd_start() {
-	"$DKIMD" -f -c "$T/dkimd.conf" >>"$T/dkimd.log" 2>&1 &
-	DKIMD_PID=$!
-	for _ in $(seq 1 100); do
-		[ "$(grep -c "started on" "$T/dkimd.log")" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # dkimd_kill SIG - stop dkimd by its PID
 dkimd_kill() {
 	[ -n "$DKIMD_PID" ] || return 0
@@ -126,7 +115,7 @@ Syslog		no
 LogWhy		yes
 EOT
 : >"$T/dkimd.log"
-dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
+mta_dkimd_start 1 || { echo "Bail out! dkimd did not start"; exit 1; }
 
 postfix_sink
 
@@ -168,7 +157,7 @@ ok $? "sendmail: with dkimd down, nothing leaves (not delivered unsigned)"
 ok $? "sendmail: the message is still in Postfix's queue"
 
 # ---- a message in the middle of DATA when dkimd dies ---------------------------
-dkimd_start 2 || ok 1 "dkimd starts again"
+mta_dkimd_start 2 || ok 1 "dkimd starts again"
 /usr/bin/python3 - "$SUB" "$DKIMD_PID" >"$T/mid.out" 2>&1 <<'PY'
 import os, signal, smtplib, sys, time
 port, pid = int(sys.argv[1]), int(sys.argv[2])
@@ -198,7 +187,7 @@ sed 's/^/#   /' "$T/mid.out"
 [ "$code" = 250 ] && echo "mid accepted" >>"$T/outcomes"
 
 # ---- dkimd back: everything arrives, once, signed ------------------------------
-dkimd_start 3 || ok 1 "dkimd starts a third time"
+mta_dkimd_start 3 || ok 1 "dkimd starts a third time"
 for i in $(grep tempfail "$T/outcomes" | cut -d' ' -f1); do
 	[ "$i" = mid ] && continue
 	r=$(submit "$i")

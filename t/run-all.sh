@@ -12,8 +12,9 @@
 # 6. every t/it-*.sh and t/*/it-*.sh script, each under timeout
 #    (IT_TIMEOUT seconds, default 300), against the first build, through
 #    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
-#    and DKIMD in their environment; t/it-dkimtool.sh, t/it-milter*.sh
-#    and t/milter/it-postfix*.sh run against the sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
+#    and DKIMD in their environment; t/it-dkimtool.sh, t/it-milter*.sh,
+#    t/milter/it-postfix*.sh and t/it-sendmail.sh run against the
+#    sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
 #    others at the lowest CPU priority.
 # The last line is "N passed, N failed", the sum of all TAP test points
 # of all runs (a build that fails counts as one failed point). Exit status
@@ -201,11 +202,13 @@ if build sanitizers --enable-werror --enable-sanitizers; then
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	check sanitizers
 	# dkimtool and dkimd under ASan and UBSan, end to end: dkimd
-	# driven by miltertest, by broken MTA clients and by Postfix
+	# driven by miltertest, by broken MTA clients, by Postfix and by
+	# Sendmail
 	integration sanitizers it-dkimtool.sh
 	integration sanitizers 'it-milter*.sh'
 	integration sanitizers it-postfix.sh
 	integration sanitizers it-postfix-sasl.sh
+	integration sanitizers it-sendmail.sh
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 

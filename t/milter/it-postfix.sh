@@ -70,14 +70,7 @@ newest() {
 
 # verify_both FILE NAME - dkimpy and Mail::DKIM both pass the file
 verify_both() {
-	/usr/bin/python3 "$top_srcdir/t/peers/dkimpy-verify.py" "$DNS_PORT" <"$1" \
-	    >"$T/dkimpy.out" 2>&1
-	ok $? "$2: dkimpy verifies what Postfix delivered"
-	sed 's/^/#   /' "$T/dkimpy.out"
-	perl "$top_srcdir/t/peers/maildkim-verify.pl" "$DNS_PORT" <"$1" \
-	    >"$T/maildkim.out" 2>&1
-	ok $? "$2: Mail::DKIM verifies what Postfix delivered"
-	sed 's/^/#   /' "$T/maildkim.out"
+	mta_verify "$1" "$2" Postfix
 }
 
 DK=$(free_port)
@@ -86,22 +79,7 @@ IN=$(free_port)
 SINK=$(free_port)
 
 # ---- keys, DNS, dkimd ------------------------------------------------------
-mkdir -p "$T/keys"
-"$DKIMTOOL" genkey -d example.com -s pf -D "$T/keys" >/dev/null
-zone_to_records "$T/keys/pf.txt" >"$T/records"
-chmod 600 "$T/keys/pf.private"
-echo "pf example.com:pf:$T/keys/pf.private" >"$T/key.table"
-echo "*@example.com pf" >"$T/signing.table"
-dns_start "$T/records" "$T" || { echo "Bail out! dnsmasq did not start"; exit 1; }
-cat >"$T/dkimd.conf" <<EOT
-Socket		inet:$DK@127.0.0.1
-KeyTable	$T/key.table
-SigningTable	refile:$T/signing.table
-AuthservID	mx.test
-Nameservers	127.0.0.1:$DNS_PORT
-Syslog		no
-LogWhy		yes
-EOT
+mta_dkimd_conf pf || { echo "Bail out! dnsmasq did not start"; exit 1; }
 "$DKIMD" -f -c "$T/dkimd.conf" >"$T/dkimd.log" 2>&1 &
 DKIMD_PID=$!
 

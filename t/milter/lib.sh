@@ -11,6 +11,11 @@
 #				$DKIMD_START_TRIES tenths of a second, 50)
 #	dkimd_halt		SIGTERM to $DKIMD_PID, SIGKILL after 15 s
 #	dkimd_sanitizer LOG	a failed point when a sanitizer reported
+#	mta_dkimd_conf SEL	(end-to-end tests) key SEL of example.com,
+#				dnsmasq serving it, $T/dkimd.conf on $DK
+#	mta_verify FILE NAME MTA	dkimpy and Mail::DKIM both pass FILE
+#	mta_dkimd_start N	dkimd -f -c $T/dkimd.conf in the background
+#				(PID in DKIMD_PID), until its log has N starts
 # ok counts in $n and sets $fail to 1 on a failed point.
 
 n=0
@@ -73,6 +78,54 @@ dkimd_sanitizer() {
 		ok 1 "dkimd: no sanitizer report"
 		grep -E -A12 "Sanitizer|runtime error:" "$1" | sed 's/^/#   /'
 	fi
+# ---- dkimd behind a real MTA (it-postfix.sh, it-sendmail.sh) -----------------
+
+# mta_dkimd_conf SEL - a key SEL for example.com in $T/keys, its record
+# served by dnsmasq (t/lib/dns.sh, sourced by the caller), the tables and
+# $T/dkimd.conf of a dkimd on 127.0.0.1:$DK that signs example.com
+mta_dkimd_conf() {
+	mkdir -p "$T/keys"
+	"$DKIMTOOL" genkey -d example.com -s "$1" -D "$T/keys" >/dev/null
+	zone_to_records "$T/keys/$1.txt" >"$T/records"
+	chmod 600 "$T/keys/$1.private"
+	echo "$1 example.com:$1:$T/keys/$1.private" >"$T/key.table"
+	echo "*@example.com $1" >"$T/signing.table"
+	dns_start "$T/records" "$T" || return 1
+	cat >"$T/dkimd.conf" <<EOT
+Socket		inet:$DK@127.0.0.1
+KeyTable	$T/key.table
+SigningTable	refile:$T/signing.table
+AuthservID	mx.test
+Nameservers	127.0.0.1:$DNS_PORT
+Syslog		no
+LogWhy		yes
+EOT
+}
+
+# mta_dkimd_start N - dkimd in the foreground on $T/dkimd.conf, in the
+# background, logging to $T/dkimd.log; 0 once the log says "started on" for
+# the Nth time (10 s at most)
+mta_dkimd_start() {
+	"$DKIMD" -f -c "$T/dkimd.conf" >>"$T/dkimd.log" 2>&1 &
+	DKIMD_PID=$!
+	for _ in $(seq 1 100); do
+		[ "$(grep -c "started on" "$T/dkimd.log")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# mta_verify FILE NAME MTA - dkimpy and Mail::DKIM both pass FILE, which
+# MTA delivered (two TAP points, their output as comments)
+mta_verify() {
+	/usr/bin/python3 "$top_srcdir/t/peers/dkimpy-verify.py" "$DNS_PORT" \
+	    <"$1" >"$T/dkimpy.out" 2>&1
+	ok $? "$2: dkimpy verifies what $3 delivered"
+	sed 's/^/#   /' "$T/dkimpy.out"
+	perl "$top_srcdir/t/peers/maildkim-verify.pl" "$DNS_PORT" <"$1" \
+	    >"$T/maildkim.out" 2>&1
+	ok $? "$2: Mail::DKIM verifies what $3 delivered"
+	sed 's/^/#   /' "$T/maildkim.out"
 }
 
 # ---- a private Postfix for the end-to-end tests ------------------------------
