@@ -26,6 +26,8 @@ PACKAGES=(
 	gnuplot-nox
 	# it-soak-short.sh (memcheck), bench.sh (peak RSS), it-docs.sh (.mc, man)
 	valgrind time m4 sendmail-cf groff-base python3
+	# it-deb.sh: the Debian package (dpkg-buildpackage, dh), lintian
+	dpkg-dev debhelper lintian
 )
 
 missing=()
