@@ -11,7 +11,10 @@
 # 4. Runs the installed /usr/sbin/dkimd as the unit says (User=, its
 #    ExecStartPre and ExecStart, no new privileges, LimitNOFILE; no systemd
 #    runs here: t/deb/unit-start.sh) behind a real Postfix:
-#    t/milter/it-postfix.sh, whose points are repeated here.
+#    t/milter/it-postfix.sh, whose points are repeated here; then on its
+#    own: user, capabilities, limits, SIGHUP, ExecStartPre refusing an
+#    unsafe key, and a unix socket in the RuntimeDirectory that postfix
+#    (in group dkimd) reaches and other users do not.
 # 5. apt-get purge: nothing is left but the keys a site added (and the
 #    user that owns them); reinstalled, the kept keys are untouched; then
 #    DKIMD_PURGE_KEYS=yes apt-get purge leaves nothing at all.
@@ -186,6 +189,24 @@ else
 	echo "ok $((n += 1)) - # SKIP systemd-analyze security --offline does not work here"
 fi
 
+# unit_start CONF LOG - start the installed dkimd on CONF as the unit
+# would, its output in LOG, its PID in $PID; wait until it listens (10 s)
+unit_start() {
+	DKIMD_UNIT=$UNIT bash "$top_srcdir/t/deb/unit-start.sh" "$1" >"$2" 2>&1 &
+	PID=$!
+	for _ in $(seq 1 100); do
+		grep -q "started on" "$2" && break
+		sleep 0.1
+	done
+}
+
+# unit_stop - stop the dkimd of unit_start
+unit_stop() {
+	kill "$PID"
+	wait "$PID" 2>/dev/null
+	PID=
+}
+
 # ---- 4. the installed dkimd, as the unit runs it, behind Postfix ------------------
 DKIMD=/usr/sbin/dkimd DKIMTOOL=/usr/bin/dkimtool DKIMD_UNIT=$UNIT \
     DKIMD_START="bash $top_srcdir/t/deb/unit-start.sh" top_srcdir=$top_srcdir \
@@ -211,13 +232,7 @@ echo "unit example.com:unit:$T/k/unit.private" >"$T/k/kt"
 echo "*@example.com unit" >"$T/k/st"
 printf 'Socket inet:%s@127.0.0.1\nKeyTable %s\nSigningTable refile:%s\nSyslog no\n' \
     "$port" "$T/k/kt" "$T/k/st" >"$T/k/dkimd.conf"
-DKIMD_UNIT=$UNIT bash "$top_srcdir/t/deb/unit-start.sh" "$T/k/dkimd.conf" \
-    >"$T/unit.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 100); do
-	grep -q "started on" "$T/unit.log" && break
-	sleep 0.1
-done
+unit_start "$T/k/dkimd.conf" "$T/unit.log"
 [ "$(ps -o user=,group= -p "$PID" | tr -s ' ')" = "dkimd dkimd" ] &&
     [ "$(readlink "/proc/$PID/exe")" = /usr/sbin/dkimd ]
 ok $? "the unit's ExecStart runs /usr/sbin/dkimd as dkimd:dkimd"
@@ -234,9 +249,7 @@ for _ in $(seq 1 50); do
 done
 grep -q "reloaded /etc/dkimd/dkimd.conf" "$T/unit.log" && kill -0 "$PID"
 ok $? "SIGHUP (ExecReload) reloads it as user dkimd: its keys stay readable"
-kill "$PID"
-wait "$PID" 2>/dev/null
-PID=
+unit_stop
 show "$T/unit.log"
 chmod 0644 /etc/dkimd/keys/unit.private
 pre=$(unit_exec "$UNIT" ExecStartPre)
@@ -246,6 +259,27 @@ as dkimd $pre >"$T/pre.out" 2>&1
 ok $? "ExecStartPre (dkimd -t) stops the start when a key is readable by others"
 show "$T/pre.out"
 chmod 0600 /etc/dkimd/keys/unit.private
+
+# the unix socket in the RuntimeDirectory: postfix in group dkimd (what
+# "adduser postfix dkimd" gives it, README.Debian) connects, no one else
+sed -e "s|^Socket .*|Socket unix:/run/dkimd/dkimd.sock|" \
+    -e '$a UMask 007' "$T/k/dkimd.conf" >"$T/k/unix.conf"
+unit_start "$T/k/unix.conf" "$T/unix.log"
+# connect USER SETPRIV-GROUP-OPTION - USER can connect to the socket
+connect() {
+	setpriv --reuid="$1" --regid="$(id -g "$1")" "$2" --no-new-privs -- \
+	    /usr/bin/python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).connect(sys.argv[1])' /run/dkimd/dkimd.sock \
+	    2>/dev/null
+}
+[ "$(stat -c '%U:%G %a' /run/dkimd)" = "dkimd:dkimd 750" ] &&
+    [ "$(stat -c '%U:%G %a' /run/dkimd/dkimd.sock)" = "dkimd:dkimd 770" ] &&
+    connect postfix --groups="$(getent group dkimd | cut -d: -f3)"
+ok $? "unix socket in /run/dkimd (0750), mode 0770: postfix in group dkimd connects"
+! connect postfix --clear-groups && ! connect nobody --clear-groups
+ok $? "postfix outside group dkimd, or another local user (nobody), cannot connect"
+unit_stop
+show "$T/unix.log"
 
 # ---- 5. purge: the site's keys stay, nothing else -------------------------------
 install -d -o dkimd -g dkimd -m 0750 /var/lib/dkimd

@@ -10,8 +10,10 @@
 #    becomes the file that the unit's ExecStart names with -c; its tables
 #    become KeyTable and SigningTable beside it, and each key a copy in
 #    the keys/ folder beside it, owned by the unit's User, mode 0600;
-# 2. each ExecStartPre runs as User and Group and must succeed;
-# 3. ExecStart replaces this shell (its PID becomes dkimd's), as User and
+# 2. /run/RuntimeDirectory is made anew, owned by User and Group, with
+#    RuntimeDirectoryMode; the unit's UMask is set;
+# 3. each ExecStartPre runs as User and Group and must succeed;
+# 4. ExecStart replaces this shell (its PID becomes dkimd's), as User and
 #    Group with the user's groups, no new privileges (NoNewPrivileges)
 #    and the unit's LimitNOFILE (or the hard limit, where it is lower and
 #    cannot be raised).
@@ -74,6 +76,16 @@ awk -v kt="file:$etc/KeyTable" -v st="$st" '
 	{ print }' "$conf" >"$etcconf.new"
 chmod 0644 "$etcconf.new"
 mv "$etcconf.new" "$etcconf"
+
+# RuntimeDirectory= (with its mode) and UMask=, as systemd sets them up
+rundir=$(unit_get "$unit" RuntimeDirectory)
+if [ -n "$rundir" ]; then
+	rm -rf "/run/$rundir"
+	install -d -o "$user" -g "$group" \
+	    -m "$(unit_get "$unit" RuntimeDirectoryMode)" "/run/$rundir"
+fi
+mask=$(unit_get "$unit" UMask)
+[ -z "$mask" ] || umask "$mask"
 
 runas=(setpriv --reuid="$user" --regid="$group" --init-groups --no-new-privs --)
 while read -r pre; do
