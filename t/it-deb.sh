@@ -189,6 +189,13 @@ else
 	echo "ok $((n += 1)) - # SKIP systemd-analyze security --offline does not work here"
 fi
 
+# systemd ignores a misspelt setting with a warning: the hardening above
+# would be words only. verify also checks that ExecStart exists.
+systemd-analyze verify --man=no "$UNIT" >"$T/verify.out" 2>&1
+[ $? = 0 ] && ! grep -q . "$T/verify.out"
+ok $? "systemd-analyze verify: the unit has no unknown setting, its programs exist"
+show "$T/verify.out"
+
 # unit_start CONF LOG - start the installed dkimd on CONF as the unit
 # would, its output in LOG, its PID in $PID; wait until it listens (10 s)
 unit_start() {
