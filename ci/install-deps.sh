@@ -33,6 +33,8 @@ PACKAGES=(
 	# sasl2-bin) is not installed, it would remove postfix;
 	# ci/sendmail-root.sh unpacks it
 	util-linux iproute2
+	# it-deb.sh: the Debian package (dpkg-buildpackage, dh), lintian
+	dpkg-dev debhelper lintian
 )
 
 missing=()

@@ -13,7 +13,10 @@
 # Mail::DKIM against dnsmasq on 127.0.0.1. Needs root (Postfix), postfix,
 # smtp-sink, swaks, dnsmasq, python3-dkim, libmail-dkim-perl. Every
 # process is stopped by its PID (Postfix through its master's pid file).
-# Environment: DKIMD, DKIMTOOL, top_srcdir.
+# Environment: DKIMD, DKIMTOOL, top_srcdir; DKIMD_START, when set, is a
+# command that runs dkimd in the foreground on the configuration file it
+# gets as its one argument, instead of "$DKIMD -f -c FILE" (t/it-deb.sh
+# runs the installed dkimd as its systemd unit would, t/deb/unit-start.sh).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
@@ -80,7 +83,11 @@ SINK=$(free_port)
 
 # ---- keys, DNS, dkimd ------------------------------------------------------
 mta_dkimd_conf pf || { echo "Bail out! dnsmasq did not start"; exit 1; }
-"$DKIMD" -f -c "$T/dkimd.conf" >"$T/dkimd.log" 2>&1 &
+if [ -n "${DKIMD_START:-}" ]; then
+	$DKIMD_START "$T/dkimd.conf" >"$T/dkimd.log" 2>&1 &
+else
+	"$DKIMD" -f -c "$T/dkimd.conf" >"$T/dkimd.log" 2>&1 &
+fi
 DKIMD_PID=$!
 
 # ---- smtp-sink --------------------------------------------------------------
