@@ -13,8 +13,9 @@
 #    (IT_TIMEOUT seconds, default 300), against the first build, through
 #    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
 #    and DKIMD in their environment; t/it-dkimtool.sh, t/it-milter*.sh,
-#    t/milter/it-postfix*.sh and t/it-sendmail.sh run against the
-#    sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
+#    t/milter/it-postfix*.sh, t/it-sendmail.sh and the attack suites
+#    (it-author, it-conn, it-key-safety, it-secrets, it-dns-flood) run
+#    against the sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
 #    others at the lowest CPU priority.
 # The last line is "N passed, N failed", the sum of all TAP test points
 # of all runs (a build that fails counts as one failed point). Exit status
@@ -209,6 +210,12 @@ if build sanitizers --enable-werror --enable-sanitizers; then
 	integration sanitizers it-postfix.sh
 	integration sanitizers it-postfix-sasl.sh
 	integration sanitizers it-sendmail.sh
+	# the attacks of the trust boundaries, under the sanitizers too
+	integration sanitizers it-author.sh
+	integration sanitizers it-conn.sh
+	integration sanitizers it-key-safety.sh
+	integration sanitizers it-secrets.sh
+	integration sanitizers it-dns-flood.sh
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 

@@ -78,6 +78,8 @@ dkimd_sanitizer() {
 		ok 1 "dkimd: no sanitizer report"
 		grep -E -A12 "Sanitizer|runtime error:" "$1" | sed 's/^/#   /'
 	fi
+}
+
 # ---- dkimd behind a real MTA (it-postfix.sh, it-sendmail.sh) -----------------
 
 # mta_dkimd_conf SEL - a key SEL for example.com in $T/keys, its record
