@@ -17,7 +17,8 @@
  * libmilter's own time-out is 7,210 s unless smfi_settimeout() says
  * otherwise: a silent connection would hold its descriptor for two
  * hours. MilterTimeout (default 600 s) is given to libmilter and to
- * sockio's writes; it is read at start-up only.
+ * sockio's writes, in one call (smfi_settimeout below); it is read at
+ * start-up only.
  *
  * Signals: libmilter owns SIGHUP, SIGTERM and SIGINT in a thread of its
  * own that sigwait()s for them, and takes SIGHUP as "stop". dkimd's copy
@@ -210,6 +211,20 @@ main_sigwait(const sigset_t *set, int *sig)
 	}
 }
 
+int	libmilter_settimeout(int);
+
+/*
+ * smfi_settimeout - libmilter's time-out, and sockio's writes wait as
+ * long: dkimd's copy of libmilter names its own libmilter_settimeout
+ * (Makefile.am), so no call can set one without the other
+ */
+int
+smfi_settimeout(int secs)
+{
+	sockio_set_timeout(secs);
+	return libmilter_settimeout(secs);
+}
+
 /* listener - libmilter's listening socket (the only one at start-up;
  * libmilter does not hand it out), or -1 */
 static int
@@ -331,7 +346,6 @@ open_socket(const struct conf *c, const char *spec)
 		fprintf(stderr, "dkimd: cannot set up the listener\n");
 		exit(1);
 	}
-	sockio_set_timeout((int)c->miltertimeout);
 }
 
 /* detach - become a daemon */

@@ -13,6 +13,8 @@
 # - `nm -D --defined-only` lists none of those six names;
 # - the renamed functions are there (sio_read ... main_sigwait) and
 #   libmilter is linked in, not loaded (ldd names no libmilter.so);
+# - smfi_settimeout() is dkimd's wrapper, which sets sockio's write
+#   time-out and calls libmilter's, renamed libmilter_settimeout();
 # - with LD_BIND_NOW=1 LD_DEBUG=bindings, the libraries' references to
 #   those names are seen binding, and none binds to dkimd.
 set -u
@@ -47,6 +49,9 @@ check() {
 	    grep -c -x -E 'sio_(accept|close|read|poll|writev)|main_sigwait|mi_rd_cmd' |
 	    grep -qx 7
 	ok $? "$what dkimd: the renamed functions and libmilter are linked in"
+	nm "$bin" | awk '$2 == "T" {print $3}' |
+	    grep -c -x -E 'smfi_settimeout|libmilter_settimeout' | grep -qx 2
+	ok $? "$what dkimd: smfi_settimeout() is dkimd's (sockio's write time-out with libmilter's)"
 	! ldd "$bin" | grep -q libmilter
 	ok $? "$what dkimd: no libmilter.so loaded"
 }
@@ -68,7 +73,7 @@ if [ -f "$top_builddir/Makefile" ] &&
 	check "$(find "$work/inst" -type f -name dkimd -perm -u+x | head -1)" \
 	    installed
 else
-	for i in 1 2 3; do
+	for i in 1 2 3 4; do
 		n=$((n + 1))
 		echo "ok $n # SKIP no make install in a configured build tree"
 	done
