@@ -16,7 +16,12 @@
 # - smfi_settimeout() is dkimd's wrapper, which sets sockio's write
 #   time-out and calls libmilter's, renamed libmilter_settimeout();
 # - with LD_BIND_NOW=1 LD_DEBUG=bindings, the libraries' references to
-#   those names are seen binding, and none binds to dkimd.
+#   those names are seen binding, and none binds to dkimd;
+# - milter/sio-check.sh, configure's check of libmilter.a, passes
+#   Debian's and an archive that calls what sockio.c assumes, sends to
+#   the plain path archives that wait in select() or epoll_wait(), read
+#   with recv() or write() beside writev(), and refuses one without
+#   accept() (the gate needs it). Skipped without a C compiler.
 set -u
 
 : "${DKIMD:?}" "${top_builddir:?}"
@@ -66,6 +71,57 @@ ok $? "bindings: the libraries' references to read/close/poll are seen (control)
 ! grep -E "to $DKIMD \[0\]: normal symbol \`($(echo "$names" | tr ' ' '|'))(@|')" \
     "$work/bind" | grep -q .
 ok $? "bindings: none binds to dkimd's"
+
+# archive NAME CALLS... - $work/NAME.a, one object calling CALLS
+archive() {
+	local name=$1 f
+	shift
+	{
+		for f in "$@"; do echo "void $f(void);"; done
+		echo "void f_$name(void) {"
+		for f in "$@"; do echo "$f();"; done
+		echo "}"
+	} >"$work/$name.c"
+	cc -w -c -o "$work/$name.o" "$work/$name.c" &&
+	    ar rc "$work/$name.a" "$work/$name.o"
+}
+
+# sio_check NAME WANT-RC WANT-TEXT WHAT - one point on sio-check.sh
+sio_check() {
+	local out rc
+	out=$(sh "$top_srcdir/milter/sio-check.sh" nm "$work/$1.a")
+	rc=$?
+	[ "$rc" -eq "$2" ] && case "$out" in *"$3"*) true ;; *) false ;; esac
+	ok $? "sio-check: $4 (exit $rc: ${out:-all holds})"
+}
+
+# good: write() in an object of its own (a pipe), as libmilter has it
+if command -v cc >/dev/null && : "${top_srcdir:?}" &&
+    archive good accept close sigwait poll read writev &&
+    archive wpipe write && ar rc "$work/good.a" "$work/wpipe.o" &&
+    archive wv accept close sigwait poll read writev write &&
+    archive sel accept close sigwait select read writev &&
+    archive epoll accept close sigwait epoll_wait read writev &&
+    archive recv accept close sigwait poll recv writev &&
+    archive noaccept close sigwait poll read writev; then
+	sio_check good 0 "" "an archive as sockio.c assumes passes"
+	cp /dev/null "$work/deb.a"
+	for m in "$(pkg-config --variable=libdir milter 2>/dev/null)/libmilter.a" \
+	    "$(cc -print-file-name=libmilter.a)"; do
+		[ -f "$m" ] && cp "$m" "$work/deb.a" && break
+	done
+	sio_check deb 0 "" "the system's libmilter.a passes"
+	sio_check wv 1 "write() beside writev()" "write() where writev() is: the plain path"
+	sio_check sel 1 "calls select()" "waits in select(): the plain path"
+	sio_check epoll 1 "calls epoll_wait()" "waits in epoll_wait(): the plain path"
+	sio_check recv 1 "no read(), calls recv()" "reads with recv(): the plain path"
+	sio_check noaccept 2 "does not call accept()" "no accept(): refused"
+else
+	for i in 1 2 3 4 5 6 7; do
+		n=$((n + 1))
+		echo "ok $n # SKIP no C compiler"
+	done
+fi
 
 if [ -f "$top_builddir/Makefile" ] &&
     make -s -C "$top_builddir" install DESTDIR="$work/inst" \
