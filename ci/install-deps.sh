@@ -11,7 +11,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential gcc make git
 	autoconf automake libtool pkg-config
-	libssl-dev libmilter-dev
+	libssl-dev libmilter-dev binutils
 	dnsmasq-base
 	python3-dkim libmail-dkim-perl
 	opendkim opendkim-tools miltertest

@@ -4,7 +4,7 @@
  * With the default Socket inet:8891@127.0.0.1 any local user can
  * connect, say {daemon_name} ORIGINATING and have mail signed for every
  * domain of the SigningTable. So each connection is looked at before
- * libmilter sees it (sockio.c calls gate_admit() from accept()): the
+ * libmilter sees it (sockio.c calls gate_admit() from sio_accept()): the
  * peer's user (peer.c) must be in SocketUsers, a remote peer's address
  * in SocketPeers. Refused connections are closed at once and cost
  * neither a thread nor a descriptor for longer than the look-up.

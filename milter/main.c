@@ -17,11 +17,13 @@
  * libmilter's own time-out is 7,210 s unless smfi_settimeout() says
  * otherwise: a silent connection would hold its descriptor for two
  * hours. MilterTimeout (default 600 s) is given to libmilter and to
- * sockio's writes; it is read at start-up only.
+ * sockio's writes, in one call (smfi_settimeout below); it is read at
+ * start-up only.
  *
  * Signals: libmilter owns SIGHUP, SIGTERM and SIGINT in a thread of its
- * own that sigwait()s for them, and takes SIGHUP as "stop". dkimd
- * replaces sigwait() (see below) so that SIGHUP reloads instead: the
+ * own that sigwait()s for them, and takes SIGHUP as "stop". dkimd's copy
+ * of libmilter calls main_sigwait() instead (its reference to sigwait
+ * is renamed, see Makefile.am) so that SIGHUP reloads instead: the
  * new configuration is loaded into a new struct live and swapped in; a
  * broken one is logged and the old one stays. SIGTERM first waits
  * (bounded) for the messages in flight, then makes smfi_main() return.
@@ -176,16 +178,19 @@ drain(int sig)
 }
 
 /*
- * sigwait - libmilter's signal thread calls this instead of the C
- * library's (a program's own definition comes first in symbol lookup).
+ * main_sigwait - libmilter's signal thread calls this instead of the C
+ * library's sigwait() (libmilter's reference is renamed; nothing else in
+ * the process can reach this function).
  * SIGHUP is handled here, as a reload, and never reaches libmilter.
  * SIGTERM and SIGINT go back to libmilter, which stops at once: its
  * worker pool serves no connection after that, so the messages in
  * flight are waited for here first (new connections are still served
  * meanwhile, which is what an MTA expects from a milter that is up).
  */
+int	main_sigwait(const sigset_t *, int *);
+
 int
-sigwait(const sigset_t *set, int *sig)
+main_sigwait(const sigset_t *set, int *sig)
 {
 	int	s;
 
@@ -204,6 +209,20 @@ sigwait(const sigset_t *set, int *sig)
 		/* the keys were read in this thread: free its OpenSSL state */
 		OPENSSL_thread_stop();
 	}
+}
+
+int	libmilter_settimeout(int);
+
+/*
+ * smfi_settimeout - libmilter's time-out, and sockio's writes wait as
+ * long: dkimd's copy of libmilter names its own libmilter_settimeout
+ * (Makefile.am), so no call can set one without the other
+ */
+int
+smfi_settimeout(int secs)
+{
+	sockio_set_timeout(secs);
+	return libmilter_settimeout(secs);
 }
 
 /* listener - libmilter's listening socket (the only one at start-up;
@@ -327,7 +346,6 @@ open_socket(const struct conf *c, const char *spec)
 		fprintf(stderr, "dkimd: cannot set up the listener\n");
 		exit(1);
 	}
-	sockio_set_timeout((int)c->miltertimeout);
 }
 
 /* detach - become a daemon */

@@ -2,7 +2,8 @@
  * sockio.c - fewer system calls on the MTA's connections
  *
  * SYNOPSIS
- *	accept(), close(), read(), poll()	libmilter's calls come here
+ *	sio_accept(), sio_close(), sio_read(),	libmilter's calls come here
+ *	sio_poll(), sio_writev()
  *	sockio_stats(&reads, &served)		counters, for tests
  *	sockio_gate(lfd, gate)			who is served (sockio.h)
  *	sockio_reserve(), sockio_set_timeout()
@@ -16,9 +17,13 @@
  * all. On a 2 KB signed message those calls cost as much as a third of
  * the RSA signature.
  *
- * libmilter gives no handle on its connections, but it reaches the C
- * library through the dynamic linker, so dkimd defines these five
- * functions itself and libmilter's calls land here:
+ * libmilter gives no handle on its connections. dkimd links a copy of
+ * libmilter.a whose references to accept, close, read, poll and writev
+ * were renamed sio_accept ... sio_writev (objcopy --redefine-sym, see
+ * Makefile.am): libmilter's calls, and only those, land here. The C
+ * library, OpenSSL, the database clients and dkimd's own code keep the
+ * system's functions, so a descriptor another path closes or reuses
+ * never meets a buffer here, and sanitizers still see every read().
  *
  *	accept()	a connection from the listener gets a read buffer
  *	read()		on such a connection, served from the buffer; an
@@ -80,6 +85,16 @@
  * that get no reply would otherwise make its next small write wait,
  * under Nagle's algorithm, for our delayed ACK (up to 40 ms). It is not
  * sticky, so it is set every time.
+ *
+ * The table of connections grows by chunks of SIO_CHUNK descriptors,
+ * allocated at the first accept() in their range and kept: any
+ * descriptor the process may hold (RLIMIT_NOFILE up to the kernel's
+ * nr_open ceiling, 2^30) gets its buffer and its QUICKACK.
+ *
+ * Plain mode (SOCKIO_FAST 0: configure found libmilter waiting or
+ * reading otherwise than this file assumes, or --disable-sockio):
+ * read() and writev() go straight to the system, poll() only adds the
+ * time-out; the gate, the spare descriptor and QUICKACK stay.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -90,6 +105,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,9 +113,14 @@
 
 #include "sockio.h"
 
+#ifndef SOCKIO_FAST
+#define SOCKIO_FAST	1	/* buffered reads, held header changes */
+#endif
+
 #define SIO_BUF		4096	/* a small message whole, at once */
-#define SIO_MAXFD	65536	/* descriptors above pass straight through;
-				   the listener's are refused */
+#define SIO_CHUNK	4096	/* descriptors per chunk of the table */
+#define SIO_MAXFD	(1 << 30)	/* the kernel's nr_open ceiling */
+#define SIO_IOV		1024	/* vectors a writev() may pass (IOV_MAX) */
 #define SIO_HOLD	65536	/* header changes kept at most, in bytes */
 #define WRITE_WAIT	600000	/* ms a write waits, until set */
 #define SHED_PAUSE	100	/* ms: out of descriptors and no spare */
@@ -118,7 +139,10 @@ struct sio {
 	unsigned char data[SIO_BUF];
 };
 
-static struct sio *sios[SIO_MAXFD];
+/* the connections: sios[fd / SIO_CHUNK][fd % SIO_CHUNK]; a chunk, once
+ * published, stays until exit */
+static struct sio **sios[SIO_MAXFD / SIO_CHUNK];
+static pthread_mutex_t grow_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long n_reads, n_served;	/* read(2) calls, buffered reads */
 static unsigned long n_sends, n_held;	/* sendmsg(2) calls, kept packets */
 static int write_wait = WRITE_WAIT;	/* ms */
@@ -126,13 +150,34 @@ static int gate_lfd = -1;		/* the listener that is gated */
 static struct sockio_gate gate;
 static int spare = -1;			/* the spare descriptor */
 
+/* slot - where fd's buffer is kept; with grow, its chunk is made when
+ * missing; NULL when fd is out of range or memory is short */
+static struct sio **
+slot(int fd, int grow)
+{
+	struct sio **c;
+
+	if (fd < 0 || fd >= SIO_MAXFD)
+		return NULL;
+	c = __atomic_load_n(&sios[fd / SIO_CHUNK], __ATOMIC_ACQUIRE);
+	if (c == NULL && grow) {
+		pthread_mutex_lock(&grow_lock);
+		if ((c = sios[fd / SIO_CHUNK]) == NULL &&
+		    (c = calloc(SIO_CHUNK, sizeof(*c))) != NULL)
+			__atomic_store_n(&sios[fd / SIO_CHUNK], c,
+			    __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&grow_lock);
+	}
+	return c == NULL ? NULL : &c[fd % SIO_CHUNK];
+}
+
 /* sio_of - fd's buffer, or NULL for a descriptor not from accept() */
 static struct sio *
 sio_of(int fd)
 {
-	if (fd < 0 || fd >= SIO_MAXFD)
-		return NULL;
-	return __atomic_load_n(&sios[fd], __ATOMIC_ACQUIRE);
+	struct sio **p = slot(fd, 0);
+
+	return p == NULL ? NULL : __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
 /* now_ms - CLOCK_MONOTONIC in ms */
@@ -209,23 +254,24 @@ shed(int lfd)
 	return -1;
 }
 
-/* accept - accept(2); the connection gets a read buffer, and the
+/* sio_accept - accept(2); the connection gets a read buffer, and the
  * gated listener's must pass the gate first */
 int
-accept(int fd, struct sockaddr *sa, socklen_t *salen)
+sio_accept(int fd, struct sockaddr *sa, socklen_t *salen)
 {
 	int	nfd = (int)syscall(SYS_accept4, fd, sa, salen, 0);
 	int	gated = fd == gate_lfd && gate.admit != NULL;
-	struct sio *s;
+	struct sio *s, **p;
 	int	dom = 0, saved;
 	socklen_t len = sizeof(dom);
 
 	if (nfd < 0 && gated && (errno == EMFILE || errno == ENFILE))
 		return shed(fd);
-	if (nfd < 0 || (nfd >= SIO_MAXFD && !gated))
+	if (nfd < 0)
 		return nfd;
 	saved = errno;
-	if (nfd >= SIO_MAXFD || (s = calloc(1, sizeof(*s))) == NULL) {
+	if ((p = slot(nfd, 1)) == NULL ||
+	    (s = calloc(1, sizeof(*s))) == NULL) {
 		if (gated)
 			return refuse(nfd);	/* it could not be counted */
 		errno = saved;
@@ -240,32 +286,34 @@ accept(int fd, struct sockaddr *sa, socklen_t *salen)
 	    (dom == AF_INET || dom == AF_INET6);
 	s->deadline = now_ms() + write_wait;
 	/* an entry left means nfd was closed behind our back */
-	sio_free(__atomic_exchange_n(&sios[nfd], s, __ATOMIC_ACQ_REL));
+	sio_free(__atomic_exchange_n(p, s, __ATOMIC_ACQ_REL));
 	errno = saved;
 	return nfd;
 }
 
-/* close - close(2), and the descriptor's buffers are freed */
+/* sio_close - close(2), and the descriptor's buffers are freed */
 int
-close(int fd)
+sio_close(int fd)
 {
-	if (fd >= 0 && fd < SIO_MAXFD)
-		sio_free(__atomic_exchange_n(&sios[fd], NULL, __ATOMIC_ACQ_REL));
+	struct sio **p = slot(fd, 0);
+
+	if (p != NULL)
+		sio_free(__atomic_exchange_n(p, NULL, __ATOMIC_ACQ_REL));
 	return (int)syscall(SYS_close, fd);
 }
 
-/* read - from the buffer when it holds bytes, else one read(2) */
+/* sio_read - from the buffer when it holds bytes, else one read(2) */
 ssize_t
-read(int fd, void *buf, size_t n)
+sio_read(int fd, void *buf, size_t n)
 {
 	struct sio *s = sio_of(fd);
 	size_t	k;
 	ssize_t	r;
 
-	if (s == NULL || n == 0)
-		return sys_read(fd, buf, n, s);
-	if (s->expired && s->off == s->len)
+	if (s != NULL && s->expired && s->off == s->len)
 		return 0;
+	if (s == NULL || n == 0 || !SOCKIO_FAST)
+		return sys_read(fd, buf, n, s);
 	if (s->off == s->len) {
 		s->ready = 0;
 		if (n >= SIO_BUF)
@@ -303,8 +351,11 @@ ready_now(const struct pollfd *p)
 
 	if (s == NULL)
 		return 0;
-	if ((p->events & POLLIN) && (s->off < s->len || s->ready ||
-	    s->expired))
+	if ((p->events & POLLIN) && s->expired)
+		return POLLIN;
+	if (!SOCKIO_FAST)
+		return 0;
+	if ((p->events & POLLIN) && (s->off < s->len || s->ready))
 		return POLLIN;
 	if (p->events == POLLOUT)
 		return POLLOUT;
@@ -348,10 +399,10 @@ answered(struct pollfd *fds, nfds_t nfds, int fill)
 	return ready;
 }
 
-/* poll - at once where a buffer answers, else poll(2); a connection
+/* sio_poll - at once where a buffer answers, else poll(2); a connection
  * silent past the time-out is readable, and reads find its end */
 int
-poll(struct pollfd *fds, nfds_t nfds, int timeout)
+sio_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	struct sio *s;
 	nfds_t	i;
@@ -459,26 +510,36 @@ hold(struct sio *s, const struct iovec *iov, int n, size_t total)
 	return 0;
 }
 
-/* writev - header changes kept, sent with the next packet */
+/* sio_writev - header changes kept, sent with the next packet, before
+ * it, however many vectors it has */
 ssize_t
-writev(int fd, const struct iovec *iov, int n)
+sio_writev(int fd, const struct iovec *iov, int n)
 {
 	struct sio *s = sio_of(fd);
-	struct iovec v[16];
+	struct iovec v0[16], *v = v0;
 	size_t	total = 0;
 	ssize_t	r;
 	int	i;
 
-	if (s == NULL || n < 1 || n > 15)
+	if (s == NULL || n < 1)
 		return (ssize_t)syscall(SYS_writev, fd, iov, n);
+	if (n > SIO_IOV) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	if (hold(s, iov, n, total) == 0)
+	if (SOCKIO_FAST && hold(s, iov, n, total) == 0)
 		return (ssize_t)total;
+	if (n + 1 > (int)(sizeof(v0) / sizeof(v0[0])) &&
+	    (v = malloc((size_t)(n + 1) * sizeof(*v))) == NULL)
+		return -1;
 	v[0].iov_base = s->held;
 	v[0].iov_len = s->nheld;
 	memcpy(v + 1, iov, (size_t)n * sizeof(*iov));
 	r = send_all(fd, v, n + 1);
+	if (v != v0)
+		free(v);
 	s->nheld = 0;			/* the buffer stays for the next */
 	s->deadline = now_ms() + write_wait;	/* the MTA's turn again */
 	return r < 0 ? -1 : (ssize_t)total;

@@ -1,9 +1,10 @@
 /*
  * sockio.h - buffered reads on the MTA's connections (sockio.c)
  *
- * sockio.c defines accept(), close(), read(), poll() and writev() for
- * the whole process; only descriptors that accept() returned are
- * buffered.
+ * sockio.c defines sio_accept(), sio_close(), sio_read(), sio_poll() and
+ * sio_writev(), which libmilter's renamed references call (only
+ * libmilter's: see Makefile.am, libmilter-sio.a); only descriptors that
+ * sio_accept() returned are buffered.
  *
  *	sockio_gate(lfd, gate)		decide on lfd's connections: admit()
  *					returns a ticket >= 0 to serve one
@@ -21,6 +22,11 @@
 #ifndef SOCKIO_H
 #define SOCKIO_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <poll.h>
+
 struct sockio_stats {
 	unsigned long reads;	/* read(2) calls on accepted connections */
 	unsigned long served;	/* reads answered from a buffer */
@@ -36,6 +42,12 @@ struct sockio_gate {
 						   taken and closed */
 	void	*arg;
 };
+
+int	sio_accept(int, struct sockaddr *, socklen_t *);
+int	sio_close(int);
+ssize_t	sio_read(int, void *, size_t);
+int	sio_poll(struct pollfd *, nfds_t, int);
+ssize_t	sio_writev(int, const struct iovec *, int);
 
 void	sockio_stats(struct sockio_stats *);
 void	sockio_gate(int lfd, const struct sockio_gate *);

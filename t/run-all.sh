@@ -17,6 +17,9 @@
 #    (it-author, it-conn, it-key-safety, it-secrets, it-dns-flood) run
 #    against the sanitizer build too. The fuzz run (IT_BACKGROUND) goes on beside the
 #    others at the lowest CPU priority.
+# 7. a third, lean build with --disable-sockio (libmilter still confined,
+#    milter/sockio.c on its plain path): configure must say so, and
+#    t/it-confine.sh, t/it-milter.sh and t/milter/it-postfix.sh run on it.
 # The last line is "N passed, N failed", the sum of all TAP test points
 # of all runs (a build that fails counts as one failed point). Exit status
 # 0 only when nothing failed. Build trees live in a temporary directory,
@@ -217,6 +220,16 @@ if build sanitizers --enable-werror --enable-sanitizers; then
 	integration sanitizers it-secrets.sh
 	integration sanitizers it-dns-flood.sh
 	unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+if build nosockio --enable-werror --disable-sockio; then
+	res=PASS
+	grep -q 'sockio: the plain path' "$work/nosockio/configure.out" ||
+	    res=FAIL
+	echo "  configure --disable-sockio says the plain path: $res"
+	printf ':test-result: %s\n' "$res" > "$work/nosockio/plain.trs"
+	integration nosockio it-confine.sh
+	integration nosockio it-milter.sh
+	integration nosockio it-postfix.sh
 fi
 
 # Sum the test points of every run: tap-driver.sh writes one

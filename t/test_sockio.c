@@ -1,13 +1,21 @@
 /*
  * test_sockio.c - buffered reads on accepted connections (sockio.c)
  *
- * This program links sockio.c, so its own accept(), read(), poll() and
- * close() are the ones under test, as libmilter's are in dkimd.
+ * This program links sockio.c and plays libmilter: its calls to accept(),
+ * close(), read(), poll() and writev() are renamed sio_*() by the macros
+ * below, as libmilter's references are in dkimd (Makefile.am). (read)()
+ * and the like, in parentheses, are the C library's.
+ *
+ * Built twice: t/test_sockio with sockio.c's fast path, and
+ * t/test_sockio_plain with SOCKIO_FAST 0 (configure's fallback), where
+ * nothing is read ahead or held back and the gate, the time-outs and
+ * the order of writes hold all the same.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <errno.h>
@@ -22,6 +30,16 @@
 
 #include "sockio.h"
 #include "tap.h"
+
+#ifndef SOCKIO_FAST
+#define SOCKIO_FAST	1
+#endif
+
+#define accept(l, a, n)	sio_accept(l, a, n)
+#define close(f)	sio_close(f)
+#define read(f, b, n)	sio_read(f, b, n)
+#define poll(p, n, t)	sio_poll(p, n, t)
+#define writev(f, v, n)	sio_writev(f, v, n)
 
 static char dir[] = "/tmp/test_sockio.XXXXXX";
 static char path[96];
@@ -198,30 +216,82 @@ test_poll_reads(void)
 	close(s);
 }
 
+/* file_on - a file holding "file", opened on descriptor number want
+ * (dup2 when open() picked another); the descriptor, or -1 */
+static int
+file_on(int want)
+{
+	char	file[160];
+	int	fd;
+
+	snprintf(file, sizeof(file), "%s/f", dir);
+	if ((fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0)
+		return -1;
+	(void)unlink(file);
+	(void)full(fd, (const unsigned char *)"file", 4);
+	(void)lseek(fd, 0, SEEK_SET);
+	if (fd != want) {
+		(void)dup2(fd, want);
+		(void)(close)(fd);
+	}
+	return want;
+}
+
+/* drop - close fd the way number how does, never through sio_close():
+ * 0 dup2() over it, 1 close_range(2), 2 fclose(fdopen()) */
+static void
+drop(int fd, int how)
+{
+	FILE	*fp;
+	int	nul;
+
+	if (how == 0) {
+		nul = open("/dev/null", O_RDONLY);
+		(void)dup2(nul, fd);
+		(void)(close)(nul);
+		(void)(close)(fd);
+	} else if (how == 1)
+		(void)syscall(SYS_close_range, (unsigned)fd, (unsigned)fd, 0);
+	else if ((fp = fdopen(fd, "r")) != NULL)
+		(void)fclose(fp);
+}
+
+/* test_stale_after_close - a connection with bytes still buffered is
+ * closed behind sockio's back; neither a file nor a new connection
+ * opened on its number sees those bytes */
 static void
 test_stale_after_close(void)
 {
+	static const char *how[] = {"dup2", "close_range", "fclose(fdopen)"};
 	unsigned char got[64];
-	char	file[160];
-	int	c, s, fd;
+	char	name[128];
+	int	c, s, s2, fd, i;
 
-	c = pair(&s);
-	(void)full(c, (const unsigned char *)"0123456789", 10);
-	is_int((int)read(s, got, 2), 2, "two of ten bytes read; eight stay");
-	close(c);
-	close(s);
-	snprintf(file, sizeof(file), "%s/f", dir);
-	fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	(void)full(fd, (const unsigned char *)"file", 4);
-	(void)lseek(fd, 0, SEEK_SET);
-	if (fd != s)
-		(void)dup2(fd, s), close(fd), fd = s;
-	memset(got, 0, sizeof(got));
-	is_int((int)read(fd, got, sizeof(got)), 4,
-	    "the descriptor number reused for a file: read(2) itself");
-	is_str((char *)got, "file", "... nothing left from the connection");
-	close(fd);
-	unlink(file);
+	for (i = 0; i < 3; i++) {
+		c = pair(&s);
+		(void)full(c, (const unsigned char *)"0123456789", 10);
+		is_int((int)read(s, got, 2), 2, "two of ten bytes read; "
+		    "eight stay");
+		drop(s, i);
+		fd = file_on(s);
+		memset(got, 0, sizeof(got));
+		snprintf(name, sizeof(name), "%s, then a file on the same "
+		    "number: the C library's read() reads it", how[i]);
+		is_int((int)(read)(fd, got, sizeof(got)), 4, name);
+		is_str((char *)got, "file", "... nothing left from the "
+		    "connection");
+		(void)(close)(fd);
+		(void)(close)(c);
+		c = pair(&s2);
+		(void)full(c, (const unsigned char *)"new", 3);
+		memset(got, 0, sizeof(got));
+		snprintf(name, sizeof(name), "%s, then a connection accepted "
+		    "on the same number reads its own bytes only", how[i]);
+		ok(s2 == s && read(s2, got, sizeof(got)) == 3 &&
+		    strcmp((char *)got, "new") == 0, name);
+		close(c);
+		close(s2);
+	}
 }
 
 static void
@@ -507,6 +577,122 @@ test_timeout(void)
 	sockio_set_timeout(600);
 }
 
+/* test_many_vectors - a packet written in more vectors than the stack
+ * copy holds still goes out after the header changes kept before it */
+static void
+test_many_vectors(void)
+{
+	static const char ins[] = "\0\0\0\0X-A\0b";
+	struct iovec iov[2], v[24];
+	unsigned char h1[5], h2[5], got[256], want[256];
+	char	body[23];
+	int	c, s, i, n;
+
+	c = pair(&s);
+	packet(iov, h1, 'i', ins, sizeof(ins));
+	(void)writev(s, iov, 2);
+	packet(v, h2, 'b', NULL, sizeof(body));
+	for (i = 0; i < 23; i++) {
+		body[i] = (char)('a' + i);
+		v[i + 1].iov_base = &body[i];
+		v[i + 1].iov_len = 1;
+	}
+	is_int((int)writev(s, v, 24), 5 + 23, "a packet in 24 vectors after "
+	    "a header change kept: writev() writes it whole");
+	memcpy(want, h1, 5);
+	memcpy(want + 5, ins, sizeof(ins));
+	memcpy(want + 5 + sizeof(ins), h2, 5);
+	memcpy(want + 10 + sizeof(ins), body, 23);
+	n = arrived(c, got, sizeof(got), 1000);
+	ok(n == (int)(33 + sizeof(ins)) && memcmp(got, want, (size_t)n) == 0,
+	    "... after the change kept before it, not ahead of it");
+	close(c);
+	close(s);
+}
+
+/* write_fails_after - ms until a write to a peer that reads nothing
+ * fails with ETIMEDOUT, under a time-out of secs; -1 when it did not */
+static long
+write_fails_after(int secs)
+{
+	static char big[1 << 22];
+	struct timespec t0, t1;
+	struct iovec iov[2];
+	unsigned char h[5];
+	ssize_t	r;
+	int	c, s, e;
+
+	sockio_set_timeout(secs);
+	c = pair(&s);
+	packet(iov, h, 'b', big, sizeof(big) - 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = writev(s, iov, 2);
+	e = errno;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(s);
+	close(c);
+	sockio_set_timeout(600);
+	if (r != -1 || e != ETIMEDOUT)
+		return -1;
+	return (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
+/* test_write_timeout - a write waits for the MTA as long as the
+ * time-out given (MilterTimeout, also given to smfi_settimeout), not a
+ * fixed one */
+static void
+test_write_timeout(void)
+{
+	long	one = write_fails_after(1), two = write_fails_after(2);
+
+	printf("# a stuck write failed after %ld ms (1 s) and %ld ms (2 s)\n",
+	    one, two);
+	ok(one >= 900 && one < 1900, "write time-out 1 s: a write to an MTA "
+	    "that reads nothing fails with ETIMEDOUT after 1 s");
+	ok(two >= 1900 && two < 4000, "write time-out 2 s: after 2 s");
+}
+
+/* test_high_fd - a connection on the highest descriptor the limit
+ * allows (past the 4096 and 65536 of fixed tables) is buffered too */
+static void
+test_high_fd(void)
+{
+	struct rlimit rl;
+	struct sockio_stats st0, st1;
+	unsigned char got[8];
+	int	c, s, fd, top, nul, one = 0;
+	socklen_t len = sizeof(one);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 4200) {
+		printf("# RLIMIT_NOFILE below 4200: no descriptor past 4096\n");
+		return;
+	}
+	top = rl.rlim_cur > 70000 ? 70000 : (int)rl.rlim_cur - 8;
+	nul = open("/dev/null", O_RDONLY);
+	for (fd = 3; fd < top; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			(void)dup2(nul, fd);
+	c = pair(&s);
+	printf("# accepted on descriptor %d\n", s);
+	sockio_stats(&st0);
+	(void)full(c, (const unsigned char *)"abcdef", 6);
+	ok(s >= top && read(s, got, 2) == 2 && read(s, got + 2, 4) == 4 &&
+	    memcmp(got, "abcdef", 6) == 0, "a connection on a descriptor "
+	    "past 4096 and its table: reads in order");
+	sockio_stats(&st1);
+	is_int((int)(st1.reads - st0.reads), SOCKIO_FAST ? 1 : 2, "... "
+	    "counted, so it has its entry (and QUICKACK on TCP)");
+	ok(getsockopt(s, SOL_SOCKET, SO_TYPE, &one, &len) == 0,
+	    "... the descriptor is the connection");
+	close(c);
+	close(s);
+	for (fd = 3; fd < top; fd++)
+		if (fd != lfd && fd != nul && fcntl(fd, F_GETFD) >= 0)
+			(void)(close)(fd);
+	(void)(close)(nul);
+}
+
 /* test_emfile - out of descriptors, the waiting connection is taken
  * with the spare and closed: no spin on EMFILE */
 static void
@@ -545,6 +731,38 @@ test_emfile(void)
 	close(c);
 }
 
+/* test_plain - the fallback reads nothing ahead and holds nothing back */
+static void
+test_plain(void)
+{
+	static const char ins[] = "\0\0\0\0X-A\0b";
+	struct sockio_stats st0, st1;
+	struct iovec iov[2];
+	struct pollfd pf;
+	unsigned char h[5], got[64];
+	int	c, s;
+
+	c = pair(&s);
+	sockio_stats(&st0);
+	(void)full(c, (const unsigned char *)"0123456789", 10);
+	ok(read(s, got, 2) == 2 && read(s, got + 2, 8) == 8 &&
+	    memcmp(got, "0123456789", 10) == 0, "plain: reads in order");
+	sockio_stats(&st1);
+	ok(st1.reads - st0.reads == 2 && st1.served == st0.served,
+	    "plain: each read() is one read(2), nothing read ahead");
+	pf.fd = s;
+	pf.events = POLLIN;
+	is_int(poll(&pf, 1, 50), 0, "plain: poll() waits in poll(2)");
+	packet(iov, h, 'i', ins, sizeof(ins));
+	(void)writev(s, iov, 2);
+	is_int(arrived(c, got, sizeof(got), 1000), (int)(5 + sizeof(ins)),
+	    "plain: a header change is sent at once");
+	sockio_stats(&st1);
+	ok(st1.held == st0.held, "... not held");
+	close(c);
+	close(s);
+}
+
 int
 main(void)
 {
@@ -554,12 +772,18 @@ main(void)
 		    strerror(errno));
 		return 1;
 	}
-	test_small_reads();
-	test_poll_reads();
+	if (SOCKIO_FAST) {
+		test_small_reads();
+		test_poll_reads();
+		test_many_fds();
+		test_writes();
+	} else
+		test_plain();
 	test_stale_after_close();
-	test_many_fds();
 	test_large();
-	test_writes();
+	test_many_vectors();
+	test_write_timeout();
+	test_high_fd();
 	test_gate();
 	test_timeout();
 	test_emfile();
