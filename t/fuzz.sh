@@ -11,7 +11,8 @@
 # test point), then fuzzes a copy of its seed corpus fuzz/corpus/NAME. A
 # crash found leaves its input in fuzz/crashes/ and fails the run; turn
 # it into a regression input once fixed. FUZZ_TARGETS limits the run to
-# some targets. Output is TAP.
+# some targets; FUZZ_MERGE=1 merges what a run found that adds coverage
+# into fuzz/corpus/NAME (libFuzzer's -merge=1). Output is TAP.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-30}}
@@ -85,6 +86,16 @@ for t in $targets; do
 	    "corpus_$t" >"$work/run_$t.log" 2>&1); then
 		runs=$(grep -o 'Done [0-9]* runs' "$work/run_$t.log" | awk '{print $2}')
 		echo "ok $n - fuzz_$t: ${secs}s, ${runs:-?} inputs, no crash"
+		# FUZZ_MERGE=1 (long runs, make fuzz): the inputs that add
+		# coverage go back into the seed corpus, to be committed
+		if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+			before=$(ls "$top/fuzz/corpus/$t" | wc -l)
+			(cd "$work" && ./fuzz_$t -merge=1 -max_len=65536 \
+			    -rss_limit_mb=2048 -timeout=10 \
+			    "$top/fuzz/corpus/$t" "corpus_$t" \
+			    >"$work/merge_$t.log" 2>&1)
+			echo "# fuzz_$t: corpus $before -> $(ls "$top/fuzz/corpus/$t" | wc -l) inputs"
+		fi
 	else
 		echo "not ok $n - fuzz_$t found a crash"
 		grep -E 'ERROR|SUMMARY|#0|#1|#2|#3' "$work/run_$t.log" | head -20 | sed 's/^/# /'
