@@ -96,8 +96,15 @@ rss0=$(proc_rss_kb)
 timeout 300 $FLOOD "$PORT" --bigkeys 125 --sigs 8 >"$work/big.out" 2>&1
 sed 's/^/#   /' "$work/big.out"
 rss1=$(proc_rss_kb)
-grep -q "^big_res=permerror:125$" "$work/big.out"
-ok $? "1,000 key records of 60 KB: every message gets dkim=permerror"
+# every message permerror (the record is refused as too large); a TCP
+# exchange of 60 KB that outlasts the 2 s DNS time-out on a loaded machine
+# may make a few temperror, never a pass
+awk '/^big_res=/ { sub(/^big_res=/, ""); seen = ok = 1
+	for (i = 1; i <= NF; i++) { split($i, kv, ":")
+		if (kv[1] == "permerror") perm = kv[2]
+		else if (kv[1] != "temperror") ok = 0 } }
+	END { exit !(seen && ok && perm >= 119) }' "$work/big.out"
+ok $? "1,000 key records of 60 KB: dkim=permerror (at least 119 of 125 messages, the rest temperror, none pass)"
 if grep -q -a __asan_init "$DKIMD"; then
 	ok 0 "... dkimd's RSS ($rss0 -> $rss1 KB) # SKIP ASan quarantines freed memory"
 else
