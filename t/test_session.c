@@ -8,7 +8,8 @@
  * signed. Verifying lists our Authentication-Results and the indexes of
  * the forged ones to remove (the attacker's fields go, a foreign one
  * stays), maps results to On-* actions, and an edit the MTA refuses
- * turns into On-InternalError.
+ * turns into On-InternalError; after an internal error while verifying,
+ * forged fields are still removed.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -405,6 +406,47 @@ verify_cases(void)
 	    "verify: a deletion the MTA refused is On-InternalError");
 }
 
+/*
+ * failed_cases - an internal error while verifying (injected with
+ * session_fail(), as an engine error would be recorded): forged fields
+ * are still listed for removal and a temperror inserted, as well as the
+ * MTA lets us
+ */
+static void
+failed_cases(void)
+{
+	struct session s;
+	struct session_mac sm = { mac_get, &inbound };
+	struct session_out out;
+
+	if (install("") < 0) {
+		ok(0, "configuration for verifying");
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	s.leadspc = 1;
+	session_envfrom(&s, &sm, &out);
+	session_header(&s, AR_NAME, " mx.test; dkim=pass");
+	session_header(&s, "From", " ceo@bank.example");
+	session_eoh(&s, &sm, &out);
+	session_body(&s, (const unsigned char *)"Hi.\r\n", 5);
+	if (s.m != NULL)
+		session_fail(s.m, "body", "injected");
+	session_eom(&s, &sm, &out);
+	ok(out.done && out.verdict == SESSION_ACCEPT && out.best_effort &&
+	    out.ndel == 1 && out.del[0] == 1 && out.nins == 1 &&
+	    strstr(out.ins[0].value, "mx.test; dkim=temperror") != NULL,
+	    "attack: after an internal error the forged field is still "
+	    "listed for removal, and a temperror inserted");
+	session_refused(&s, &out, "remove Authentication-Results");
+	ok(out.verdict == SESSION_ACCEPT && out.best_effort,
+	    "failed: a refused best-effort edit changes nothing");
+	session_finish(&s, &out);
+	printf("# eom: %s\n", out.log);
+	ok(strstr(out.log, "internal error: body: injected; accept") != NULL,
+	    "failed: logged as an internal error, On-InternalError accept");
+}
+
 /* mode_cases - Mode s: mail from outside passes unchanged */
 static void
 mode_cases(void)
@@ -442,6 +484,7 @@ main(void)
 	sign_cases();
 	policy_cases();
 	verify_cases();
+	failed_cases();
 	mode_cases();
 	live_shutdown();
 	records_free(&rec);
