@@ -1,84 +1,35 @@
 /*
- * mlfi.c - the libmilter callbacks: a thin adapter over dkimcore
+ * mlfi.c - the libmilter callbacks: thin adapters over the session
  *
  * SYNOPSIS
  *	mlfi_desc	the struct smfiDesc that main.c registers
  *	mlfi_inflight()	messages in flight now (for a clean stop)
  *
  * CONTRACT
- *	Each callback hands what it got to one dkimcore call, turns an error
- *	into one log line and the configured On-* action, and never lets a
- *	message be lost on dkimd's own failure unless configured to.
- *	Per-connection state (struct conn) lives from negotiation to close;
- *	per-message state (struct msg) from MAIL FROM to end of message or
- *	abort, and holds one reference to the configuration in force, so a
- *	reload never changes the rules under a message.
- *
- *	Verification removes every Authentication-Results field that claims
- *	our authserv-id, counting them as they came in and deleting from the
- *	highest index down: Postfix renumbers after each deletion, and
- *	deleting upwards would skip fields (CVE-2022-48521).
+ *	Each callback hands what it got to one session call (session.h),
+ *	which decides what the message means, and carries out what the
+ *	session answers with smfi_* calls: the header edits (deletions
+ *	highest index first: the MTA renumbers after each one,
+ *	CVE-2022-48521), the reply, the log line. What is a protocol
+ *	detail stays here: the SMFIP_* options negotiated, the macros asked
+ *	for, and the verdict held for the next command that has a reply.
  */
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
-#include "live.h"
 #include "log.h"
 #include "mlfi.h"
-#include "mode.h"
-#include "table.h"
-
-#define MIN_OURS	4096	/* forged A-R fields always removable */
-
-static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
-static int inflight;
 
 /* mlfi_inflight - messages between MAIL FROM and their end, now */
 int
 mlfi_inflight(void)
 {
-	int	n;
-
-	pthread_mutex_lock(&inflight_lock);
-	n = inflight;
-	pthread_mutex_unlock(&inflight_lock);
-	return n;
-}
-
-/* count - add d to the number of messages in flight */
-static void
-count(int d)
-{
-	pthread_mutex_lock(&inflight_lock);
-	inflight += d;
-	pthread_mutex_unlock(&inflight_lock);
-}
-
-/* msg_free - end a message's state; NULL is a no-op */
-static void
-msg_free(struct msg *m)
-{
-	if (m == NULL)
-		return;
-	count(-1);
-	if (m->live != NULL)
-		table_release(m->live->conf->signtab, m->signers,
-		    m->nsigners);
-	dkim_msg_free(m->dm);
-	dkim_msg_free(m->check);
-	live_put(m->live);
-	free(m->ours);
-	free(m);
+	return session_inflight();
 }
 
 /* mlfi_conn - this connection's state, made on first use */
-struct conn *
+static struct conn *
 mlfi_conn(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
@@ -92,84 +43,69 @@ mlfi_conn(SMFICTX *ctx)
 	return c;
 }
 
-/* mlfi_macro - a macro's value, or NULL */
-const char *
-mlfi_macro(SMFICTX *ctx, const char *name)
+/* macro - a macro's value for the session (struct session_mac) */
+static const char *
+macro(void *ctx, const char *name)
 {
-	const char *v = smfi_getsymval(ctx, (char *)name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
+	return smfi_getsymval((SMFICTX *)ctx, (char *)name);
 }
 
-/* elapsed_ms - milliseconds since t0 */
-static long
-elapsed_ms(const struct timespec *t0)
+/* sfsis - the libmilter answer for a session verdict */
+static sfsistat
+sfsis(enum session_verdict v)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/* mlfi_fail - record an internal error (the first one wins) */
-void
-mlfi_fail(struct msg *m, const char *what, const char *why)
-{
-	if (m->failed)
-		return;
-	m->failed = 1;
-	snprintf(m->err, sizeof(m->err), "%s: %s", what, why ? why : "?");
-}
-
-/* mlfi_act - take the action configured for situation on */
-sfsistat
-mlfi_act(SMFICTX *ctx, struct msg *m, enum conf_on on, const char *what)
-{
-	enum conf_action a = conf_action(m->live->conf, on);
-
-	switch (a) {
-	case CONF_ACT_TEMPFAIL:
-		smfi_setreply(ctx, "451", "4.7.5", (char *)what);
-		return SMFIS_TEMPFAIL;
-	case CONF_ACT_REJECT:
-		smfi_setreply(ctx, "550", "5.7.1", (char *)what);
+	switch (v) {
+	case SESSION_ACCEPT:
+		return SMFIS_ACCEPT;
+	case SESSION_REJECT:
 		return SMFIS_REJECT;
-	case CONF_ACT_DISCARD:
+	case SESSION_TEMPFAIL:
+		return SMFIS_TEMPFAIL;
+	case SESSION_DISCARD:
 		return SMFIS_DISCARD;
-	case CONF_ACT_ACCEPT:
+	case SESSION_CONTINUE:
 		break;
 	}
-	return SMFIS_ACCEPT;
+	return SMFIS_CONTINUE;
 }
 
-/* mlfi_finish - log the message's one line, free its state, return r */
-sfsistat
-mlfi_finish(struct conn *c, sfsistat r, const char *outcome)
+/*
+ * carry - carry out what the session answered: when the message ends,
+ * its edits (a refused one ends them), the reply, the log line
+ */
+static sfsistat
+carry(SMFICTX *ctx, struct conn *c, struct session_out *out)
 {
-	struct msg *m = c->m;
+	char	what[64];
+	size_t	i;
 
-	log_info("%s: %s (%s): %s; %ld ms", m->qid[0] ? m->qid : "NOQUEUE",
-	    m->mode == MODE_SIGN ? "sign" : m->mode == MODE_VERIFY ?
-	    "verify" : "pass", m->why, outcome, elapsed_ms(&m->t0));
-	msg_free(m);
-	c->m = NULL;
-	return r;
-}
-
-/* mlfi_internal - log an internal error and take On-InternalError */
-sfsistat
-mlfi_internal(SMFICTX *ctx, struct conn *c)
-{
-	struct msg *m = c->m;
-	enum conf_action a = conf_action(m->live->conf, CONF_ON_INTERNALERROR);
-	char	out[400];
-	sfsistat r;
-
-	r = mlfi_act(ctx, m, CONF_ON_INTERNALERROR, "internal error");
-	snprintf(out, sizeof(out), "internal error: %s; %s", m->err,
-	    conf_action_name(a));
-	return mlfi_finish(c, r, out);
+	if (!out->done)
+		return SMFIS_CONTINUE;
+	if (out->warn[0])
+		log_warn("%s", out->warn);
+	for (i = out->ndel; i > 0; i--)
+		if (smfi_chgheader(ctx, (char *)AR_NAME, (int)out->del[i - 1],
+		    NULL) != MI_SUCCESS) {
+			session_refused(&c->s, out,
+			    "remove Authentication-Results");
+			goto reply;
+		}
+	for (i = 0; i < out->nins; i++)
+		if (smfi_insheader(ctx, 0, (char *)out->ins[i].name,
+		    out->ins[i].value) != MI_SUCCESS) {
+			snprintf(what, sizeof(what), "insert %s",
+			    out->ins[i].name);
+			session_refused(&c->s, out, what);
+			break;
+		}
+reply:
+	if (out->rcode != NULL)
+		smfi_setreply(ctx, (char *)out->rcode, (char *)out->xcode,
+		    (char *)out->text);
+	session_finish(&c->s, out);
+	if (out->log[0])
+		log_info("%s", out->log);
+	return sfsis(out->verdict);
 }
 
 /*
@@ -191,7 +127,7 @@ mlfi_hold(struct conn *c, unsigned long stage, sfsistat r)
 }
 
 /* mlfi_release - the held verdict, once; SMFIS_CONTINUE when none */
-sfsistat
+static sfsistat
 mlfi_release(struct conn *c)
 {
 	sfsistat r = c->held;
@@ -239,7 +175,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & want;
 	*pf2 = 0;
 	*pf3 = 0;
-	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->s.leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->nr = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL |
 	    SMFIP_NR_EOH | SMFIP_NR_BODY);
 	if (f0 & SMFIF_SETSYMLIST) {
@@ -254,312 +190,51 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
-/* do_connect - remember the client address and the daemon name */
+/* do_connect - the client address and the daemon name */
 static sfsistat
-do_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+do_connect(SMFICTX *ctx, struct sockaddr *sa)
 {
 	struct conn *c = mlfi_conn(ctx);
-	const char *v;
+	struct session_mac mac = { macro, ctx };
 
-	(void)host;
 	if (c == NULL)
 		return SMFIS_ACCEPT;	/* no memory: pass the mail on */
-	c->have_sa = 0;
-	if (sa != NULL && (sa->sa_family == AF_INET ||
-	    sa->sa_family == AF_INET6)) {
-		memcpy(&c->sa, sa, sa->sa_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
-		c->have_sa = 1;
-	}
-	if ((v = mlfi_macro(ctx, "{client_addr}")) != NULL)
-		snprintf(c->client, sizeof(c->client), "%s", v);
-	if ((v = mlfi_macro(ctx, "{daemon_name}")) != NULL)
-		snprintf(c->daemon, sizeof(c->daemon), "%s", v);
+	session_connect(&c->s, sa, &mac);
 	return SMFIS_CONTINUE;
-}
-
-/* msg_start - a new message: configuration, decision, engine state */
-static int
-msg_start(SMFICTX *ctx, struct conn *c, struct msg *m)
-{
-	struct mode_in in;
-	const char *v;
-
-	if ((v = mlfi_macro(ctx, "i")) != NULL)
-		snprintf(m->qid, sizeof(m->qid), "%s", v);
-	if ((v = mlfi_macro(ctx, "{daemon_name}")) != NULL)
-		snprintf(c->daemon, sizeof(c->daemon), "%s", v);
-	memset(&in, 0, sizeof(in));
-	in.daemon_name = c->daemon[0] ? c->daemon : NULL;
-	in.auth_authen = mlfi_macro(ctx, "{auth_authen}");
-	in.auth_type = mlfi_macro(ctx, "{auth_type}");
-	in.client = c->have_sa ? (struct sockaddr *)&c->sa : NULL;
-	in.client_text = c->client[0] ? c->client : NULL;
-	m->mode = mode_choose(m->live->conf, &in, m->why, sizeof(m->why));
-	author_init(&m->author);
-	if (m->mode == MODE_NONE)
-		return 0;
-	m->dm = dkim_msg_new(m->live->ctx, m->mode == MODE_SIGN ?
-	    DKIM_MODE_SIGN : DKIM_MODE_VERIFY);
-	if (m->mode == MODE_SIGN)
-		m->check = dkim_msg_new(m->live->ctx, DKIM_MODE_VERIFY);
-	if (m->dm == NULL || (m->mode == MODE_SIGN && m->check == NULL))
-		return -1;
-	return 0;
 }
 
 /* do_envfrom - start a message */
 static sfsistat
-do_envfrom(SMFICTX *ctx, char **argv)
+do_envfrom(SMFICTX *ctx, struct conn *c)
 {
-	struct conn *c = mlfi_conn(ctx);
-	struct msg *m;
+	struct session_mac mac = { macro, ctx };
+	struct session_out out;
 
-	(void)argv;
 	if (c == NULL)
 		return SMFIS_ACCEPT;
-	msg_free(c->m);
-	c->m = NULL;
-	if ((m = calloc(1, sizeof(*m))) == NULL)
-		return SMFIS_ACCEPT;	/* logged nowhere: no memory to */
-	count(1);
-	clock_gettime(CLOCK_MONOTONIC, &m->t0);
-	c->m = m;
-	if ((m->live = live_get()) == NULL)
-		return mlfi_finish(c, SMFIS_ACCEPT, "no configuration");
-	if (msg_start(ctx, c, m) < 0) {
-		mlfi_fail(m, "start", "out of memory");
-		return mlfi_internal(ctx, c);
-	}
-	if (m->mode == MODE_NONE)
-		return mlfi_finish(c, SMFIS_ACCEPT, "passed unchanged");
-	return SMFIS_CONTINUE;
+	session_envfrom(&c->s, &mac, &out);
+	return carry(ctx, c, &out);
 }
 
-/* remember_ours - note the index of a forged Authentication-Results; the
- * list grows with the header block, at most one entry per 16 bytes of
- * MaximumHeaderBytes (and never below MIN_OURS entries) */
-static void
-remember_ours(struct msg *m)
-{
-	size_t	max = (size_t)m->live->conf->maxheaderbytes / 16, na;
-	size_t	*nv;
-
-	if (max < MIN_OURS)
-		max = MIN_OURS;
-	if (m->nours == m->aours) {
-		na = m->aours ? m->aours * 2 : 8;
-		if (na > max)
-			na = max;
-		if (m->nours >= na ||
-		    (nv = realloc(m->ours, na * sizeof(*nv))) == NULL) {
-			m->ar_overflow = 1;
-			return;
-		}
-		m->ours = nv;
-		m->aours = na;
-	}
-	m->ours[m->nours++] = m->ar_n;
-}
-
-/* note_header - what the milter itself needs from a field */
-static void
-note_header(struct msg *m, const char *name, const char *value)
-{
-	if (strcasecmp(name, AR_NAME) == 0) {
-		m->ar_n++;
-		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
-		    strlen(value), m->live->conf->authservid))
-			remember_ours(m);
-	} else if (strcasecmp(name, "DKIM-Signature") == 0)
-		m->has_sig = 1;
-	if (m->mode == MODE_SIGN)
-		author_field(&m->author, m->live->conf->senderheaders, name,
-		    value);
-}
-
-/* feed - one field into the engine; without SMFIP_HDR_LEADSPC the MTA
- * dropped the space after the colon, which simple canonicalization
- * needs back (RFC 5322 writers put one there) */
-static int
-feed(struct msg *m, dkim_msg *dm, const char *name, const char *value,
-    int leadspc)
-{
-	size_t	n = strlen(value);
-	char	*v;
-	int	r;
-
-	if (leadspc)
-		r = dkim_header(dm, name, strlen(name), value, n);
-	else {
-		if ((v = malloc(n + 2)) == NULL) {
-			mlfi_fail(m, "header", "out of memory");
-			return -1;
-		}
-		v[0] = ' ';
-		memcpy(v + 1, value, n + 1);
-		r = dkim_header(dm, name, strlen(name), v, n + 1);
-		free(v);
-	}
-	if (r != DKIM_OK) {
-		mlfi_fail(m, "header", dkim_msg_error(dm));
-		return -1;
-	}
-	return 0;
-}
-
-/* mlfi_header - one header field, as received */
+/* do_eoh - end of header */
 static sfsistat
-mlfi_header(SMFICTX *ctx, char *name, char *value)
+do_eoh(SMFICTX *ctx, struct conn *c)
 {
-	struct conn *c = mlfi_conn(ctx);
-	struct msg *m = c ? c->m : NULL;
-	sfsistat ok = mlfi_hold(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
+	struct session_mac mac = { macro, ctx };
+	struct session_out out;
 
-	if (m == NULL || m->failed)
-		return ok;
-	note_header(m, name, value);
-	if (feed(m, m->dm, name, value, c->leadspc) == 0 && m->check != NULL)
-		(void)feed(m, m->check, name, value, c->leadspc);
-	return ok;
-}
-
-/* identity_within - 1 when identity's domain is d or below it */
-static int
-identity_within(const char *identity, const char *d)
-{
-	const char *at = strrchr(identity, '@');
-	size_t	il, dl = strlen(d);
-
-	if (at == NULL)
-		return 0;
-	at++;
-	il = strlen(at);
-	return (il == dl && strcasecmp(at, d) == 0) ||
-	    (il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, d)
-	    == 0);
-}
-
-/*
- * add_signers - the SigningTable's signers for the From address; 1 when
- * there are none because a database table did not answer
- */
-static int
-add_signers(struct msg *m)
-{
-	const struct conf *cf = m->live->conf;
-	struct dkim_signspec sp;
-	size_t	i;
-	int	down;
-
-	m->nsigners = table_signers_down(cf->signtab, m->from, m->signers,
-	    sizeof(m->signers) / sizeof(m->signers[0]),
-	    cf->multiplesignatures, &down);
-	if (m->nsigners == 0 && down)
-		return 1;
-	for (i = 0; i < m->nsigners; i++) {
-		struct signer *s = &m->signers[i];
-
-		memset(&sp, 0, sizeof(sp));
-		sp.domain = s->domain;
-		sp.selector = s->key->selector;
-		sp.key = s->key->key;
-		sp.identity = s->identity[0] && identity_within(s->identity,
-		    s->domain) ? s->identity : NULL;
-		sp.hcanon = cf->hcanon;
-		sp.bcanon = cf->bcanon;
-		sp.canon_set = 1;
-		sp.headers = (const char *const *)cf->signheaders;
-		sp.oversign = (const char *const *)cf->oversignheaders;
-		sp.expire_secs = cf->signaturettl;
-		if (dkim_msg_add_signer(m->dm, &sp) != DKIM_OK) {
-			mlfi_fail(m, "signer", dkim_msg_error(m->dm));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * bad_author - mail to sign names no author that a verifier could pass
- * (author.h): not signed, one log line with why, On-BadAuthor
- */
-static sfsistat
-bad_author(SMFICTX *ctx, struct conn *c, const char *why)
-{
-	struct msg *m = c->m;
-	char	out[400];
-
-	snprintf(out, sizeof(out), "not signed: %s; %s", why,
-	    conf_action_name(conf_action(m->live->conf, CONF_ON_BADAUTHOR)));
-	return mlfi_finish(c, mlfi_act(ctx, m, CONF_ON_BADAUTHOR,
-	    "From does not name one valid author"), out);
-}
-
-/* do_eoh - end of header: choose the signers, start key lookups */
-static sfsistat
-do_eoh(SMFICTX *ctx)
-{
-	struct conn *c = mlfi_conn(ctx);
-	struct msg *m = c ? c->m : NULL;
-	char	out[700], why[128], awhy[200];
-	const char *v;
-	int	down;
-	sfsistat r;
-
-	if (m == NULL)
+	if (c == NULL)
 		return SMFIS_ACCEPT;
-	if (!m->qid[0] && (v = mlfi_macro(ctx, "i")) != NULL)
-		snprintf(m->qid, sizeof(m->qid), "%s", v);
-	if (m->failed)
-		return m->mode == MODE_VERIFY ? SMFIS_CONTINUE :
-		    mlfi_internal(ctx, c);
-	if (m->mode == MODE_SIGN) {
-		if (author_choose(&m->author, m->live->conf->senderheaders,
-		    m->from, sizeof(m->from), awhy, sizeof(awhy)) < 0)
-			return bad_author(ctx, c, awhy);
-		if (mlfi_authz(ctx, c, &r))
-			return r;
-		if ((down = add_signers(m)) < 0)
-			return mlfi_internal(ctx, c);
-		if (down) {
-			table_db_error(m->live->conf->signtab, why,
-			    sizeof(why));
-			snprintf(out, sizeof(out), "key database unavailable "
-			    "for \"%s\" (%.100s); %s", m->from, why,
-			    conf_action_name(conf_action(m->live->conf,
-			    CONF_ON_KEYNOTFOUND)));
-			return mlfi_finish(c, mlfi_act(ctx, m,
-			    CONF_ON_KEYNOTFOUND, "key database unavailable"),
-			    out);
-		}
-		if (m->nsigners == 0) {
-			snprintf(out, sizeof(out), "no key for \"%s\"; passed "
-			    "unsigned", m->from);
-			return mlfi_finish(c, SMFIS_ACCEPT, out);
-		}
-		if (!m->has_sig) {
-			dkim_msg_free(m->check);
-			m->check = NULL;
-		} else if (dkim_eoh(m->check) != DKIM_OK) {
-			mlfi_fail(m, "eoh", dkim_msg_error(m->check));
-			return mlfi_internal(ctx, c);
-		}
-	}
-	if (dkim_eoh(m->dm) != DKIM_OK) {
-		mlfi_fail(m, "eoh", dkim_msg_error(m->dm));
-		return m->mode == MODE_VERIFY ? SMFIS_CONTINUE :
-		    mlfi_internal(ctx, c);
-	}
-	return SMFIS_CONTINUE;
+	session_eoh(&c->s, &mac, &out);
+	return carry(ctx, c, &out);
 }
 
 /* mlfi_connect, mlfi_envfrom, mlfi_eoh - answered or held (mlfi_hold) */
 static sfsistat
 mlfi_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 {
-	return mlfi_hold(mlfi_conn(ctx), SMFIP_NR_CONN,
-	    do_connect(ctx, host, sa));
+	(void)host;
+	return mlfi_hold(mlfi_conn(ctx), SMFIP_NR_CONN, do_connect(ctx, sa));
 }
 
 static sfsistat
@@ -567,15 +242,29 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn *c = mlfi_conn(ctx);
 
+	(void)argv;
 	if (c != NULL)
 		c->held = SMFIS_CONTINUE;
-	return mlfi_hold(c, SMFIP_NR_MAIL, do_envfrom(ctx, argv));
+	return mlfi_hold(c, SMFIP_NR_MAIL, do_envfrom(ctx, c));
 }
 
 static sfsistat
 mlfi_eoh(SMFICTX *ctx)
 {
-	return mlfi_hold(mlfi_conn(ctx), SMFIP_NR_EOH, do_eoh(ctx));
+	struct conn *c = mlfi_conn(ctx);
+
+	return mlfi_hold(c, SMFIP_NR_EOH, do_eoh(ctx, c));
+}
+
+/* mlfi_header - one header field, as received */
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = mlfi_conn(ctx);
+
+	if (c != NULL)
+		session_header(&c->s, name, value);
+	return mlfi_hold(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
 
 /* mlfi_body - a chunk of body, streamed into the engine; with
@@ -584,18 +273,28 @@ static sfsistat
 mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 {
 	struct conn *c = mlfi_conn(ctx);
-	struct msg *m = c ? c->m : NULL;
 
-	if (m != NULL && !m->failed) {
-		if (dkim_body(m->dm, buf, len) != DKIM_OK)
-			mlfi_fail(m, "body", dkim_msg_error(m->dm));
-		else if (m->check != NULL &&
-		    dkim_body(m->check, buf, len) != DKIM_OK)
-			mlfi_fail(m, "body", dkim_msg_error(m->check));
-	}
+	if (c != NULL)
+		session_body(&c->s, buf, len);
 	if (c != NULL && !(c->nr & SMFIP_NR_BODY))
 		return mlfi_release(c);	/* a held verdict, or continue */
 	return mlfi_hold(c, SMFIP_NR_BODY, SMFIS_CONTINUE);
+}
+
+/* mlfi_eom - end of message: a held verdict, or the session's */
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct conn *c = mlfi_conn(ctx);
+	struct session_mac mac = { macro, ctx };
+	struct session_out out;
+
+	if (c != NULL && c->held != SMFIS_CONTINUE)
+		return mlfi_release(c);
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	session_eom(&c->s, &mac, &out);
+	return carry(ctx, c, &out);
 }
 
 /* mlfi_abort - the message ends without end of message */
@@ -603,11 +302,14 @@ static sfsistat
 mlfi_abort(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	struct session_out out;
 
-	if (c != NULL)
-		c->held = SMFIS_CONTINUE;
-	if (c != NULL && c->m != NULL)
-		return mlfi_finish(c, SMFIS_CONTINUE, "aborted");
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	c->held = SMFIS_CONTINUE;
+	session_abort(&c->s, &out, "aborted");
+	if (out.log[0])
+		log_info("%s", out.log);
 	return SMFIS_CONTINUE;
 }
 
@@ -616,11 +318,13 @@ static sfsistat
 mlfi_close(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	struct session_out out;
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	if (c->m != NULL)
-		mlfi_finish(c, SMFIS_CONTINUE, "connection closed mid-message");
+	session_abort(&c->s, &out, "connection closed mid-message");
+	if (out.log[0])
+		log_info("%s", out.log);
 	smfi_setpriv(ctx, NULL);
 	free(c);
 	return SMFIS_CONTINUE;

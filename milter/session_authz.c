@@ -1,8 +1,8 @@
 /*
- * mlfi_authz.c - sender authorization at end of header, the milter side
+ * session_authz.c - sender authorization at end of header
  *
  * SYNOPSIS
- *	mlfi_authz(ctx, c, &r)	1 when the message ends here (r its verdict)
+ *	session_authz(s, mac, so)	1 when the message ends here (so)
  *
  * CONTRACT
  *	authz.c decides whether the sender ({auth_authen}, or {mail_addr}
@@ -13,29 +13,30 @@
  *	Either way nothing is signed. The SMTP reply text is fixed: no byte
  *	of the message goes back to the client. With LogWhy, the rule that
  *	allowed a checked sender joins the reason of the message's line.
+ *	No libmilter header is included here.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "authz.h"
-#include "mlfi.h"
+#include "session.h"
 
 #define AUTHZ_REPLY	"sender not authorized to sign for this From domain"
 
-/* mlfi_authz - check the sender; 1 and *r when the message is done */
+/* session_authz - check the sender; 1 and so when the message is done */
 int
-mlfi_authz(SMFICTX *ctx, struct conn *c, sfsistat *r)
+session_authz(struct session *s, const struct session_mac *mac,
+    struct session_out *so)
 {
-	struct msg *m = c->m;
+	struct msg *m = s->m;
 	const struct conf *cf = m->live->conf;
 	struct authz_in in;
 	struct authz_out out;
 	enum conf_on on;
-	char	line[1200];
 	size_t	n;
 
-	in.login = mlfi_macro(ctx, "{auth_authen}");
-	in.envfrom = mlfi_macro(ctx, "{mail_addr}");
+	in.login = session_get(mac, "{auth_authen}");
+	in.envfrom = session_get(mac, "{mail_addr}");
 	in.from = m->from;
 	switch (authz_check(cf, &in, &out)) {
 	case AUTHZ_ALLOW:
@@ -51,12 +52,13 @@ mlfi_authz(SMFICTX *ctx, struct conn *c, sfsistat *r)
 		on = CONF_ON_KEYNOTFOUND;
 		break;
 	}
-	snprintf(line, sizeof(line), "%s: %s %s \"%s\" (%s); %s",
+	snprintf(m->outcome, sizeof(m->outcome), "%s: %s %s \"%s\" (%s); %s",
 	    on == CONF_ON_UNAUTHORIZED ? "not authorized" : "authorization "
 	    "unknown", out.sender, on == CONF_ON_UNAUTHORIZED ? "may not "
 	    "sign for" : "signing for", out.fromdom, out.rule,
 	    conf_action_name(conf_action(cf, on)));
-	*r = mlfi_finish(c, mlfi_act(ctx, m, on, on == CONF_ON_UNAUTHORIZED ?
-	    AUTHZ_REPLY : "sender authorization database unavailable"), line);
+	session_act(m, so, on, on == CONF_ON_UNAUTHORIZED ? AUTHZ_REPLY :
+	    "sender authorization database unavailable");
+	so->outcome = m->outcome;
 	return 1;
 }

@@ -1,0 +1,256 @@
+/*
+ * session_eom.c - end of message: the signatures to insert, or the
+ * verdict and the Authentication-Results edits
+ *
+ * Signing inserts each DKIM-Signature the engine made at the top, its
+ * CRLF folding turned into the LF that the MTA expects, and skips a
+ * signature that the message already carries and that verifies (a
+ * message signed by us once is not signed twice).
+ *
+ * Verifying removes the Authentication-Results fields that claim our
+ * authserv-id, highest index first (CVE-2022-48521: the MTA renumbers
+ * after each deletion), inserts ours at the top, and maps the results
+ * to the On-* situations (onmap.c, by the engine's causes only): no
+ * signature, a temporary DNS failure, a key not found, a bad signature.
+ * The edits are listed in struct session_out (session.h); mlfi.c carries
+ * them out. No libmilter header is included here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "onmap.h"
+#include "session.h"
+
+/* to_lf - a copy of v with CRLF made LF, without the leading space
+ * unless keep_space (SMFIP_HDR_LEADSPC); NULL when out of memory */
+static char *
+to_lf(const char *v, int keep_space)
+{
+	char	*out, *o;
+
+	if (!keep_space && *v == ' ')
+		v++;
+	if ((out = malloc(strlen(v) + 1)) == NULL)
+		return NULL;
+	for (o = out; *v; v++)
+		if (!(v[0] == '\r' && v[1] == '\n'))
+			*o++ = *v;
+	*o = '\0';
+	return out;
+}
+
+/* session_insert - list field name: value for insertion at the top; the
+ * message owns the copy */
+int
+session_insert(struct msg *m, struct session_out *out, int leadspc,
+    const char *name, const char *value)
+{
+	char	*v;
+
+	if (out->nins >= SESSION_MAX_INS || m->nins >= SESSION_MAX_INS ||
+	    (v = to_lf(value, leadspc)) == NULL)
+		return -1;
+	m->ins[m->nins++] = v;
+	out->ins[out->nins].name = name;
+	out->ins[out->nins++].value = v;
+	return 0;
+}
+
+/* already_signed - the message carries a passing signature d=, s= */
+static int
+already_signed(const struct msg *m, const char *d, const char *s)
+{
+	const struct dkim_sigresult *r;
+	size_t	i;
+
+	for (i = 0; m->check != NULL && i < dkim_result_count(m->check); i++) {
+		r = dkim_result_get(m->check, i);
+		if (r->result == DKIM_RES_PASS && strcasecmp(r->domain, d) == 0 &&
+		    strcasecmp(r->selector, s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* eom_sign - the signatures made, to insert */
+static void
+eom_sign(struct session *s, struct session_out *out)
+{
+	struct msg *m = s->m;
+	char	*o1 = m->outcome;
+	size_t	n, o = 0, olen = 1024;
+
+	if (m->check != NULL && dkim_eom(m->check) != DKIM_OK)
+		snprintf(out->warn, sizeof(out->warn), "%s: checking existing "
+		    "signatures: %s", m->qid, dkim_msg_error(m->check));
+	o1[0] = '\0';
+	for (n = 0; n < dkim_sig_count(m->dm) && n < m->nsigners; n++) {
+		const struct signer *sg = &m->signers[n];
+		const char *alg = dkim_alg_name(dkim_key_alg(sg->key->key));
+		int	skip = already_signed(m, sg->domain, sg->key->selector);
+
+		if (!skip && session_insert(m, out, s->leadspc,
+		    "DKIM-Signature", dkim_sig_header(m->dm, n)) < 0) {
+			session_fail(m, "insert DKIM-Signature", "out of memory");
+			out->nins = 0;
+			session_internal(s, out);
+			return;
+		}
+		if (o < olen)
+			o += (size_t)snprintf(o1 + o, olen - o,
+			    "%sd=%s s=%s a=%s %s", n ? ", " : "", sg->domain,
+			    sg->key->selector, alg, skip ? "already signed" :
+			    "signed");
+	}
+	session_end(out, SESSION_CONTINUE, o1);
+}
+
+/* done_list - the indexes removed, in order (for LogWhy) */
+static void
+done_list(const struct msg *m, char *done, size_t donelen)
+{
+	size_t	i, o = 0;
+
+	done[0] = '\0';
+	for (i = m->nours; i > 0 && o < donelen; i--)
+		o += (size_t)snprintf(done + o, donelen - o, " #%zu",
+		    m->ours[i - 1]);
+}
+
+/* strip_ours - list the forged Authentication-Results for removal */
+static void
+strip_ours(const struct msg *m, struct session_out *out)
+{
+	out->del = m->ours;
+	out->ndel = m->nours;
+}
+
+/*
+ * summary - one "d= s= a= result (reason) cause=token" item per
+ * signature, for the log; the reason with LogWhy, the cause (a token of
+ * the engine, dkim_cause_name) unless it passed
+ */
+static void
+summary(const dkim_msg *dm, int logwhy, char *out, size_t outlen)
+{
+	const struct dkim_sigresult *r;
+	size_t	i, o = 0, n = dkim_result_count(dm);
+	int	pass;
+
+	snprintf(out, outlen, "no signature");
+	for (i = 0; i < n && o < outlen; i++) {
+		r = dkim_result_get(dm, i);
+		pass = r->cause == DKIM_CAUSE_PASS;
+		o += (size_t)snprintf(out + o, outlen - o,
+		    "%sd=%s s=%s a=%s %s%s%s%s%s%s",
+		    i ? ", " : "", r->domain[0] ? r->domain : "-",
+		    r->selector[0] ? r->selector : "-",
+		    r->alg_name[0] ? r->alg_name : "-",
+		    dkim_result_name(r->result),
+		    logwhy && r->reason[0] ? " (" : "",
+		    logwhy ? r->reason : "", logwhy && r->reason[0] ? ")" : "",
+		    pass ? "" : " cause=",
+		    pass ? "" : dkim_cause_name(r->cause));
+	}
+}
+
+/* eom_verify - report the results, take the configured action */
+static void
+eom_verify(struct session *s, struct session_out *out)
+{
+	struct msg *m = s->m;
+	const struct conf *cf = m->live->conf;
+	enum conf_on on = onmap_message(m->dm);
+	enum conf_action a = on == CONF_ON_MAX ? CONF_ACT_ACCEPT :
+	    conf_action(cf, on);
+	char	*o1 = m->outcome, done[200], *ar;
+	size_t	o, olen = sizeof(m->outcome);
+
+	summary(m->dm, 1, o1, olen);
+	o = strlen(o1);
+	if (a != CONF_ACT_ACCEPT) {
+		snprintf(o1 + o, olen - o, "; %s", conf_action_name(a));
+		session_act(m, out, on, "DKIM verification failed");
+		out->outcome = o1;
+		return;
+	}
+	strip_ours(m, out);	/* first: they go even on an error below */
+	if ((ar = dkim_ar_value(m->dm, cf->authservid)) == NULL) {
+		session_fail(m, "Authentication-Results", "out of memory");
+		session_internal(s, out);
+		return;
+	}
+	if (session_insert(m, out, s->leadspc, AR_NAME, ar) < 0) {
+		free(ar);
+		session_fail(m, "insert Authentication-Results",
+		    "out of memory");
+		session_internal(s, out);
+		return;
+	}
+	free(ar);
+	done_list(m, done, sizeof(done));
+	if (m->nours > 0 && o < olen)
+		snprintf(o1 + o, olen - o, "; removed %zu forged "
+		    "Authentication-Results%s", m->nours, cf->logwhy ? done : "");
+	session_end(out, SESSION_CONTINUE, o1);
+}
+
+/* verify_failed - after an internal error, still strip forged fields
+ * and say temperror, as well as the MTA lets us */
+static void
+verify_failed(struct session *s, struct session_out *out)
+{
+	struct msg *m = s->m;
+	const struct conf *cf = m->live->conf;
+	char	ar[600];
+
+	if (conf_action(cf, CONF_ON_INTERNALERROR) == CONF_ACT_ACCEPT) {
+		snprintf(ar, sizeof(ar), " %s; dkim=temperror (internal error)",
+		    cf->authservid);
+		strip_ours(m, out);
+		(void)session_insert(m, out, s->leadspc, AR_NAME, ar);
+		out->best_effort = 1;
+	}
+	session_internal(s, out);
+}
+
+/* too_many - forged Authentication-Results beyond what can be removed:
+ * delivering some of them would pass a forgery on, so the message is
+ * refused for now, whatever On-InternalError says */
+static void
+too_many(struct msg *m, struct session_out *out)
+{
+	out->rcode = "451";
+	out->xcode = "4.7.0";
+	out->text = "too many Authentication-Results fields";
+	snprintf(m->outcome, sizeof(m->outcome), "more than %zu forged "
+	    "Authentication-Results; tempfail", m->nours);
+	session_end(out, SESSION_TEMPFAIL, m->outcome);
+}
+
+/* session_eom_do - the end of a message in progress */
+void
+session_eom_do(struct session *s, struct session_out *out)
+{
+	struct msg *m = s->m;
+
+	if (m->ar_overflow) {
+		too_many(m, out);
+		return;
+	}
+	if (!m->failed && dkim_eom(m->dm) != DKIM_OK)
+		session_fail(m, "eom", dkim_msg_error(m->dm));
+	if (m->failed) {
+		if (m->mode == MODE_VERIFY)
+			verify_failed(s, out);
+		else
+			session_internal(s, out);
+		return;
+	}
+	if (m->mode == MODE_SIGN)
+		eom_sign(s, out);
+	else
+		eom_verify(s, out);
+}
