@@ -87,8 +87,9 @@ cat <<'HEAD'
 #
 # Syntax: "Keyword value" per line, keywords without regard to case,
 # '#' starts a comment, lists are separated by commas or white space.
-# OpenDKIM keywords that dkimd does not implement are warned about and
-# ignored; any other unknown keyword is an error.
+# Every opendkim.conf(5) keyword is implemented, accepted, warned about
+# and ignored, or refused (see OPENDKIM KEYWORDS in dkimd.conf(5), or
+# dkimd -K); any other unknown keyword is an error.
 #
 # Check a configuration, its tables and every key before use:
 #	dkimd -c /etc/dkimd/dkimd.conf -t

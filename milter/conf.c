@@ -7,8 +7,9 @@
  * line of doc. Defaults go through the same setters as the file, so a
  * default can never be a value the parser would refuse.
  *
- * OpenDKIM keywords that dkimd does not implement are warned about, not
- * refused, so that an OpenDKIM configuration loads; anything else
+ * Every other keyword of opendkim.conf(5) is a row of opendkim[]: dkimd
+ * accepts it with an info line, warns about it and ignores it, or
+ * refuses it (FILE:LINE and why), as its class says; anything else
  * unknown is an error.
  *
  * conf_load() returns a complete configuration (tables and keys loaded)
@@ -179,41 +180,343 @@ static const struct keyword keywords[] = {
 
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
 
-/* OpenDKIM keywords without a dkimd meaning: warned about, ignored. */
-static const char *const ignored[] = {
-	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "AlwaysAddARHeader",
-	"AuthservIDWithJobID", "AutoRestart", "AutoRestartCount",
-	"AutoRestartRate", "Background", "BaseDirectory", "BodyLengthDB",
-	"BogusKey", "CaptureUnknownErrors", "ChangeRootDirectory",
-	"ClockDrift", "Diagnostics", "DiagnosticDirectory",
-	"DisableCryptoInit", "DNSConnect", "DomainKeysCompat",
-	"DontSignMailTo", "EnableCoredumps", "ExemptDomains",
-	"ExternalIgnoreList", "FinalPolicyScript", "FixCRLF",
-	"IdentityHeader", "IdentityHeaderRemove", "IgnoreMalformedMail",
-	"Include", "KeepAuthResults", "KeepTemporaryFiles",
-	"LDAPAuthMechanism", "LDAPAuthName", "LDAPAuthRealm", "LDAPAuthUser",
-	"LDAPBindPassword", "LDAPBindUser", "LDAPDisableCache",
-	"LDAPKeepaliveIdle", "LDAPKeepaliveInterval", "LDAPKeepaliveProbes",
-	"LDAPTimeout", "LDAPUseTLS", "LogResults", "MacroList",
-	"MaximumHeaders", "MaximumSignedBytes", "MilterDebug", "Minimum",
-	"MTACommand", "MustBeSigned", "NoHeaderB", "OmitHeaders",
-	"On-Security", "On-SignatureError", "PeerList", "POPDBFile",
-	"Quarantine", "QueryCache", "RedirectFailuresTo", "RemoveARAll",
-	"RemoveARFrom", "RemoveOldSignatures", "ReplaceHeaders",
-	"ReplaceRules", "ReportAddress", "ReportBccAddress", "RequestReports",
-	"RequiredHeaders", "ResignAll", "ResignMailTo",
-	"ResolverConfiguration", "ResolverTracing", "ScreenPolicyScript",
-	"SelectCanonicalizationHeader", "SenderMacro",
-	"SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
-	"SoftwareHeader", "Statistics", "StatisticsName",
-	"StatisticsPolicyScript", "StatisticsPrefix", "StrictHeaders",
-	"StrictTestMode", "SyslogName", "SyslogSuccess",
-	"TemporaryDirectory", "TestDNSData", "TestPublicKeys",
-	"TrustAnchorFile", "TrustSignaturesFrom", "UnprotectedKey",
-	"VBR-Certifiers", "VBR-PurgeFields", "VBR-TrustedCertifiers",
-	"VBR-TrustedCertifiersOnly", "VBR-Type", "WeakSyntaxChecks",
-	NULL
+/*
+ * Every keyword of opendkim.conf(5) (OpenDKIM 2.11), in one of four
+ * classes (dkimd.conf(5), OPENDKIM KEYWORDS, is generated from this):
+ * implemented (a row of keywords[] with OpenDKIM's meaning), accepted
+ * (dkimd already behaves so: an info line), not supported (a warning
+ * that says what dkimd does instead) and refused (an error: honouring it
+ * silently wrong would sign, verify or deliver what the administrator
+ * said not to). The note says what dkimd does instead, or why.
+ */
+static const struct opendkim_kw {
+	const char *name;
+	enum conf_odk_class cls;
+	const char *note;
+} opendkim[] = {
+	{"ADSPAction", ODK_UNSUPPORTED,
+	    "ADSP is historic (RFC 6541 moved to Historic); dkimd "
+	    "takes no ADSP action"},
+	{"ADSPNoSuchDomain", ODK_UNSUPPORTED,
+	    "ADSP is historic; dkimd takes no ADSP action"},
+	{"AllowSHA1Only", ODK_UNSUPPORTED,
+	    "dkimd signs with SHA-256 only, and rsa-sha1 signatures "
+	    "never pass (RFC 8301 section 3.1)"},
+	{"AlwaysAddARHeader", ODK_ACCEPTED,
+	    "dkimd always adds Authentication-Results to verified "
+	    "mail, dkim=none when unsigned"},
+	{"AuthservID", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"AuthservIDWithJobID", ODK_UNSUPPORTED,
+	    "the authserv-id is AuthservID alone; the job ID is in "
+	    "the log line"},
+	{"AutoRestart", ODK_ACCEPTED,
+	    "the service manager restarts dkimd (dkimd.service "
+	    "Restart=on-failure)"},
+	{"AutoRestartCount", ODK_ACCEPTED,
+	    "the service manager limits restarts (dkimd.service)"},
+	{"AutoRestartRate", ODK_ACCEPTED,
+	    "the service manager limits restarts (dkimd.service)"},
+	{"Background", ODK_ACCEPTED,
+	    "dkimd detaches unless started with -f"},
+	{"BaseDirectory", ODK_REFUSED,
+	    "dkimd does not change directory, so relative paths would "
+	    "name other files; write absolute paths"},
+	{"BodyLengthDB", ODK_UNSUPPORTED,
+	    "dkimd never adds l=; the whole body is signed"},
+	{"BogusKey", ODK_UNSUPPORTED,
+	    "dkimd does not validate DNSSEC; a key is used as the "
+	    "resolver returns it"},
+	{"Canonicalization", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"CaptureUnknownErrors", ODK_UNSUPPORTED,
+	    "dkimd keeps no diagnostic copies; LogWhy logs the reason "
+	    "of each result"},
+	{"ChangeRootDirectory", ODK_REFUSED,
+	    "dkimd does not chroot; confine it with dkimd.service "
+	    "(its sandbox) instead of believing it is confined"},
+	{"ClockDrift", ODK_UNSUPPORTED,
+	    "dkimd allows a fixed 300 s of clock skew for t= (RFC "
+	    "6376 section 3.5)"},
+	{"DiagnosticDirectory", ODK_UNSUPPORTED,
+	    "dkimd writes no diagnostic files; LogWhy logs the reason "
+	    "of each result"},
+	{"Diagnostics", ODK_UNSUPPORTED,
+	    "dkimd does not add z= header copies; LogWhy logs the "
+	    "reason of each result"},
+	{"DisableCryptoInit", ODK_ACCEPTED,
+	    "OpenSSL 3 initialises itself; dkimd never initialises it "
+	    "explicitly"},
+	{"DNSConnect", ODK_ACCEPTED,
+	    "dkimd's resolver retries over TCP when an answer is "
+	    "truncated"},
+	{"DNSTimeout", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"Domain", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"DomainKeysCompat", ODK_UNSUPPORTED,
+	    "DomainKeys (RFC 4870) is historic; only DKIM-Signature "
+	    "is handled"},
+	{"DontSignMailTo", ODK_REFUSED,
+	    "mail to these recipients would be signed; dkimd has no "
+	    "recipient exemption yet"},
+	{"EnableCoredumps", ODK_UNSUPPORTED,
+	    "core dumps follow the system settings (dkimd.service); "
+	    "dkimd does not change them"},
+	{"ExemptDomains", ODK_REFUSED,
+	    "mail of these domains would be signed and verified; "
+	    "dkimd has no domain exemption yet"},
+	{"ExternalIgnoreList", ODK_ACCEPTED,
+	    "dkimd never logs the unauthorized-signing notice that "
+	    "this list silences; mail from these hosts is verified, "
+	    "not signed"},
+	{"FinalPolicyScript", ODK_REFUSED,
+	    "dkimd runs no Lua policy scripts; their decisions would "
+	    "silently be lost"},
+	{"FixCRLF", ODK_UNSUPPORTED,
+	    "dkimd canonicalizes the line endings the MTA passes; no "
+	    "option"},
+	{"IdentityHeader", ODK_UNSUPPORTED,
+	    "dkimd signs by the From address (or SenderHeaders), "
+	    "never by another header"},
+	{"IdentityHeaderRemove", ODK_UNSUPPORTED,
+	    "dkimd reads no identity header, so removes none"},
+	{"IgnoreMalformedMail", ODK_UNSUPPORTED,
+	    "malformed mail is verified and gets permerror, never "
+	    "skipped"},
+	{"Include", ODK_REFUSED,
+	    "the included file's settings would be lost; copy them "
+	    "into this file"},
+	{"InternalHosts", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"KeepAuthResults", ODK_UNSUPPORTED,
+	    "dkimd removes only Authentication-Results that claim its "
+	    "own AuthservID"},
+	{"KeepTemporaryFiles", ODK_UNSUPPORTED,
+	    "dkimd writes no temporary files"},
+	{"KeyFile", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"KeyTable", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"LDAPAuthMechanism", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets; use file:, refile:, "
+	    "sqlite:, mysql: or postgresql:"},
+	{"LDAPAuthName", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPAuthRealm", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPAuthUser", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPBindPassword", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPBindUser", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPDisableCache", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPKeepaliveIdle", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPKeepaliveInterval", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPKeepaliveProbes", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPTimeout", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LDAPUseTLS", ODK_UNSUPPORTED,
+	    "dkimd has no LDAP data sets"},
+	{"LogResults", ODK_UNSUPPORTED,
+	    "dkimd logs one result line per message; LogWhy adds the "
+	    "reasons"},
+	{"LogWhy", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"MacroList", ODK_UNSUPPORTED,
+	    "dkimd signs by MTA ({daemon_name}), InternalHosts and "
+	    "SignAuthenticated only"},
+	{"MaximumHeaders", ODK_UNSUPPORTED,
+	    "use MaximumHeaderBytes"},
+	{"MaximumSignaturesToVerify", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"MaximumSignedBytes", ODK_UNSUPPORTED,
+	    "dkimd signs the whole body, never l="},
+	{"MilterDebug", ODK_UNSUPPORTED,
+	    "use LogWhy"},
+	{"Minimum", ODK_UNSUPPORTED,
+	    "a signature whose l= leaves body bytes unsigned is "
+	    "policy, see UnsignedBodyContent"},
+	{"MinimumKeyBits", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"Mode", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"MTA", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"MTACommand", ODK_UNSUPPORTED,
+	    "dkimd sends no mail (no reports)"},
+	{"MultipleSignatures", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"MustBeSigned", ODK_REFUSED,
+	    "a signature that leaves these fields unsigned would "
+	    "pass; dkimd requires only From signed (RFC 6376 section "
+	    "5.4)"},
+	{"Nameservers", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"NoHeaderB", ODK_UNSUPPORTED,
+	    "dkimd adds no X-DKIM header"},
+	{"OmitHeaders", ODK_UNSUPPORTED,
+	    "use SignHeaders to name the fields to sign"},
+	{"On-BadSignature", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"On-Default", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"On-DNSError", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"On-InternalError", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"On-KeyNotFound", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"On-NoSignature", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"On-Security", ODK_REFUSED,
+	    "dkimd has no such class; use On-BadSignature"},
+	{"On-SignatureError", ODK_REFUSED,
+	    "dkimd has no separate class; use On-BadSignature"},
+	{"OversignHeaders", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"PeerList", ODK_REFUSED,
+	    "mail from these clients would be signed or verified; "
+	    "dkimd has no pass-through list (SocketPeers is a socket "
+	    "allow-list, not this)"},
+	{"PidFile", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"POPDBFile", ODK_UNSUPPORTED,
+	    "dkimd has no POP-before-SMTP list; such mail is not "
+	    "signed unless MTA, InternalHosts or SignAuthenticated "
+	    "says so"},
+	{"Quarantine", ODK_REFUSED,
+	    "failed mail would be delivered, not quarantined; use "
+	    "On-BadSignature"},
+	{"QueryCache", ODK_ACCEPTED,
+	    "dkimd always caches key records (KeyCacheBytes)"},
+	{"RedirectFailuresTo", ODK_REFUSED,
+	    "failed mail would be delivered to its recipients; use "
+	    "On-BadSignature"},
+	{"RemoveARAll", ODK_REFUSED,
+	    "foreign Authentication-Results would stay; dkimd removes "
+	    "only those that claim its AuthservID"},
+	{"RemoveARFrom", ODK_REFUSED,
+	    "foreign Authentication-Results would stay; dkimd removes "
+	    "only those that claim its AuthservID"},
+	{"RemoveOldSignatures", ODK_UNSUPPORTED,
+	    "existing DKIM-Signature fields are kept when signing"},
+	{"ReplaceHeaders", ODK_UNSUPPORTED,
+	    "dkimd rewrites no header field before signing"},
+	{"ReplaceRules", ODK_UNSUPPORTED,
+	    "dkimd rewrites no header field before signing"},
+	{"ReportAddress", ODK_UNSUPPORTED,
+	    "dkimd sends no failure reports"},
+	{"ReportBccAddress", ODK_UNSUPPORTED,
+	    "dkimd sends no failure reports"},
+	{"RequestReports", ODK_UNSUPPORTED,
+	    "dkimd requests no failure reports"},
+	{"RequiredHeaders", ODK_UNSUPPORTED,
+	    "dkimd checks the header fields RFC 6376 needs (one From "
+	    "to sign)"},
+	{"RequireSafeKeys", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"ResignAll", ODK_UNSUPPORTED,
+	    "dkimd signs by MTA, InternalHosts and SignAuthenticated; "
+	    "verified mail is not re-signed"},
+	{"ResignMailTo", ODK_UNSUPPORTED,
+	    "verified mail is not re-signed"},
+	{"ResolverConfiguration", ODK_UNSUPPORTED,
+	    "dkimd has no libunbound; use Nameservers"},
+	{"ResolverTracing", ODK_UNSUPPORTED,
+	    "use LogWhy"},
+	{"ScreenPolicyScript", ODK_REFUSED,
+	    "dkimd runs no Lua policy scripts; their decisions would "
+	    "silently be lost"},
+	{"SelectCanonicalizationHeader", ODK_UNSUPPORTED,
+	    "use Canonicalization"},
+	{"Selector", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SenderHeaders", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SenderMacro", ODK_REFUSED,
+	    "dkimd would pick the signing domain from From instead of "
+	    "this macro"},
+	{"SendReports", ODK_UNSUPPORTED,
+	    "dkimd sends no failure reports"},
+	{"SetupPolicyScript", ODK_REFUSED,
+	    "dkimd runs no Lua policy scripts; their decisions would "
+	    "silently be lost"},
+	{"SignatureAlgorithm", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SignatureTTL", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SignHeaders", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SigningTable", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SMTPURI", ODK_UNSUPPORTED,
+	    "dkimd sends no mail (no reports)"},
+	{"Socket", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SoftStart", ODK_UNSUPPORTED,
+	    "dkimd does not start with a data set it cannot open"},
+	{"SoftwareHeader", ODK_UNSUPPORTED,
+	    "dkimd adds no DKIM-Filter header"},
+	{"Statistics", ODK_UNSUPPORTED,
+	    "dkimd keeps no statistics database"},
+	{"StatisticsName", ODK_UNSUPPORTED,
+	    "dkimd keeps no statistics database"},
+	{"StatisticsPolicyScript", ODK_UNSUPPORTED,
+	    "dkimd runs no Lua scripts"},
+	{"StatisticsPrefix", ODK_UNSUPPORTED,
+	    "dkimd keeps no statistics database"},
+	{"StrictHeaders", ODK_UNSUPPORTED,
+	    "dkimd signs only mail with exactly one valid From (see "
+	    "On-BadAuthor)"},
+	{"StrictTestMode", ODK_UNSUPPORTED,
+	    "dkimd has no test mode flag in the signature"},
+	{"SubDomains", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"Syslog", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SyslogFacility", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"SyslogName", ODK_UNSUPPORTED,
+	    "dkimd logs as dkimd"},
+	{"SyslogSuccess", ODK_UNSUPPORTED,
+	    "dkimd logs one line per signed or verified message"},
+	{"TemporaryDirectory", ODK_UNSUPPORTED,
+	    "dkimd writes no temporary files"},
+	{"TestDNSData", ODK_UNSUPPORTED,
+	    "key records come from DNS (see Nameservers)"},
+	{"TestPublicKeys", ODK_UNSUPPORTED,
+	    "key records come from DNS (see Nameservers)"},
+	{"TrustAnchorFile", ODK_UNSUPPORTED,
+	    "dkimd does not validate DNSSEC"},
+	{"TrustSignaturesFrom", ODK_UNSUPPORTED,
+	    "ADSP is historic; dkimd reports every signature"},
+	{"UMask", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"UnprotectedKey", ODK_UNSUPPORTED,
+	    "dkimd does not validate DNSSEC"},
+	{"UserID", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
+	{"VBR-Certifiers", ODK_UNSUPPORTED,
+	    "dkimd does not add VBR-Info (RFC 5518)"},
+	{"VBR-PurgeFields", ODK_UNSUPPORTED,
+	    "dkimd does not add VBR-Info"},
+	{"VBR-TrustedCertifiers", ODK_UNSUPPORTED,
+	    "dkimd does not check VBR-Info"},
+	{"VBR-TrustedCertifiersOnly", ODK_UNSUPPORTED,
+	    "dkimd does not check VBR-Info"},
+	{"VBR-Type", ODK_UNSUPPORTED,
+	    "dkimd does not add VBR-Info"},
+	{"WeakSyntaxChecks", ODK_UNSUPPORTED,
+	    "dkimd parses signatures as RFC 6376 says; no weak mode"},
 };
+
+#define NOPENDKIM	(sizeof(opendkim) / sizeof(opendkim[0]))
 
 static const char *const action_names[] = {
 	"accept", "tempfail", "reject", "discard"
@@ -414,15 +717,42 @@ conf_defaults(void)
 	return c;
 }
 
-/* is_ignored - 1 for an OpenDKIM keyword that dkimd does not implement */
-static int
-is_ignored(const char *name)
+/* opendkim_find - the row of an OpenDKIM keyword, or NULL */
+static const struct opendkim_kw *
+opendkim_find(const char *name)
 {
-	const char *const *p;
+	size_t	i;
 
-	for (p = ignored; *p; p++)
-		if (strcasecmp(*p, name) == 0)
-			return 1;
+	for (i = 0; i < NOPENDKIM; i++)
+		if (strcasecmp(opendkim[i].name, name) == 0)
+			return &opendkim[i];
+	return NULL;
+}
+
+/*
+ * opendkim_line - an OpenDKIM keyword that is not a row of keywords[]:
+ * 0 to go on (with an info line or a warning), 1 when refused
+ */
+static int
+opendkim_line(struct loader *ld, int lineno, const struct opendkim_kw *o)
+{
+	switch (o->cls) {
+	case ODK_ACCEPTED:
+		util_report(ld->report, ld->rarg, 1, "%s:%d: info: OpenDKIM "
+		    "keyword \"%s\" needs no setting in dkimd: %s", ld->file,
+		    lineno, o->name, o->note);
+		return 0;
+	case ODK_REFUSED:
+		util_report(ld->report, ld->rarg, 0, "%s:%d: OpenDKIM keyword "
+		    "\"%s\" refused: %s", ld->file, lineno, o->name, o->note);
+		return 1;
+	case ODK_UNSUPPORTED:
+	case ODK_IMPLEMENTED:	/* not reached: a row of keywords[] */
+		break;
+	}
+	util_report(ld->report, ld->rarg, 1, "%s:%d: warning: OpenDKIM keyword "
+	    "\"%s\" is not implemented by dkimd; ignored: %s", ld->file,
+	    lineno, o->name, o->note);
 	return 0;
 }
 
@@ -431,6 +761,7 @@ static int
 conf_line(void *arg, int lineno, char *line)
 {
 	struct loader *ld = arg;
+	const struct opendkim_kw *o;
 	char	why[512], shown[512], *v = line;
 	size_t	i;
 
@@ -443,12 +774,8 @@ conf_line(void *arg, int lineno, char *line)
 		if (strcasecmp(keywords[i].name, line) == 0)
 			break;
 	if (i == NKEYWORDS) {
-		if (is_ignored(line)) {
-			util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
-			    "OpenDKIM keyword \"%s\" is not implemented by "
-			    "dkimd; ignored", ld->file, lineno, line);
-			return 0;
-		}
+		if ((o = opendkim_find(line)) != NULL)
+			return opendkim_line(ld, lineno, o);
 		util_report(ld->report, ld->rarg, 0, "%s:%d: unknown keyword "
 		    "\"%s\"", ld->file, lineno, line);
 		return 1;
@@ -971,6 +1298,27 @@ conf_keyword_get(size_t n)
 	info.type = tnames[keywords[n].type];
 	info.def = keywords[n].def ? keywords[n].def : "";
 	info.doc = keywords[n].doc;
+	return &info;
+}
+
+/* conf_opendkim_get - class of OpenDKIM keyword n, NULL past the end */
+const struct conf_opendkim_info *
+conf_opendkim_get(size_t n)
+{
+	static const char *const cnames[] = {
+		[ODK_IMPLEMENTED] = "implemented",
+		[ODK_ACCEPTED] = "accepted",
+		[ODK_UNSUPPORTED] = "not-supported",
+		[ODK_REFUSED] = "refused"
+	};
+	static __thread struct conf_opendkim_info info;
+
+	if (n >= NOPENDKIM)
+		return NULL;
+	info.name = opendkim[n].name;
+	info.cls = opendkim[n].cls;
+	info.class_name = cnames[opendkim[n].cls];
+	info.note = opendkim[n].note;
 	return &info;
 }
 

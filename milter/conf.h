@@ -4,7 +4,8 @@
  * SYNOPSIS
  *	struct conf *conf_load(path, report, arg)
  *	void conf_free(conf)
- *	conf_action_name(), conf_keyword_count(), conf_keyword_get()
+ *	conf_action_name(), conf_keyword_count(), conf_keyword_get(),
+ *	conf_opendkim_get()
  *
  * CONTRACT
  *	conf_load() reads the configuration file, then the data sets it
@@ -155,5 +156,20 @@ struct conf_keyword_info {
 };
 size_t	conf_keyword_count(void);
 const struct conf_keyword_info *conf_keyword_get(size_t n);
+
+/* The keywords of opendkim.conf(5), each in one class (dkimd -K). */
+enum conf_odk_class {
+	ODK_IMPLEMENTED,	/* a keyword of dkimd, OpenDKIM's meaning */
+	ODK_ACCEPTED,		/* dkimd already behaves so: info line */
+	ODK_UNSUPPORTED,	/* warning: what dkimd does instead */
+	ODK_REFUSED		/* error FILE:LINE: dangerous to ignore */
+};
+struct conf_opendkim_info {
+	const char *name;
+	enum conf_odk_class cls;
+	const char *class_name;		/* "implemented", "accepted", ... */
+	const char *note;		/* what dkimd does instead, or why */
+};
+const struct conf_opendkim_info *conf_opendkim_get(size_t n);
 
 #endif /* CONF_H */

@@ -71,7 +71,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: dkimd -c FILE [-f] [-p SOCKET]\n"
 	    "       dkimd -c FILE -t\n"
-	    "       dkimd -k\n");
+	    "       dkimd -k\n"
+	    "       dkimd -K\n");
 	exit(2);
 }
 
@@ -133,6 +134,18 @@ list_keywords(void)
 
 	for (i = 0; (k = conf_keyword_get(i)) != NULL; i++)
 		printf("%s\t%s\t%s\t%s\n", k->name, k->type, k->def, k->doc);
+	return 0;
+}
+
+/* list_opendkim - dkimd -K: one line per OpenDKIM keyword and its class */
+static int
+list_opendkim(void)
+{
+	const struct conf_opendkim_info *o;
+	size_t	i;
+
+	for (i = 0; (o = conf_opendkim_get(i)) != NULL; i++)
+		printf("%s\t%s\t%s\n", o->name, o->class_name, o->note);
 	return 0;
 }
 
@@ -474,7 +487,7 @@ main(int argc, char **argv)
 	 * cost in speed.
 	 */
 	(void)mallopt(M_ARENA_MAX, 2);
-	while ((ch = getopt(argc, argv, "c:fkp:t")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fKkp:t")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
@@ -482,6 +495,8 @@ main(int argc, char **argv)
 		case 'f':
 			fg = 1;
 			break;
+		case 'K':
+			return list_opendkim();
 		case 'k':
 			return list_keywords();
 		case 'p':

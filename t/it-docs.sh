@@ -101,9 +101,27 @@ fi
 cp "$top/man/dkimd.conf.5" "$work/dkimd.conf.5"
 sh "$top/man/gen-conf-man.sh" "$DKIMD" "$work/dkimd.conf.5" 2>"$work/err"
 cmp -s "$work/dkimd.conf.5" "$top/man/dkimd.conf.5"
-ok $? "man/dkimd.conf.5 is what man/gen-conf-man.sh makes from dkimd -k"
+ok $? "man/dkimd.conf.5 is what man/gen-conf-man.sh makes from dkimd -k and -K"
 [ $? -eq 0 ] ||
     echo "#   the keyword table changed: run 'make regen-docs' and commit"
+
+# Every keyword of the installed opendkim.conf(5) has a class in dkimd -K
+# (the manual's tagged paragraphs: .TP then .I KEYWORD (type)).
+odkman=/usr/share/man/man5/opendkim.conf.5.gz
+if [ -r "$odkman" ]; then
+	"$DKIMD" -K | cut -f1 | sort -u >"$work/odk-classed"
+	zcat "$odkman" | awk '/^\.TP/ { getline; if ($1 == ".I" &&
+	    $2 ~ /^[A-Z][A-Za-z0-9-]+$/) print $2 }' | sort -u >"$work/odk-man"
+	comm -23 "$work/odk-man" "$work/odk-classed" >"$work/odk-missing"
+	[ -s "$work/odk-man" ] && [ ! -s "$work/odk-missing" ]
+	ok $? "every opendkim.conf(5) keyword ($(wc -l <"$work/odk-man")) has a class in dkimd -K"
+	[ -s "$work/odk-missing" ] && show "$work/odk-missing"
+	echo "# OpenDKIM keywords per class:" $("$DKIMD" -K | cut -f2 |
+	    sort | uniq -c | tr '\n' ' ')
+else
+	skip "every opendkim.conf(5) keyword has a class in dkimd -K" \
+	    "no $odkman (apt-get install opendkim)"
+fi
 
 # ---- the sample configuration, with its paths in a temporary folder -------
 

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "sock.h"
@@ -191,6 +192,78 @@ test_sock(void)
 	ok(sock_parse("tcp:25", &sp, why, sizeof(why)) < 0, "socket: unknown kind refused");
 }
 
+/*
+ * Every opendkim.conf(5) keyword has one class; the implemented ones are
+ * exactly those in dkimd's own table, so a keyword cannot be both
+ * "implemented" and ignored
+ */
+static void
+test_opendkim_table(void)
+{
+	const struct conf_opendkim_info *o;
+	size_t	i, j, n[4] = {0, 0, 0, 0};
+	int	same = 1, noted = 1;
+
+	for (i = 0; (o = conf_opendkim_get(i)) != NULL; i++) {
+		int	ours = 0;
+
+		for (j = 0; j < conf_keyword_count(); j++)
+			if (strcasecmp(conf_keyword_get(j)->name, o->name) == 0)
+				ours = 1;
+		if (ours != (o->cls == ODK_IMPLEMENTED)) {
+			printf("# %s: class %s, dkimd keyword: %d\n", o->name,
+			    o->class_name, ours);
+			same = 0;
+		}
+		if (o->note == NULL || *o->note == '\0')
+			noted = 0;
+		n[o->cls]++;
+	}
+	printf("# OpenDKIM keywords: %zu implemented, %zu accepted, %zu "
+	    "not supported, %zu refused\n", n[ODK_IMPLEMENTED],
+	    n[ODK_ACCEPTED], n[ODK_UNSUPPORTED], n[ODK_REFUSED]);
+	ok(same, "OpenDKIM table: implemented exactly when a dkimd keyword");
+	ok(noted, "OpenDKIM table: every row says what dkimd does, or why");
+	ok(i >= 135, "OpenDKIM table: every opendkim.conf(5) keyword");
+}
+
+/* refused OpenDKIM keywords stop the load with FILE:LINE and why */
+static void
+test_opendkim_classes(void)
+{
+	struct conf *c;
+
+	reset();
+	ok(conf_load(DATA "/opendkim-classes.conf", report, NULL) == NULL,
+	    "refused OpenDKIM keyword: the configuration does not load");
+	is_int(nerr, 4, "refused: one error per refused keyword");
+	ok(strstr(msgs, "opendkim-classes.conf:7: OpenDKIM keyword "
+	    "\"Include\" refused: ") != NULL,
+	    "Include refused with file and line (settings would be lost)");
+	ok(strstr(msgs, "opendkim-classes.conf:8: OpenDKIM keyword "
+	    "\"PeerList\" refused: ") != NULL,
+	    "PeerList refused with file and line (would be signed/verified)");
+	ok(strstr(msgs, "opendkim-classes.conf:9: OpenDKIM keyword "
+	    "\"Quarantine\" refused: ") != NULL,
+	    "Quarantine refused: failed mail would be delivered");
+	ok(strstr(msgs, "opendkim-classes.conf:10: OpenDKIM keyword "
+	    "\"DontSignMailTo\" refused: ") != NULL,
+	    "DontSignMailTo refused: that mail would be signed");
+	ok(strstr(msgs, "opendkim-classes.conf:3: info: OpenDKIM keyword "
+	    "\"Background\" needs no setting in dkimd: dkimd detaches")
+	    != NULL, "accepted keyword: an info line that says why");
+	ok(strstr(msgs, "opendkim-classes.conf:6: warning: OpenDKIM keyword "
+	    "\"ClockDrift\" is not implemented by dkimd; ignored: dkimd "
+	    "allows a fixed 300 s") != NULL,
+	    "not supported: the warning says what dkimd does instead");
+
+	reset();
+	c = conf_load(DATA "/opendkim-accepted.conf", report, NULL);
+	ok(c != NULL && nerr == 0 && nwarn == 3,
+	    "accepted and not-supported keywords load, one line each");
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -200,5 +273,7 @@ main(void)
 	test_bad();
 	test_verdict();
 	test_sock();
+	test_opendkim_table();
+	test_opendkim_classes();
 	return done_testing();
 }
