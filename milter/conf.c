@@ -183,7 +183,8 @@ static const struct keyword keywords[] = {
 /*
  * Every keyword of opendkim.conf(5) (OpenDKIM 2.11), in one of four
  * classes (dkimd.conf(5), OPENDKIM KEYWORDS, is generated from this):
- * implemented (a row of keywords[] with OpenDKIM's meaning), accepted
+ * implemented (a row of keywords[] with OpenDKIM's meaning, or Include,
+ * read by conf_line itself), accepted
  * (dkimd already behaves so: an info line), not supported (a warning
  * that says what dkimd does instead) and refused (an error: honouring it
  * silently wrong would sign, verify or deliver what the administrator
@@ -284,9 +285,10 @@ static const struct opendkim_kw {
 	{"IgnoreMalformedMail", ODK_UNSUPPORTED,
 	    "malformed mail is verified and gets permerror, never "
 	    "skipped"},
-	{"Include", ODK_REFUSED,
-	    "the included file's settings would be lost; copy them "
-	    "into this file"},
+	{"Include", ODK_IMPLEMENTED,
+	    "reads the file (relative to the including file's folder) "
+	    "in place; loops, more than 8 files deep or 32 in all are "
+	    "errors"},
 	{"InternalHosts", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"KeepAuthResults", ODK_UNSUPPORTED,
@@ -527,11 +529,22 @@ static const char *const facilities[] = {
 	"local4", "local5", "local6", "local7", NULL
 };
 
+#define CONF_INCLUDE_DEPTH	8	/* files open at once through Include */
+#define CONF_INCLUDE_FILES	32	/* files included in all */
+
 struct loader {
 	struct conf *c;
 	const char *file;
 	conf_report_fn report;
 	void	*rarg;
+	struct loader *top;		/* the loader of the main file */
+	struct loader *parent;		/* the file that included this one */
+	int	depth;			/* 0 for the main file */
+	char	*real;			/* realpath of file, or NULL */
+	/* the top loader's only: */
+	const char *kwfile[NKEYWORDS];	/* file that set keyword i */
+	char	*incs[CONF_INCLUDE_FILES];	/* included file names */
+	size_t	nincs;
 };
 
 /* check_canon - header[/body], each simple or relaxed */
@@ -756,6 +769,66 @@ opendkim_line(struct loader *ld, int lineno, const struct opendkim_kw *o)
 	return 0;
 }
 
+static int conf_line(void *, int, char *);
+
+/*
+ * include - OpenDKIM's Include: read file v (relative to the including
+ * file's folder) as if its lines stood here; its lines are reported as
+ * its own FILE:LINE. A file that includes itself, directly or not, more
+ * than CONF_INCLUDE_DEPTH files deep or more than CONF_INCLUDE_FILES
+ * files in all is an error (a loop or a fan-out would never end).
+ */
+static int
+include(struct loader *ld, int lineno, const char *v)
+{
+	struct loader in, *p, *top = ld->top;
+	const char *slash = strrchr(ld->file, '/');
+	char	*path;
+	int	n, errors;
+
+	if (*v == '\0') {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: Include: missing "
+		    "value", ld->file, lineno);
+		return 1;
+	}
+	if (ld->depth >= CONF_INCLUDE_DEPTH ||
+	    top->nincs >= CONF_INCLUDE_FILES) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: Include \"%s\": "
+		    "more than %d files deep or %d files in all", ld->file,
+		    lineno, v, CONF_INCLUDE_DEPTH, CONF_INCLUDE_FILES);
+		return 1;
+	}
+	n = *v == '/' || slash == NULL ? 0 : (int)(slash - ld->file) + 1;
+	if ((path = malloc((size_t)n + strlen(v) + 1)) == NULL) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: out of memory",
+		    ld->file, lineno);
+		return 1;
+	}
+	memcpy(path, ld->file, (size_t)n);	/* the folder and its '/' */
+	strcpy(path + n, v);
+	top->incs[top->nincs++] = path;
+	memset(&in, 0, sizeof(in));
+	in.c = ld->c;
+	in.file = path;
+	in.report = ld->report;
+	in.rarg = ld->rarg;
+	in.top = top;
+	in.parent = ld;
+	in.depth = ld->depth + 1;
+	if ((in.real = realpath(path, NULL)) != NULL)
+		for (p = ld; p != NULL; p = p->parent)
+			if (p->real != NULL && strcmp(p->real, in.real) == 0) {
+				util_report(ld->report, ld->rarg, 0, "%s:%d: "
+				    "Include \"%s\": a loop (%s is being read "
+				    "already)", ld->file, lineno, v, p->file);
+				free(in.real);
+				return 1;
+			}
+	errors = util_readlines(path, conf_line, &in, ld->report, ld->rarg);
+	free(in.real);
+	return errors;
+}
+
 /* conf_line - one "Keyword value" line of the configuration file */
 static int
 conf_line(void *arg, int lineno, char *line)
@@ -770,6 +843,8 @@ conf_line(void *arg, int lineno, char *line)
 	if (*v)
 		*v++ = '\0';
 	v = util_trim(v);
+	if (strcasecmp(line, "Include") == 0)
+		return include(ld, lineno, v);
 	for (i = 0; i < NKEYWORDS; i++)
 		if (strcasecmp(keywords[i].name, line) == 0)
 			break;
@@ -793,7 +868,21 @@ conf_line(void *arg, int lineno, char *line)
 		return 1;
 	}
 	ld->c->lines[i] = lineno;
+	ld->top->kwfile[i] = ld->file;
 	return 0;
+}
+
+/* file_of - the file where keyword name was set (the main file if unset) */
+static const char *
+file_of(const struct loader *ld, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYWORDS; i++)
+		if (strcmp(keywords[i].name, name) == 0 &&
+		    ld->top->kwfile[i] != NULL)
+			return ld->top->kwfile[i];
+	return ld->top->file;
 }
 
 /* line_of - the line where keyword name was set (0 for its default) */
@@ -824,7 +913,8 @@ derive_user(struct loader *ld)
 		*colon++ = '\0';
 	if ((pw = getpwnam(user)) == NULL) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: UserID: unknown "
-		    "user \"%s\"", ld->file, line_of(c, "UserID"), user);
+		    "user \"%s\"", file_of(ld, "UserID"), line_of(c, "UserID"),
+		    user);
 		return 1;
 	}
 	c->run_uid = pw->pw_uid;
@@ -832,7 +922,7 @@ derive_user(struct loader *ld)
 	if (colon != NULL) {
 		if ((gr = getgrnam(colon)) == NULL) {
 			util_report(ld->report, ld->rarg, 0, "%s:%d: UserID: "
-			    "unknown group \"%s\"", ld->file,
+			    "unknown group \"%s\"", file_of(ld, "UserID"),
 			    line_of(c, "UserID"), colon);
 			return 1;
 		}
@@ -894,8 +984,9 @@ derive_sockusers(struct loader *ld)
 			r |= add_uid(c, (uid_t)n);
 		else {
 			util_report(ld->report, ld->rarg, 0, "%s:%d: "
-			    "SocketUsers: unknown user \"%s\"", ld->file,
-			    line_of(c, "SocketUsers"), *p);
+			    "SocketUsers: unknown user \"%s\"",
+			    file_of(ld, "SocketUsers"), line_of(c, "SocketUsers"),
+			    *p);
 			return 1;
 		}
 	}
@@ -986,7 +1077,7 @@ keyfile_subdomains(struct loader *ld)
 	if (kt->keys[0].key == NULL) {
 		util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
 		    "SubDomains: a KeyFile with '%%' signs no subdomains",
-		    ld->file, line_of(c, "SubDomains"));
+		    file_of(ld, "SubDomains"), line_of(c, "SubDomains"));
 		return 0;
 	}
 	if ((k = realloc(kt->keys, (kt->n + n) * sizeof(*k))) == NULL)
@@ -1033,7 +1124,7 @@ load_keyfile(struct loader *ld, uid_t safe)
 	if (c->selector == NULL || util_strvlen(c->domain) == 0) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyFile needs "
 		    "Domain and Selector (or use KeyTable and SigningTable)",
-		    ld->file, line_of(c, "KeyFile"));
+		    file_of(ld, "KeyFile"), line_of(c, "KeyFile"));
 		return 1;
 	}
 	n = util_strvlen(c->domain);
@@ -1045,8 +1136,8 @@ load_keyfile(struct loader *ld, uid_t safe)
 	    (c->signtab->signs = calloc(n, sizeof(*c->signtab->signs))) == NULL)
 		goto nomem;
 	c->keytab->is_keys = 1;
-	if ((c->keytab->file = strdup(ld->file)) == NULL ||
-	    (c->signtab->file = strdup(ld->file)) == NULL)
+	if ((c->keytab->file = strdup(file_of(ld, "KeyFile"))) == NULL ||
+	    (c->signtab->file = strdup(file_of(ld, "Domain"))) == NULL)
 		goto nomem;
 	c->keytab->n = 1;
 	c->keytab->keys[0].file = c->keytab->file;
@@ -1072,7 +1163,8 @@ load_keyfile(struct loader *ld, uid_t safe)
 	    strcasecmp(dkim_alg_name(dkim_key_alg(c->keytab->keys[0].key)),
 	    c->sigalg) != 0) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: SignatureAlgorithm "
-		    "%s does not match the key in %s", ld->file,
+		    "%s does not match the key in %s",
+		    file_of(ld, "SignatureAlgorithm"),
 		    line_of(c, "SignatureAlgorithm"), c->sigalg, c->keyfile);
 		errors++;
 	}
@@ -1117,7 +1209,8 @@ load_authz(struct loader *ld)
 		c->authz_none = 1;
 		util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
 		    "SenderAuthorization none: any sender may sign as any "
-		    "domain it puts in From (OpenDKIM's behaviour)", ld->file,
+		    "domain it puts in From (OpenDKIM's behaviour)",
+		    file_of(ld, "SenderAuthorization"),
 		    line_of(c, "SenderAuthorization"));
 		return 0;
 	}
@@ -1147,15 +1240,16 @@ load_tables(struct loader *ld)
 	errors += load_authz(ld);
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
-		    "SigningTable go together", ld->file,
+		    "SigningTable go together",
+		    file_of(ld, c->keytable ? "KeyTable" : "SigningTable"),
 		    line_of(c, c->keytable ? "KeyTable" : "SigningTable"));
 		return errors + 1;
 	}
 	if (c->keytable != NULL) {
 		if (c->keyfile != NULL)
 			util_report(ld->report, ld->rarg, 1, "%s:%d: warning: "
-			    "KeyFile ignored, KeyTable is set", ld->file,
-			    line_of(c, "KeyFile"));
+			    "KeyFile ignored, KeyTable is set",
+			    file_of(ld, "KeyFile"), line_of(c, "KeyFile"));
 		if ((c->keytab = table_load_keys(c->keytable, safe, ld->report,
 		    ld->rarg)) == NULL)
 			errors++;
@@ -1180,11 +1274,15 @@ struct conf *
 conf_load(const char *path, conf_report_fn report, void *arg)
 {
 	struct loader ld;
+	size_t	i;
 	int	errors;
 
+	memset(&ld, 0, sizeof(ld));
 	ld.file = path;
 	ld.report = report;
 	ld.rarg = arg;
+	ld.top = &ld;
+	ld.real = realpath(path, NULL);	/* NULL: util_readlines says why */
 	if ((ld.c = conf_defaults()) == NULL) {
 		util_report(report, arg, 0, "%s: out of memory", path);
 		return NULL;
@@ -1199,10 +1297,15 @@ conf_load(const char *path, conf_report_fn report, void *arg)
 	if (errors == 0)
 		errors += load_tables(&ld);
 	if (errors == 0)
-		return ld.c;
+		goto done;
 fail:
 	conf_free(ld.c);
-	return NULL;
+	ld.c = NULL;
+done:
+	for (i = 0; i < ld.nincs; i++)
+		free(ld.incs[i]);
+	free(ld.real);
+	return ld.c;
 }
 
 /* conf_free - free a configuration, its tables and keys; NULL is a no-op */

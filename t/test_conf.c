@@ -210,6 +210,8 @@ test_opendkim_table(void)
 		for (j = 0; j < conf_keyword_count(); j++)
 			if (strcasecmp(conf_keyword_get(j)->name, o->name) == 0)
 				ours = 1;
+		if (strcasecmp(o->name, "Include") == 0)
+			ours = 1;	/* a directive, not a setting */
 		if (ours != (o->cls == ODK_IMPLEMENTED)) {
 			printf("# %s: class %s, dkimd keyword: %d\n", o->name,
 			    o->class_name, ours);
@@ -238,8 +240,8 @@ test_opendkim_classes(void)
 	    "refused OpenDKIM keyword: the configuration does not load");
 	is_int(nerr, 4, "refused: one error per refused keyword");
 	ok(strstr(msgs, "opendkim-classes.conf:7: OpenDKIM keyword "
-	    "\"Include\" refused: ") != NULL,
-	    "Include refused with file and line (settings would be lost)");
+	    "\"ExemptDomains\" refused: ") != NULL,
+	    "ExemptDomains refused with file and line (would be signed)");
 	ok(strstr(msgs, "opendkim-classes.conf:8: OpenDKIM keyword "
 	    "\"PeerList\" refused: ") != NULL,
 	    "PeerList refused with file and line (would be signed/verified)");
@@ -264,6 +266,47 @@ test_opendkim_classes(void)
 	conf_free(c);
 }
 
+/* Include: read in place, errors as the included FILE:LINE, no loop */
+static void
+test_include(void)
+{
+	struct conf *c;
+
+	reset();
+	c = conf_load(DATA "/include-main.conf", report, NULL);
+	ok(c != NULL && nerr == 0, "Include: the included file loads");
+	ok(c != NULL && strcmp(c->authservid, "inc.example") == 0,
+	    "Include: a keyword of the included file takes effect");
+	ok(c != NULL && c->dnstimeout == 9,
+	    "Include: read in place (a later line of the main file wins)");
+	conf_free(c);
+
+	reset();
+	ok(conf_load(DATA "/include-bad.conf", report, NULL) == NULL,
+	    "Include: an error in the included file stops the load");
+	ok(strstr(msgs, "include-badsub.conf:3: DNSTimeout: \"0\"") != NULL,
+	    "Include: the error names the included file and its line");
+
+	reset();
+	ok(conf_load(DATA "/include-loop-a.conf", report, NULL) == NULL,
+	    "attack: an Include loop is refused, not followed for ever");
+	ok(strstr(msgs, "include-loop-b.conf:2: Include "
+	    "\"include-loop-a.conf\": a loop") != NULL,
+	    "Include loop: FILE:LINE of the Include that closes the loop");
+
+	reset();
+	ok(conf_load(DATA "/include-deep.conf", report, NULL) == NULL &&
+	    strstr(msgs, "include-deep-8.conf:2: Include "
+	    "\"include-deep-9.conf\": more than 8 files deep") != NULL,
+	    "attack: Include deeper than 8 files is refused at that line");
+
+	reset();
+	ok(conf_load(DATA "/include-fan.conf", report, NULL) == NULL &&
+	    strstr(msgs, "include-fan.conf:35: Include") != NULL &&
+	    strstr(msgs, "include-fan.conf:34:") == NULL,
+	    "attack: more than 32 included files in all are refused");
+}
+
 int
 main(void)
 {
@@ -275,5 +318,6 @@ main(void)
 	test_sock();
 	test_opendkim_table();
 	test_opendkim_classes();
+	test_include();
 	return done_testing();
 }
