@@ -28,7 +28,7 @@ more() {
 	case $1 in
 	KeyTable|SigningTable|MultipleSignatures|KeyFile)
 		echo "See TABLES." ;;
-	MTA|InternalHosts|SignAuthenticated|Mode)
+	MTA|InternalHosts|PeerList|SignAuthenticated|Mode)
 		echo "See SIGN OR VERIFY." ;;
 	SenderAuthorization*|SubDomains)
 		echo "See SENDER AUTHORIZATION." ;;

@@ -101,6 +101,9 @@ static const struct keyword keywords[] = {
 	    "{daemon_name} values whose mail is signed"},
 	{"InternalHosts", K_STR, O(internalhosts), NULL, 0, 0, NULL,
 	    "client addresses/CIDRs whose mail is signed (or file:/path)"},
+	{"PeerList", K_STR, O(peerlist), NULL, 0, 0, NULL,
+	    "client addresses/CIDRs whose mail is neither signed nor "
+	    "verified (or file:/path)"},
 	{"SignAuthenticated", K_BOOL, O(signauthenticated), "yes", 0, 0, NULL,
 	    "sign mail from SMTP-authenticated senders ({auth_authen})"},
 	{"AuthservID", K_STR, O(authservid), NULL, 0, 0, check_authservid,
@@ -382,10 +385,9 @@ static const struct opendkim_kw {
 	    "dkimd has no separate class; use On-BadSignature"},
 	{"OversignHeaders", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
-	{"PeerList", ODK_REFUSED,
-	    "mail from these clients would be signed or verified; "
-	    "dkimd has no pass-through list (SocketPeers is a socket "
-	    "allow-list, not this)"},
+	{"PeerList", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS (SocketPeers is the socket "
+	    "allow-list)"},
 	{"PidFile", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"POPDBFile", ODK_UNSUPPORTED,
@@ -1233,6 +1235,10 @@ load_tables(struct loader *ld)
 	    (c->internal = hosts_load(c->internalhosts, ld->report,
 	    ld->rarg)) == NULL)
 		errors++;
+	if (c->peerlist != NULL && *c->peerlist != '\0' &&
+	    (c->peers = hosts_load_as("PeerList", c->peerlist, ld->report,
+	    ld->rarg)) == NULL)
+		errors++;
 	if (c->socketpeers != NULL && *c->socketpeers != '\0' &&
 	    (c->sockpeers = hosts_load_as("SocketPeers", c->socketpeers,
 	    ld->report, ld->rarg)) == NULL)
@@ -1327,6 +1333,7 @@ conf_free(struct conf *c)
 	table_free(c->keytab);
 	table_free(c->signtab);
 	hosts_free(c->internal);
+	hosts_free(c->peers);
 	hosts_free(c->sockpeers);
 	free(c->sock_uids);
 	authz_free(c->authz);

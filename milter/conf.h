@@ -67,6 +67,7 @@ struct conf {
 	char	*signingtable;
 	char	**mta;			/* NULL-terminated list */
 	char	*internalhosts;
+	char	*peerlist;		/* PeerList: mail passed untouched */
 	char	*authservid;
 	char	*unsignedbody;		/* UnsignedBodyContent: pass|policy */
 	char	*canonicalization;
@@ -115,6 +116,7 @@ struct conf {
 	struct table *keytab;		/* NULL when none */
 	struct table *signtab;		/* NULL when none */
 	struct hosts *internal;		/* NULL when none */
+	struct hosts *peers;		/* PeerList, NULL when none */
 	struct authz *authz;		/* SenderAuthorization, or NULL */
 	int	authz_none;		/* SenderAuthorization none */
 	uid_t	run_uid;		/* UserID, (uid_t)-1 when unset */

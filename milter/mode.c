@@ -10,15 +10,15 @@
 #include "hosts.h"
 #include "mode.h"
 
-/* is_internal - the client is in InternalHosts */
+/* client_in - the client is in hosts h (InternalHosts, PeerList) */
 static int
-is_internal(const struct conf *c, const struct mode_in *in)
+client_in(const struct hosts *h, const struct mode_in *in)
 {
-	if (c->internal == NULL)
+	if (h == NULL)
 		return 0;
 	if (in->client != NULL)
-		return hosts_match(c->internal, in->client);
-	return hosts_match_text(c->internal, in->client_text);
+		return hosts_match(h, in->client);
+	return hosts_match_text(h, in->client_text);
 }
 
 /* mode_choose - sign, verify or neither, and why */
@@ -26,6 +26,11 @@ enum mode_choice
 mode_choose(const struct conf *c, const struct mode_in *in, char *why,
     size_t whylen)
 {
+	if (client_in(c->peers, in)) {
+		snprintf(why, whylen, "PeerList %s",
+		    in->client_text ? in->client_text : "");
+		return MODE_NONE;
+	}
 	if (c->sign && conf_mta_match(c, in->daemon_name)) {
 		snprintf(why, whylen, "MTA %s", in->daemon_name);
 		return MODE_SIGN;
@@ -38,7 +43,7 @@ mode_choose(const struct conf *c, const struct mode_in *in, char *why,
 		    "(unknown)");
 		return MODE_SIGN;
 	}
-	if (c->sign && is_internal(c, in)) {
+	if (c->sign && client_in(c->internal, in)) {
 		snprintf(why, whylen, "internal host %s",
 		    in->client_text ? in->client_text : "");
 		return MODE_SIGN;

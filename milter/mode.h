@@ -5,7 +5,9 @@
  *	mode_choose(conf, in, why, whylen)
  *
  * CONTRACT
- *	Sign when Mode has s and one of: {daemon_name} is in MTA; the
+ *	Do nothing when the client address is in PeerList (OpenDKIM's
+ *	meaning: that mail passes untouched). Else sign when Mode has s and
+ *	one of: {daemon_name} is in MTA; the
  *	sender authenticated ({auth_authen} or {auth_type} set) and
  *	SignAuthenticated is yes; the client address is in InternalHosts.
  *	Otherwise verify when Mode has v; otherwise do nothing. Loopback is

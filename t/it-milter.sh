@@ -46,6 +46,7 @@ KeyTable		file:$work/key.table
 SigningTable		refile:$work/signing.table
 MultipleSignatures	yes
 InternalHosts		!192.0.2.7, 192.0.2.0/24
+PeerList		203.0.113.0/24
 AuthservID		mx.test
 Nameservers		127.0.0.1:$DNS_PORT
 DNSTimeout		2
@@ -197,6 +198,7 @@ run auth.lua
 logged "AUTH1: sign \(authenticated as alice@example.com; login alice@example.com: sender domain is the From domain\)" \
     "log: authenticated sender is the reason to sign (with LogWhy, the rule that authorized it)"
 logged "AUTH3: sign \(internal host" "log: InternalHosts is the reason to sign"
+run peerlist.lua
 run verify.lua
 logged "VER1: verify \(daemon INBOUND\): d=example.com s=sel1 a=rsa-sha256 pass" \
     "log: verification result per signature"

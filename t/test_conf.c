@@ -243,8 +243,8 @@ test_opendkim_classes(void)
 	    "\"ExemptDomains\" refused: ") != NULL,
 	    "ExemptDomains refused with file and line (would be signed)");
 	ok(strstr(msgs, "opendkim-classes.conf:8: OpenDKIM keyword "
-	    "\"PeerList\" refused: ") != NULL,
-	    "PeerList refused with file and line (would be signed/verified)");
+	    "\"RedirectFailuresTo\" refused: ") != NULL,
+	    "RedirectFailuresTo refused: failed mail would be delivered");
 	ok(strstr(msgs, "opendkim-classes.conf:9: OpenDKIM keyword "
 	    "\"Quarantine\" refused: ") != NULL,
 	    "Quarantine refused: failed mail would be delivered");

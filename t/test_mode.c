@@ -46,6 +46,17 @@ main(void)
 	    "sign: client in InternalHosts");
 	ok(choose(c, NULL, NULL, "11.2.3.4", why) == MODE_VERIFY,
 	    "verify: client outside InternalHosts");
+	c->peers = hosts_load("10.9.0.0/16, 192.0.2.7", NULL, NULL);
+	ok(choose(c, "ORIGINATING", "alice", "10.9.1.1", why) == MODE_NONE &&
+	    strcmp(why, "PeerList 10.9.1.1") == 0,
+	    "PeerList: a listed client's mail is neither signed nor verified");
+	ok(choose(c, NULL, NULL, "192.0.2.7", why) == MODE_NONE,
+	    "PeerList: not verified either");
+	ok(choose(c, NULL, NULL, "192.0.2.8", why) == MODE_VERIFY &&
+	    choose(c, NULL, NULL, "10.2.3.4", why) == MODE_SIGN,
+	    "PeerList: clients outside it are verified or signed as before");
+	hosts_free(c->peers);
+	c->peers = NULL;
 	c->sign = 0;
 	ok(choose(c, "ORIGINATING", NULL, NULL, why) == MODE_VERIFY,
 	    "Mode v: ORIGINATING mail is verified, never signed");
