@@ -43,6 +43,7 @@ example() {
 	InternalHosts)		echo "192.0.2.0/24, 2001:db8::/32" ;;
 	AuthservID)		echo "mx.example.com" ;;
 	Nameservers)		echo "127.0.0.1:53" ;;
+	MaximumHeaders)		echo "1048576" ;;
 	On-*)			echo "accept" ;;
 	UserID)			echo "dkimd:dkimd" ;;
 	UMask)			echo "007" ;;

@@ -127,6 +127,9 @@ static const struct keyword keywords[] = {
 	    "signatures verified per message; more are reported as policy"},
 	{"MaximumHeaderBytes", K_INT, O(maxheaderbytes), "1048576", 4096,
 	    67108864, NULL, "bytes of header block kept per message"},
+	{"MaximumHeaders", K_INT, O(maxheaderbytes), NULL, 4096, 67108864,
+	    NULL, "OpenDKIM's name of MaximumHeaderBytes (the same setting; "
+	    "the later line wins)"},
 	{"Nameservers", K_STR, O(nameservers), NULL, 0, 0, NULL,
 	    "HOST[:PORT] list for key lookups (default: resolv.conf)"},
 	{"DNSTimeout", K_INT, O(dnstimeout), "5", 1, 300, NULL,
@@ -336,8 +339,8 @@ static const struct opendkim_kw {
 	{"MacroList", ODK_UNSUPPORTED,
 	    "dkimd signs by MTA ({daemon_name}), InternalHosts and "
 	    "SignAuthenticated only"},
-	{"MaximumHeaders", ODK_UNSUPPORTED,
-	    "use MaximumHeaderBytes"},
+	{"MaximumHeaders", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning: another name of MaximumHeaderBytes"},
 	{"MaximumSignaturesToVerify", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"MaximumSignedBytes", ODK_UNSUPPORTED,

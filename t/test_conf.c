@@ -102,6 +102,8 @@ test_good(void)
 	    "an On-* not given takes On-Default");
 	is_int(c->umask, 07, "UMask read in octal");
 	is_int(c->dnstimeout, 7, "DNSTimeout as given");
+	is_int(c->maxheaderbytes, 65536,
+	    "MaximumHeaders (OpenDKIM's name) sets MaximumHeaderBytes");
 	ok(c->signheaders && strcmp(c->signheaders[2], "Subject") == 0 &&
 	    c->signheaders[3] == NULL, "SignHeaders: a list of three");
 	ok(!c->requiresafekeys && c->logwhy, "booleans: false and 1");
