@@ -331,9 +331,9 @@ static const struct opendkim_kw {
 	    "dkimd has no LDAP data sets"},
 	{"LDAPUseTLS", ODK_UNSUPPORTED,
 	    "dkimd has no LDAP data sets"},
-	{"LogResults", ODK_UNSUPPORTED,
-	    "dkimd logs one result line per message; LogWhy adds the "
-	    "reasons"},
+	{"LogResults", ODK_ACCEPTED,
+	    "dkimd always logs each signature's d=, s=, a= and result "
+	    "on the message's line; LogWhy adds the reasons"},
 	{"LogWhy", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"MacroList", ODK_UNSUPPORTED,
@@ -491,8 +491,9 @@ static const struct opendkim_kw {
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"SyslogName", ODK_UNSUPPORTED,
 	    "dkimd logs as dkimd"},
-	{"SyslogSuccess", ODK_UNSUPPORTED,
-	    "dkimd logs one line per signed or verified message"},
+	{"SyslogSuccess", ODK_ACCEPTED,
+	    "dkimd always logs one line per message, successes "
+	    "included (the mode, why, and each signature's result)"},
 	{"TemporaryDirectory", ODK_UNSUPPORTED,
 	    "dkimd writes no temporary files"},
 	{"TestDNSData", ODK_UNSUPPORTED,

@@ -265,6 +265,9 @@ test_opendkim_classes(void)
 	c = conf_load(DATA "/opendkim-accepted.conf", report, NULL);
 	ok(c != NULL && nerr == 0 && nwarn == 3,
 	    "accepted and not-supported keywords load, one line each");
+	ok(strstr(msgs, "opendkim-accepted.conf:5: info: OpenDKIM keyword "
+	    "\"SyslogSuccess\" needs no setting in dkimd: dkimd always logs")
+	    != NULL, "SyslogSuccess: accepted, dkimd logs every message");
 	conf_free(c);
 }
 
