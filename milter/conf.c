@@ -70,6 +70,9 @@ static const struct keyword keywords[] = {
 	{"Socket", K_STR, O(socket), "inet:8891@127.0.0.1", 0, 0, check_socket,
 	    "where to listen: inet:PORT@HOST, inet6:PORT@HOST, unix:/path; "
 	    "no @HOST means loopback"},
+	{"MetricsSocket", K_STR, O(metricssocket), NULL, 0, 0, check_socket,
+	    "serve GET /metrics (Prometheus) and /healthz here: inet:PORT@HOST, "
+	    "inet6:PORT@HOST, unix:/path; no @HOST means loopback"},
 	{"Mode", K_STR, O(mode), "sv", 0, 0, check_mode,
 	    "s to sign, v to verify, sv for both"},
 	{"KeyTable", K_STR, O(keytable), NULL, 0, 0, NULL,

@@ -62,6 +62,7 @@ struct conf {
 
 	/* keywords, filled from the table in conf.c */
 	char	*socket;
+	char	*metricssocket;		/* NULL: no metrics served */
 	char	*keytable;
 	char	*signingtable;
 	char	**mta;			/* NULL-terminated list */

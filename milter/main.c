@@ -53,6 +53,7 @@
 #include "keypct.h"
 #include "live.h"
 #include "log.h"
+#include "metrics.h"
 #include "mlfi.h"
 #include "peer.h"
 #include "sockio.h"
@@ -147,14 +148,17 @@ reload(void)
 	log_info("SIGHUP: reloading %s", conf_path);
 	if ((c = conf_load(conf_path, log_report, NULL)) == NULL) {
 		log_err("reload failed; keeping the configuration in force");
+		metrics_reload(0);
 		return;
 	}
 	if ((l = live_new(c, why, sizeof(why))) == NULL) {
 		log_err("reload failed: %s; keeping the configuration in "
 		    "force", why);
+		metrics_reload(0);
 		return;
 	}
 	live_install(l);
+	metrics_reload(1);
 	log_info("reloaded %s", conf_path);
 }
 
@@ -502,6 +506,12 @@ main(int argc, char **argv)
 		return 1;
 	raise_nofile();
 	open_socket(c, sockspec ? sockspec : c->socket);
+	if (c->metricssocket != NULL &&
+	    metrics_open(c->metricssocket, why, sizeof(why)) < 0) {
+		fprintf(stderr, "dkimd: MetricsSocket %s: %s\n",
+		    c->metricssocket, why);
+		return 1;
+	}
 	if (!fg)
 		detach();
 	log_open("dkimd", c->syslogfacility, c->syslog, fg);
@@ -514,6 +524,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	live_install(l);
+	metrics_reload(1);
+	if (metrics_start() < 0) {
+		log_err("cannot start the MetricsSocket thread");
+		return 1;
+	}
 	log_info("started on %s (Mode %s, AuthservID %s)",
 	    sockspec ? sockspec : l->conf->socket, l->conf->mode,
 	    l->conf->authservid);

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# it-metrics.sh - dkimd's MetricsSocket counts every message exactly once,
+# carries no text from mail, and a local user cannot wedge it (TAP)
+#
+# dkimd signs example.com (a key served by dnsmasq) and serves metrics on
+# a free port of 127.0.0.1. bench/loadgen sends known numbers of messages:
+# signed, verified (pass), verified (body changed: fail); /metrics must
+# show exactly those numbers, per outcome, per cause and per algorithm.
+# Then the attacks: 10,000 inbound messages, each with its own d= and
+# From domain, add no series and name none of those domains; a request
+# line over the ceiling is refused; a client that connects and says
+# nothing delays a scrape by the read deadline at most, and a message
+# by nothing; paths other than /metrics and /healthz are 404.
+#
+# Needs: dnsmasq, curl. Environment: DKIMD, DKIMTOOL, LOADGEN.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+LOADGEN=${LOADGEN:-$top_builddir/bench/loadgen}
+. "$top_srcdir/t/milter/lib.sh"
+. "$top_srcdir/t/lib/dns.sh"
+
+for p in "$DKIMD" "$DKIMTOOL" "$LOADGEN"; do
+	[ -x "$p" ] || skip_all "no $p"
+done
+command -v dnsmasq >/dev/null || skip_all "dnsmasq not installed"
+command -v curl >/dev/null || skip_all "curl not installed"
+
+T=$(mktemp -d /tmp/it-metrics.XXXXXX) || exit 1
+DKIMD_PID=
+SLOW_PID=
+cleanup() {
+	[ -n "$SLOW_PID" ] && kill "$SLOW_PID" 2>/dev/null
+	dkimd_halt
+	dns_stop
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+DK=$(free_port)
+MP=$(free_port)
+mta_dkimd_conf sel || { echo "1..0 # SKIP dnsmasq did not start"; exit 0; }
+printf '%s\n' "MetricsSocket inet:$MP" "SubDomains yes" >>"$T/dkimd.conf"
+
+# the messages: one to sign, the same signed, and signed then changed
+{
+	printf 'From: Sender <user@example.com>\r\nTo: a@example.net\r\n'
+	printf 'Subject: metrics\r\nDate: Tue, 1 Dec 2026 11:59:58 +0000\r\n'
+	printf 'Message-ID: <metrics.1@example.com>\r\n\r\nhello\r\n'
+} >"$T/plain.eml"
+"$DKIMTOOL" sign -d example.com -s sel -k "$T/keys/sel.private" \
+    "$T/plain.eml" >"$T/signed.eml"
+sed 's/^hello/HELLO/' "$T/signed.eml" >"$T/changed.eml"
+
+dkimd_launch "$T/dkimd.conf" "$T/dkimd.log"
+ok $? "dkimd starts with MetricsSocket inet:$MP (no host: loopback)"
+URL=http://127.0.0.1:$MP
+
+# metric NAME{LABELS} - its value in a fresh scrape (empty when absent)
+metric() {
+	curl -s -m 10 "$URL/metrics" | awk -v k="$1" '$1 == k { print $2 }'
+}
+series() {
+	curl -s -m 10 "$URL/metrics" | grep -vc '^#'
+}
+
+code=$(curl -s -m 10 -o "$T/h" -w '%{http_code}' "$URL/healthz")
+[ "$code" = 200 ] && grep -q '^ok' "$T/h"
+ok $? "GET /healthz answers 200 ok with a configuration loaded ($code)"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/other")
+[ "$code" = 404 ]
+ok $? "GET /other is 404 ($code)"
+
+NS=7 NV=5 NF=3
+"$LOADGEN" -s "inet:$DK@127.0.0.1" -c 2 -n $NS -f "$T/plain.eml" \
+    --mode sign >"$T/lg" 2>&1 &&
+"$LOADGEN" -s "inet:$DK@127.0.0.1" -c 2 -n $NV -f "$T/signed.eml" \
+    --mode verify --expect pass >>"$T/lg" 2>&1 &&
+"$LOADGEN" -s "inet:$DK@127.0.0.1" -c 1 -n $NF -f "$T/changed.eml" \
+    --mode verify --expect fail >>"$T/lg" 2>&1
+ok $? "loadgen: $NS signed, $NV verified pass, $NF verified fail"
+grep '^loadgen ' "$T/lg" | sed 's/^/# /'
+curl -s -m 10 "$URL/metrics" >"$T/scrape1"
+v() { awk -v k="$1" '$1 == k { print $2 }' "$T/scrape1"; }
+[ "$(v 'dkimd_messages_total{mode="sign",outcome="signed"}')" = $NS ]
+ok $? "messages_total sign/signed is $NS ($(v 'dkimd_messages_total{mode="sign",outcome="signed"}'))"
+[ "$(v 'dkimd_messages_total{mode="verify",outcome="verified"}')" = $((NV + NF)) ]
+ok $? "messages_total verify/verified is $((NV + NF))"
+[ "$(v 'dkimd_verify_results_total{result="pass",cause="pass"}')" = $NV ]
+ok $? "verify_results_total pass is $NV"
+[ "$(v 'dkimd_verify_results_total{result="fail",cause="body_hash"}')" = $NF ]
+ok $? "verify_results_total fail/body_hash is $NF ($(grep 'result="fail"' "$T/scrape1" | grep -v ' 0$' | tr '\n' ' '))"
+[ "$(v 'dkimd_signatures_total{algorithm="rsa-sha256"}')" = $NS ]
+ok $? "signatures_total rsa-sha256 is $NS"
+[ "$(v 'dkimd_message_duration_seconds_count')" = $((NS + NV + NF)) ]
+ok $? "the message-time histogram counts $((NS + NV + NF)) messages"
+c=$(v 'dkimd_connections_total')
+[ "${c:-0}" -ge 5 ] && [ "$(v dkimd_connections_open)" = 0 ]
+ok $? "connections: $c made, none open after loadgen"
+[ "$(v 'dkimd_messages_in_flight')" = 0 ] && [ -n "$(v process_cpu_seconds_total)" ] &&
+    [ "$(v process_open_fds)" -gt 0 ] && [ "$(v process_resident_memory_bytes)" -gt 0 ]
+ok $? "in flight 0; process_* present (fds $(v process_open_fds), rss $(v process_resident_memory_bytes))"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/scrape1" >"$T/promtool" 2>&1
+	ok $? "promtool check metrics passes on a scrape"
+	sed 's/^/#   /' "$T/promtool" | head -10
+fi
+
+# the attack: the sender controls d= and From; 10,000 of them
+before=$(series)
+start=$(date +%s)
+timeout 300 /usr/bin/python3 "$top_srcdir/t/milter/dflood.py" \
+    "127.0.0.1:$DK" 10000 >"$T/flood" 2>&1
+ok $? "10,000 messages with 10,000 different d= sent ($(cat "$T/flood"); $(( $(date +%s) - start )) s)"
+curl -s -m 10 "$URL/metrics" >"$T/scrape2"
+after=$(grep -vc '^#' "$T/scrape2")
+[ "$before" -gt 0 ] && [ "$before" = "$after" ]
+ok $? "no series added: $before before, $after after"
+! grep -q 'flood' "$T/scrape2"
+ok $? "no domain of the flood appears in /metrics"
+nk=$(awk '$1 == "dkimd_verify_results_total{result=\"permerror\",cause=\"no_key\"}" { print $2 }' "$T/scrape2")
+[ "$nk" = 10000 ]
+ok $? "each of them counted once, as permerror/no_key ($nk)"
+
+# a local user: a huge request line, then a client that says nothing
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/$(head -c 5000 /dev/zero | tr '\0' a)")
+[ "$code" = 400 ]
+ok $? "a request over the 2 KB ceiling is refused with 400 ($code)"
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(30)' "$MP" &
+SLOW_PID=$!
+sleep 0.3
+t0=$(date +%s%N)
+"$LOADGEN" -s "inet:$DK@127.0.0.1" -c 1 -n 1 -f "$T/plain.eml" --mode sign >/dev/null 2>&1
+rc=$?
+t1=$(date +%s%N)
+[ $rc = 0 ] && [ $(( (t1 - t0) / 1000000 )) -lt 1500 ]
+ok $? "a message is signed while a silent client holds the metrics socket ($(( (t1 - t0) / 1000000 )) ms)"
+t0=$(date +%s%N)
+s=$(metric 'dkimd_messages_total{mode="sign",outcome="signed"}')
+t1=$(date +%s%N)
+[ "$s" = $((NS + 1)) ] && [ $(( (t1 - t0) / 1000000 )) -lt 8000 ]
+ok $? "a scrape behind the silent client is answered in $(( (t1 - t0) / 1000000 )) ms (read deadline 2 s)"
+kill "$SLOW_PID" 2>/dev/null
+SLOW_PID=
+kill -0 "$DKIMD_PID" 2>/dev/null
+ok $? "dkimd is still running"
+dkimd_halt
+dkimd_sanitizer "$T/dkimd.log"
+[ $fail -ne 0 ] && sed 's/^/# log: /' "$T/dkimd.log" | tail -20
+echo "1..$n"
+exit $fail
