@@ -5,14 +5,17 @@
 # dkimd signs example.com (a key served by dnsmasq) and serves metrics on
 # a free port of 127.0.0.1. bench/loadgen sends known numbers of messages:
 # signed, verified (pass), verified (body changed: fail); /metrics must
-# show exactly those numbers, per outcome, per cause and per algorithm.
+# show exactly those numbers, per outcome, per cause and per algorithm,
+# and so must a real Prometheus (its own configuration and storage in the
+# test's folder, loopback, a free port, scraping every second), asked
+# through its HTTP API.
 # Then the attacks: 10,000 inbound messages, each with its own d= and
 # From domain, add no series and name none of those domains; a request
 # line over the ceiling is refused; a client that connects and says
 # nothing delays a scrape by the read deadline at most, and a message
 # by nothing; paths other than /metrics and /healthz are 404.
 #
-# Needs: dnsmasq, curl. Environment: DKIMD, DKIMTOOL, LOADGEN.
+# Needs: dnsmasq, curl; prometheus for its points. Environment: DKIMD, DKIMTOOL, LOADGEN.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-.}
@@ -31,8 +34,10 @@ command -v curl >/dev/null || skip_all "curl not installed"
 T=$(mktemp -d /tmp/it-metrics.XXXXXX) || exit 1
 DKIMD_PID=
 SLOW_PID=
+PROM_PID=
 cleanup() {
 	[ -n "$SLOW_PID" ] && kill "$SLOW_PID" 2>/dev/null
+	[ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null
 	dkimd_halt
 	dns_stop
 	rm -rf "$T"
@@ -73,6 +78,58 @@ code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/other")
 [ "$code" = 404 ]
 ok $? "GET /other is 404 ($code)"
 
+# prometheus_start - a private Prometheus scraping dkimd every second;
+# 0 once its API answers (30 s at most)
+prometheus_start() {
+	PP=$(free_port)
+	mkdir -p "$T/prom"
+	cat >"$T/prom.yml" <<EOT
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: dkimd
+    static_configs:
+      - targets: ['127.0.0.1:$MP']
+EOT
+	prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/prom" \
+	    --web.listen-address="127.0.0.1:$PP" >"$T/prom.log" 2>&1 &
+	PROM_PID=$!
+	for _ in $(seq 1 300); do
+		curl -s -m 2 "http://127.0.0.1:$PP/-/ready" | grep -qi ready && return 0
+		kill -0 "$PROM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
+# promq QUERY - the value Prometheus gives the instant QUERY (empty if none)
+promq() {
+	curl -s -m 5 -G "http://127.0.0.1:$PP/api/v1/query" \
+	    --data-urlencode "query=$1" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if len(r) == 1 else "")' 2>/dev/null
+}
+
+# prom_wait QUERY WANT - 0 once Prometheus gives WANT for QUERY (20 s)
+prom_wait() {
+	for _ in $(seq 1 80); do
+		got=$(promq "$1")
+		[ "$got" = "$2" ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+PROM=0
+if command -v prometheus >/dev/null; then
+	prometheus_start
+	ok $? "a private Prometheus starts on 127.0.0.1:$PP, scraping dkimd"
+	[ $fail = 0 ] && PROM=1
+	[ $PROM = 0 ] && sed 's/^/#   /' "$T/prom.log" | tail -10
+fi
+
 NS=7 NV=5 NF=3
 "$LOADGEN" -s "inet:$DK@127.0.0.1" -c 2 -n $NS -f "$T/plain.eml" \
     --mode sign >"$T/lg" 2>&1 &&
@@ -108,8 +165,22 @@ if command -v promtool >/dev/null; then
 	sed 's/^/#   /' "$T/promtool" | head -10
 fi
 
+if [ $PROM = 1 ]; then
+	for q in 'dkimd_messages_total{mode="sign",outcome="signed"}'=$NS \
+	    'dkimd_messages_total{mode="verify",outcome="verified"}'=$((NV + NF)) \
+	    'dkimd_verify_results_total{result="pass"}'=$NV \
+	    'dkimd_verify_results_total{cause="body_hash"}'=$NF \
+	    'dkimd_signatures_total{algorithm="rsa-sha256"}'=$NS \
+	    'sum(dkimd_messages_total)'=$((NS + NV + NF)) \
+	    'up{job="dkimd"}'=1; do
+		prom_wait "${q%=*}" "${q##*=}"
+		ok $? "Prometheus API: ${q%=*} == ${q##*=} (got ${got:-nothing})"
+	done
+fi
+
 # the attack: the sender controls d= and From; 10,000 of them
 before=$(series)
+[ $PROM = 1 ] && pbefore=$(promq 'count({job="dkimd"})')
 start=$(date +%s)
 timeout 300 /usr/bin/python3 "$top_srcdir/t/milter/dflood.py" \
     "127.0.0.1:$DK" 10000 >"$T/flood" 2>&1
@@ -118,6 +189,12 @@ curl -s -m 10 "$URL/metrics" >"$T/scrape2"
 after=$(grep -vc '^#' "$T/scrape2")
 [ "$before" -gt 0 ] && [ "$before" = "$after" ]
 ok $? "no series added: $before before, $after after"
+if [ $PROM = 1 ]; then
+	fl=$(awk '$1 == "dkimd_messages_total{mode=\"verify\",outcome=\"verified\"}" { print $2 }' "$T/scrape2")
+	prom_wait 'dkimd_messages_total{mode="verify",outcome="verified"}' "$fl" &&
+	    [ "$(promq 'count({job="dkimd"})')" = "$pbefore" ]
+	ok $? "Prometheus holds as many dkimd series after the flood as before ($pbefore, now $(promq 'count({job="dkimd"})'))"
+fi
 ! grep -q 'flood' "$T/scrape2"
 ok $? "no domain of the flood appears in /metrics"
 nk=$(awk '$1 == "dkimd_verify_results_total{result=\"permerror\",cause=\"no_key\"}" { print $2 }' "$T/scrape2")
