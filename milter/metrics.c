@@ -37,6 +37,7 @@
 #include "session.h"
 #include "metrics.h"
 #include "sock.h"
+#include "util.h"
 
 #define NALG		(DKIM_ALG_RSA_SHA1 + 1)
 #define RENDER_MAX	(64 * 1024)
@@ -551,20 +552,13 @@ server(void *arg)
 int
 metrics_start(void)
 {
-	pthread_t t;
-	pthread_attr_t a;
 	char	*body;
-	int	rc;
 
 	if (listen_fd < 0)
 		return 0;
 	if ((body = malloc(RENDER_MAX)) == NULL)
 		return -1;
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &a, server, body);
-	pthread_attr_destroy(&a);
-	if (rc != 0) {
+	if (util_thread(server, body) < 0) {
 		free(body);
 		return -1;
 	}

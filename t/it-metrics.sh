@@ -226,6 +226,11 @@ kill "$SLOW_PID" 2>/dev/null
 SLOW_PID=
 kill -0 "$DKIMD_PID" 2>/dev/null
 ok $? "dkimd is still running"
+kill -HUP "$DKIMD_PID"
+for _ in $(seq 1 50); do grep -q '^dkimd: info: reloaded' "$T/dkimd.log" && break; sleep 0.1; done
+r=$(metric 'dkimd_reloads_total{result="ok"}')
+kill -0 "$DKIMD_PID" 2>/dev/null && [ "$r" = 2 ]
+ok $? "SIGHUP reloads (the metrics thread never takes the signal): reloads ok $r"
 dkimd_halt
 dkimd_sanitizer "$T/dkimd.log"
 [ $fail -ne 0 ] && sed 's/^/# log: /' "$T/dkimd.log" | tail -20
