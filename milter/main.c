@@ -55,6 +55,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mlfi.h"
+#include "notify.h"
 #include "peer.h"
 #include "sockio.h"
 #include "sock.h"
@@ -146,19 +147,23 @@ reload(void)
 	char	why[512];
 
 	log_info("SIGHUP: reloading %s", conf_path);
+	notify_send("RELOADING=1");
 	if ((c = conf_load(conf_path, log_report, NULL)) == NULL) {
 		log_err("reload failed; keeping the configuration in force");
 		metrics_reload(0);
+		notify_send("READY=1\nSTATUS=reload failed");
 		return;
 	}
 	if ((l = live_new(c, why, sizeof(why))) == NULL) {
 		log_err("reload failed: %s; keeping the configuration in "
 		    "force", why);
 		metrics_reload(0);
+		notify_send("READY=1\nSTATUS=reload failed");
 		return;
 	}
 	live_install(l);
 	metrics_reload(1);
+	notify_send("READY=1\nSTATUS=reloaded");
 	log_info("reloaded %s", conf_path);
 }
 
@@ -171,6 +176,7 @@ drain(int sig)
 	/* key lookups end now (temperror): a silent name server must not
 	 * hold the stop */
 	dkim_resolver_shutdown(NULL);
+	notify_send("STOPPING=1");
 	if (mlfi_inflight() > 0)
 		log_info("signal %d: finishing %d messages in flight", sig,
 		    mlfi_inflight());
@@ -525,10 +531,11 @@ main(int argc, char **argv)
 	}
 	live_install(l);
 	metrics_reload(1);
-	if (metrics_start() < 0) {
-		log_err("cannot start the MetricsSocket thread");
+	if (metrics_start() < 0 || notify_watchdog() < 0) {
+		log_err("cannot start the MetricsSocket or watchdog thread");
 		return 1;
 	}
+	notify_send("READY=1");
 	log_info("started on %s (Mode %s, AuthservID %s)",
 	    sockspec ? sockspec : l->conf->socket, l->conf->mode,
 	    l->conf->authservid);
