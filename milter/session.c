@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "logjson.h"
 #include "metrics.h"
 #include "session.h"
 
@@ -238,10 +239,17 @@ session_finish(struct session *s, struct session_out *out)
 		return;
 	ms = elapsed_ms(&m->t0);
 	count_message(m, out, ms);
-	snprintf(out->log, sizeof(out->log), "%s: %s (%s): %s; %ld ms",
-	    m->qid[0] ? m->qid : "NOQUEUE", m->mode == MODE_SIGN ? "sign" :
-	    m->mode == MODE_VERIFY ? "verify" : "pass", m->why, out->outcome,
-	    ms);
+	if (m->live != NULL &&
+	    strcasecmp(m->live->conf->logformat, "json") == 0)
+		(void)logjson_message(out->log, sizeof(out->log),
+		    m->qid[0] ? m->qid : "NOQUEUE", m->mode == MODE_SIGN ?
+		    "sign" : m->mode == MODE_VERIFY ? "verify" : "pass",
+		    m->why, out->outcome, ms);
+	else
+		snprintf(out->log, sizeof(out->log), "%s: %s (%s): %s; %ld ms",
+		    m->qid[0] ? m->qid : "NOQUEUE", m->mode == MODE_SIGN ?
+		    "sign" : m->mode == MODE_VERIFY ? "verify" : "pass",
+		    m->why, out->outcome, ms);
 	out->nins = 0;
 	out->ndel = 0;
 	msg_free(m);

@@ -13,7 +13,8 @@
 # From domain, add no series and name none of those domains; a request
 # line over the ceiling is refused; a client that connects and says
 # nothing delays a scrape by the read deadline at most, and a message
-# by nothing; paths other than /metrics and /healthz are 404.
+# by nothing; paths other than /metrics and /healthz are 404. The log
+# (LogFormat json) has one valid JSON object per message.
 #
 # Needs: dnsmasq, curl; prometheus for its points. Environment: DKIMD, DKIMTOOL, LOADGEN.
 set -u
@@ -47,7 +48,8 @@ trap cleanup EXIT
 DK=$(free_port)
 MP=$(free_port)
 mta_dkimd_conf sel || { echo "1..0 # SKIP dnsmasq did not start"; exit 0; }
-printf '%s\n' "MetricsSocket inet:$MP" "SubDomains yes" >>"$T/dkimd.conf"
+printf '%s\n' "MetricsSocket inet:$MP" "SubDomains yes" "LogFormat json" \
+    >>"$T/dkimd.conf"
 
 # the messages: one to sign, the same signed, and signed then changed
 {
@@ -232,6 +234,17 @@ r=$(metric 'dkimd_reloads_total{result="ok"}')
 kill -0 "$DKIMD_PID" 2>/dev/null && [ "$r" = 2 ]
 ok $? "SIGHUP reloads (the metrics thread never takes the signal): reloads ok $r"
 dkimd_halt
+/usr/bin/python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1], "rb"):
+    i = line.find(b"{\"qid\":")
+    if i >= 0:
+        json.loads(line[i:].decode("utf-8"))
+        n += 1
+print(n)' "$T/dkimd.log" >"$T/json" 2>&1
+[ "$(cat "$T/json")" -ge 10016 ] 2>/dev/null
+ok $? "LogFormat json: every message line is a JSON object ($(head -c 200 "$T/json") lines)"
 dkimd_sanitizer "$T/dkimd.log"
 [ $fail -ne 0 ] && sed 's/^/# log: /' "$T/dkimd.log" | tail -20
 echo "1..$n"
