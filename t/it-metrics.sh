@@ -180,6 +180,46 @@ if [ $PROM = 1 ]; then
 	done
 fi
 
+# the dashboard and the rules name only metrics dkimd serves, and parse
+if command -v promtool >/dev/null; then
+	promtool check rules "$top_srcdir/etc/prometheus/dkimd-rules.yml" >"$T/rules" 2>&1
+	ok $? "promtool check rules etc/prometheus/dkimd-rules.yml ($(grep -o '[0-9]* rules found' "$T/rules"))"
+fi
+/usr/bin/python3 - "$top_srcdir" "$T/scrape1" >"$T/names" 2>&1 <<'EOT'
+import json, re, sys
+top, scrape = sys.argv[1], sys.argv[2]
+have = {l.split("{")[0].split()[0] for l in open(scrape) if l[0] != "#"}
+d = json.load(open(top + "/etc/grafana/dkimd-dashboard.json"))
+text = " ".join(t["expr"] for p in d["panels"] for t in p["targets"])
+text += open(top + "/etc/prometheus/dkimd-rules.yml").read()
+used = set(re.findall(r"\b(?:dkimd|process)_[a-z_]+\b", text))
+missing = sorted(u for u in used if u not in have)
+print("uses %d metrics; missing: %s" % (len(used), missing or "none"))
+sys.exit(1 if missing else 0)
+EOT
+ok $? "the Grafana dashboard and the rules name only served metrics ($(cat "$T/names"))"
+if [ $PROM = 1 ]; then
+	/usr/bin/python3 - "$top_srcdir" "$PP" >"$T/dq" 2>&1 <<'EOT'
+import json, sys, urllib.parse, urllib.request
+top, port = sys.argv[1], sys.argv[2]
+d = json.load(open(top + "/etc/grafana/dkimd-dashboard.json"))
+bad = []
+for p in d["panels"]:
+    for t in p["targets"]:
+        q = t["expr"].replace("$__rate_interval", "10s").replace("$instance", ".*")
+        u = "http://127.0.0.1:%s/api/v1/query?%s" % (port, urllib.parse.urlencode({"query": q}))
+        try:
+            r = json.load(urllib.request.urlopen(u, timeout=5))
+            if r.get("status") != "success" or not r["data"]["result"]:
+                bad.append(p["title"])
+        except Exception as e:
+            bad.append("%s: %s" % (p["title"], e))
+print("%d panels; failing: %s" % (len(d["panels"]), bad or "none"))
+sys.exit(1 if bad else 0)
+EOT
+	ok $? "Prometheus answers every dashboard query with data ($(cat "$T/dq"))"
+fi
+
 # the attack: the sender controls d= and From; 10,000 of them
 before=$(series)
 [ $PROM = 1 ] && pbefore=$(promq 'count({job="dkimd"})')
