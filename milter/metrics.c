@@ -12,7 +12,8 @@
  * (METRICS_TIMEOUT_MS), one answer, close. It serves one connection at
  * a time from its own thread, so a local user holding connections open
  * delays scrapes by at most the deadline each, and never a message.
- * The text exposition format is Prometheus's version 0.0.4.
+ * The text exposition format is Prometheus's version 0.0.4, or
+ * OpenMetrics 1.0.0 when the request's Accept names it.
  */
 #define _GNU_SOURCE		/* accept4 */
 #include <sys/resource.h>
@@ -128,6 +129,7 @@ struct out {
 	char	*buf;
 	size_t	len, o;
 	int	full;
+	int	om;		/* OpenMetrics 1.0.0, not text 0.0.4 */
 };
 
 /* put - append a formatted line to o */
@@ -150,11 +152,18 @@ put(struct out *o, const char *fmt, ...)
 	o->o += (size_t)n;
 }
 
-/* head - the HELP and TYPE lines of a family */
+/* head - the HELP and TYPE lines of a family; OpenMetrics names a
+ * counter family without its _total suffix */
 static void
 head(struct out *o, const char *name, const char *type, const char *help)
 {
-	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	size_t	n = strlen(name);
+
+	if (o->om && strcmp(type, "counter") == 0 && n > 6 &&
+	    strcmp(name + n - 6, "_total") == 0)
+		n -= 6;
+	put(o, "# HELP %.*s %s\n# TYPE %.*s %s\n", (int)n, name, help,
+	    (int)n, name, type);
 }
 
 /* render_messages - the message families */
@@ -321,11 +330,12 @@ render_process(struct out *o, struct live *l)
 	put(o, "process_start_time_seconds %ld\n", start_time);
 }
 
-/* metrics_render - every family into buf (len bytes); the length */
+/* metrics_render - every family into buf (len bytes), in OpenMetrics
+ * when om; the length */
 size_t
-metrics_render(char *buf, size_t len)
+metrics_render(char *buf, size_t len, int om)
 {
-	struct out o = { buf, len, 0, 0 };
+	struct out o = { buf, len, 0, 0, om };
 	struct live *l = live_get();
 
 	if (len == 0)
@@ -335,6 +345,8 @@ metrics_render(char *buf, size_t len)
 	render_signatures(&o);
 	render_dns(&o, l);
 	render_process(&o, l);
+	if (om)
+		put(&o, "# EOF\n");
 	if (l != NULL)
 		live_put(l);
 	return o.o;
@@ -505,6 +517,7 @@ serve(int fd, char *body)
 	char	req[METRICS_REQ_MAX];
 	const char *path;
 	size_t	n;
+	int	om;
 
 	if (read_request(fd, req, sizeof(req)) < 0) {
 		reply(fd, "400 Bad Request", "text/plain", "bad request\n", 12);
@@ -518,9 +531,11 @@ serve(int fd, char *body)
 	path = req + 4;
 	n = strcspn(path, " \r\n?");
 	if (n == 8 && strncmp(path, "/metrics", 8) == 0) {
-		n = metrics_render(body, RENDER_MAX);
-		reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8",
-		    body, n);
+		om = strcasestr(req, "application/openmetrics-text") != NULL;
+		n = metrics_render(body, RENDER_MAX, om);
+		reply(fd, "200 OK", om ? "application/openmetrics-text; "
+		    "version=1.0.0; charset=utf-8" :
+		    "text/plain; version=0.0.4; charset=utf-8", body, n);
 	} else if (n == 8 && strncmp(path, "/healthz", 8) == 0)
 		healthz(fd);
 	else

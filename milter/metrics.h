@@ -7,7 +7,7 @@
  *	metrics_signature(alg)			one signature made
  *	metrics_conn(d)				a connection opened (1), closed (-1)
  *	metrics_reload(ok)			a reload succeeded (1) or failed
- *	metrics_render(buf, len)		the text exposition format
+ *	metrics_render(buf, len, om)		the text exposition format
  *	metrics_open(spec, why, whylen)		bind MetricsSocket (start-up)
  *	metrics_start()				serve it from a thread of its own
  *
@@ -56,7 +56,7 @@ void	metrics_sigresult(enum dkim_cause);
 void	metrics_signature(enum dkim_alg);
 void	metrics_conn(int d);
 void	metrics_reload(int ok);
-size_t	metrics_render(char *buf, size_t len);
+size_t	metrics_render(char *buf, size_t len, int openmetrics);
 int	metrics_open(const char *spec, char *why, size_t whylen);
 int	metrics_start(void);
 

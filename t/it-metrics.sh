@@ -6,7 +6,8 @@
 # a free port of 127.0.0.1. bench/loadgen sends known numbers of messages:
 # signed, verified (pass), verified (body changed: fail); /metrics must
 # show exactly those numbers, per outcome, per cause and per algorithm,
-# and so must a real Prometheus (its own configuration and storage in the
+# and so must a real Prometheus (which asks for OpenMetrics; its own
+# configuration and storage in the
 # test's folder, loopback, a free port, scraping every second), asked
 # through its HTTP API.
 # Then the attacks: 10,000 inbound messages, each with its own d= and
@@ -179,6 +180,14 @@ if [ $PROM = 1 ]; then
 		ok $? "Prometheus API: ${q%=*} == ${q##*=} (got ${got:-nothing})"
 	done
 fi
+
+ct=$(curl -s -m 10 -o "$T/om" -w '%{content_type}' \
+    -H 'Accept: application/openmetrics-text;version=1.0.0' "$URL/metrics")
+case "$ct" in application/openmetrics-text*) r=0 ;; *) r=1 ;; esac
+[ $r = 0 ] && [ "$(tail -n 1 "$T/om")" = "# EOF" ] &&
+    grep -q '^# TYPE dkimd_messages counter$' "$T/om" &&
+    grep -q "^dkimd_messages_total{mode=\"sign\",outcome=\"signed\"} $NS\$" "$T/om"
+ok $? "Accept: OpenMetrics gets OpenMetrics ($ct; counter families without _total, # EOF)"
 
 # the dashboard and the rules name only metrics dkimd serves, and parse
 if command -v promtool >/dev/null; then
