@@ -35,6 +35,8 @@ PACKAGES=(
 	util-linux iproute2
 	# it-deb.sh: the Debian package (dpkg-buildpackage, dh), lintian
 	dpkg-dev debhelper lintian
+	# it-metrics.sh: a real Prometheus scrapes dkimd; promtool checks a scrape
+	prometheus curl
 )
 
 missing=()

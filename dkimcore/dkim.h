@@ -236,6 +236,20 @@ void	dkim_resolver_set_limits(dkim_resolver *, size_t cache_bytes,
  */
 void	dkim_resolver_shutdown(dkim_resolver *r);
 
+/* What a resolver has done, for monitoring (dkim_resolver_counts). */
+struct dkim_resolver_counts {
+	unsigned inflight;		/* queries in flight now */
+	unsigned long sent;		/* queries started (cache misses) */
+	unsigned long coalesced;	/* waits joined to a query in flight */
+	unsigned long abandoned;	/* queries nobody waited for any more */
+	unsigned long refused;		/* over a limit: group, total, size */
+	size_t	cache_entries;
+	size_t	cache_bytes;
+};
+
+/* dkim_resolver_counts - a snapshot of r's counters into out */
+void	dkim_resolver_counts(dkim_resolver *r, struct dkim_resolver_counts *out);
+
 /* dkim_resolver_keysource - a dkim_keysource_fn for use with a resolver */
 enum dkim_dns_status dkim_resolver_keysource(void *resolver, const char *qname,
 	    char **txt, char *reason, size_t reasonlen);

@@ -665,6 +665,23 @@ dk_dns_stats(dkim_resolver *r, struct dk_dns_stats *st)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* dkim_resolver_counts - the counters of dk_dns_stats, for programs */
+void
+dkim_resolver_counts(dkim_resolver *r, struct dkim_resolver_counts *out)
+{
+	struct dk_dns_stats st;
+
+	dk_dns_stats(r, &st);
+	memset(out, 0, sizeof(*out));
+	out->inflight = st.inflight;
+	out->sent = st.sent;
+	out->coalesced = st.coalesced;
+	out->abandoned = st.abandoned;
+	out->refused = st.refused_group + st.refused_total + st.refused_big;
+	out->cache_entries = st.cache_entries;
+	out->cache_bytes = st.cache_bytes;
+}
+
 /* One dkim_resolver_keysource() call waiting. */
 struct dns_sync {
 	struct dk_dns_waiter w;

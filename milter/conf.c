@@ -61,6 +61,7 @@ static int check_mode(const char *, char *, size_t);
 static int check_alg(const char *, char *, size_t);
 static int check_facility(const char *, char *, size_t);
 static int check_socket(const char *, char *, size_t);
+static int check_logformat(const char *, char *, size_t);
 static int check_authservid(const char *, char *, size_t);
 static int check_unsignedbody(const char *, char *, size_t);
 
@@ -71,6 +72,11 @@ static const struct keyword keywords[] = {
 	{"Socket", K_STR, O(socket), "inet:8891@127.0.0.1", 0, 0, check_socket,
 	    "where to listen: inet:PORT@HOST, inet6:PORT@HOST, unix:/path; "
 	    "no @HOST means loopback"},
+	{"MetricsSocket", K_STR, O(metricssocket), NULL, 0, 0, check_socket,
+	    "serve GET /metrics (Prometheus) and /healthz here: inet:PORT@HOST, "
+	    "inet6:PORT@HOST, unix:/path; no @HOST means loopback"},
+	{"LogFormat", K_STR, O(logformat), "text", 0, 0, check_logformat,
+	    "text, or json: each message's line is one JSON object"},
 	{"Mode", K_STR, O(mode), "sv", 0, 0, check_mode,
 	    "s to sign, v to verify, sv for both"},
 	{"KeyTable", K_STR, O(keytable), NULL, 0, 0, NULL,
@@ -627,6 +633,16 @@ check_unsignedbody(const char *v, char *why, size_t whylen)
 	if (strcasecmp(v, "pass") == 0 || strcasecmp(v, "policy") == 0)
 		return 0;
 	snprintf(why, whylen, "expected pass or policy");
+	return -1;
+}
+
+/* check_logformat - text or json */
+static int
+check_logformat(const char *v, char *why, size_t whylen)
+{
+	if (strcasecmp(v, "text") == 0 || strcasecmp(v, "json") == 0)
+		return 0;
+	snprintf(why, whylen, "expected text or json");
 	return -1;
 }
 

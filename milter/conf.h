@@ -63,6 +63,8 @@ struct conf {
 
 	/* keywords, filled from the table in conf.c */
 	char	*socket;
+	char	*metricssocket;		/* NULL: no metrics served */
+	char	*logformat;		/* LogFormat: text|json */
 	char	*keytable;
 	char	*signingtable;
 	char	**mta;			/* NULL-terminated list */

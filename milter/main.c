@@ -53,7 +53,9 @@
 #include "keypct.h"
 #include "live.h"
 #include "log.h"
+#include "metrics.h"
 #include "mlfi.h"
+#include "notify.h"
 #include "peer.h"
 #include "sockio.h"
 #include "sock.h"
@@ -158,16 +160,23 @@ reload(void)
 	char	why[512];
 
 	log_info("SIGHUP: reloading %s", conf_path);
+	notify_send("RELOADING=1");
 	if ((c = conf_load(conf_path, log_report, NULL)) == NULL) {
 		log_err("reload failed; keeping the configuration in force");
+		metrics_reload(0);
+		notify_send("READY=1\nSTATUS=reload failed");
 		return;
 	}
 	if ((l = live_new(c, why, sizeof(why))) == NULL) {
 		log_err("reload failed: %s; keeping the configuration in "
 		    "force", why);
+		metrics_reload(0);
+		notify_send("READY=1\nSTATUS=reload failed");
 		return;
 	}
 	live_install(l);
+	metrics_reload(1);
+	notify_send("READY=1\nSTATUS=reloaded");
 	log_info("reloaded %s", conf_path);
 }
 
@@ -180,6 +189,7 @@ drain(int sig)
 	/* key lookups end now (temperror): a silent name server must not
 	 * hold the stop */
 	dkim_resolver_shutdown(NULL);
+	notify_send("STOPPING=1");
 	if (mlfi_inflight() > 0)
 		log_info("signal %d: finishing %d messages in flight", sig,
 		    mlfi_inflight());
@@ -517,6 +527,12 @@ main(int argc, char **argv)
 		return 1;
 	raise_nofile();
 	open_socket(c, sockspec ? sockspec : c->socket);
+	if (c->metricssocket != NULL &&
+	    metrics_open(c->metricssocket, why, sizeof(why)) < 0) {
+		fprintf(stderr, "dkimd: MetricsSocket %s: %s\n",
+		    c->metricssocket, why);
+		return 1;
+	}
 	if (!fg)
 		detach();
 	log_open("dkimd", c->syslogfacility, c->syslog, fg);
@@ -529,6 +545,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	live_install(l);
+	metrics_reload(1);
+	if (metrics_start() < 0 || notify_watchdog() < 0) {
+		log_err("cannot start the MetricsSocket or watchdog thread");
+		return 1;
+	}
+	notify_send("READY=1");
 	log_info("started on %s (Mode %s, AuthservID %s)",
 	    sockspec ? sockspec : l->conf->socket, l->conf->mode,
 	    l->conf->authservid);

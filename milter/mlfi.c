@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "mlfi.h"
 
 /* mlfi_inflight - messages between MAIL FROM and their end, now */
@@ -39,6 +40,7 @@ mlfi_conn(SMFICTX *ctx)
 			free(c);
 			return NULL;
 		}
+		metrics_conn(1);
 	}
 	return c;
 }
@@ -327,6 +329,7 @@ mlfi_close(SMFICTX *ctx)
 		log_info("%s", out.log);
 	smfi_setpriv(ctx, NULL);
 	free(c);
+	metrics_conn(-1);
 	return SMFIS_CONTINUE;
 }
 

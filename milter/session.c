@@ -31,6 +31,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "logjson.h"
+#include "metrics.h"
 #include "session.h"
 
 #define MIN_OURS	4096	/* forged A-R fields always removable */
@@ -197,19 +199,57 @@ session_refused(struct session *s, struct session_out *out,
 	session_internal(s, out);
 }
 
+/* count_message - the message's outcome class, for metrics.c */
+static void
+count_message(const struct msg *m, const struct session_out *out, long ms)
+{
+	enum metrics_mode mode = m->mode == MODE_SIGN ? METRICS_MODE_SIGN :
+	    m->mode == MODE_VERIFY ? METRICS_MODE_VERIFY : METRICS_MODE_PASS;
+	enum metrics_outcome o;
+
+	if (m->aborted)
+		o = METRICS_OUT_ABORTED;
+	else if (out->verdict == SESSION_TEMPFAIL)
+		o = METRICS_OUT_TEMPFAIL;
+	else if (out->verdict == SESSION_REJECT)
+		o = METRICS_OUT_REJECT;
+	else if (out->verdict == SESSION_DISCARD)
+		o = METRICS_OUT_DISCARD;
+	else if (m->failed)
+		o = METRICS_OUT_ERROR;
+	else if (mode == METRICS_MODE_PASS)
+		o = METRICS_OUT_UNCHANGED;
+	else if (mode == METRICS_MODE_VERIFY)
+		o = METRICS_OUT_VERIFIED;
+	else
+		o = out->verdict == SESSION_CONTINUE ? METRICS_OUT_SIGNED :
+		    METRICS_OUT_UNSIGNED;
+	metrics_message(mode, o, ms);
+}
+
 /* session_finish - the message's one log line in out->log; its state
  * is freed */
 void
 session_finish(struct session *s, struct session_out *out)
 {
 	struct msg *m = s->m;
+	long	ms;
 
 	if (m == NULL)
 		return;
-	snprintf(out->log, sizeof(out->log), "%s: %s (%s): %s; %ld ms",
-	    m->qid[0] ? m->qid : "NOQUEUE", m->mode == MODE_SIGN ? "sign" :
-	    m->mode == MODE_VERIFY ? "verify" : "pass", m->why, out->outcome,
-	    elapsed_ms(&m->t0));
+	ms = elapsed_ms(&m->t0);
+	count_message(m, out, ms);
+	if (m->live != NULL &&
+	    strcasecmp(m->live->conf->logformat, "json") == 0)
+		(void)logjson_message(out->log, sizeof(out->log),
+		    m->qid[0] ? m->qid : "NOQUEUE", m->mode == MODE_SIGN ?
+		    "sign" : m->mode == MODE_VERIFY ? "verify" : "pass",
+		    m->why, out->outcome, ms);
+	else
+		snprintf(out->log, sizeof(out->log), "%s: %s (%s): %s; %ld ms",
+		    m->qid[0] ? m->qid : "NOQUEUE", m->mode == MODE_SIGN ?
+		    "sign" : m->mode == MODE_VERIFY ? "verify" : "pass",
+		    m->why, out->outcome, ms);
 	out->nins = 0;
 	out->ndel = 0;
 	msg_free(m);
@@ -224,6 +264,7 @@ session_abort(struct session *s, struct session_out *out,
 	out_reset(out);
 	if (s->m == NULL)
 		return;
+	s->m->aborted = 1;
 	session_end(out, SESSION_CONTINUE, outcome);
 	session_finish(s, out);
 }

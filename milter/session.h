@@ -98,6 +98,7 @@ struct msg {
 	size_t	aours;			/* room in ours */
 	int	ar_overflow;		/* more than we can remove */
 	int	failed;			/* an internal error happened */
+	int	aborted;		/* ended before end of message */
 	char	err[256];
 	struct signer signers[DKIM_MAX_SIGNERS];
 	size_t	nsigners;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "metrics.h"
 #include "onmap.h"
 #include "session.h"
 
@@ -98,6 +99,8 @@ eom_sign(struct session *s, struct session_out *out)
 			session_internal(s, out);
 			return;
 		}
+		if (!skip)
+			metrics_signature(dkim_key_alg(sg->key->key));
 		if (o < olen)
 			o += (size_t)snprintf(o1 + o, olen - o,
 			    "%sd=%s s=%s a=%s %s", n ? ", " : "", sg->domain,
@@ -166,8 +169,10 @@ eom_verify(struct session *s, struct session_out *out)
 	enum conf_action a = on == CONF_ON_MAX ? CONF_ACT_ACCEPT :
 	    conf_action(cf, on);
 	char	*o1 = m->outcome, done[200], *ar;
-	size_t	o, olen = sizeof(m->outcome);
+	size_t	o, olen = sizeof(m->outcome), i;
 
+	for (i = 0; i < dkim_result_count(m->dm); i++)
+		metrics_sigresult(dkim_result_get(m->dm, i)->cause);
 	summary(m->dm, 1, o1, olen);
 	o = strlen(o1);
 	if (a != CONF_ACT_ACCEPT) {

@@ -8,6 +8,7 @@
  *	util_strvfree(list)
  *	util_lower(s)
  *	util_hash(s)					FNV-1a, for caches
+ *	util_thread(fn, arg)				a detached thread
  *
  * CONTRACT
  *	util_readlines() opens path, strips '#' comments and surrounding
@@ -16,6 +17,11 @@
  *	UTIL_MAX_LINE bytes are reported, not passed on. It returns the
  *	number of errors reported (its own, plus fn's return values), or 1
  *	when the file cannot be read.
+ *
+ *	util_thread() starts fn(arg) detached with every signal blocked:
+ *	libmilter's signal thread must be the one to get SIGHUP and
+ *	SIGTERM (a thread started before smfi_main() would take them
+ *	with the default action, which ends the process). 0 or -1.
  *
  * OWNERSHIP
  *	util_split() returns a malloc()ed NULL-terminated vector of
@@ -38,6 +44,7 @@ char	**util_split(const char *text);
 void	util_strvfree(char **);
 size_t	util_strvlen(char *const *);
 void	util_lower(char *);
+int	util_thread(void *(*fn)(void *), void *arg);
 unsigned util_hash(const char *);
 char	*util_trim(char *);
 

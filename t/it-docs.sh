@@ -341,11 +341,12 @@ else
 	skip "etc/dkimd.service passes systemd-analyze verify" "no systemd-analyze"
 fi
 grep -q '^ExecStart=.* -f ' "$top/etc/dkimd.service" &&
-    grep -q '^Type=simple' "$top/etc/dkimd.service" &&
+    grep -q '^Type=notify' "$top/etc/dkimd.service" &&
+    grep -q '^WatchdogSec=' "$top/etc/dkimd.service" &&
     grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$top/etc/dkimd.service" &&
     grep -q '^ProtectSystem=strict' "$top/etc/dkimd.service" &&
     grep -q '^NoNewPrivileges=yes' "$top/etc/dkimd.service"
-ok $? "etc/dkimd.service: Type=simple with -f, reload by SIGHUP, ProtectSystem=strict, NoNewPrivileges"
+ok $? "etc/dkimd.service: Type=notify with -f and WatchdogSec, reload by SIGHUP, ProtectSystem=strict, NoNewPrivileges"
 
 # ---- make install ----------------------------------------------------------
 
