@@ -211,18 +211,26 @@ if [ $PROM = 1 ]; then
 	/usr/bin/python3 - "$top_srcdir" "$PP" >"$T/dq" 2>&1 <<'EOT'
 import json, sys, urllib.parse, urllib.request
 top, port = sys.argv[1], sys.argv[2]
+import time
 d = json.load(open(top + "/etc/grafana/dkimd-dashboard.json"))
-bad = []
-for p in d["panels"]:
-    for t in p["targets"]:
-        q = t["expr"].replace("$__rate_interval", "10s").replace("$instance", ".*")
-        u = "http://127.0.0.1:%s/api/v1/query?%s" % (port, urllib.parse.urlencode({"query": q}))
-        try:
-            r = json.load(urllib.request.urlopen(u, timeout=5))
-            if r.get("status") != "success" or not r["data"]["result"]:
-                bad.append(p["title"])
-        except Exception as e:
-            bad.append("%s: %s" % (p["title"], e))
+# a rate() needs two samples in its window: a window of 2 minutes (the
+# scrapes are 1 s apart, but a loaded machine delays them), and a few
+# tries while the first scrapes come in
+for attempt in range(15):
+    bad = []
+    for p in d["panels"]:
+        for t in p["targets"]:
+            q = t["expr"].replace("$__rate_interval", "2m").replace("$instance", ".*")
+            u = "http://127.0.0.1:%s/api/v1/query?%s" % (port, urllib.parse.urlencode({"query": q}))
+            try:
+                r = json.load(urllib.request.urlopen(u, timeout=5))
+                if r.get("status") != "success" or not r["data"]["result"]:
+                    bad.append(p["title"])
+            except Exception as e:
+                bad.append("%s: %s" % (p["title"], e))
+    if not bad:
+        break
+    time.sleep(1)
 print("%d panels; failing: %s" % (len(d["panels"]), bad or "none"))
 sys.exit(1 if bad else 0)
 EOT
