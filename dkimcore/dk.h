@@ -164,6 +164,8 @@ struct dk_keyrec {
 int	dk_keyrec_parse(struct dk_keyrec *, const char *txt, size_t len,
 	    char *why, size_t whylen);
 void	dk_keyrec_clear(struct dk_keyrec *);
+/* dk_keyrec_compact - the shortest record parsing the same; NULL if bad */
+char	*dk_keyrec_compact(const char *txt, size_t len);
 
 /* ---- crypto.c: base64 and signatures through OpenSSL ------------------- */
 

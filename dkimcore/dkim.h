@@ -207,7 +207,12 @@ char	*dkim_key_public_record(const dkim_key *);
  *			"HOST" or "HOST:PORT" ([v6]:PORT) separated by commas
  *			or spaces
  *	timeout_ms	per query (default 5000 when 0)
- * Answers are cached for their TTL (bounded), negative answers too.
+ * Answers are cached for their TTL (bounded), negative answers too. A
+ * key record that parses is cached and handed out in its compact form:
+ * the same key, type, hashes and flags, without notes or unknown tags
+ * (so a record padded to the size limit costs the cache what its key
+ * does); one that does not parse is kept as it came, for the verifier
+ * to say why.
  */
 dkim_resolver *dkim_resolver_new(const char *nameservers, unsigned timeout_ms,
 	    char *err, size_t errlen);

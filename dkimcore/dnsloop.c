@@ -242,9 +242,15 @@ query_answer(dkim_resolver *r, struct dns_query *q, const unsigned char *buf,
     int len)
 {
 	struct dns_answer ans;
+	char	*c;
 
 	memset(&ans, 0, sizeof(ans));
 	dns_parse_answer(buf, len, q->name, &ans);
+	if (ans.status == DKIM_DNS_OK && ans.txt != NULL &&
+	    (c = dk_keyrec_compact(ans.txt, strlen(ans.txt))) != NULL) {
+		free(ans.txt);		/* cached and handed out compact */
+		ans.txt = c;
+	}
 	if (ans.status == DKIM_DNS_BAD &&
 	    strncmp(ans.reason, "key record too large", 20) == 0)
 		r->st.refused_big++;

@@ -5,6 +5,7 @@
  *	struct dk_keyrec kr;
  *	dk_keyrec_parse(&kr, txt, len, why, whylen)
  *	dk_keyrec_clear(&kr)
+ *	char *c = dk_keyrec_compact(txt, len)
  *
  * CONTRACT
  *	dk_keyrec_parse() overwrites *kr and returns 0, or -1 with a reason
@@ -22,6 +23,15 @@
  *	twice. n= and unknown tags are ignored. The key bytes are decoded
  *	from base64 only; crypto.c turns them into a key.
  *	kr->p is malloc()ed and owned by the record.
+ *
+ *	dk_keyrec_compact() returns, for a record that parses, the shortest
+ *	record that parses to the same struct dk_keyrec: v=DKIM1; k=, h=
+ *	and t= only when they differ from the defaults, and p= re-encoded
+ *	without folding; notes, s= and unknown tags go. The key cache keeps
+ *	this form, so that a record padded up to the size limit costs the
+ *	cache what its key costs. NULL when txt does not parse (the caller
+ *	keeps it as it came, so that the verifier can say what is wrong)
+ *	or when memory runs out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,4 +169,40 @@ dk_keyrec_clear(struct dk_keyrec *kr)
 	free(kr->p);
 	kr->p = NULL;
 	kr->plen = 0;
+}
+
+/* dk_keyrec_compact - the canonical form of a record that parses */
+char *
+dk_keyrec_compact(const char *txt, size_t len)
+{
+	struct dk_keyrec kr;
+	char	*p = NULL, *out = NULL, why[128];
+	const char *h = "", *t = "";
+	size_t	 n;
+
+	if (dk_keyrec_parse(&kr, txt, len, why, sizeof(why)) < 0)
+		goto out;
+	if (!kr.revoked && (p = dk_b64_encode(kr.p, kr.plen)) == NULL)
+		goto out;
+	if (kr.hashes == DK_HASH_SHA1)
+		h = "; h=sha1";
+	else if (kr.hashes == DK_HASH_SHA256)
+		h = "; h=sha256";
+	else if (kr.hashes == 0)
+		h = "; h=none";		/* only unknown algorithms listed */
+	if (kr.testing && kr.strict)
+		t = "; t=y:s";
+	else if (kr.testing)
+		t = "; t=y";
+	else if (kr.strict)
+		t = "; t=s";
+	n = strlen(h) + strlen(t) + (p != NULL ? strlen(p) : 0) + 40;
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "v=DKIM1%s%s%s; p=%s",
+		    kr.ktype == DK_KTYPE_ED25519 ? "; k=ed25519" : "", h, t,
+		    p != NULL ? p : "");
+out:
+	free(p);
+	dk_keyrec_clear(&kr);
+	return out;
 }

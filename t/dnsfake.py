@@ -36,6 +36,9 @@ gets NXDOMAIN.
                              every MS milliseconds (a slow-drip server)
     NAME large N             a key record padded to N bytes ("v=DKIM1;
                              k=rsa; p=AAAA..."), over TCP after TC=1
+    NAME padded N            a valid key record (the 4096-bit key of
+                             t/data/dns/rsa4096.record) padded with an
+                             n= note to N bytes, over TCP after TC=1
     NAME slow MS             waits MS milliseconds, then the normal answer
     NAME truncate            UDP: TC=1 and no records; TCP: the full answer
     NAME truncate-notcp      UDP: TC=1; TCP: the connection is closed
@@ -76,6 +79,17 @@ T_A, T_NS, T_CNAME, T_SOA, T_TXT = 1, 2, 5, 6, 16
 C_IN = 1
 
 
+def padded_record(n):
+    """a valid key record padded with an n= note to n bytes"""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "data", "dns", "rsa4096.record")
+    with open(path, "rb") as f:
+        rec = f.read().strip()
+    head, key = rec.split(b"p=", 1)
+    pad = max(n - len(rec) - len(b"n=; "), 0)
+    return head + b"n=" + b"x" * pad + b"; p=" + key
+
+
 class Zone:
     """The facts of a zone file, by lower-cased name."""
 
@@ -108,7 +122,7 @@ class Zone:
             getattr(self, word)[name] = int(args[0])
         elif word == "cname":
             self.cname[name] = args[0].rstrip(".").lower()
-        elif word in ("slow", "drip", "large"):
+        elif word in ("slow", "drip", "large", "padded"):
             self.behaviour[name] = (word, int(args[0]))
         elif word in ("nxdomain", "servfail", "refused", "timeout",
                       "blackhole",
@@ -263,10 +277,12 @@ class Answerer:
             return None, 0, False
         if word == "blackhole":
             return None, 0, False
-        if word in ("drip", "large") and proto == "udp":
+        if word in ("drip", "large", "padded") and proto == "udp":
             return header(qid, qflags, 0, 0, 0, tc=True) + question, 0, False
-        if word == "large":
+        if word in ("large", "padded"):
             rec = b"v=DKIM1; k=rsa; p=" + b"A" * max(arg - 18, 0)
+            if word == "padded":
+                rec = padded_record(arg)
             body = rr(b"\xc0\x0c", T_TXT, 300, txt_rdata(
                 [rec[i:i + 255] for i in range(0, len(rec), 255)]))
             return header(qid, qflags, 0, 1, 0) + question + body, 0, False

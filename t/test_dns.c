@@ -731,13 +731,13 @@ test_cache(dkim_resolver *r)
 
 /* test_dnsmasq - a real server: TC over UDP, the key over TCP; IPv6 */
 static void
-test_dnsmasq(const char *bigrec)
+test_dnsmasq(const char *bigrec, const char *bigwant)
 {
 	dkim_resolver *r;
 	char	 ns[64], err[256];
 	int	 port = free_port();
 	pid_t	 pid = start_dnsmasq(port, bigrec);
-	struct expect big = { "big" DOM, DKIM_DNS_OK, bigrec,
+	struct expect big = { "big" DOM, DKIM_DNS_OK, bigwant,
 	    "dnsmasq: 4096-bit key (TC over UDP, then TCP)" };
 	struct expect multi = { "multi" DOM, DKIM_DNS_OK, "v=DKIM1; p=ABCD",
 	    "dnsmasq: two strings joined" };
@@ -1125,6 +1125,48 @@ test_cache_bytes(int port)
 	dkim_resolver_free(r);
 }
 
+/*
+ * test_cache_compact - 1,000 valid key records padded with notes to
+ * 8,000 bytes (under the size limit) cost the cache what their keys
+ * cost: each is kept and handed out in its compact form, and all of
+ * them fit the default 4 MiB budget (as received they would take 8 MB).
+ */
+static void
+test_cache_compact(int port, const char *bigwant)
+{
+	struct dk_dns_stats st;
+	dkim_resolver *r;
+	char	 ns[64], err[256], name[128], reason[256], *txt;
+	int	 i, same = 0;
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	if ((r = dkim_resolver_new(ns, 3000, err, sizeof(err))) == NULL)
+		return;
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "s%d.pad.t.test", i);
+		txt = NULL;
+		same += dkim_resolver_keysource(r, name, &txt, reason,
+		    sizeof(reason)) == DKIM_DNS_OK && txt != NULL &&
+		    strcmp(txt, bigwant) == 0;
+		free(txt);
+	}
+	is_int(same, 1000, "1,000 key records padded to 8,000 bytes: each "
+	    "handed out as its compact form");
+	dk_dns_stats(r, &st);
+	ok(st.cache_entries == 1000 && st.cache_bytes < 1000 * 1024,
+	    "... all 1,000 cached, in under 1 KB each");
+	printf("# padded records: cache %zu entries, %zu bytes (%zu a record;"
+	    " %zu received)\n", st.cache_entries, st.cache_bytes,
+	    st.cache_entries ? st.cache_bytes / st.cache_entries : 0,
+	    (size_t)8000);
+	txt = NULL;
+	ok(dk_dns_cached(r, "s0.pad.t.test", &txt, reason, sizeof(reason)) ==
+	    DKIM_DNS_OK && txt != NULL && strcmp(txt, bigwant) == 0,
+	    "... the first is still cached, compact");
+	free(txt);
+	dkim_resolver_free(r);
+}
+
 /* test_groups - dk_dns_group's approximation of organisational domains */
 static void
 test_groups(void)
@@ -1155,7 +1197,7 @@ int
 main(int argc, char **argv)
 {
 	dkim_resolver *r;
-	char	 ns[64], err[256], recpath[1024], *bigrec;
+	char	 ns[64], err[256], recpath[1024], *bigrec, *bigwant;
 	int	 port;
 	pid_t	 fake;
 
@@ -1174,6 +1216,14 @@ main(int argc, char **argv)
 		rmdir(tmpdir);
 		return 1;
 	}
+	/* what the resolver hands out: the record's compact form */
+	bigwant = dk_keyrec_compact(bigrec, strlen(bigrec));
+	ok(bigwant != NULL && strncmp(bigrec, "v=DKIM1; k=rsa; p=", 18) == 0 &&
+	    strncmp(bigwant, "v=DKIM1; p=", 11) == 0 &&
+	    strcmp(bigwant + 11, bigrec + 18) == 0,
+	    "the 4096-bit record's compact form drops only the default k=rsa");
+	if (bigwant == NULL)
+		bigwant = strdup(bigrec);
 	test_nameservers();
 	test_groups();
 
@@ -1185,7 +1235,7 @@ main(int argc, char **argv)
 	ok(r != NULL, "resolver for 127.0.0.1:port");
 	if (fake > 0 && r != NULL) {
 		test_names(r);
-		test_fake_behaviours(r, bigrec);
+		test_fake_behaviours(r, bigwant);
 		test_fuzz(r);
 		test_timeout(port);
 		test_failover(port);
@@ -1196,6 +1246,7 @@ main(int argc, char **argv)
 		test_coalesce_engine(port);
 		test_drip(port);
 		test_cache_bytes(port);
+		test_cache_compact(port, bigwant);
 		test_shutdown(port);
 		stop(fake);
 		fake = -1;
@@ -1203,8 +1254,9 @@ main(int argc, char **argv)
 	}
 	stop(fake);
 	dkim_resolver_free(r);
-	test_dnsmasq(bigrec);
+	test_dnsmasq(bigrec, bigwant);
 	free(bigrec);
+	free(bigwant);
 	if (getenv("KEEP") == NULL) {
 		char	 cmd[1100];
 

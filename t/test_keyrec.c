@@ -226,6 +226,82 @@ test_hostile(void)
 	ok(1, "dk_keyrec_clear twice on the same record is safe");
 }
 
+/* same_rec - 1 when a and b say the same thing */
+static int
+same_rec(const struct dk_keyrec *a, const struct dk_keyrec *b)
+{
+	return a->ktype == b->ktype && a->hashes == b->hashes &&
+	    a->testing == b->testing && a->strict == b->strict &&
+	    a->revoked == b->revoked && a->plen == b->plen &&
+	    (a->plen == 0 || memcmp(a->p, b->p, a->plen) == 0);
+}
+
+/*
+ * test_compact - the compact form parses to the same record, drops
+ * notes, services and unknown tags, and a bad record has none
+ */
+static void
+test_compact(void)
+{
+	static const struct {
+		const char *rec, *want;
+	} c[] = {
+		{ "v=DKIM1; k=rsa; n=a note; s=email; p=AAAA",
+		    "v=DKIM1; p=AAAA" },
+		{ "k=ed25519; p=AAAA", "v=DKIM1; k=ed25519; p=AAAA" },
+		{ "p=AA AA; h=sha256; x=unknown", "v=DKIM1; h=sha256; p=AAAA" },
+		{ "h=sha1; p=AAAA", "v=DKIM1; h=sha1; p=AAAA" },
+		{ "h=md5:sha512; p=AAAA", "v=DKIM1; h=none; p=AAAA" },
+		{ "h=sha1:sha256; p=AAAA", "v=DKIM1; p=AAAA" },
+		{ "t=y:s:z; p=AAAA", "v=DKIM1; t=y:s; p=AAAA" },
+		{ "t=s; p=AAAA", "v=DKIM1; t=s; p=AAAA" },
+		{ "t=y; p=AAAA", "v=DKIM1; t=y; p=AAAA" },
+		{ "v=DKIM1; p=", "v=DKIM1; p=" },
+		{ "s=*; p=\r\n AA\tAA", "v=DKIM1; p=AAAA" },
+	};
+	static const char *bad[] = {
+		"v=DKIM2; p=AAAA", "k=dsa; p=AAAA", "s=other; p=AAAA",
+		"n=no key", "p=A!AA", "p=AAAA; p=AAAA", "", "k=rsa; v=DKIM1; p=",
+	};
+	struct dk_keyrec a, b;
+	char	 why[128], *out, rec[128], name[160];
+	size_t	 i, j, k;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		/* the table spells CR, LF and TAB as \r, \n and \t */
+		for (j = k = 0; c[i].rec[j] != '\0' && k < sizeof(rec) - 1;
+		    j++) {
+			if (c[i].rec[j] == '\\' && c[i].rec[j + 1] != '\0') {
+				j++;
+				rec[k++] = c[i].rec[j] == 'r' ? '\r' :
+				    c[i].rec[j] == 'n' ? '\n' : '\t';
+			} else
+				rec[k++] = c[i].rec[j];
+		}
+		rec[k] = '\0';
+		out = dk_keyrec_compact(rec, strlen(rec));
+		snprintf(name, sizeof(name), "compact form of \"%s\"",
+		    c[i].rec);
+		is_str(out, c[i].want, name);
+		ok(out != NULL && dk_keyrec_parse(&a, rec, strlen(rec), why,
+		    sizeof(why)) == 0 && dk_keyrec_parse(&b, out, strlen(out),
+		    why, sizeof(why)) == 0 && same_rec(&a, &b),
+		    "... parses to the same record");
+		if (out != NULL) {
+			dk_keyrec_clear(&a);
+			dk_keyrec_clear(&b);
+		}
+		free(out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		out = dk_keyrec_compact(bad[i], strlen(bad[i]));
+		snprintf(name, sizeof(name), "no compact form for the bad "
+		    "record \"%s\"", bad[i]);
+		ok(out == NULL, name);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -237,5 +313,6 @@ main(void)
 	test_flags_services();
 	test_revoked_and_p();
 	test_hostile();
+	test_compact();
 	return done_testing();
 }
