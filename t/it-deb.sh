@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # it-deb.sh - the Debian package, built, installed, run as its unit, purged (TAP)
+# it-timeout: 600
 #
 # 1. Copies the tree (the files git knows, as they are in the work tree)
 #    into a temporary folder and builds the package there with

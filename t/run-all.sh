@@ -11,7 +11,8 @@
 # 5. a second build with --enable-werror --enable-sanitizers, `make check`
 #    (4, 5 and the build of 7 run at the lowest CPU priority beside 6);
 # 6. every t/it-*.sh and t/*/it-*.sh script, each under timeout
-#    (IT_TIMEOUT seconds, default 300), against the first build, through
+#    (IT_TIMEOUT seconds, default 300, or what the script's line
+#    "# it-timeout: SECONDS" says), against the first build, through
 #    automake's TAP driver; they get top_srcdir, top_builddir, DKIMTOOL
 #    and DKIMD in their environment; t/it-dkimtool.sh, t/it-milter*.sh,
 #    t/milter/it-postfix*.sh, t/it-sendmail.sh and the attack suites
@@ -104,15 +105,18 @@ check() {
 # it_run BUILD DIR T - run integration script T against build tree BUILD
 # through the TAP driver (log and .trs in DIR); its seconds in DIR/NAME.secs
 it_run() {
-	local b=$1 dir=$2 t=$3 name start=$SECONDS
+	local b=$1 dir=$2 t=$3 name start=$SECONDS limit
 	name=$(echo "$t" | tr '/' '_')
+	# a script may ask for more time with a line "# it-timeout: SECONDS"
+	limit=$(sed -n 's/^# it-timeout: *\([0-9][0-9]*\).*/\1/p' \
+	    "$srcdir/$t" | head -n 1)
 	env top_srcdir="$srcdir" top_builddir="$b" \
 	    DKIMTOOL="$b/tools/dkimtool" DKIMD="$b/milter/dkimd" \
 	    AM_TAP_AWK=awk \
 	    "$SHELL_BIN" "$srcdir/build-aux/tap-driver.sh" \
 	    --test-name "$t" --log-file "$dir/$name.log" \
 	    --trs-file "$dir/$name.trs" --color-tests no -- \
-	    timeout -k 10 "${IT_TIMEOUT:-300}" bash "$srcdir/$t" \
+	    timeout -k 10 "${limit:-${IT_TIMEOUT:-300}}" bash "$srcdir/$t" \
 	    >/dev/null 2>&1
 	echo $((SECONDS - start)) > "$dir/$name.secs"
 }
