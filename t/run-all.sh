@@ -116,7 +116,7 @@ it_run() {
 	    "$SHELL_BIN" "$srcdir/build-aux/tap-driver.sh" \
 	    --test-name "$t" --log-file "$dir/$name.log" \
 	    --trs-file "$dir/$name.trs" --color-tests no -- \
-	    timeout -k 10 "${limit:-${IT_TIMEOUT:-300}}" bash "$srcdir/$t" \
+	    timeout -k 60 "${limit:-${IT_TIMEOUT:-300}}" bash "$srcdir/$t" \
 	    >/dev/null 2>&1
 	echo $((SECONDS - start)) > "$dir/$name.secs"
 }
