@@ -69,7 +69,7 @@ int	dk_domain_valid(const char *s, size_t len);
 int	dk_selector_valid(const char *s, size_t len);
 
 /*
- * Added by the parsers engineer, shared by sig.c and keyrec.c:
+ * Shared by sig.c and keyrec.c:
  * dk_tag_split - all tags of s[0..len) into tags[0..max), *n set to the
  * number parsed (also on error, for reports); 0, or -1 with why on a
  * syntax error, a duplicate name ("duplicate tag X") or more than max.
@@ -246,8 +246,6 @@ struct dk_body {
 	unsigned linelen;	/* bytes of the current line emitted (0/1) */
 	uint64_t blanklines;	/* empty lines held back */
 	uint64_t total;		/* bytes emitted */
-	unsigned char hold[128];/* small staging area */
-	size_t	nhold;
 };
 
 void	dk_body_init(struct dk_body *, enum dkim_canon, dk_sink_fn, void *);

@@ -291,7 +291,7 @@ is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/hugehdr.eml"
 grep -q 'header' "$work/err"
 ok $? "... with an error about the header"
 
-# ---- verdicts (issue 10): l=, i=, header ceiling, bad options ---------------------
+# ---- verdicts: l=, i=, header ceiling, bad options ---------------------
 
 # hostile - a case of t/data/hostile without its "#" lines, into $work/h.eml
 hostile() { sed '/^#/d' "$HOSTILE/$1.eml" > "$work/h.eml"; }
