@@ -276,6 +276,9 @@ enum dkim_dns_status dk_lookup_now(dkim_ctx *, const char *qname,
 
 uint64_t dk_now_ms(void);	/* CLOCK_MONOTONIC in milliseconds */
 
+/* dk_name_hash - FNV-1a of name[0..len), ASCII case folded (hash.c) */
+uint32_t dk_name_hash(const char *name, size_t len);
+
 /* dns.c: a cached answer without waiting; -1 when none (see dns.c) */
 int	dk_dns_cached(dkim_resolver *, const char *qname, char **txt,
 	    char *reason, size_t reasonlen);

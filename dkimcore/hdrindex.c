@@ -2,7 +2,6 @@
  * hdrindex.c - a message's header fields, found by name and hashed
  *
  * SYNOPSIS
- *	dk_name_hash(name, len)		case-insensitive FNV-1a of a name
  *	dk_field_is(m, f, name, nlen)	is field f named name?
  *	dk_hash_field(m, md, canon, f, scratch)	one field into a hash
  *	dk_hash_headers(m, md, canon, names, n, scratch)
@@ -38,23 +37,6 @@ dk_hash_field(dkim_msg *m, EVP_MD_CTX *md, enum dkim_canon c,
 	    m->arena.data + f->value, f->vlen, scratch) < 0)
 		return -1;
 	return EVP_DigestUpdate(md, scratch->data, scratch->len) == 1 ? 0 : -1;
-}
-
-/* dk_name_hash - a case-insensitive hash of a field name */
-uint32_t
-dk_name_hash(const char *name, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
-	}
-	return h;
 }
 
 /* index_slot - the slot of the name hash h in the field index */

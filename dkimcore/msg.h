@@ -118,7 +118,6 @@ int	dk_msg_fail(dkim_msg *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* hdrindex.c */
-uint32_t dk_name_hash(const char *name, size_t len);
 int	dk_field_is(const dkim_msg *, const struct dk_field *, const char *name,
 	    size_t nlen);
 int	dk_hash_field(dkim_msg *, EVP_MD_CTX *, enum dkim_canon,
