@@ -283,35 +283,21 @@ dns_servers_init(dkim_resolver *r, char *err, size_t errlen)
 
 /*
  * dns_key - validate qname and write its cache key (lower case, no final
- * dot) to key; 0, or -1 when the name is not a sane DNS name made of
- * [A-Za-z0-9._-] (defence in depth: the signature parser checks d= and s=).
+ * dot) to key; 0, or -1 when the name is not one dk_selector_valid()
+ * accepts (defence in depth: the signature parser checks d= and s=).
  */
 static int
 dns_key(const char *qname, char *key, size_t keylen)
 {
-	size_t	 len, i, label = 0;
+	size_t	 len, i;
 
 	len = strlen(qname);
 	if (len > 0 && qname[len - 1] == '.')
 		len--;
-	if (len == 0 || len > 253 || len >= keylen)
+	if (len >= keylen || !dk_selector_valid(qname, len))
 		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)qname[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return -1;
-			label = 0;
-		} else if (isalnum(c) || c == '-' || c == '_') {
-			if (++label > 63)
-				return -1;
-		} else
-			return -1;
-		key[i] = (char)tolower(c);
-	}
-	if (label == 0)
-		return -1;
+	for (i = 0; i < len; i++)
+		key[i] = (char)tolower((unsigned char)qname[i]);
 	key[len] = '\0';
 	return 0;
 }

@@ -119,6 +119,10 @@ is "$(status "$DKIMTOOL" genkey -d $D -s x -a dsa -D "$K")" 2 "genkey -a dsa is 
 is "$(status "$DKIMTOOL" genkey -d $D -s ../evil -D "$K")" 2 \
     "genkey refuses a selector with a slash"
 is "$(status "$DKIMTOOL" genkey -s x -D "$K")" 2 "genkey without -d is a usage error"
+is "$(status "$DKIMTOOL" genkey -d -evil.example -s x -D "$K")" 2 \
+    "genkey refuses a domain label that starts with '-' (the engine's rule)"
+is "$(status "$DKIMTOOL" genkey -d $D -s "x-" -D "$K")" 2 \
+    "genkey refuses a selector label that ends with '-'"
 is "$(status "$DKIMTOOL" genkey -d $D -s x -D "$work/nonexistent")" 1 \
     "genkey into a missing directory fails (exit 1)"
 is "$(wc -l < "$work/err")" 1 "that failure is one line on stderr"
