@@ -29,7 +29,7 @@
  *	is a run cut. Finding those places is a vector test, 16 bytes at a
  *	time (32 with AVX2 for simple). Pieces are gathered in a 4 KB buffer on the stack, filled to
  *	the brim, so the sink (typically EVP_DigestUpdate) gets few calls of
- *	whole 64-byte blocks. Of struct dk_body, hold[] and nhold are unused.
+ *	whole 64-byte blocks.
  */
 #include <stdint.h>
 #include <string.h>

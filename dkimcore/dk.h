@@ -69,7 +69,7 @@ int	dk_domain_valid(const char *s, size_t len);
 int	dk_selector_valid(const char *s, size_t len);
 
 /*
- * Added by the parsers engineer, shared by sig.c and keyrec.c:
+ * Shared by sig.c and keyrec.c:
  * dk_tag_split - all tags of s[0..len) into tags[0..max), *n set to the
  * number parsed (also on error, for reports); 0, or -1 with why on a
  * syntax error, a duplicate name ("duplicate tag X") or more than max.
@@ -248,8 +248,6 @@ struct dk_body {
 	unsigned linelen;	/* bytes of the current line emitted (0/1) */
 	uint64_t blanklines;	/* empty lines held back */
 	uint64_t total;		/* bytes emitted */
-	unsigned char hold[128];/* small staging area */
-	size_t	nhold;
 };
 
 void	dk_body_init(struct dk_body *, enum dkim_canon, dk_sink_fn, void *);
@@ -279,6 +277,9 @@ enum dkim_dns_status dk_lookup_now(dkim_ctx *, const char *qname,
 	    char **txt, char *reason, size_t reasonlen);
 
 uint64_t dk_now_ms(void);	/* CLOCK_MONOTONIC in milliseconds */
+
+/* dk_name_hash - FNV-1a of name[0..len), ASCII case folded (hash.c) */
+uint32_t dk_name_hash(const char *name, size_t len);
 
 /* dns.c: a cached answer without waiting; -1 when none (see dns.c) */
 int	dk_dns_cached(dkim_resolver *, const char *qname, char **txt,

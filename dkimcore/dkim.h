@@ -363,6 +363,14 @@ int	dkim_ar_is_ours(const char *value, size_t len, const char *authserv_id);
  * characters
  */
 int	dkim_authserv_id_valid(const char *id);
+
+/*
+ * dkim_name_valid - 1 when s is a DNS name the engine accepts as a
+ * selector or (with one label or more) a domain: dot-separated labels
+ * of letters, digits, '-' and '_', 1..63 bytes each, not starting or
+ * ending with '-', 253 bytes in all, no final dot (taglist.c)
+ */
+int	dkim_name_valid(const char *s);
 /* ---- the author: From and Sender (addr.c) --------------------------- */
 
 #define DKIM_LOCAL_MAX		256	/* bytes of a local-part, quotes included */

@@ -112,16 +112,6 @@ struct dns_entry {
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static dkim_resolver *all;		/* every resolver, for shutdown */
 
-/* dns_now_ms - CLOCK_MONOTONIC in milliseconds */
-uint64_t
-dns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* dns_reason - format a reason into a buffer that may be NULL or empty */
 void
 dns_reason(char *buf, size_t len, const char *fmt, ...)
@@ -293,53 +283,26 @@ dns_servers_init(dkim_resolver *r, char *err, size_t errlen)
 
 /*
  * dns_key - validate qname and write its cache key (lower case, no final
- * dot) to key; 0, or -1 when the name is not a sane DNS name made of
- * [A-Za-z0-9._-] (defence in depth: the signature parser checks d= and s=).
+ * dot) to key; 0, or -1 when the name is not one dk_selector_valid()
+ * accepts (defence in depth: the signature parser checks d= and s=).
  */
 static int
 dns_key(const char *qname, char *key, size_t keylen)
 {
-	size_t	 len, i, label = 0;
+	size_t	 len, i;
 
 	len = strlen(qname);
 	if (len > 0 && qname[len - 1] == '.')
 		len--;
-	if (len == 0 || len > 253 || len >= keylen)
+	if (len >= keylen || !dk_selector_valid(qname, len))
 		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)qname[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return -1;
-			label = 0;
-		} else if (isalnum(c) || c == '-' || c == '_') {
-			if (++label > 63)
-				return -1;
-		} else
-			return -1;
-		key[i] = (char)tolower(c);
-	}
-	if (label == 0)
-		return -1;
+	for (i = 0; i < len; i++)
+		key[i] = (char)tolower((unsigned char)qname[i]);
 	key[len] = '\0';
 	return 0;
 }
 
 /* ---- the cache ---------------------------------------------------------- */
-
-/* dns_hash - FNV-1a of a key */
-uint32_t
-dns_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
 
 /* dns_unlink - take e out of the table and free it (lock held) */
 static void
@@ -412,7 +375,7 @@ dns_cache_put(dkim_resolver *r, const char *key, const struct dns_answer *a)
 	struct dns_entry *e;
 	size_t	 nl = strlen(key) + 1, rl = strlen(a->reason) + 1, tl = 0;
 	size_t	 size;
-	uint32_t h = dns_hash(key);
+	uint32_t h = dk_name_hash(key, strlen(key));
 
 	if ((e = dns_find(r, key, h)) != NULL)
 		dns_unlink(r, e);
@@ -437,7 +400,7 @@ dns_cache_put(dkim_resolver *r, const char *key, const struct dns_answer *a)
 	e->size = size;
 	e->hash = h;
 	e->status = a->status;
-	e->expires = dns_now_ms() + (uint64_t)a->ttl * 1000;
+	e->expires = dk_now_ms() + (uint64_t)a->ttl * 1000;
 	e->hnext = r->tab[h & (DNS_HASH_SIZE - 1)];
 	r->tab[h & (DNS_HASH_SIZE - 1)] = e;
 	e->older = r->newest;
@@ -474,9 +437,9 @@ dns_cache_get(dkim_resolver *r, const char *key, char **txt, char *reason,
 {
 	struct dns_entry *e;
 
-	if ((e = dns_find(r, key, dns_hash(key))) == NULL)
+	if ((e = dns_find(r, key, dk_name_hash(key, strlen(key)))) == NULL)
 		return -1;
-	if (e->expires <= dns_now_ms()) {
+	if (e->expires <= dk_now_ms()) {
 		dns_unlink(r, e);
 		return -1;
 	}

@@ -88,8 +88,6 @@ struct dkim_resolver {
 /* dns.c */
 void	dns_reason(char *buf, size_t len, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-uint64_t dns_now_ms(void);
-uint32_t dns_hash(const char *);	/* FNV-1a */
 void	dns_cache_put(dkim_resolver *, const char *key,
 	    const struct dns_answer *);
 

@@ -143,7 +143,7 @@ group_get(dkim_resolver *r, const char *name)
 	uint32_t h;
 
 	dk_dns_group(name, gname, sizeof(gname));
-	h = dns_hash(gname) & (DNS_GHASH - 1);
+	h = dk_name_hash(gname, strlen(gname)) & (DNS_GHASH - 1);
 	for (g = r->gtab[h]; g != NULL; g = g->next)
 		if (strcmp(g->name, gname) == 0)
 			return g;
@@ -163,7 +163,7 @@ group_put(dkim_resolver *r, struct dns_group *g)
 
 	if (--g->inflight > 0)
 		return;
-	for (pp = &r->gtab[dns_hash(g->name) & (DNS_GHASH - 1)]; *pp != g;
+	for (pp = &r->gtab[dk_name_hash(g->name, strlen(g->name)) & (DNS_GHASH - 1)]; *pp != g;
 	    pp = &(*pp)->next)
 		;
 	*pp = g->next;
@@ -336,7 +336,7 @@ static void
 udp_next(dkim_resolver *r, struct dns_query *q)
 {
 	query_close(q);
-	if (q->tries < q->ntries && dns_now_ms() < q->deadline) {
+	if (q->tries < q->ntries && dk_now_ms() < q->deadline) {
 		udp_try(r, q);
 		return;
 	}
@@ -352,7 +352,7 @@ udp_next(dkim_resolver *r, struct dns_query *q)
 static void
 udp_try(dkim_resolver *r, struct dns_query *q)
 {
-	uint64_t now = dns_now_ms();
+	uint64_t now = dk_now_ms();
 	char	 why[64];
 
 	q->server = q->tries % r->nns;
@@ -417,7 +417,7 @@ tcp_fail(dkim_resolver *r, struct dns_query *q, int e)
 	free(q->buf);
 	q->buf = NULL;
 	q->tcp_err = e;
-	if (q->tcp_tries < r->nns && dns_now_ms() < q->until) {
+	if (q->tcp_tries < r->nns && dk_now_ms() < q->until) {
 		q->server = (q->server + 1) % r->nns;
 		tcp_try(r, q);
 		return;
@@ -433,7 +433,7 @@ tcp_fail(dkim_resolver *r, struct dns_query *q, int e)
 static void
 tcp_try(dkim_resolver *r, struct dns_query *q)
 {
-	uint64_t now = dns_now_ms();
+	uint64_t now = dk_now_ms();
 
 	if (q->tcp_tries++ == 0) {
 		/* what is left of the budget, at least DNS_TCP_MIN_MS */
@@ -531,7 +531,7 @@ tcp_io(dkim_resolver *r, struct dns_query *q)
 static void
 query_start(dkim_resolver *r, struct dns_query *q)
 {
-	uint64_t now = dns_now_ms();
+	uint64_t now = dk_now_ms();
 	int	 tries;
 
 	q->deadline = now + r->timeout_ms;
@@ -590,7 +590,7 @@ loop_prepare(dkim_resolver *r, struct pollfd *pfd, struct dns_query **qs,
 		}
 		if (q->state == Q_NEW)
 			query_start(r, q);
-		else if (dns_now_ms() >= q->until)
+		else if (dk_now_ms() >= q->until)
 			query_timer(r, q);
 		if (q->abandoned) {
 			query_free(r, q);
@@ -608,7 +608,7 @@ loop_prepare(dkim_resolver *r, struct pollfd *pfd, struct dns_query **qs,
 	*nfds = n;
 	if (first == UINT64_MAX)
 		return -1;
-	now = dns_now_ms();
+	now = dk_now_ms();
 	return first <= now ? 0 : first - now > 60000 ? 60000 :
 	    (int)(first - now);
 }
@@ -739,7 +739,7 @@ dns_loop_submit(dkim_resolver *r, const char *key, struct dk_dns_waiter *w,
 {
 	struct dns_query *q;
 	struct dns_group *g;
-	uint32_t h = dns_hash(key);
+	uint32_t h = dk_name_hash(key, strlen(key));
 	size_t	 n = strlen(key);
 
 	if (r->stopping || r->quit) {

@@ -14,28 +14,14 @@
  * stored. At end of message the hashes are finished and each signature
  * is made or checked.
  *
- * Signing work lives in sign.c, verification in verify.c; this file holds
- * what both share.
+ * Signing work lives in sign.c, verification in verify.c; the header
+ * index in hdrindex.c, the body hashers in bodyhash.c and the error text
+ * in msgerr.c. This file holds the handle and the order of calls.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "msg.h"
-
-/* dk_msg_fail - record why a call fails; returns DKIM_ERR */
-int
-dk_msg_fail(dkim_msg *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(m->error, sizeof(m->error), fmt, ap);
-	va_end(ap);
-	return DKIM_ERR;
-}
 
 /* dkim_msg_new - an empty message in the given mode */
 dkim_msg *
@@ -70,13 +56,6 @@ dkim_msg_free(dkim_msg *m)
 	dk_sign_free(m);
 	dk_verify_free(m);
 	free(m);
-}
-
-/* dkim_msg_error - why the last call failed */
-const char *
-dkim_msg_error(const dkim_msg *m)
-{
-	return m->error;
 }
 
 /* trim_name - the length of a field name without trailing WSP */
@@ -155,193 +134,6 @@ dkim_header_field(dkim_msg *m, const char *field, size_t len)
 	    len - (size_t)(colon - field) - 1);
 }
 
-/* dk_field_is - 1 when field f is named name (case-insensitive) */
-int
-dk_field_is(const dkim_msg *m, const struct dk_field *f, const char *name,
-    size_t nlen)
-{
-	return f->klen == nlen &&
-	    strncasecmp(m->arena.data + f->name, name, nlen) == 0;
-}
-
-/* dk_hash_field - feed one field, canonicalized, to md */
-int
-dk_hash_field(dkim_msg *m, EVP_MD_CTX *md, enum dkim_canon c,
-    const struct dk_field *f, struct dk_buf *scratch)
-{
-	scratch->len = 0;
-	if (dk_canon_header(c, m->arena.data + f->name, f->nlen,
-	    m->arena.data + f->value, f->vlen, scratch) < 0)
-		return -1;
-	return EVP_DigestUpdate(md, scratch->data, scratch->len) == 1 ? 0 : -1;
-}
-
-/* dk_name_hash - a case-insensitive hash of a field name */
-uint32_t
-dk_name_hash(const char *name, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
-	}
-	return h;
-}
-
-/* index_slot - the slot of the name hash h in the field index */
-static size_t
-index_slot(const dkim_msg *m, uint32_t h)
-{
-	size_t slot = h & (m->isize - 1);
-
-	while (m->index[slot] && m->fields[m->index[slot] - 1].hash != h)
-		slot = (slot + 1) & (m->isize - 1);
-	return slot;
-}
-
-/*
- * build_index - index the fields by name hash, once per message: for
- * each hash the lowest field, and from each field the next one up with
- * the same hash (1-based indices; 0 ends a chain). Selection then costs
- * the length of h= plus the fields of the names it lists, not their
- * product.
- */
-static int
-build_index(dkim_msg *m)
-{
-	size_t i, size = 16, slot;
-
-	if (m->index)
-		return 0;
-	while (size < m->nfields * 2)
-		size <<= 1;
-	if ((m->index = calloc(size, sizeof(*m->index))) == NULL ||
-	    (m->above = calloc(m->nfields + 1, sizeof(*m->above))) == NULL)
-		return -1;
-	m->isize = size;
-	for (i = 0; i < m->nfields; i++) {
-		slot = index_slot(m, m->fields[i].hash);
-		m->above[i] = m->index[slot];
-		m->index[slot] = i + 1;
-	}
-	return 0;
-}
-
-/*
- * dk_hash_headers - feed md the fields that names[] select, each name
- * taking the lowest field of that name not yet taken (§5.4.2); a name
- * with no field left contributes nothing (that is how oversigning
- * works). next[i] is where the search for names[i] goes on when the
- * same name comes again.
- */
-int
-dk_hash_headers(dkim_msg *m, EVP_MD_CTX *md, enum dkim_canon c,
-    char *const *names, size_t nnames, struct dk_buf *scratch)
-{
-	size_t *next, i, j, k, nl;
-	uint32_t h;
-	int rc = -1, seen;
-
-	if (nnames == 0)
-		return 0;
-	if (build_index(m) < 0 ||
-	    (next = malloc(nnames * sizeof(*next))) == NULL)
-		return -1;
-	for (i = 0; i < nnames; i++) {
-		nl = strlen(names[i]);
-		h = dk_name_hash(names[i], nl);
-		for (j = i, seen = 0; j-- > 0;)
-			if (strcasecmp(names[j], names[i]) == 0) {
-				seen = 1;
-				break;
-			}
-		k = seen ? next[j] : m->index[index_slot(m, h)];
-		while (k && !dk_field_is(m, &m->fields[k - 1], names[i], nl))
-			k = m->above[k - 1];
-		next[i] = k ? m->above[k - 1] : 0;
-		if (k && dk_hash_field(m, md, c, &m->fields[k - 1],
-		    scratch) < 0)
-			goto fail;
-	}
-	rc = 0;
-fail:
-	free(next);
-	return rc;
-}
-
-/* body_sink - canonicalized body bytes to every hasher of one canon */
-static void
-body_sink(void *arg, const unsigned char *p, size_t n)
-{
-	struct dk_sink *s = arg;
-	dkim_msg *m = s->msg;
-	size_t i, take;
-
-	for (i = 0; i < m->nbh; i++) {
-		struct dk_bodyhash *h = &m->bh[i];
-
-		if (h->canon != s->canon)
-			continue;
-		take = n;
-		if (h->limit >= 0) {
-			if (h->done >= (unsigned long long)h->limit)
-				continue;
-			if ((unsigned long long)h->limit - h->done < take)
-				take = (size_t)((unsigned long long)h->limit -
-				    h->done);
-		}
-		if (take)
-			EVP_DigestUpdate(h->md, p, take);
-		h->done += take;
-	}
-}
-
-/*
- * dk_bodyhash_get - the hasher for (canon, alg, limit), made on first
- * use; its index, or -1.
- */
-int
-dk_bodyhash_get(dkim_msg *m, enum dkim_canon canon, enum dkim_alg alg,
-    long long limit)
-{
-	const EVP_MD *type = alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() :
-	    EVP_sha256();
-	struct dk_bodyhash *h;
-	size_t i;
-
-	for (i = 0; i < m->nbh; i++) {
-		h = &m->bh[i];
-		if (h->canon == canon && h->type == type && h->limit == limit)
-			return (int)i;
-	}
-	if (m->nbh == DK_MAX_BODYHASH)
-		return -1;
-	h = &m->bh[m->nbh];
-	if ((h->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(h->md, type, NULL) != 1) {
-		EVP_MD_CTX_free(h->md);
-		h->md = NULL;
-		return -1;
-	}
-	h->canon = canon;
-	h->type = type;
-	h->limit = limit;
-	h->done = 0;
-	if (!m->canon_on[canon]) {
-		m->canon_on[canon] = 1;
-		m->sink[canon].msg = m;
-		m->sink[canon].canon = canon;
-		dk_body_init(&m->body[canon], canon, body_sink,
-		    &m->sink[canon]);
-	}
-	return (int)m->nbh++;
-}
-
 /* dkim_eoh - end of header: start hashes and (verifying) key lookups */
 int
 dkim_eoh(dkim_msg *m)
@@ -388,26 +180,6 @@ dkim_body_done(const dkim_msg *m)
 	if (m->state != DK_ST_BODY)
 		return m->state != DK_ST_HEADER;
 	return m->nbh == 0;
-}
-
-/* dk_body_finish - flush the canonicalizers and finish the body hashes */
-int
-dk_body_finish(dkim_msg *m)
-{
-	unsigned int len;
-	size_t i;
-	int c;
-
-	for (c = 0; c < 2; c++)
-		if (m->canon_on[c])
-			dk_body_final(&m->body[c]);
-	for (i = 0; i < m->nbh; i++) {
-		len = 0;
-		if (EVP_DigestFinal_ex(m->bh[i].md, m->bh[i].digest, &len) != 1)
-			return -1;
-		m->bh[i].dlen = len;
-	}
-	return 0;
 }
 
 /* dkim_eom - end of message: make or check every signature */

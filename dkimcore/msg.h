@@ -1,5 +1,6 @@
 /*
- * msg.h - the message handle, shared by msg.c, sign.c and verify.c
+ * msg.h - the message handle, shared by msg.c, sign.c, verify.c,
+ * hdrindex.c, bodyhash.c and msgerr.c
  *
  * Field names and values live in one arena (offsets, not pointers, since
  * the arena moves as it grows). Body hashers are shared between the
@@ -112,15 +113,19 @@ struct dkim_msg {
 	char	author_why[160];
 };
 
+/* msgerr.c */
 int	dk_msg_fail(dkim_msg *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-uint32_t dk_name_hash(const char *name, size_t len);
+
+/* hdrindex.c */
 int	dk_field_is(const dkim_msg *, const struct dk_field *, const char *name,
 	    size_t nlen);
 int	dk_hash_field(dkim_msg *, EVP_MD_CTX *, enum dkim_canon,
 	    const struct dk_field *, struct dk_buf *scratch);
 int	dk_hash_headers(dkim_msg *, EVP_MD_CTX *, enum dkim_canon,
 	    char *const *names, size_t nnames, struct dk_buf *scratch);
+
+/* bodyhash.c */
 int	dk_bodyhash_get(dkim_msg *, enum dkim_canon, enum dkim_alg,
 	    long long limit);
 int	dk_body_finish(dkim_msg *);

@@ -9,6 +9,7 @@
  *	dk_list_next(&cp, end, &item, &ilen)	one item of "a : b : c"
  *	dk_domain_valid(s, len)			d=, i= domains
  *	dk_selector_valid(s, len)		s=
+ *	dkim_name_valid(s)			the same, for dkimtool
  *
  * CONTRACT
  *	The grammar is RFC 6376 §3.2:
@@ -272,4 +273,11 @@ int
 dk_selector_valid(const char *s, size_t len)
 {
 	return name_valid(s, len);
+}
+
+/* dkim_name_valid - dk_selector_valid() of a string, for the engine's users */
+int
+dkim_name_valid(const char *s)
+{
+	return name_valid(s, strlen(s));
 }

@@ -6,7 +6,7 @@
  * they start with a character that cannot continue a token (SP, a
  * control, an 8-bit byte, a tspecial), the same bytes put right after
  * our id must be recognized as ours: what follows the id's token never
- * hides it (issue 10: VT, NBSP, '/', ',' after the id).
+ * hides it (VT, NBSP, '/', ',' after the id).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -7,8 +7,8 @@
  * dkim_ar_value() checked: printable ASCII, line breaks only as folding,
  * every quoted-string and comment closed (so nothing the signer chose
  * can end a comment early or add a property, CVE-2022-48521's kind of
- * spoofing), and dkim_ar_is_ours() recognizes the field as ours. Since
- * issue 10 also: no line over 998 characters (RFC 5322 §2.1.1), and no
+ * spoofing), and dkim_ar_is_ours() recognizes the field as ours.
+ * Also: no line over 998 characters (RFC 5322 §2.1.1), and no
  * ';' anywhere, even quoted, but those that start our resinfos, so that
  * a reader that splits at ';' first finds only ours.
  */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "keyread.h"
 #include "util.h"
 
 #define DB_BUCKETS	65536		/* hash buckets per cache */

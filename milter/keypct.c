@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "keypct.h"
+#include "keyread.h"
 #include "util.h"
 
 #define RETRY_SECS	60		/* a key that failed is tried again */

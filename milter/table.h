@@ -16,7 +16,7 @@
  *
  *	KeyTable lines: "NAME DOMAIN:SELECTOR:KEYPATH". DOMAIN may be "%",
  *	the From domain at signing time. Every key is read once, here, with
- *	table_key_read(); a '%' in KEYPATH stands for the From domain,
+ *	table_key_read() (keyread.h); a '%' in KEYPATH stands for the From domain,
  *	and those keys are read on first use instead (keypct.h); with safe_uid != (uid_t)-1, a key file that
  *	group or others may read or write, or that belongs to neither root
  *	nor safe_uid (nor the running user), is refused (RequireSafeKeys).
@@ -130,30 +130,5 @@ const char *table_spec(const char *spec, int *wildcard);
 
 /* table_wildmatch - 1 when s matches pattern ('*' any run), ignoring case */
 int	table_wildmatch(const char *pattern, const char *s);
-
-/*
- * table_key_read - read the private key in file path through one
- * descriptor: neither the file nor its folder may be a symbolic link;
- * with safe_uid != (uid_t)-1 (RequireSafeKeys) the file must be a
- * regular file of root, safe_uid or the running user that group and
- * others may neither read nor write, in a folder of one of them that
- * group and others may not write. NULL with why (no key text in it).
- */
-#define TABLE_KEY_MAX		65536	/* bytes of a key file */
-dkim_key *table_key_read(const char *path, uid_t safe_uid, char *why,
-	    size_t whylen);
-
-/*
- * table_key_read_below - the same, with every folder after the first
- * rootlen bytes of path (a '%' path: from the first folder the From
- * domain names) opened without following a link and checked like the
- * key's own folder
- */
-dkim_key *table_key_read_below(const char *path, size_t rootlen,
-	    uid_t safe_uid, char *why, size_t whylen);
-
-/* table_key_safe - 0 when path may hold a private key; else -1, why */
-int	table_key_safe(const char *path, uid_t safe_uid, char *why,
-	    size_t whylen);
 
 #endif /* TABLE_H */

@@ -9,7 +9,7 @@
 #
 #   1. t/bench_engine: engine sign/verify rates for 2 KB, 100 KB and 10 MB
 #      messages, body hashing MB/s, the raw OpenSSL rates measured in the
-#      same process, and the ratios against the targets of issue 2;
+#      same process, and the ratios against the engine's targets;
 #   2. `openssl speed -seconds 2 rsa2048 ed25519 sha256` for reference,
 #      and the engine's ratios against those figures;
 #   3. the peak memory (maximum resident set size) of `dkimtool sign` and

@@ -34,7 +34,7 @@
  *
  * OUTPUT
  *	One table row per measurement, "name | value | unit | note", then
- *	the ratios against the targets of issue 2. Exit status 0, or 1
+ *	the ratios against the engine's targets. Exit status 0, or 1
  *	when a setup step fails or a signature made here does not verify
  *	(a benchmark of failures would mean nothing). Targets missed are
  *	reported, not failed: this is a benchmark, not a test.

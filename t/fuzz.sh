@@ -21,7 +21,10 @@ trap 'rm -rf "$work"' EXIT
 targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz"}
 n=0; fail=0
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -I$top/dkimcore -I$top/t -I$top/milter -I$top/fuzz"
+# the engine is compiled seeing only dkimcore/ (as Makefile.am builds it);
+# libdkimconf and the targets add milter/, t/ and fuzz/
+ENGINE_CFLAGS="-g -O1 -I$top/dkimcore"
+CFLAGS="$ENGINE_CFLAGS -I$top/t -I$top/milter -I$top/fuzz"
 CFLAGS="$CFLAGS -DVECTORS=\"$top/t/data/vectors\""
 # conf and table also need libdkimconf (its sources as Makefile.am lists
 # them) and the database client libraries it links
@@ -34,19 +37,19 @@ for p in sqlite3 libmariadb libpq; do
 done
 
 # objects SRC... - compile each source once (coverage, sanitizers), in
-# parallel; prints the object files
+# parallel, with $OBJ_CFLAGS (default $CFLAGS); prints the object files
 objects() {
 	mkdir -p "$work/obj"
 	printf '%s\n' "$@" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} \
 	    sh -c 'o="$1/obj/$(basename "$2" .c).o"; clang $3 -c "$2" -o "$o" ||
 	    echo "$2" >>"$1/obj/failed"' _ "$work" {} \
-	    "$CFLAGS $SAN -fsanitize=fuzzer-no-link $dbflags" \
+	    "${OBJ_CFLAGS:-$CFLAGS} $SAN -fsanitize=fuzzer-no-link $dbflags" \
 	    2>>"$work/obj/build.log"
 	for s in "$@"; do
 		echo "$work/obj/$(basename "$s" .c).o"
 	done
 }
-engine=$(objects "$top"/dkimcore/*.c)
+engine=$(OBJ_CFLAGS=$ENGINE_CFLAGS objects "$top"/dkimcore/*.c)
 conflibo=$(objects $conflib)
 if [ -s "$work/obj/failed" ]; then
 	echo "not ok 1 - the engine and libdkimconf build for fuzzing"
@@ -59,7 +62,7 @@ for t in $targets; do
 	extra=
 	case $t in conf|table|dbname|authz) extra="$conflibo $dbflags" ;; esac
 	if ! clang $CFLAGS $SAN -fsanitize=fuzzer "$top/fuzz/fuzz_$t.c" \
-	    $extra $engine -o "$work/fuzz_$t" -lcrypto -lresolv -lpthread \
+	    $extra $engine -o "$work/fuzz_$t" -lcrypto -lresolv -pthread \
 	    2>"$work/build_$t.log"; then
 		n=$((n + 1))
 		echo "not ok $n - fuzz_$t builds"

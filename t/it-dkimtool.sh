@@ -119,6 +119,10 @@ is "$(status "$DKIMTOOL" genkey -d $D -s x -a dsa -D "$K")" 2 "genkey -a dsa is 
 is "$(status "$DKIMTOOL" genkey -d $D -s ../evil -D "$K")" 2 \
     "genkey refuses a selector with a slash"
 is "$(status "$DKIMTOOL" genkey -s x -D "$K")" 2 "genkey without -d is a usage error"
+is "$(status "$DKIMTOOL" genkey -d -evil.example -s x -D "$K")" 2 \
+    "genkey refuses a domain label that starts with '-' (the engine's rule)"
+is "$(status "$DKIMTOOL" genkey -d $D -s "x-" -D "$K")" 2 \
+    "genkey refuses a selector label that ends with '-'"
 is "$(status "$DKIMTOOL" genkey -d $D -s x -D "$work/nonexistent")" 1 \
     "genkey into a missing directory fails (exit 1)"
 is "$(wc -l < "$work/err")" 1 "that failure is one line on stderr"
@@ -291,7 +295,7 @@ is "$(status "$DKIMTOOL" sign -d $D -s ed -k "$K/ed.private" "$work/hugehdr.eml"
 grep -q 'header' "$work/err"
 ok $? "... with an error about the header"
 
-# ---- verdicts (issue 10): l=, i=, header ceiling, bad options ---------------------
+# ---- verdicts: l=, i=, header ceiling, bad options ---------------------
 
 # hostile - a case of t/data/hostile without its "#" lines, into $work/h.eml
 hostile() { sed '/^#/d' "$HOSTILE/$1.eml" > "$work/h.eml"; }

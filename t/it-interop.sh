@@ -872,7 +872,7 @@ PY
 		# check above still expects a pass from every verifier. Text
 		# appended after l= is unsigned: dkimtool (dkimd's default,
 		# UnsignedBodyContent policy) gives policy with the count
-		# instead of pass, where the peers honour l= and pass (issue 10).
+		# instead of pass, where the peers honour l= and pass.
 		cp "$f.signed" "$f.app"
 		printf 'Click here: http://evil.example/\r\n' >> "$f.app"
 		verify_with dkimtool "$f.app" "$f.app.out"

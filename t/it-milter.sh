@@ -246,7 +246,7 @@ sed 's/^/#   /' "$work/nonr.out" | grep -v "^#   change" | cut -c1-200
 logged "FORGED3: .*removed 9 forged Authentication-Results #10 #9 #7 #6 #5 #4 #3 #2 #1" \
     "forged: the 9 disguised forgeries removed (VT, FF, NBSP, EM SPACE, NEL, '/', ',' after the id; NBSP, folded comment before)"
 
-# ---- verdicts (issue 10): l=, i= and our own field, through mta.py ----------
+# ---- verdicts: l=, i= and our own field, through mta.py ----------
 # hostile NAME - t/data/hostile/NAME.eml without its "#" lines, to dkimd;
 # what mta.py saw goes to $work/h-NAME.out
 hostile() {

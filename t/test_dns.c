@@ -357,6 +357,9 @@ test_names(dkim_resolver *r)
 		    "invalid name", "backslash in a name refused" },
 		{ "s\xc3\xa9l._domainkey.example.com", DKIM_DNS_BAD,
 		    "invalid name", "8-bit byte in a name refused" },
+		{ "sel._domainkey.-evil.example", DKIM_DNS_BAD,
+		    "invalid name", "a label starting with '-' refused (the "
+		    "signature parser's rule, dk_selector_valid)" },
 	};
 	struct expect lng = { longname, DKIM_DNS_BAD, "invalid name",
 	    "254-byte name refused" };

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "keypct.h"
+#include "keyread.h"
 #include "tap.h"
 #include "table.h"
 

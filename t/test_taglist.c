@@ -251,6 +251,11 @@ test_selectors(void)
 	ok(!S("sel."), "a trailing dot in a selector is invalid");
 	ok(!S("sel/x"), "'/' in a selector is invalid");
 #undef S
+	ok(dkim_name_valid("example") && dkim_name_valid("s-1._x.example.com"),
+	    "dkim_name_valid: one label or more, '-' and '_' inside labels");
+	ok(!dkim_name_valid("-x.example") && !dkim_name_valid("x-.example") &&
+	    !dkim_name_valid("../evil") && !dkim_name_valid(""),
+	    "dkim_name_valid refuses '-' at a label's edge, '/', the empty name");
 }
 
 int

@@ -38,32 +38,6 @@
 #define GENKEY_TTL		3600
 
 /*
- * genkey_name_valid - 1 when s is a domain name or selector that is safe
- * in DNS and as a file name: dot-separated labels of letters, digits,
- * '-' and '_' of 1..63 bytes, 253 bytes in all (RFC 6376 §3.1, RFC 1035).
- */
-static int
-genkey_name_valid(const char *s)
-{
-	size_t	 label = 0, total = 0;
-
-	for (; *s != '\0'; s++, total++) {
-		if (*s == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
-		    !(*s >= '0' && *s <= '9') && *s != '-' && *s != '_')
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0 && total <= 253;
-}
-
-/*
  * genkey_write - write len bytes of data to a new file path with mode;
  * an existing file is an error unless force. Returns 0, or -1 after
  * printing why.
@@ -262,9 +236,9 @@ genkey_main(int argc, char **argv)
 		    argv[optind]);
 	if (domain == NULL || selector == NULL)
 		return tool_usage("genkey needs -d DOMAIN and -s SELECTOR");
-	if (!genkey_name_valid(domain))
+	if (!dkim_name_valid(domain))
 		return tool_usage("-d %s: not a valid domain name", domain);
-	if (!genkey_name_valid(selector))
+	if (!dkim_name_valid(selector))
 		return tool_usage("-s %s: not a valid selector", selector);
 	if (strcmp(alg, "rsa") == 0) {
 		if (bits == 0)

@@ -1,5 +1,5 @@
 -- author.lua - the From that chooses the key is read as RFC 5322 reads
--- it: the attacks of issue 11 get no signature for the victim's domain,
+-- it: the attacks get no signature for the victim's domain,
 -- and a message whose author a reader may see otherwise is not signed
 -- (and, verified, does not pass). example.com has keys; nokey.test none.
 dofile(tdir .. "/lib.lua")

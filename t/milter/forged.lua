@@ -34,7 +34,7 @@ check(not mt.eom_check(conn, MT_HDRDELETE),
     "forged: foreign authserv-ids (other.example, mx.test.example) stay")
 mt.disconnect(conn)
 
--- issue 10: the id is the token that starts the value, whatever follows
+-- the id is the token that starts the value, whatever follows
 -- it or precedes it as white space of some kind (VT, FF, NBSP, EM SPACE,
 -- NEL, '/', ','): parsers that split on Unicode white space read these
 -- as ours, so they go too

@@ -739,7 +739,7 @@ def cases_numbers():
     case("l-beyond-body", "permerror", "l= larger than the body: the "
          "signature cannot be checked (RFC 6376 3.5 l=)",
          tpl=std(extra=" l=100000;"), calc={"l": "x"})
-    # Issue 10: an l= that leaves body bytes unsigned is policy (what
+    # An l= that leaves body bytes unsigned is policy (what
     # follows it can say anything, RFC 6376 8.2), not pass; dkimd's
     # UnsignedBodyContent pass restores the old verdict.
     case("l-zero", "policy", "l=0 signs no body at all: every byte of "
