@@ -29,6 +29,7 @@
 #include "authz.h"
 #include "conf.h"
 #include "db.h"
+#include "dset.h"
 #include "hosts.h"
 #include "keypct.h"
 #include "sock.h"
@@ -127,6 +128,9 @@ static const struct keyword keywords[] = {
 	{"SubDomains", K_BOOL, O(subdomains), "no", 0, 0, NULL,
 	    "a sender's domain, and with KeyFile each Domain, covers its "
 	    "subdomains"},
+	{"ExemptDomains", K_STR, O(exemptdomains), NULL, 0, 0, NULL,
+	    "data set of author domains whose mail is neither signed nor "
+	    "verified (forged Authentication-Results still go)"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -276,9 +280,10 @@ static const struct opendkim_kw {
 	{"EnableCoredumps", ODK_UNSUPPORTED,
 	    "core dumps follow the system settings (dkimd.service); "
 	    "dkimd does not change them"},
-	{"ExemptDomains", ODK_REFUSED,
-	    "mail of these domains would be signed and verified; "
-	    "dkimd has no domain exemption yet"},
+	{"ExemptDomains", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS; the domain is the author's "
+	    "as the strict From parser reads it, and forged "
+	    "Authentication-Results are still removed"},
 	{"ExternalIgnoreList", ODK_ACCEPTED,
 	    "dkimd never logs the unauthorized-signing notice that "
 	    "this list silences; mail from these hosts is verified, "
@@ -1264,6 +1269,10 @@ load_tables(struct loader *ld)
 	    ld->report, ld->rarg)) == NULL)
 		errors++;
 	errors += load_authz(ld);
+	if (c->exemptdomains != NULL && *c->exemptdomains != '\0' &&
+	    (c->exempt = dset_load("ExemptDomains", c->exemptdomains,
+	    ld->report, ld->rarg)) == NULL)
+		errors++;
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
 		    "SigningTable go together",
@@ -1357,6 +1366,7 @@ conf_free(struct conf *c)
 	hosts_free(c->sockpeers);
 	free(c->sock_uids);
 	authz_free(c->authz);
+	dset_free(c->exempt);
 	free(c->path);
 	free(c);
 }

@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dset.h"
 #include "logjson.h"
 #include "metrics.h"
 #include "session.h"
@@ -387,7 +388,7 @@ note_header(struct msg *m, const char *name, const char *value)
 			remember_ours(m);
 	} else if (strcasecmp(name, "DKIM-Signature") == 0)
 		m->has_sig = 1;
-	if (m->mode == MODE_SIGN)
+	if (m->mode == MODE_SIGN || m->live->conf->exempt != NULL)
 		author_field(&m->author, m->live->conf->senderheaders, name,
 		    value);
 }
@@ -553,6 +554,41 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 	return 0;
 }
 
+/*
+ * exempt - ExemptDomains, OpenDKIM's meaning: mail whose author domain
+ * (as author_choose() reads it, SenderHeaders included) is in the set is
+ * neither signed nor verified; 1 when it is. The domain is compared
+ * exactly, without case: a From that does not parse, or names a
+ * subdomain, is not exempt. Verified mail that carries Authentication-
+ * Results claiming our authserv-id still has them removed at the end
+ * (m->exempt), so an exempt From cannot carry a forgery through.
+ */
+static int
+exempt(struct session *s, struct session_out *out)
+{
+	struct msg *m = s->m;
+	const struct conf *cf = m->live->conf;
+	char	why[200];
+	const char *at;
+
+	if (cf->exempt == NULL || author_choose(&m->author, cf->senderheaders,
+	    m->from, sizeof(m->from), why, sizeof(why)) < 0 ||
+	    (at = strrchr(m->from, '@')) == NULL ||
+	    !dset_find(cf->exempt, at + 1, NULL))
+		return 0;
+	snprintf(m->outcome, sizeof(m->outcome), "ExemptDomains %s: %s",
+	    at + 1, m->nours ? "only forged Authentication-Results removed" :
+	    "passed unchanged");
+	if (m->mode == MODE_SIGN || (m->nours == 0 && !m->ar_overflow)) {
+		session_end(out, SESSION_ACCEPT, m->outcome);
+		return 1;
+	}
+	m->exempt = 1;		/* session_eom_do() removes them */
+	dkim_msg_free(m->dm);
+	m->dm = NULL;
+	return 1;
+}
+
 /* session_eoh - end of header: choose the signers, start key lookups */
 void
 session_eoh(struct session *s, const struct session_mac *mac,
@@ -574,6 +610,8 @@ session_eoh(struct session *s, const struct session_mac *mac,
 			session_internal(s, out);
 		return;
 	}
+	if (exempt(s, out))
+		return;
 	if (m->mode == MODE_SIGN && eoh_sign(s, mac, out) < 0)
 		return;
 	if (dkim_eoh(m->dm) != DKIM_OK) {
@@ -589,7 +627,7 @@ session_body(struct session *s, const unsigned char *buf, size_t len)
 {
 	struct msg *m = s->m;
 
-	if (m == NULL || m->failed)
+	if (m == NULL || m->failed || m->dm == NULL)
 		return;
 	if (dkim_body(m->dm, buf, len) != DKIM_OK)
 		session_fail(m, "body", dkim_msg_error(m->dm));

@@ -92,6 +92,7 @@ struct msg {
 	char	from[512];		/* the author's address (author.h) */
 	struct author author;		/* signing: From, Sender, SenderHeaders */
 	int	has_sig;		/* a DKIM-Signature came in */
+	int	exempt;			/* ExemptDomains: only forged A-R go */
 	size_t	ar_n;			/* Authentication-Results seen */
 	size_t	*ours;			/* their indexes (1-based), ascending */
 	size_t	nours;

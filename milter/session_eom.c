@@ -245,6 +245,11 @@ session_eom_do(struct session *s, struct session_out *out)
 		too_many(m, out);
 		return;
 	}
+	if (m->exempt) {
+		strip_ours(m, out);
+		session_end(out, SESSION_CONTINUE, m->outcome);
+		return;
+	}
 	if (!m->failed && dkim_eom(m->dm) != DKIM_OK)
 		session_fail(m, "eom", dkim_msg_error(m->dm));
 	if (m->failed) {

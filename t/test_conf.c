@@ -242,8 +242,9 @@ test_opendkim_classes(void)
 	    "refused OpenDKIM keyword: the configuration does not load");
 	is_int(nerr, 4, "refused: one error per refused keyword");
 	ok(strstr(msgs, "opendkim-classes.conf:7: OpenDKIM keyword "
-	    "\"ExemptDomains\" refused: ") != NULL,
-	    "ExemptDomains refused with file and line (would be signed)");
+	    "\"FinalPolicyScript\" refused: ") != NULL,
+	    "FinalPolicyScript refused with file and line (its decisions "
+	    "would be lost)");
 	ok(strstr(msgs, "opendkim-classes.conf:8: OpenDKIM keyword "
 	    "\"RedirectFailuresTo\" refused: ") != NULL,
 	    "RedirectFailuresTo refused: failed mail would be delivered");

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# it-kw.sh - OpenDKIM keywords with OpenDKIM's meaning, through the real
+# dkimd driven by miltertest (TAP)
+#
+# One dkimd after another, each with one group of keywords (ExemptDomains,
+# DontSignMailTo, MacroList, ...), and the t/milter/kw-*.lua scripts
+# against it. Most points show an attack failing: a From that only looks
+# exempt, a recipient list that hides an exempt address, a macro value
+# that differs in case. dnsmasq on 127.0.0.1 (t/lib/dns.sh) serves the
+# test key, so what dkimd signs is verified again by dkimd itself.
+# Every process is stopped by its PID.
+#
+# Needs: miltertest, dnsmasq. Environment: DKIMD, DKIMTOOL, top_srcdir.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+tdir=$top_srcdir/t/milter
+work=$(mktemp -d /tmp/it-kw.XXXXXX)
+DKIMD_PID=
+
+# shellcheck source=t/milter/lib.sh
+. "$top_srcdir/t/milter/lib.sh"
+# shellcheck source=t/lib/dns.sh
+. "$top_srcdir/t/lib/dns.sh"
+
+cleanup() {
+	dkimd_halt
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v miltertest >/dev/null || skip_all "miltertest not installed"
+command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] ||
+	skip_all "dnsmasq not installed"
+[ -x "$DKIMD" ] || skip_all "no dkimd at $DKIMD"
+[ -x "$DKIMTOOL" ] || skip_all "no dkimtool at $DKIMTOOL"
+PATH=$PATH:/usr/sbin
+
+# start EXTRA-CONF-LINES - dkimd on a free port with the base configuration
+# and these lines; 1 (and a failed point) when it does not start
+start() {
+	PORT=$(free_port)
+	{
+		cat <<EOT
+Socket			inet:$PORT@127.0.0.1
+KeyTable		file:$work/key.table
+SigningTable		refile:$work/signing.table
+AuthservID		mx.test
+Nameservers		127.0.0.1:$DNS_PORT
+DNSTimeout		2
+Syslog			no
+LogWhy			yes
+EOT
+		printf '%s\n' "$@"
+	} >"$work/dkimd.conf"
+	dkimd_launch "$work/dkimd.conf" "$work/dkimd.log" && return 0
+	ok 1 "dkimd starts with: $*"
+	return 1
+}
+
+stop() {
+	dkimd_halt
+	dkimd_sanitizer "$work/dkimd.log"
+}
+
+# refused LINE PATTERN NAME - dkimd -t refuses a configuration with LINE,
+# saying PATTERN
+refused() {
+	printf 'Socket inet:1@127.0.0.1\nSyslog no\n%s\n' "$1" >"$work/bad.conf"
+	"$DKIMD" -t -c "$work/bad.conf" >"$work/bad.out" 2>&1
+	[ $? -ne 0 ] && grep -q -E -- "$2" "$work/bad.out"
+	ok $? "$3"
+	sed 's/^/#   /' "$work/bad.out"
+}
+
+mkdir -p "$work/keys"
+"$DKIMTOOL" genkey -d example.com -s sel1 -D "$work/keys" >/dev/null
+chmod 600 "$work/keys/sel1.private"
+# the same key published for every domain the scripts sign as
+zone_to_records "$work/keys/sel1.txt" >"$work/records"
+for d in exempt.test sub.exempt.test other.test; do
+	zone_to_records "$work/keys/sel1.txt" |
+	    sed "s/^sel1._domainkey.example.com/sel1._domainkey.$d/"
+done >>"$work/records"
+echo "sel1 %:sel1:$work/keys/sel1.private" >"$work/key.table"
+cat >"$work/signing.table" <<EOT
+*@example.com		sel1
+*@exempt.test		sel1
+*@sub.exempt.test	sel1
+*@other.test		sel1
+EOT
+dns_start "$work/records" "$work" || { echo "Bail out! dnsmasq did not start"; exit 1; }
+
+# ---- ExemptDomains ------------------------------------------------------------
+if start "ExemptDomains exempt.test, Other.Test"; then
+	run kw-exempt.lua
+	logged "EX1: sign \(MTA ORIGINATING\): ExemptDomains exempt.test: passed unchanged" \
+	    "ExemptDomains: log: the exempt domain and that the message passed unchanged"
+	logged "EX6: verify .*ExemptDomains exempt.test: only forged Authentication-Results removed" \
+	    "ExemptDomains: log: an exempt message's forged Authentication-Results removed"
+	stop
+fi
+printf '*.exempt.test\n' >"$work/exempt.re"
+if start "ExemptDomains refile:$work/exempt.re"; then
+	run kw-exempt-re.lua
+	stop
+fi
+refused "ExemptDomains sqlite:/nonexistent.db" \
+    "ExemptDomains: \"sqlite\" data sets are not supported here" \
+    "ExemptDomains: a database data set is refused, not read as a list of one odd domain"
+refused "ExemptDomains file:$work/no-such-file" "no-such-file: cannot open" \
+    "ExemptDomains: a missing file is an error, not an empty set"
+
+echo "1..$n"
+exit $fail
