@@ -131,6 +131,9 @@ static const struct keyword keywords[] = {
 	{"ExemptDomains", K_STR, O(exemptdomains), NULL, 0, 0, NULL,
 	    "data set of author domains whose mail is neither signed nor "
 	    "verified (forged Authentication-Results still go)"},
+	{"DontSignMailTo", K_STR, O(dontsignmailto), NULL, 0, 0, NULL,
+	    "data set of recipient addresses: mail to any of them is not "
+	    "signed"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -274,9 +277,9 @@ static const struct opendkim_kw {
 	{"DomainKeysCompat", ODK_UNSUPPORTED,
 	    "DomainKeys (RFC 4870) is historic; only DKIM-Signature "
 	    "is handled"},
-	{"DontSignMailTo", ODK_REFUSED,
-	    "mail to these recipients would be signed; dkimd has no "
-	    "recipient exemption yet"},
+	{"DontSignMailTo", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS: one listed envelope "
+	    "recipient is enough"},
 	{"EnableCoredumps", ODK_UNSUPPORTED,
 	    "core dumps follow the system settings (dkimd.service); "
 	    "dkimd does not change them"},
@@ -1273,6 +1276,10 @@ load_tables(struct loader *ld)
 	    (c->exempt = dset_load("ExemptDomains", c->exemptdomains,
 	    ld->report, ld->rarg)) == NULL)
 		errors++;
+	if (c->dontsignmailto != NULL && *c->dontsignmailto != '\0' &&
+	    (c->dontsignto = dset_load("DontSignMailTo", c->dontsignmailto,
+	    ld->report, ld->rarg)) == NULL)
+		errors++;
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
 		    "SigningTable go together",
@@ -1367,6 +1374,7 @@ conf_free(struct conf *c)
 	free(c->sock_uids);
 	authz_free(c->authz);
 	dset_free(c->exempt);
+	dset_free(c->dontsignto);
 	free(c->path);
 	free(c);
 }

@@ -111,6 +111,7 @@ struct conf {
 	int	senderauthzenvelope;	/* check unauthenticated mail too */
 	int	subdomains;		/* SubDomains */
 	char	*exemptdomains;		/* ExemptDomains data set */
+	char	*dontsignmailto;	/* DontSignMailTo data set */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -131,6 +132,7 @@ struct conf {
 	int	sock_anyuser;		/* SocketUsers "*" */
 	struct hosts *sockpeers;	/* NULL when none */
 	struct dset *exempt;		/* ExemptDomains, NULL when none */
+	struct dset *dontsignto;	/* DontSignMailTo, NULL when none */
 	int	lines[96];		/* line of each keyword, 0 = default */
 };
 

@@ -351,6 +351,34 @@ session_envfrom(struct session *s, const struct session_mac *mac,
 		session_end(out, SESSION_ACCEPT, "passed unchanged");
 }
 
+/*
+ * session_rcpt - one envelope recipient ("<user@host>" or bare): with
+ * DontSignMailTo, OpenDKIM's meaning, one listed recipient is enough for
+ * the message not to be signed (the first is kept for the log line).
+ * Never signing is the side that fails safe: a sender who adds a listed
+ * recipient loses only its own signature. Nothing is kept per recipient.
+ */
+void
+session_rcpt(struct session *s, const char *addr)
+{
+	struct msg *m = s->m;
+	char	a[256];
+	size_t	n;
+
+	if (m == NULL || m->mode != MODE_SIGN || m->nosign_rcpt[0] ||
+	    m->live->conf->dontsignto == NULL || addr == NULL)
+		return;
+	while (*addr == ' ' || *addr == '<')
+		addr++;
+	n = strcspn(addr, ">");
+	if (n == 0 || n >= sizeof(a))
+		return;
+	memcpy(a, addr, n);
+	a[n] = '\0';
+	if (dset_find(m->live->conf->dontsignto, a, NULL))
+		snprintf(m->nosign_rcpt, sizeof(m->nosign_rcpt), "%s", a);
+}
+
 /* remember_ours - note the index of a forged Authentication-Results; the
  * list grows with the header block, at most one entry per 16 bytes of
  * MaximumHeaderBytes (and never below MIN_OURS entries) */
@@ -515,6 +543,12 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 	char	why[128], awhy[200];
 	int	down;
 
+	if (m->nosign_rcpt[0]) {
+		snprintf(m->outcome, sizeof(m->outcome), "DontSignMailTo "
+		    "<%s>: passed unsigned", m->nosign_rcpt);
+		session_end(out, SESSION_ACCEPT, m->outcome);
+		return -1;
+	}
 	if (author_choose(&m->author, m->live->conf->senderheaders,
 	    m->from, sizeof(m->from), awhy, sizeof(awhy)) < 0) {
 		bad_author(m, out, awhy);

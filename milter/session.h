@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	session_connect(s, sa, mac)		the client
  *	session_envfrom(s, mac, out)		MAIL FROM: a new message
+ *	session_rcpt(s, addr)			RCPT TO: one recipient
  *	session_header(s, name, value)		one field, as received
  *	session_eoh(s, mac, out)		end of header
  *	session_body(s, chunk, len)		a chunk of body
@@ -93,6 +94,7 @@ struct msg {
 	struct author author;		/* signing: From, Sender, SenderHeaders */
 	int	has_sig;		/* a DKIM-Signature came in */
 	int	exempt;			/* ExemptDomains: only forged A-R go */
+	char	nosign_rcpt[256];	/* DontSignMailTo: the first listed */
 	size_t	ar_n;			/* Authentication-Results seen */
 	size_t	*ours;			/* their indexes (1-based), ascending */
 	size_t	nours;
@@ -123,6 +125,7 @@ void	session_connect(struct session *, const struct sockaddr *,
 	    const struct session_mac *);
 void	session_envfrom(struct session *, const struct session_mac *,
 	    struct session_out *);
+void	session_rcpt(struct session *, const char *addr);
 void	session_header(struct session *, const char *name, const char *value);
 void	session_eoh(struct session *, const struct session_mac *,
 	    struct session_out *);

@@ -252,8 +252,8 @@ test_opendkim_classes(void)
 	    "\"Quarantine\" refused: ") != NULL,
 	    "Quarantine refused: failed mail would be delivered");
 	ok(strstr(msgs, "opendkim-classes.conf:10: OpenDKIM keyword "
-	    "\"DontSignMailTo\" refused: ") != NULL,
-	    "DontSignMailTo refused: that mail would be signed");
+	    "\"SenderMacro\" refused: ") != NULL,
+	    "SenderMacro refused: the signing domain would come from From");
 	ok(strstr(msgs, "opendkim-classes.conf:3: info: OpenDKIM keyword "
 	    "\"Background\" needs no setting in dkimd: dkimd detaches")
 	    != NULL, "accepted keyword: an info line that says why");

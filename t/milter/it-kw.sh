@@ -113,5 +113,13 @@ refused "ExemptDomains sqlite:/nonexistent.db" \
 refused "ExemptDomains file:$work/no-such-file" "no-such-file: cannot open" \
     "ExemptDomains: a missing file is an error, not an empty set"
 
+# ---- DontSignMailTo -----------------------------------------------------------
+if start "DontSignMailTo List@Lists.example.net"; then
+	run kw-dontsign.lua
+	logged "DS3: sign \(MTA ORIGINATING\): DontSignMailTo <LIST@LISTS.EXAMPLE.NET>: passed unsigned" \
+	    "DontSignMailTo: log: the recipient that stopped the signature"
+	stop
+fi
+
 echo "1..$n"
 exit $fail
