@@ -134,6 +134,9 @@ static const struct keyword keywords[] = {
 	{"DontSignMailTo", K_STR, O(dontsignmailto), NULL, 0, 0, NULL,
 	    "data set of recipient addresses: mail to any of them is not "
 	    "signed"},
+	{"MacroList", K_STR, O(macrolist), NULL, 0, 0, NULL,
+	    "data set of NAME[=VALUE|VALUE...] macros: mail is signed when "
+	    "the MTA sends one of them (with one of its values)"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -350,9 +353,9 @@ static const struct opendkim_kw {
 	    "on the message's line; LogWhy adds the reasons"},
 	{"LogWhy", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
-	{"MacroList", ODK_UNSUPPORTED,
-	    "dkimd signs by MTA ({daemon_name}), InternalHosts and "
-	    "SignAuthenticated only"},
+	{"MacroList", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS; the macros are asked for "
+	    "at MAIL FROM"},
 	{"MaximumHeaders", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning: another name of MaximumHeaderBytes"},
 	{"MaximumSignaturesToVerify", ODK_IMPLEMENTED,
@@ -1250,6 +1253,38 @@ load_authz(struct loader *ld)
 	return 0;
 }
 
+/*
+ * load_macros - MacroList: each name a macro name ("{name}", "name" or one
+ * letter); OpenDKIM's "name|value" is refused with a hint, since it would
+ * name a macro that no MTA sends and so silently never sign
+ */
+static int
+load_macros(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	const char *k;
+	size_t	i;
+
+	if (c->macrolist == NULL || *c->macrolist == '\0')
+		return 0;
+	if ((c->macros = dset_load("MacroList", c->macrolist, ld->report,
+	    ld->rarg)) == NULL)
+		return 1;
+	for (i = 0; i < dset_count(c->macros); i++) {
+		k = dset_key(c->macros, i);
+		if (strspn(k, "{}_abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(k) ||
+		    strlen(k) > 64) {
+			util_report(ld->report, ld->rarg, 0, "%s:%d: MacroList: "
+			    "\"%.80s\" is not a macro name (write NAME or "
+			    "NAME=VALUE1|VALUE2)", file_of(ld, "MacroList"),
+			    line_of(c, "MacroList"), k);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* load_tables - KeyTable, SigningTable (or KeyFile), InternalHosts */
 static int
 load_tables(struct loader *ld)
@@ -1280,6 +1315,7 @@ load_tables(struct loader *ld)
 	    (c->dontsignto = dset_load("DontSignMailTo", c->dontsignmailto,
 	    ld->report, ld->rarg)) == NULL)
 		errors++;
+	errors += load_macros(ld);
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
 		    "SigningTable go together",
@@ -1375,6 +1411,7 @@ conf_free(struct conf *c)
 	authz_free(c->authz);
 	dset_free(c->exempt);
 	dset_free(c->dontsignto);
+	dset_free(c->macros);
 	free(c->path);
 	free(c);
 }

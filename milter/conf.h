@@ -112,6 +112,7 @@ struct conf {
 	int	subdomains;		/* SubDomains */
 	char	*exemptdomains;		/* ExemptDomains data set */
 	char	*dontsignmailto;	/* DontSignMailTo data set */
+	char	*macrolist;		/* MacroList data set */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -133,6 +134,7 @@ struct conf {
 	struct hosts *sockpeers;	/* NULL when none */
 	struct dset *exempt;		/* ExemptDomains, NULL when none */
 	struct dset *dontsignto;	/* DontSignMailTo, NULL when none */
+	struct dset *macros;		/* MacroList, NULL when none */
 	int	lines[96];		/* line of each keyword, 0 = default */
 };
 

@@ -155,8 +155,9 @@ mlfi_release(struct conn *c)
  * (each libmilter worker holds a 64 KB chunk).
  * libmilter offers every NR_ step and answers "continue" for us where
  * the MTA has no such step, so old MTAs work the same. RCPT is asked
- * for (DontSignMailTo reads it) without a reply, SMFIP_NR_RCPT: one
- * small write per recipient, no round trip.
+ * for only when the configuration in force has DontSignMailTo, and then
+ * without a reply (SMFIP_NR_RCPT): one small write per recipient, no
+ * round trip.
  */
 static sfsistat
 mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -164,6 +165,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn *c = mlfi_conn(ctx);
+	struct live *l;
+	char	mail[1024];
 	unsigned long want = SMFIP_NOHELO | SMFIP_NOUNKNOWN |
 	    SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_NR_HDR |
 	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_EOH |
@@ -173,6 +176,14 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	(void)f3;
 	if (c == NULL)
 		return SMFIS_REJECT;
+	snprintf(mail, sizeof(mail), "i {auth_authen} {auth_type} "
+	    "{daemon_name} {mail_addr}");
+	if ((l = live_get()) != NULL) {
+		if (l->conf->dontsignto == NULL)
+			want |= SMFIP_NORCPT;
+		mode_macros(l->conf, mail, sizeof(mail));
+		live_put(l);
+	}
 	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) !=
 	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS))
 		log_warn("MTA does not allow adding and changing headers");
@@ -181,14 +192,13 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	c->s.leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->s.rcpt = (*pf1 & SMFIP_NORCPT) == 0;
 	c->nr = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL |
 	    SMFIP_NR_RCPT | SMFIP_NR_EOH | SMFIP_NR_BODY);
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT,
 		    (char *)"j {daemon_name} {client_addr}");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    (char *)"i {auth_authen} {auth_type} {daemon_name} "
-		    "{mail_addr}");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, mail);
 		smfi_setsymlist(ctx, SMFIM_EOH, (char *)"i");
 		smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
 	}

@@ -290,6 +290,13 @@ session_connect(struct session *s, const struct sockaddr *sa,
 		snprintf(s->daemon, sizeof(s->daemon), "%s", v);
 }
 
+/* macro_get - a macro for mode_choose() (MacroList) */
+static const char *
+macro_get(void *arg, const char *name)
+{
+	return session_get(arg, name);
+}
+
 /* msg_start - a new message: configuration, decision, engine state */
 static int
 msg_start(struct session *s, struct msg *m, const struct session_mac *mac)
@@ -307,6 +314,8 @@ msg_start(struct session *s, struct msg *m, const struct session_mac *mac)
 	in.auth_type = session_get(mac, "{auth_type}");
 	in.client = s->have_sa ? (struct sockaddr *)&s->sa : NULL;
 	in.client_text = s->client[0] ? s->client : NULL;
+	in.macro = macro_get;
+	in.macro_arg = (void *)(uintptr_t)mac;
 	m->mode = mode_choose(m->live->conf, &in, m->why, sizeof(m->why));
 	author_init(&m->author);
 	if (m->mode == MODE_NONE)
@@ -356,7 +365,9 @@ session_envfrom(struct session *s, const struct session_mac *mac,
  * DontSignMailTo, OpenDKIM's meaning, one listed recipient is enough for
  * the message not to be signed (the first is kept for the log line).
  * Never signing is the side that fails safe: a sender who adds a listed
- * recipient loses only its own signature. Nothing is kept per recipient.
+ * recipient loses only its own signature; on a connection whose MTA
+ * does not send recipients (it began before a reload added the keyword)
+ * nothing is signed. Nothing is kept per recipient.
  */
 void
 session_rcpt(struct session *s, const char *addr)
@@ -543,9 +554,11 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 	char	why[128], awhy[200];
 	int	down;
 
-	if (m->nosign_rcpt[0]) {
+	if (m->nosign_rcpt[0] || (m->live->conf->dontsignto != NULL &&
+	    !s->rcpt)) {
 		snprintf(m->outcome, sizeof(m->outcome), "DontSignMailTo "
-		    "<%s>: passed unsigned", m->nosign_rcpt);
+		    "<%s>: passed unsigned", m->nosign_rcpt[0] ?
+		    m->nosign_rcpt : "recipients not sent on this connection");
 		session_end(out, SESSION_ACCEPT, m->outcome);
 		return -1;
 	}

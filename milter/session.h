@@ -117,6 +117,7 @@ struct session {
 	char	client[64];
 	char	daemon[64];
 	int	leadspc;		/* header values keep their leading space */
+	int	rcpt;			/* the MTA sends RCPT (session_rcpt) */
 	struct msg *m;
 };
 

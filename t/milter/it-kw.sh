@@ -120,6 +120,30 @@ if start "DontSignMailTo List@Lists.example.net"; then
 	    "DontSignMailTo: log: the recipient that stopped the signature"
 	stop
 fi
+if start; then
+	run kw-dsreload.lua -D reload="echo 'DontSignMailTo list@lists.example.net' \
+	    >>$work/dkimd.conf; kill -HUP $DKIMD_PID; for i in 1 2 3 4 5 6 7 8 9 10; \
+	    do grep -q reloaded $work/dkimd.log && break; sleep 0.2; done"
+	logged "DSR2: sign \(MTA ORIGINATING\): DontSignMailTo <recipients not sent on this connection>: passed unsigned" \
+	    "DontSignMailTo: log: why the old connection's mail was not signed"
+	stop
+fi
+
+# ---- MacroList ----------------------------------------------------------------
+if start "MacroList daemon_name=MSA|Submit, {x_local}"; then
+	run kw-macro.lua
+	logged "MAC1: sign \(MacroList \{daemon_name\}=MSA\)" \
+	    "MacroList: log: the macro and its value are the reason to sign"
+	stop
+fi
+printf 'daemon_name\tMSA|Submit\n' >"$work/macros"
+if start "MacroList file:$work/macros"; then
+	run kw-macro.lua -D only=file
+	stop
+fi
+refused "MacroList daemon_name|ORIGINATING" \
+    "MacroList: \"daemon_name\|ORIGINATING\" is not a macro name" \
+    "MacroList: NAME|VALUE (a macro no MTA sends, never signing) is refused with a hint"
 
 echo "1..$n"
 exit $fail
