@@ -137,6 +137,15 @@ static const struct keyword keywords[] = {
 	{"MacroList", K_STR, O(macrolist), NULL, 0, 0, NULL,
 	    "data set of NAME[=VALUE|VALUE...] macros: mail is signed when "
 	    "the MTA sends one of them (with one of its values)"},
+	{"RemoveOldSignatures", K_BOOL, O(removeoldsigs), "no", 0, 0, NULL,
+	    "when signing, remove the DKIM-Signature fields the message "
+	    "came with"},
+	{"SoftwareHeader", K_BOOL, O(softwareheader), "no", 0, 0, NULL,
+	    "add DKIM-Filter: dkimd, its version, AuthservID and the queue "
+	    "id to mail signed or verified"},
+	{"AlwaysAddARHeader", K_BOOL, O(alwaysaddar), "yes", 0, 0, NULL,
+	    "add Authentication-Results (dkim=none) to unsigned mail too; "
+	    "OpenDKIM's default is no"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -225,9 +234,9 @@ static const struct opendkim_kw {
 	{"AllowSHA1Only", ODK_UNSUPPORTED,
 	    "dkimd signs with SHA-256 only, and rsa-sha1 signatures "
 	    "never pass (RFC 8301 section 3.1)"},
-	{"AlwaysAddARHeader", ODK_ACCEPTED,
-	    "dkimd always adds Authentication-Results to verified "
-	    "mail, dkim=none when unsigned"},
+	{"AlwaysAddARHeader", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS; dkimd's default is yes "
+	    "(OpenDKIM's no)"},
 	{"AuthservID", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"AuthservIDWithJobID", ODK_UNSUPPORTED,
@@ -428,8 +437,8 @@ static const struct opendkim_kw {
 	{"RemoveARFrom", ODK_REFUSED,
 	    "foreign Authentication-Results would stay; dkimd removes "
 	    "only those that claim its AuthservID"},
-	{"RemoveOldSignatures", ODK_UNSUPPORTED,
-	    "existing DKIM-Signature fields are kept when signing"},
+	{"RemoveOldSignatures", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"ReplaceHeaders", ODK_UNSUPPORTED,
 	    "dkimd rewrites no header field before signing"},
 	{"ReplaceRules", ODK_UNSUPPORTED,
@@ -485,8 +494,8 @@ static const struct opendkim_kw {
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"SoftStart", ODK_UNSUPPORTED,
 	    "dkimd does not start with a data set it cannot open"},
-	{"SoftwareHeader", ODK_UNSUPPORTED,
-	    "dkimd adds no DKIM-Filter header"},
+	{"SoftwareHeader", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS (the product is dkimd)"},
 	{"Statistics", ODK_UNSUPPORTED,
 	    "dkimd keeps no statistics database"},
 	{"StatisticsName", ODK_UNSUPPORTED,

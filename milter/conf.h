@@ -113,6 +113,9 @@ struct conf {
 	char	*exemptdomains;		/* ExemptDomains data set */
 	char	*dontsignmailto;	/* DontSignMailTo data set */
 	char	*macrolist;		/* MacroList data set */
+	int	removeoldsigs;		/* RemoveOldSignatures */
+	int	softwareheader;		/* SoftwareHeader: DKIM-Filter */
+	int	alwaysaddar;		/* AlwaysAddARHeader */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */

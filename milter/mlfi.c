@@ -92,6 +92,12 @@ carry(SMFICTX *ctx, struct conn *c, struct session_out *out)
 			    "remove Authentication-Results");
 			goto reply;
 		}
+	for (i = out->ndelsig; i > 0; i--)
+		if (smfi_chgheader(ctx, (char *)SIG_NAME, (int)i, NULL) !=
+		    MI_SUCCESS) {
+			session_refused(&c->s, out, "remove DKIM-Signature");
+			goto reply;
+		}
 	for (i = 0; i < out->nins; i++)
 		if (smfi_insheader(ctx, 0, (char *)out->ins[i].name,
 		    out->ins[i].value) != MI_SUCCESS) {

@@ -92,6 +92,7 @@ out_reset(struct session_out *out)
 	out->rcode = out->xcode = out->text = NULL;
 	out->del = NULL;
 	out->ndel = 0;
+	out->ndelsig = 0;
 	out->nins = 0;
 	out->best_effort = 0;
 	out->outcome = "";
@@ -197,6 +198,7 @@ session_refused(struct session *s, struct session_out *out,
 	session_fail(s->m, what, "MTA refused");
 	out->nins = 0;
 	out->ndel = 0;
+	out->ndelsig = 0;
 	session_internal(s, out);
 }
 
@@ -253,6 +255,7 @@ session_finish(struct session *s, struct session_out *out)
 		    m->why, out->outcome, ms);
 	out->nins = 0;
 	out->ndel = 0;
+	out->ndelsig = 0;
 	msg_free(m);
 	s->m = NULL;
 }
@@ -425,8 +428,10 @@ note_header(struct msg *m, const char *name, const char *value)
 		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
 		    strlen(value), m->live->conf->authservid))
 			remember_ours(m);
-	} else if (strcasecmp(name, "DKIM-Signature") == 0)
+	} else if (strcasecmp(name, SIG_NAME) == 0) {
 		m->has_sig = 1;
+		m->nsig++;
+	}
 	if (m->mode == MODE_SIGN || m->live->conf->exempt != NULL)
 		author_field(&m->author, m->live->conf->senderheaders, name,
 		    value);
@@ -590,7 +595,8 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 		session_end(out, SESSION_ACCEPT, m->outcome);
 		return -1;
 	}
-	if (!m->has_sig) {
+	/* RemoveOldSignatures: ours are made whatever is there */
+	if (!m->has_sig || m->live->conf->removeoldsigs) {
 		dkim_msg_free(m->check);
 		m->check = NULL;
 	} else if (dkim_eoh(m->check) != DKIM_OK) {

@@ -145,5 +145,15 @@ refused "MacroList daemon_name|ORIGINATING" \
     "MacroList: \"daemon_name\|ORIGINATING\" is not a macro name" \
     "MacroList: NAME|VALUE (a macro no MTA sends, never signing) is refused with a hint"
 
+# ---- RemoveOldSignatures, SoftwareHeader, AlwaysAddARHeader ------------------
+version=$(sed -n 's/^AC_INIT(\[dkimd\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
+if start "RemoveOldSignatures yes" "SoftwareHeader yes" \
+    "AlwaysAddARHeader no" "PeerList 203.0.113.0/24"; then
+	run kw-sigs.lua -D version="$version"
+	logged "KWS1: sign .*d=example.com s=sel1 a=rsa-sha256 signed; removed 2 old DKIM-Signature" \
+	    "RemoveOldSignatures: log: how many old signatures were removed"
+	stop
+fi
+
 echo "1..$n"
 exit $fail
