@@ -146,6 +146,11 @@ static const struct keyword keywords[] = {
 	{"AlwaysAddARHeader", K_BOOL, O(alwaysaddar), "yes", 0, 0, NULL,
 	    "add Authentication-Results (dkim=none) to unsigned mail too; "
 	    "OpenDKIM's default is no"},
+	{"MaximumSignedBytes", K_INT, O(maxsignedbytes), "0", 0, 2147483647,
+	    NULL, "sign at most this many body bytes, with l=; 0 for the "
+	    "whole body, without l="},
+	{"ClockDrift", K_INT, O(clockdrift), "300", 0, 86400, NULL,
+	    "seconds a signature's t= may be ahead of our clock"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -255,7 +260,8 @@ static const struct opendkim_kw {
 	    "dkimd does not change directory, so relative paths would "
 	    "name other files; write absolute paths"},
 	{"BodyLengthDB", ODK_UNSUPPORTED,
-	    "dkimd never adds l=; the whole body is signed"},
+	    "dkimd adds l= to all mail or none (MaximumSignedBytes), "
+	    "never per recipient"},
 	{"BogusKey", ODK_UNSUPPORTED,
 	    "dkimd does not validate DNSSEC; a key is used as the "
 	    "resolver returns it"},
@@ -267,9 +273,9 @@ static const struct opendkim_kw {
 	{"ChangeRootDirectory", ODK_REFUSED,
 	    "dkimd does not chroot; confine it with dkimd.service "
 	    "(its sandbox) instead of believing it is confined"},
-	{"ClockDrift", ODK_UNSUPPORTED,
-	    "dkimd allows a fixed 300 s of clock skew for t= (RFC "
-	    "6376 section 3.5)"},
+	{"ClockDrift", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning for t= (see KEYWORDS); x= gets no drift: "
+	    "an expired signature never passes"},
 	{"DiagnosticDirectory", ODK_UNSUPPORTED,
 	    "dkimd writes no diagnostic files; LogWhy logs the reason "
 	    "of each result"},
@@ -369,8 +375,8 @@ static const struct opendkim_kw {
 	    "OpenDKIM's meaning: another name of MaximumHeaderBytes"},
 	{"MaximumSignaturesToVerify", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
-	{"MaximumSignedBytes", ODK_UNSUPPORTED,
-	    "dkimd signs the whole body, never l="},
+	{"MaximumSignedBytes", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"MilterDebug", ODK_UNSUPPORTED,
 	    "use LogWhy"},
 	{"Minimum", ODK_UNSUPPORTED,

@@ -116,6 +116,8 @@ struct conf {
 	int	removeoldsigs;		/* RemoveOldSignatures */
 	int	softwareheader;		/* SoftwareHeader: DKIM-Filter */
 	int	alwaysaddar;		/* AlwaysAddARHeader */
+	long	maxsignedbytes;		/* MaximumSignedBytes, 0: all, no l= */
+	long	clockdrift;		/* ClockDrift: seconds t= may be ahead */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */

@@ -528,6 +528,7 @@ add_signers(struct msg *m)
 		sp.headers = (const char *const *)cf->signheaders;
 		sp.oversign = (const char *const *)cf->oversignheaders;
 		sp.expire_secs = cf->signaturettl;
+		sp.max_body = cf->maxsignedbytes;
 		if (dkim_msg_add_signer(m->dm, &sp) != DKIM_OK) {
 			session_fail(m, "signer", dkim_msg_error(m->dm));
 			return -1;

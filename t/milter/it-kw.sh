@@ -155,5 +155,43 @@ if start "RemoveOldSignatures yes" "SoftwareHeader yes" \
 	stop
 fi
 
+# ---- MaximumSignedBytes ------------------------------------------------------
+if start "MaximumSignedBytes 100"; then
+	run kw-lbytes.lua
+	logged "LB5: verify .*policy \(l=100 leaves 230 body bytes unsigned\) cause=unsigned_body" \
+	    "MaximumSignedBytes: log: how many bytes our own l= left unsigned"
+	stop
+fi
+
+# ---- ClockDrift: a signature made 600 s ahead of our clock --------------------
+printf 'From: <user@example.com>\nSubject: t= ahead\n\nbody\n' |
+    /usr/bin/python3 "$tdir/sign-at.py" "$work/keys/sel1.private" example.com \
+    sel1 600 >"$work/ahead.eml"
+# drift WANT NAME - the result dkimd gives ahead.eml, as mta.py saw it
+drift() {
+	/usr/bin/python3 "$tdir/mta.py" "127.0.0.1:$PORT" INBOUND \
+	    "$work/ahead.eml" >"$work/drift.out" 2>&1
+	grep -q "^insert 0 Authentication-Results .*dkim=$1" "$work/drift.out"
+	ok $? "$2"
+	grep Authentication-Results "$work/drift.out" | cut -c1-200 | sed 's/^/#   /'
+}
+if start; then
+	drift permerror "ClockDrift default 300: t= 600 s ahead is a permerror (signature in the future)"
+	stop
+fi
+if start "ClockDrift 900"; then
+	drift pass "ClockDrift 900: the same signature passes"
+	stop
+fi
+if start "ClockDrift 0"; then
+	printf 'From: <user@example.com>\nSubject: t= ahead\n\nbody\n' |
+	    /usr/bin/python3 "$tdir/sign-at.py" "$work/keys/sel1.private" \
+	    example.com sel1 30 >"$work/ahead.eml"
+	drift permerror "ClockDrift 0: even 30 s ahead is a permerror"
+	stop
+fi
+refused "ClockDrift -1" "ClockDrift: \"-1\": expected a number from 0 to 86400" \
+    "ClockDrift: a negative drift is refused"
+
 echo "1..$n"
 exit $fail
