@@ -16,6 +16,7 @@
 #define DEF_MAX_HEADER	(1024 * 1024)
 #define DEF_MIN_BITS	1024
 #define DEF_DNS_BUDGET	10000
+#define DEF_DRIFT	300		/* seconds t= may be ahead (ClockDrift) */
 
 /* dkim_ctx_new - settings with the defaults of dkim.h */
 dkim_ctx *
@@ -31,6 +32,7 @@ dkim_ctx_new(void)
 	ctx->max_header = DEF_MAX_HEADER;
 	ctx->min_key_bits = DEF_MIN_BITS;
 	ctx->dns_budget_ms = DEF_DNS_BUDGET;
+	ctx->drift = DEF_DRIFT;
 	return ctx;
 }
 
@@ -94,6 +96,13 @@ void
 dkim_ctx_set_unsigned_body(dkim_ctx *ctx, int accept)
 {
 	ctx->unsigned_body_ok = accept != 0;
+}
+
+/* dkim_ctx_set_clock_drift - seconds a signature's t= may be ahead */
+void
+dkim_ctx_set_clock_drift(dkim_ctx *ctx, long secs)
+{
+	ctx->drift = secs < 0 ? 0 : secs;
 }
 
 /* dk_ctx_now - the current time as the context's clock says */

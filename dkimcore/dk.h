@@ -130,6 +130,10 @@ int	dk_sig_parse(struct dk_sig *, const char *value, size_t len,
 enum dkim_cause dk_sig_check(const struct dk_sig *, time_t now,
 	    char *why, size_t whylen);
 
+/* dk_sig_check_drift - the same, t= allowed drift seconds ahead */
+enum dkim_cause dk_sig_check_drift(const struct dk_sig *, time_t now,
+	    long drift, char *why, size_t whylen);
+
 /*
  * dk_author_rule - the author rule of dkim_author_check(), giving the
  * cause: DKIM_CAUSE_NONE when the author is one a pass can vouch for,
@@ -368,6 +372,7 @@ struct dkim_ctx {
 	unsigned min_key_bits;
 	unsigned dns_budget_ms;
 	int	unsigned_body_ok;	/* l= short of the body may pass */
+	long	drift;			/* seconds t= may be ahead of now */
 };
 
 time_t	dk_ctx_now(const dkim_ctx *);

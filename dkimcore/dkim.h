@@ -171,6 +171,12 @@ void	dkim_ctx_set_limits(dkim_ctx *, unsigned max_sigs, size_t max_header,
  */
 void	dkim_ctx_set_unsigned_body(dkim_ctx *, int accept);
 
+/*
+ * dkim_ctx_set_clock_drift - how many seconds a signature's t= may be
+ * ahead of the clock and still verify (default 300); x= gets none
+ */
+void	dkim_ctx_set_clock_drift(dkim_ctx *, long secs);
+
 /* ---- signing keys -------------------------------------------------- */
 
 /*
@@ -278,6 +284,8 @@ struct dkim_signspec {
 	const char *const *headers;	/* NULL: the default list */
 	const char *const *oversign;	/* NULL: the default list */
 	long	expire_secs;		/* >0: x= t+expire_secs */
+	long long max_body;		/* >0: hash at most this many body
+					 * bytes (canonical) and write l= */
 };
 
 dkim_msg *dkim_msg_new(dkim_ctx *, enum dkim_mode);

@@ -58,6 +58,7 @@ struct dk_signer {
 	char	**h;		/* h= as chosen at end of header */
 	size_t	nh;
 	long	expire;
+	long long limit;	/* l= to sign up to, -1 for the whole body */
 	int	bh;		/* body hasher index */
 	EVP_MD_CTX *hmd;	/* header hash, waiting for the signature field */
 	char	*out;		/* the DKIM-Signature value made */

@@ -488,14 +488,23 @@ dk_sig_parse(struct dk_sig *sig, const char *value, size_t len,
 	return 0;
 }
 
-/*
- * dk_sig_check - the checks that need the clock or policy. t= may be up
- * to SIG_SKEW seconds ahead of our clock: senders' clocks drift, and
- * §3.5 lets a verifier ignore a future t= rather than requiring it.
- * x= must be later than t= (§3.5) and not yet passed.
- */
+/* dk_sig_check - dk_sig_check_drift() with SIG_SKEW seconds of drift */
 enum dkim_cause
 dk_sig_check(const struct dk_sig *sig, time_t now, char *why, size_t whylen)
+{
+	return dk_sig_check_drift(sig, now, SIG_SKEW, why, whylen);
+}
+
+/*
+ * dk_sig_check_drift - the checks that need the clock or policy. t= may
+ * be up to drift seconds ahead of our clock: senders' clocks drift, and
+ * §3.5 lets a verifier ignore a future t= rather than requiring it.
+ * x= must be later than t= (§3.5) and not yet passed: the signer chose
+ * that limit, and no drift extends it.
+ */
+enum dkim_cause
+dk_sig_check_drift(const struct dk_sig *sig, time_t now, long drift,
+    char *why, size_t whylen)
 {
 	if (sig->alg == DKIM_ALG_UNKNOWN) {
 		sig_why(why, whylen, "%s", "unknown algorithm");
@@ -509,7 +518,7 @@ dk_sig_check(const struct dk_sig *sig, time_t now, char *why, size_t whylen)
 		sig_why(why, whylen, "%s", "signature expired");
 		return DKIM_CAUSE_EXPIRED;
 	}
-	if (sig->t >= 0 && sig->t > (long long)now + SIG_SKEW) {
+	if (sig->t >= 0 && sig->t > (long long)now + drift) {
 		sig_why(why, whylen, "%s", "signature in the future");
 		return DKIM_CAUSE_FUTURE;
 	}

@@ -132,6 +132,7 @@ dkim_msg_add_signer(dkim_msg *m, const struct dkim_signspec *sp)
 	s->hcanon = sp->canon_set ? sp->hcanon : DKIM_CANON_RELAXED;
 	s->bcanon = sp->canon_set ? sp->bcanon : DKIM_CANON_RELAXED;
 	s->expire = sp->expire_secs;
+	s->limit = sp->max_body > 0 ? sp->max_body : -1;
 	s->bh = -1;
 	s->domain = strdup(sp->domain);
 	s->selector = strdup(sp->selector);
@@ -225,7 +226,8 @@ dk_sign_eoh(dkim_msg *m)
 
 		if (choose_h(m, s) < 0)
 			goto oom;
-		if ((s->bh = dk_bodyhash_get(m, s->bcanon, s->alg, -1)) < 0)
+		if ((s->bh = dk_bodyhash_get(m, s->bcanon, s->alg,
+		    s->limit)) < 0)
 			goto oom;
 		if ((s->hmd = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(s->hmd, EVP_sha256(), NULL) != 1 ||
@@ -326,6 +328,13 @@ build_value(dkim_msg *m, struct dk_signer *s, struct dk_buf *b)
 	}
 	if (add_hlist(b, &col, s) < 0)
 		goto out;
+	/* l= says how many canonical body bytes bh= covers (§3.5): all of
+	 * a shorter body, else the limit */
+	if (s->limit >= 0) {
+		snprintf(tag, sizeof(tag), "l=%llu;", h->done);
+		if (fold_add(b, &col, tag) < 0)
+			goto out;
+	}
 	snprintf(tag, sizeof(tag), "bh=%s;", bh);
 	if (fold_add(b, &col, tag) < 0)
 		goto out;

@@ -276,7 +276,8 @@ prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
 		set_result(v, m->author_cause, "%s", m->author_why);
 		return;
 	}
-	if ((c = dk_sig_check(&v->sig, now, why, sizeof(why))) !=
+	if ((c = dk_sig_check_drift(&v->sig, now, m->ctx->drift, why,
+	    sizeof(why))) !=
 	    DKIM_CAUSE_NONE) {
 		set_result(v, c, "%s", why);
 		return;

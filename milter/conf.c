@@ -29,6 +29,7 @@
 #include "authz.h"
 #include "conf.h"
 #include "db.h"
+#include "dset.h"
 #include "hosts.h"
 #include "keypct.h"
 #include "sock.h"
@@ -127,6 +128,29 @@ static const struct keyword keywords[] = {
 	{"SubDomains", K_BOOL, O(subdomains), "no", 0, 0, NULL,
 	    "a sender's domain, and with KeyFile each Domain, covers its "
 	    "subdomains"},
+	{"ExemptDomains", K_STR, O(exemptdomains), NULL, 0, 0, NULL,
+	    "data set of author domains whose mail is neither signed nor "
+	    "verified (forged Authentication-Results still go)"},
+	{"DontSignMailTo", K_STR, O(dontsignmailto), NULL, 0, 0, NULL,
+	    "data set of recipient addresses: mail to any of them is not "
+	    "signed"},
+	{"MacroList", K_STR, O(macrolist), NULL, 0, 0, NULL,
+	    "data set of NAME[=VALUE|VALUE...] macros: mail is signed when "
+	    "the MTA sends one of them (with one of its values)"},
+	{"RemoveOldSignatures", K_BOOL, O(removeoldsigs), "no", 0, 0, NULL,
+	    "when signing, remove the DKIM-Signature fields the message "
+	    "came with"},
+	{"SoftwareHeader", K_BOOL, O(softwareheader), "no", 0, 0, NULL,
+	    "add DKIM-Filter: dkimd, its version, AuthservID and the queue "
+	    "id to mail signed or verified"},
+	{"AlwaysAddARHeader", K_BOOL, O(alwaysaddar), "yes", 0, 0, NULL,
+	    "add Authentication-Results (dkim=none) to unsigned mail too; "
+	    "OpenDKIM's default is no"},
+	{"MaximumSignedBytes", K_INT, O(maxsignedbytes), "0", 0, 2147483647,
+	    NULL, "sign at most this many body bytes, with l=; 0 for the "
+	    "whole body, without l="},
+	{"ClockDrift", K_INT, O(clockdrift), "300", 0, 86400, NULL,
+	    "seconds a signature's t= may be ahead of our clock"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -215,9 +239,9 @@ static const struct opendkim_kw {
 	{"AllowSHA1Only", ODK_UNSUPPORTED,
 	    "dkimd signs with SHA-256 only, and rsa-sha1 signatures "
 	    "never pass (RFC 8301 section 3.1)"},
-	{"AlwaysAddARHeader", ODK_ACCEPTED,
-	    "dkimd always adds Authentication-Results to verified "
-	    "mail, dkim=none when unsigned"},
+	{"AlwaysAddARHeader", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS; dkimd's default is yes "
+	    "(OpenDKIM's no)"},
 	{"AuthservID", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"AuthservIDWithJobID", ODK_UNSUPPORTED,
@@ -236,7 +260,8 @@ static const struct opendkim_kw {
 	    "dkimd does not change directory, so relative paths would "
 	    "name other files; write absolute paths"},
 	{"BodyLengthDB", ODK_UNSUPPORTED,
-	    "dkimd never adds l=; the whole body is signed"},
+	    "dkimd adds l= to all mail or none (MaximumSignedBytes), "
+	    "never per recipient"},
 	{"BogusKey", ODK_UNSUPPORTED,
 	    "dkimd does not validate DNSSEC; a key is used as the "
 	    "resolver returns it"},
@@ -248,9 +273,9 @@ static const struct opendkim_kw {
 	{"ChangeRootDirectory", ODK_REFUSED,
 	    "dkimd does not chroot; confine it with dkimd.service "
 	    "(its sandbox) instead of believing it is confined"},
-	{"ClockDrift", ODK_UNSUPPORTED,
-	    "dkimd allows a fixed 300 s of clock skew for t= (RFC "
-	    "6376 section 3.5)"},
+	{"ClockDrift", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning for t= (see KEYWORDS); x= gets no drift: "
+	    "an expired signature never passes"},
 	{"DiagnosticDirectory", ODK_UNSUPPORTED,
 	    "dkimd writes no diagnostic files; LogWhy logs the reason "
 	    "of each result"},
@@ -270,15 +295,16 @@ static const struct opendkim_kw {
 	{"DomainKeysCompat", ODK_UNSUPPORTED,
 	    "DomainKeys (RFC 4870) is historic; only DKIM-Signature "
 	    "is handled"},
-	{"DontSignMailTo", ODK_REFUSED,
-	    "mail to these recipients would be signed; dkimd has no "
-	    "recipient exemption yet"},
+	{"DontSignMailTo", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS: one listed envelope "
+	    "recipient is enough"},
 	{"EnableCoredumps", ODK_UNSUPPORTED,
 	    "core dumps follow the system settings (dkimd.service); "
 	    "dkimd does not change them"},
-	{"ExemptDomains", ODK_REFUSED,
-	    "mail of these domains would be signed and verified; "
-	    "dkimd has no domain exemption yet"},
+	{"ExemptDomains", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS; the domain is the author's "
+	    "as the strict From parser reads it, and forged "
+	    "Authentication-Results are still removed"},
 	{"ExternalIgnoreList", ODK_ACCEPTED,
 	    "dkimd never logs the unauthorized-signing notice that "
 	    "this list silences; mail from these hosts is verified, "
@@ -342,15 +368,15 @@ static const struct opendkim_kw {
 	    "on the message's line; LogWhy adds the reasons"},
 	{"LogWhy", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
-	{"MacroList", ODK_UNSUPPORTED,
-	    "dkimd signs by MTA ({daemon_name}), InternalHosts and "
-	    "SignAuthenticated only"},
+	{"MacroList", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS; the macros are asked for "
+	    "at MAIL FROM"},
 	{"MaximumHeaders", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning: another name of MaximumHeaderBytes"},
 	{"MaximumSignaturesToVerify", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
-	{"MaximumSignedBytes", ODK_UNSUPPORTED,
-	    "dkimd signs the whole body, never l="},
+	{"MaximumSignedBytes", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"MilterDebug", ODK_UNSUPPORTED,
 	    "use LogWhy"},
 	{"Minimum", ODK_UNSUPPORTED,
@@ -417,8 +443,8 @@ static const struct opendkim_kw {
 	{"RemoveARFrom", ODK_REFUSED,
 	    "foreign Authentication-Results would stay; dkimd removes "
 	    "only those that claim its AuthservID"},
-	{"RemoveOldSignatures", ODK_UNSUPPORTED,
-	    "existing DKIM-Signature fields are kept when signing"},
+	{"RemoveOldSignatures", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"ReplaceHeaders", ODK_UNSUPPORTED,
 	    "dkimd rewrites no header field before signing"},
 	{"ReplaceRules", ODK_UNSUPPORTED,
@@ -474,8 +500,8 @@ static const struct opendkim_kw {
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"SoftStart", ODK_UNSUPPORTED,
 	    "dkimd does not start with a data set it cannot open"},
-	{"SoftwareHeader", ODK_UNSUPPORTED,
-	    "dkimd adds no DKIM-Filter header"},
+	{"SoftwareHeader", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS (the product is dkimd)"},
 	{"Statistics", ODK_UNSUPPORTED,
 	    "dkimd keeps no statistics database"},
 	{"StatisticsName", ODK_UNSUPPORTED,
@@ -1242,6 +1268,38 @@ load_authz(struct loader *ld)
 	return 0;
 }
 
+/*
+ * load_macros - MacroList: each name a macro name ("{name}", "name" or one
+ * letter); OpenDKIM's "name|value" is refused with a hint, since it would
+ * name a macro that no MTA sends and so silently never sign
+ */
+static int
+load_macros(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	const char *k;
+	size_t	i;
+
+	if (c->macrolist == NULL || *c->macrolist == '\0')
+		return 0;
+	if ((c->macros = dset_load("MacroList", c->macrolist, ld->report,
+	    ld->rarg)) == NULL)
+		return 1;
+	for (i = 0; i < dset_count(c->macros); i++) {
+		k = dset_key(c->macros, i);
+		if (strspn(k, "{}_abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(k) ||
+		    strlen(k) > 64) {
+			util_report(ld->report, ld->rarg, 0, "%s:%d: MacroList: "
+			    "\"%.80s\" is not a macro name (write NAME or "
+			    "NAME=VALUE1|VALUE2)", file_of(ld, "MacroList"),
+			    line_of(c, "MacroList"), k);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* load_tables - KeyTable, SigningTable (or KeyFile), InternalHosts */
 static int
 load_tables(struct loader *ld)
@@ -1264,6 +1322,15 @@ load_tables(struct loader *ld)
 	    ld->report, ld->rarg)) == NULL)
 		errors++;
 	errors += load_authz(ld);
+	if (c->exemptdomains != NULL && *c->exemptdomains != '\0' &&
+	    (c->exempt = dset_load("ExemptDomains", c->exemptdomains,
+	    ld->report, ld->rarg)) == NULL)
+		errors++;
+	if (c->dontsignmailto != NULL && *c->dontsignmailto != '\0' &&
+	    (c->dontsignto = dset_load("DontSignMailTo", c->dontsignmailto,
+	    ld->report, ld->rarg)) == NULL)
+		errors++;
+	errors += load_macros(ld);
 	if ((c->keytable == NULL) != (c->signingtable == NULL)) {
 		util_report(ld->report, ld->rarg, 0, "%s:%d: KeyTable and "
 		    "SigningTable go together",
@@ -1357,6 +1424,9 @@ conf_free(struct conf *c)
 	hosts_free(c->sockpeers);
 	free(c->sock_uids);
 	authz_free(c->authz);
+	dset_free(c->exempt);
+	dset_free(c->dontsignto);
+	dset_free(c->macros);
 	free(c->path);
 	free(c);
 }

@@ -9,7 +9,8 @@
  *
  * CONTRACT
  *	conf_load() reads the configuration file, then the data sets it
- *	names (KeyTable, SigningTable, InternalHosts, SenderAuthorization)
+ *	names (KeyTable, SigningTable, InternalHosts, SenderAuthorization,
+ *	ExemptDomains, ...)
  *	and every key they name. Each problem is handed to report() as one line
  *	"FILE:LINE: what is wrong" (warn != 0 for warnings); the result is
  *	NULL when there was at least one error. Nothing here logs or exits:
@@ -36,6 +37,7 @@
 struct table;
 struct hosts;
 struct authz;
+struct dset;
 
 /* What to do with a message (On-* keywords). */
 enum conf_action {
@@ -108,6 +110,14 @@ struct conf {
 	char	*senderauthz;		/* SenderAuthorization data set */
 	int	senderauthzenvelope;	/* check unauthenticated mail too */
 	int	subdomains;		/* SubDomains */
+	char	*exemptdomains;		/* ExemptDomains data set */
+	char	*dontsignmailto;	/* DontSignMailTo data set */
+	char	*macrolist;		/* MacroList data set */
+	int	removeoldsigs;		/* RemoveOldSignatures */
+	int	softwareheader;		/* SoftwareHeader: DKIM-Filter */
+	int	alwaysaddar;		/* AlwaysAddARHeader */
+	long	maxsignedbytes;		/* MaximumSignedBytes, 0: all, no l= */
+	long	clockdrift;		/* ClockDrift: seconds t= may be ahead */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -127,7 +137,10 @@ struct conf {
 	size_t	nsock_uids;
 	int	sock_anyuser;		/* SocketUsers "*" */
 	struct hosts *sockpeers;	/* NULL when none */
-	int	lines[64];		/* line of each keyword, 0 = default */
+	struct dset *exempt;		/* ExemptDomains, NULL when none */
+	struct dset *dontsignto;	/* DontSignMailTo, NULL when none */
+	struct dset *macros;		/* MacroList, NULL when none */
+	int	lines[96];		/* line of each keyword, 0 = default */
 };
 
 /* conf_report_fn - receives one "FILE:LINE: ..." line */

@@ -57,6 +57,7 @@ live_new(struct conf *c, char *why, size_t whylen)
 	    (size_t)c->maxheaderbytes, (unsigned)c->minkeybits,
 	    (unsigned)c->dnstimeout * 2000);
 	dkim_ctx_set_unsigned_body(l->ctx, c->unsigned_ok);
+	dkim_ctx_set_clock_drift(l->ctx, c->clockdrift);
 	return l;
 fail:
 	live_free(l);

@@ -92,6 +92,12 @@ carry(SMFICTX *ctx, struct conn *c, struct session_out *out)
 			    "remove Authentication-Results");
 			goto reply;
 		}
+	for (i = out->ndelsig; i > 0; i--)
+		if (smfi_chgheader(ctx, (char *)SIG_NAME, (int)i, NULL) !=
+		    MI_SUCCESS) {
+			session_refused(&c->s, out, "remove DKIM-Signature");
+			goto reply;
+		}
 	for (i = 0; i < out->nins; i++)
 		if (smfi_insheader(ctx, 0, (char *)out->ins[i].name,
 		    out->ins[i].value) != MI_SUCCESS) {
@@ -154,7 +160,10 @@ mlfi_release(struct conn *c)
  * not hashed) and of ~0.4 MB more at 16 connections streaming at once
  * (each libmilter worker holds a 64 KB chunk).
  * libmilter offers every NR_ step and answers "continue" for us where
- * the MTA has no such step, so old MTAs work the same.
+ * the MTA has no such step, so old MTAs work the same. RCPT is asked
+ * for only when the configuration in force has DontSignMailTo, and then
+ * without a reply (SMFIP_NR_RCPT): one small write per recipient, no
+ * round trip.
  */
 static sfsistat
 mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -162,14 +171,25 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn *c = mlfi_conn(ctx);
-	unsigned long want = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
+	struct live *l;
+	char	mail[1024];
+	unsigned long want = SMFIP_NOHELO | SMFIP_NOUNKNOWN |
 	    SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_NR_HDR |
-	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_EOH | SMFIP_NR_BODY;
+	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_EOH |
+	    SMFIP_NR_BODY;
 
 	(void)f2;
 	(void)f3;
 	if (c == NULL)
 		return SMFIS_REJECT;
+	snprintf(mail, sizeof(mail), "i {auth_authen} {auth_type} "
+	    "{daemon_name} {mail_addr}");
+	if ((l = live_get()) != NULL) {
+		if (l->conf->dontsignto == NULL)
+			want |= SMFIP_NORCPT;
+		mode_macros(l->conf, mail, sizeof(mail));
+		live_put(l);
+	}
 	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) !=
 	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS))
 		log_warn("MTA does not allow adding and changing headers");
@@ -178,14 +198,13 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	c->s.leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->s.rcpt = (*pf1 & SMFIP_NORCPT) == 0;
 	c->nr = *pf1 & (SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL |
-	    SMFIP_NR_EOH | SMFIP_NR_BODY);
+	    SMFIP_NR_RCPT | SMFIP_NR_EOH | SMFIP_NR_BODY);
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT,
 		    (char *)"j {daemon_name} {client_addr}");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    (char *)"i {auth_authen} {auth_type} {daemon_name} "
-		    "{mail_addr}");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, mail);
 		smfi_setsymlist(ctx, SMFIM_EOH, (char *)"i");
 		smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i");
 	}
@@ -256,6 +275,18 @@ mlfi_eoh(SMFICTX *ctx)
 	struct conn *c = mlfi_conn(ctx);
 
 	return mlfi_hold(c, SMFIP_NR_EOH, do_eoh(ctx, c));
+}
+
+/* mlfi_envrcpt - one recipient (DontSignMailTo); a verdict held from MAIL
+ * stays held: given here it would apply to this recipient only */
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = mlfi_conn(ctx);
+
+	if (c != NULL && argv != NULL)
+		session_rcpt(&c->s, argv[0]);
+	return mlfi_hold(c, SMFIP_NR_RCPT, SMFIS_CONTINUE);
 }
 
 /* mlfi_header - one header field, as received */
@@ -339,6 +370,7 @@ struct smfiDesc mlfi_desc = {
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
 	.xxfi_header = mlfi_header,
 	.xxfi_eoh = mlfi_eoh,
 	.xxfi_body = mlfi_body,

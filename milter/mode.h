@@ -3,11 +3,13 @@
  *
  * SYNOPSIS
  *	mode_choose(conf, in, why, whylen)
+ *	mode_macros(conf, buf, len)	the MacroList names, for the MTA
  *
  * CONTRACT
  *	Do nothing when the client address is in PeerList (OpenDKIM's
  *	meaning: that mail passes untouched). Else sign when Mode has s and
- *	one of: {daemon_name} is in MTA; the
+ *	one of: {daemon_name} is in MTA; a MacroList macro is set (to one
+ *	of its values, when the entry lists values: compared exactly); the
  *	sender authenticated ({auth_authen} or {auth_type} set) and
  *	SignAuthenticated is yes; the client address is in InternalHosts.
  *	Otherwise verify when Mode has v; otherwise do nothing. Loopback is
@@ -34,9 +36,18 @@ struct mode_in {
 	const char *auth_type;		/* NULL when not sent */
 	const struct sockaddr *client;	/* NULL when unknown */
 	const char *client_text;	/* {client_addr}, NULL when unknown */
+	/* a macro's value, NULL when not sent or empty (MacroList) */
+	const char *(*macro)(void *arg, const char *name);
+	void	*macro_arg;
 };
 
 enum mode_choice mode_choose(const struct conf *, const struct mode_in *,
 	    char *why, size_t whylen);
+
+/*
+ * mode_macros - append " {name}" to buf for each MacroList macro that
+ * fits in len bytes (NUL included): the macros to ask the MTA for
+ */
+void	mode_macros(const struct conf *, char *buf, size_t len);
 
 #endif /* MODE_H */

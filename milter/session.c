@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dset.h"
 #include "logjson.h"
 #include "metrics.h"
 #include "session.h"
@@ -91,6 +92,7 @@ out_reset(struct session_out *out)
 	out->rcode = out->xcode = out->text = NULL;
 	out->del = NULL;
 	out->ndel = 0;
+	out->ndelsig = 0;
 	out->nins = 0;
 	out->best_effort = 0;
 	out->outcome = "";
@@ -196,6 +198,7 @@ session_refused(struct session *s, struct session_out *out,
 	session_fail(s->m, what, "MTA refused");
 	out->nins = 0;
 	out->ndel = 0;
+	out->ndelsig = 0;
 	session_internal(s, out);
 }
 
@@ -252,6 +255,7 @@ session_finish(struct session *s, struct session_out *out)
 		    m->why, out->outcome, ms);
 	out->nins = 0;
 	out->ndel = 0;
+	out->ndelsig = 0;
 	msg_free(m);
 	s->m = NULL;
 }
@@ -289,6 +293,13 @@ session_connect(struct session *s, const struct sockaddr *sa,
 		snprintf(s->daemon, sizeof(s->daemon), "%s", v);
 }
 
+/* macro_get - a macro for mode_choose() (MacroList) */
+static const char *
+macro_get(void *arg, const char *name)
+{
+	return session_get(arg, name);
+}
+
 /* msg_start - a new message: configuration, decision, engine state */
 static int
 msg_start(struct session *s, struct msg *m, const struct session_mac *mac)
@@ -306,6 +317,8 @@ msg_start(struct session *s, struct msg *m, const struct session_mac *mac)
 	in.auth_type = session_get(mac, "{auth_type}");
 	in.client = s->have_sa ? (struct sockaddr *)&s->sa : NULL;
 	in.client_text = s->client[0] ? s->client : NULL;
+	in.macro = macro_get;
+	in.macro_arg = (void *)(uintptr_t)mac;
 	m->mode = mode_choose(m->live->conf, &in, m->why, sizeof(m->why));
 	author_init(&m->author);
 	if (m->mode == MODE_NONE)
@@ -350,6 +363,36 @@ session_envfrom(struct session *s, const struct session_mac *mac,
 		session_end(out, SESSION_ACCEPT, "passed unchanged");
 }
 
+/*
+ * session_rcpt - one envelope recipient ("<user@host>" or bare): with
+ * DontSignMailTo, OpenDKIM's meaning, one listed recipient is enough for
+ * the message not to be signed (the first is kept for the log line).
+ * Never signing is the side that fails safe: a sender who adds a listed
+ * recipient loses only its own signature; on a connection whose MTA
+ * does not send recipients (it began before a reload added the keyword)
+ * nothing is signed. Nothing is kept per recipient.
+ */
+void
+session_rcpt(struct session *s, const char *addr)
+{
+	struct msg *m = s->m;
+	char	a[256];
+	size_t	n;
+
+	if (m == NULL || m->mode != MODE_SIGN || m->nosign_rcpt[0] ||
+	    m->live->conf->dontsignto == NULL || addr == NULL)
+		return;
+	while (*addr == ' ' || *addr == '<')
+		addr++;
+	n = strcspn(addr, ">");
+	if (n == 0 || n >= sizeof(a))
+		return;
+	memcpy(a, addr, n);
+	a[n] = '\0';
+	if (dset_find(m->live->conf->dontsignto, a, NULL))
+		snprintf(m->nosign_rcpt, sizeof(m->nosign_rcpt), "%s", a);
+}
+
 /* remember_ours - note the index of a forged Authentication-Results; the
  * list grows with the header block, at most one entry per 16 bytes of
  * MaximumHeaderBytes (and never below MIN_OURS entries) */
@@ -385,9 +428,11 @@ note_header(struct msg *m, const char *name, const char *value)
 		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
 		    strlen(value), m->live->conf->authservid))
 			remember_ours(m);
-	} else if (strcasecmp(name, "DKIM-Signature") == 0)
+	} else if (strcasecmp(name, SIG_NAME) == 0) {
 		m->has_sig = 1;
-	if (m->mode == MODE_SIGN)
+		m->nsig++;
+	}
+	if (m->mode == MODE_SIGN || m->live->conf->exempt != NULL)
 		author_field(&m->author, m->live->conf->senderheaders, name,
 		    value);
 }
@@ -483,6 +528,7 @@ add_signers(struct msg *m)
 		sp.headers = (const char *const *)cf->signheaders;
 		sp.oversign = (const char *const *)cf->oversignheaders;
 		sp.expire_secs = cf->signaturettl;
+		sp.max_body = cf->maxsignedbytes;
 		if (dkim_msg_add_signer(m->dm, &sp) != DKIM_OK) {
 			session_fail(m, "signer", dkim_msg_error(m->dm));
 			return -1;
@@ -514,6 +560,14 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 	char	why[128], awhy[200];
 	int	down;
 
+	if (m->nosign_rcpt[0] || (m->live->conf->dontsignto != NULL &&
+	    !s->rcpt)) {
+		snprintf(m->outcome, sizeof(m->outcome), "DontSignMailTo "
+		    "<%s>: passed unsigned", m->nosign_rcpt[0] ?
+		    m->nosign_rcpt : "recipients not sent on this connection");
+		session_end(out, SESSION_ACCEPT, m->outcome);
+		return -1;
+	}
 	if (author_choose(&m->author, m->live->conf->senderheaders,
 	    m->from, sizeof(m->from), awhy, sizeof(awhy)) < 0) {
 		bad_author(m, out, awhy);
@@ -542,7 +596,8 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 		session_end(out, SESSION_ACCEPT, m->outcome);
 		return -1;
 	}
-	if (!m->has_sig) {
+	/* RemoveOldSignatures: ours are made whatever is there */
+	if (!m->has_sig || m->live->conf->removeoldsigs) {
 		dkim_msg_free(m->check);
 		m->check = NULL;
 	} else if (dkim_eoh(m->check) != DKIM_OK) {
@@ -551,6 +606,41 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * exempt - ExemptDomains, OpenDKIM's meaning: mail whose author domain
+ * (as author_choose() reads it, SenderHeaders included) is in the set is
+ * neither signed nor verified; 1 when it is. The domain is compared
+ * exactly, without case: a From that does not parse, or names a
+ * subdomain, is not exempt. Verified mail that carries Authentication-
+ * Results claiming our authserv-id still has them removed at the end
+ * (m->exempt), so an exempt From cannot carry a forgery through.
+ */
+static int
+exempt(struct session *s, struct session_out *out)
+{
+	struct msg *m = s->m;
+	const struct conf *cf = m->live->conf;
+	char	why[200];
+	const char *at;
+
+	if (cf->exempt == NULL || author_choose(&m->author, cf->senderheaders,
+	    m->from, sizeof(m->from), why, sizeof(why)) < 0 ||
+	    (at = strrchr(m->from, '@')) == NULL ||
+	    !dset_find(cf->exempt, at + 1, NULL))
+		return 0;
+	snprintf(m->outcome, sizeof(m->outcome), "ExemptDomains %s: %s",
+	    at + 1, m->nours ? "only forged Authentication-Results removed" :
+	    "passed unchanged");
+	if (m->mode == MODE_SIGN || (m->nours == 0 && !m->ar_overflow)) {
+		session_end(out, SESSION_ACCEPT, m->outcome);
+		return 1;
+	}
+	m->exempt = 1;		/* session_eom_do() removes them */
+	dkim_msg_free(m->dm);
+	m->dm = NULL;
+	return 1;
 }
 
 /* session_eoh - end of header: choose the signers, start key lookups */
@@ -574,6 +664,8 @@ session_eoh(struct session *s, const struct session_mac *mac,
 			session_internal(s, out);
 		return;
 	}
+	if (exempt(s, out))
+		return;
 	if (m->mode == MODE_SIGN && eoh_sign(s, mac, out) < 0)
 		return;
 	if (dkim_eoh(m->dm) != DKIM_OK) {
@@ -589,7 +681,7 @@ session_body(struct session *s, const unsigned char *buf, size_t len)
 {
 	struct msg *m = s->m;
 
-	if (m == NULL || m->failed)
+	if (m == NULL || m->failed || m->dm == NULL)
 		return;
 	if (dkim_body(m->dm, buf, len) != DKIM_OK)
 		session_fail(m, "body", dkim_msg_error(m->dm));

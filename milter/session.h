@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	session_connect(s, sa, mac)		the client
  *	session_envfrom(s, mac, out)		MAIL FROM: a new message
+ *	session_rcpt(s, addr)			RCPT TO: one recipient
  *	session_header(s, name, value)		one field, as received
  *	session_eoh(s, mac, out)		end of header
  *	session_body(s, chunk, len)		a chunk of body
@@ -24,7 +25,8 @@
  *	edits); when 1, the caller carries out the edits in order (delete
  *	the fields named AR_NAME at the indexes del[ndel-1] down to del[0],
  *	highest first: the MTA renumbers after each deletion,
- *	CVE-2022-48521; then insert each of ins[] at the top), sets the
+ *	CVE-2022-48521; delete the fields named SIG_NAME at ndelsig down
+ *	to 1; then insert each of ins[] at the top), sets the
  *	reply, calls session_refused() if the MTA refused an edit (unless
  *	out->best_effort), then session_finish(), logs out->log and answers
  *	with out->reply. out->warn, when not empty, is one more line to log.
@@ -48,7 +50,8 @@
 #include "table.h"
 
 #define AR_NAME		"Authentication-Results"
-#define SESSION_MAX_INS	(DKIM_MAX_SIGNERS + 1)
+#define SESSION_MAX_INS	(DKIM_MAX_SIGNERS + 2)	/* + A-R or DKIM-Filter */
+#define SIG_NAME	"DKIM-Signature"
 
 /* the answer to the MTA */
 enum session_verdict {
@@ -71,6 +74,7 @@ struct session_out {
 	const char *rcode, *xcode, *text; /* the reply, NULL for none */
 	const size_t *del;		/* AR_NAME indexes, ascending */
 	size_t	ndel;
+	size_t	ndelsig;		/* SIG_NAME 1..ndelsig, highest first */
 	struct {
 		const char *name;
 		char	*value;		/* LF line ends, as the MTA wants */
@@ -92,6 +96,9 @@ struct msg {
 	char	from[512];		/* the author's address (author.h) */
 	struct author author;		/* signing: From, Sender, SenderHeaders */
 	int	has_sig;		/* a DKIM-Signature came in */
+	size_t	nsig;			/* how many */
+	int	exempt;			/* ExemptDomains: only forged A-R go */
+	char	nosign_rcpt[256];	/* DontSignMailTo: the first listed */
 	size_t	ar_n;			/* Authentication-Results seen */
 	size_t	*ours;			/* their indexes (1-based), ascending */
 	size_t	nours;
@@ -114,6 +121,7 @@ struct session {
 	char	client[64];
 	char	daemon[64];
 	int	leadspc;		/* header values keep their leading space */
+	int	rcpt;			/* the MTA sends RCPT (session_rcpt) */
 	struct msg *m;
 };
 
@@ -122,6 +130,7 @@ void	session_connect(struct session *, const struct sockaddr *,
 	    const struct session_mac *);
 void	session_envfrom(struct session *, const struct session_mac *,
 	    struct session_out *);
+void	session_rcpt(struct session *, const char *addr);
 void	session_header(struct session *, const char *name, const char *value);
 void	session_eoh(struct session *, const struct session_mac *,
 	    struct session_out *);

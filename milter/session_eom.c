@@ -15,6 +15,8 @@
  * The edits are listed in struct session_out (session.h); mlfi.c carries
  * them out. No libmilter header is included here.
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,30 @@ already_signed(const struct msg *m, const char *d, const char *s)
 	return 0;
 }
 
+/*
+ * software - SoftwareHeader, OpenDKIM's meaning: one DKIM-Filter field
+ * naming the product, its version, our AuthservID (a checked token) and
+ * the queue id (the MTA's; only its letters, digits and ".-_" are
+ * written, so no byte of it can start another field); 0 or -1
+ */
+static int
+software(struct msg *m, struct session_out *out, int leadspc)
+{
+	char	v[400], qid[64];
+	size_t	i, o = 0;
+
+	if (!m->live->conf->softwareheader)
+		return 0;
+	for (i = 0; m->qid[i] != '\0' && o + 1 < sizeof(qid); i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_", m->qid[i]) != NULL)
+			qid[o++] = m->qid[i];
+	qid[o] = '\0';
+	snprintf(v, sizeof(v), " dkimd v%s %s %s", PACKAGE_VERSION,
+	    m->live->conf->authservid, qid[0] ? qid : "NOQUEUE");
+	return session_insert(m, out, leadspc, "DKIM-Filter", v);
+}
+
 /* eom_sign - the signatures made, to insert */
 static void
 eom_sign(struct session *s, struct session_out *out)
@@ -106,6 +132,19 @@ eom_sign(struct session *s, struct session_out *out)
 			    "%sd=%s s=%s a=%s %s", n ? ", " : "", sg->domain,
 			    sg->key->selector, alg, skip ? "already signed" :
 			    "signed");
+	}
+	if (m->live->conf->removeoldsigs && m->nsig > 0) {
+		out->ndelsig = m->nsig;
+		if (o < olen)
+			snprintf(o1 + o, olen - o, "; removed %zu old "
+			    "DKIM-Signature", m->nsig);
+	}
+	if (software(m, out, s->leadspc) < 0) {
+		session_fail(m, "insert DKIM-Filter", "out of memory");
+		out->nins = 0;
+		out->ndelsig = 0;
+		session_internal(s, out);
+		return;
 	}
 	session_end(out, SESSION_CONTINUE, o1);
 }
@@ -182,6 +221,8 @@ eom_verify(struct session *s, struct session_out *out)
 		return;
 	}
 	strip_ours(m, out);	/* first: they go even on an error below */
+	if (dkim_result_count(m->dm) == 0 && !cf->alwaysaddar)
+		goto done;	/* AlwaysAddARHeader no: none for unsigned */
 	if ((ar = dkim_ar_value(m->dm, cf->authservid)) == NULL) {
 		session_fail(m, "Authentication-Results", "out of memory");
 		session_internal(s, out);
@@ -195,6 +236,12 @@ eom_verify(struct session *s, struct session_out *out)
 		return;
 	}
 	free(ar);
+done:
+	if (software(m, out, s->leadspc) < 0) {
+		session_fail(m, "insert DKIM-Filter", "out of memory");
+		session_internal(s, out);
+		return;
+	}
 	done_list(m, done, sizeof(done));
 	if (m->nours > 0 && o < olen)
 		snprintf(o1 + o, olen - o, "; removed %zu forged "
@@ -243,6 +290,11 @@ session_eom_do(struct session *s, struct session_out *out)
 
 	if (m->ar_overflow) {
 		too_many(m, out);
+		return;
+	}
+	if (m->exempt) {
+		strip_ours(m, out);
+		session_end(out, SESSION_CONTINUE, m->outcome);
 		return;
 	}
 	if (!m->failed && dkim_eom(m->dm) != DKIM_OK)

@@ -66,36 +66,6 @@ stop_dkimd() {
 	dkimd_sanitizer "$work/dkimd.log"
 }
 
-# run SCRIPT [-D NAME=VALUE...] - one Lua script; CHECK lines become TAP
-run() {
-	local s=$1 out rc line
-	shift
-	out=$(cd "$work" && timeout 60 miltertest -D port="$PORT" \
-	    -D tdir="$tdir" -D work="$work" "$@" -s "$tdir/$s" 2>&1)
-	rc=$?
-	while IFS= read -r line; do
-		case "$line" in
-		"CHECK pass "*) ok 0 "${line#CHECK pass }" ;;
-		"CHECK fail "*) ok 1 "${line#CHECK fail }" ;;
-		*) [ -n "$line" ] && echo "# $line" ;;
-		esac
-	done <<<"$out"
-	if [ $rc -ne 0 ]; then
-		ok 1 "$s ran to its end (miltertest status $rc)"
-		sed 's/^/#   dkimd: /' "$work/dkimd.log" | tail -n 20
-	fi
-}
-
-# logged PATTERN NAME - dkimd's log has a line matching PATTERN
-logged() {
-	if grep -q -E -- "$1" "$work/dkimd.log"; then
-		ok 0 "$2"
-	else
-		ok 1 "$2"
-		sed 's/^/#   dkimd: /' "$work/dkimd.log" | tail -n 20
-	fi
-}
-
 # keys and tables, in the OpenDKIM formats
 mkdir -p "$work/keys"
 "$DKIMTOOL" genkey -d example.com -s sel1 -D "$work/keys" >/dev/null

@@ -242,8 +242,9 @@ test_opendkim_classes(void)
 	    "refused OpenDKIM keyword: the configuration does not load");
 	is_int(nerr, 4, "refused: one error per refused keyword");
 	ok(strstr(msgs, "opendkim-classes.conf:7: OpenDKIM keyword "
-	    "\"ExemptDomains\" refused: ") != NULL,
-	    "ExemptDomains refused with file and line (would be signed)");
+	    "\"FinalPolicyScript\" refused: ") != NULL,
+	    "FinalPolicyScript refused with file and line (its decisions "
+	    "would be lost)");
 	ok(strstr(msgs, "opendkim-classes.conf:8: OpenDKIM keyword "
 	    "\"RedirectFailuresTo\" refused: ") != NULL,
 	    "RedirectFailuresTo refused: failed mail would be delivered");
@@ -251,14 +252,14 @@ test_opendkim_classes(void)
 	    "\"Quarantine\" refused: ") != NULL,
 	    "Quarantine refused: failed mail would be delivered");
 	ok(strstr(msgs, "opendkim-classes.conf:10: OpenDKIM keyword "
-	    "\"DontSignMailTo\" refused: ") != NULL,
-	    "DontSignMailTo refused: that mail would be signed");
+	    "\"SenderMacro\" refused: ") != NULL,
+	    "SenderMacro refused: the signing domain would come from From");
 	ok(strstr(msgs, "opendkim-classes.conf:3: info: OpenDKIM keyword "
 	    "\"Background\" needs no setting in dkimd: dkimd detaches")
 	    != NULL, "accepted keyword: an info line that says why");
 	ok(strstr(msgs, "opendkim-classes.conf:6: warning: OpenDKIM keyword "
-	    "\"ClockDrift\" is not implemented by dkimd; ignored: dkimd "
-	    "allows a fixed 300 s") != NULL,
+	    "\"Diagnostics\" is not implemented by dkimd; ignored: dkimd "
+	    "does not add z=") != NULL,
 	    "not supported: the warning says what dkimd does instead");
 
 	reset();

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dset.h"
 #include "hosts.h"
 #include "mode.h"
 #include "tap.h"
@@ -20,6 +21,44 @@ choose(const struct conf *c, const char *daemon, const char *auth,
 	in.auth_authen = auth;
 	in.client_text = addr;
 	return mode_choose(c, &in, why, 160);
+}
+
+/* getm - the macros of test_macrolist: {daemon_name} MSA, {x} "" */
+static const char *
+getm(void *arg, const char *name)
+{
+	(void)arg;
+	return strcmp(name, "{daemon_name}") == 0 ? "MSA" : NULL;
+}
+
+/* test_macrolist - MacroList: the names asked for and the decision */
+static void
+test_macrolist(void)
+{
+	struct conf *c = conf_defaults();
+	struct mode_in in;
+	char	why[160], buf[64] = "i";
+
+	c->sign = c->verify = 1;
+	c->macros = dset_load("MacroList", "daemon_name=MTA|MSA, {x}, j",
+	    NULL, NULL);
+	mode_macros(c, buf, sizeof(buf));
+	is_str(buf, "i {daemon_name} j {x}",
+	    "MacroList: names asked for in braces, one letter bare");
+	strcpy(buf, "i");
+	mode_macros(c, buf, 20);
+	is_str(buf, "i {daemon_name} j",
+	    "MacroList: names that do not fit are not cut in half");
+	memset(&in, 0, sizeof(in));
+	in.macro = getm;
+	ok(mode_choose(c, &in, why, sizeof(why)) == MODE_SIGN &&
+	    strcmp(why, "MacroList {daemon_name}=MSA") == 0,
+	    "MacroList: a listed value signs, and why");
+	dset_free(c->macros);
+	c->macros = dset_load("MacroList", "daemon_name=MSAX|msa", NULL, NULL);
+	ok(mode_choose(c, &in, why, sizeof(why)) == MODE_VERIFY,
+	    "MacroList: other values, a longer one and another case, do not");
+	conf_free(c);
 }
 
 int
@@ -65,5 +104,6 @@ main(void)
 	c->sign = 1;
 	ok(choose(c, "ORIGINATING", NULL, NULL, why) == MODE_SIGN, "Mode s: signs");
 	conf_free(c);
+	test_macrolist();
 	return done_testing();
 }

@@ -568,6 +568,12 @@ test_check(void)
 	    "t= more than 300 s ahead is a permerror");
 	is_str(why, "signature in the future",
 	    "with the reason \"signature in the future\"");
+	ok(dk_sig_check_drift(&sig, 100, 900, why, sizeof(why)) ==
+	    DKIM_CAUSE_NONE, "ClockDrift 900: t= 900 s ahead is tolerated");
+	ok(dk_sig_check_drift(&sig, 700, 0, why, sizeof(why)) ==
+	    DKIM_CAUSE_FUTURE, "ClockDrift 0: t= 300 s ahead is in the future");
+	ok(dk_sig_check_drift(&sig, 2001, 900, why, sizeof(why)) ==
+	    DKIM_CAUSE_EXPIRED, "ClockDrift 900: x= gets no drift, expired");
 	is_str(cause_seen, "future", "t= ahead: cause future");
 	dk_sig_clear(&sig);
 

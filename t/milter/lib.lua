@@ -87,8 +87,10 @@ function final(r)
 	    r == SMFIR_TEMPFAIL or r == SMFIR_REPLYCODE
 end
 
--- send - one message on conn; o = {qid=, auth=, envfrom=, abort_in_body=}
--- (envfrom: the envelope sender without <>, "" for the null sender)
+-- send - one message on conn; o = {qid=, auth=, envfrom=, rcpt=, macros=,
+-- abort_in_body=} (envfrom: the envelope sender without <>, "" for the
+-- null sender; rcpt: a list of envelope recipients without <>; macros:
+-- more {name, value, ...} sent at MAIL)
 -- returns the reply after end of message, or the verdict that ended it
 -- early: dkimd answers neither MAIL nor end of header (SMFIP_NR_MAIL,
 -- SMFIP_NR_EOH) and gives a verdict reached there at the first body chunk
@@ -101,11 +103,17 @@ function send(conn, m, o)
 		table.insert(mac, "{auth_type}")
 		table.insert(mac, "PLAIN")
 	end
+	for _, v in ipairs(o.macros or {}) do
+		table.insert(mac, v)
+	end
 	local envfrom = o.envfrom or "sender@example.com"
 	table.insert(mac, "{mail_addr}")
 	table.insert(mac, envfrom)
 	must(mt.macro(conn, SMFIC_MAIL, table.unpack(mac)), "macro MAIL")
 	must(mt.mailfrom(conn, "<" .. envfrom .. ">"), "mailfrom")
+	for _, rcpt in ipairs(o.rcpt or {}) do
+		must(mt.rcptto(conn, "<" .. rcpt .. ">"), "rcptto")
+	end
 	for _, h in ipairs(m.headers) do
 		must(mt.header(conn, h[1], h[2]), "header " .. h[1])
 	end

@@ -11,6 +11,9 @@
 #				$DKIMD_START_TRIES tenths of a second, 50)
 #	dkimd_halt		SIGTERM to $DKIMD_PID, SIGKILL after 15 s
 #	dkimd_sanitizer LOG	a failed point when a sanitizer reported
+#	run SCRIPT [-D N=V...]	miltertest runs t/milter/SCRIPT against
+#				dkimd on $PORT; its CHECK lines become TAP
+#	logged PATTERN NAME	a TAP point: $work/dkimd.log matches PATTERN
 #	mta_dkimd_conf SEL	(end-to-end tests) key SEL of example.com,
 #				dnsmasq serving it, $T/dkimd.conf on $DK
 #	mta_verify FILE NAME MTA	dkimpy and Mail::DKIM both pass FILE
@@ -77,6 +80,36 @@ dkimd_sanitizer() {
 	    "$1" 2>/dev/null; then
 		ok 1 "dkimd: no sanitizer report"
 		grep -E -A12 "Sanitizer|runtime error:" "$1" | sed 's/^/#   /'
+	fi
+}
+
+# run SCRIPT [-D NAME=VALUE...] - one Lua script; CHECK lines become TAP
+run() {
+	local s=$1 out rc line
+	shift
+	out=$(cd "$work" && timeout 60 miltertest -D port="$PORT" \
+	    -D tdir="$tdir" -D work="$work" "$@" -s "$tdir/$s" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"CHECK pass "*) ok 0 "${line#CHECK pass }" ;;
+		"CHECK fail "*) ok 1 "${line#CHECK fail }" ;;
+		*) [ -n "$line" ] && echo "# $line" ;;
+		esac
+	done <<<"$out"
+	if [ $rc -ne 0 ]; then
+		ok 1 "$s ran to its end (miltertest status $rc)"
+		sed 's/^/#   dkimd: /' "$work/dkimd.log" | tail -n 20
+	fi
+}
+
+# logged PATTERN NAME - dkimd's log has a line matching PATTERN
+logged() {
+	if grep -q -E -- "$1" "$work/dkimd.log"; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		sed 's/^/#   dkimd: /' "$work/dkimd.log" | tail -n 20
 	fi
 }
 
