@@ -166,11 +166,33 @@ head(struct out *o, const char *name, const char *type, const char *help)
 	    (int)n, name, type);
 }
 
+/* histogram - a histogram family: n bucket counts (not cumulative) of
+ * bounds le in ms, one more for +Inf, the sum in ms */
+static void
+histogram(struct out *o, const char *name, const char *help,
+    const long *le, const unsigned long *bucket, size_t n,
+    unsigned long sum_ms)
+{
+	unsigned long cum = 0;
+	size_t	i;
+
+	head(o, name, "histogram", help);
+	for (i = 0; i < n; i++) {
+		cum += bucket[i];
+		put(o, "%s_bucket{le=\"%g\"} %lu\n", name, le[i] / 1000.0,
+		    cum);
+	}
+	cum += bucket[n];
+	put(o, "%s_bucket{le=\"+Inf\"} %lu\n", name, cum);
+	put(o, "%s_sum %.3f\n", name, sum_ms / 1000.0);
+	put(o, "%s_count %lu\n", name, cum);
+}
+
 /* render_messages - the message families */
 static void
 render_messages(struct out *o)
 {
-	unsigned long cum = 0;
+	unsigned long b[NLE + 1];
 	size_t	m, r;
 
 	head(o, "dkimd_messages_total", "counter",
@@ -180,20 +202,11 @@ render_messages(struct out *o)
 			put(o, "dkimd_messages_total{mode=\"%s\",outcome=\"%s\"}"
 			    " %lu\n", mode_name[m], out_name[r],
 			    GET(messages[m][r]));
-	head(o, "dkimd_message_duration_seconds", "histogram",
-	    "Time from MAIL FROM to the end of a message.");
-	for (r = 0; r <= NLE; r++) {
-		cum += GET(msg_bucket[r]);
-		if (r < NLE)
-			put(o, "dkimd_message_duration_seconds_bucket"
-			    "{le=\"%g\"} %lu\n", msg_le[r] / 1000.0, cum);
-		else
-			put(o, "dkimd_message_duration_seconds_bucket"
-			    "{le=\"+Inf\"} %lu\n", cum);
-	}
-	put(o, "dkimd_message_duration_seconds_sum %.3f\n",
-	    GET(msg_ms_sum) / 1000.0);
-	put(o, "dkimd_message_duration_seconds_count %lu\n", cum);
+	for (r = 0; r <= NLE; r++)
+		b[r] = GET(msg_bucket[r]);
+	histogram(o, "dkimd_message_duration_seconds",
+	    "Time from MAIL FROM to the end of a message.", msg_le, b, NLE,
+	    GET(msg_ms_sum));
 	head(o, "dkimd_messages_in_flight", "gauge",
 	    "Messages between MAIL FROM and their end.");
 	put(o, "dkimd_messages_in_flight %d\n", session_inflight());
@@ -232,7 +245,9 @@ one(struct out *o, const char *name, const char *type, const char *help,
 static void
 render_dns(struct out *o, struct live *l)
 {
+	static const long dns_le[DKIM_DNS_NLE] = DKIM_DNS_LATENCY_LE;
 	struct dkim_resolver_counts c;
+	size_t	i;
 
 	memset(&c, 0, sizeof(c));
 	if (l != NULL && l->res != NULL)
@@ -252,6 +267,19 @@ render_dns(struct out *o, struct live *l)
 	    "Answers in the key cache.", c.cache_entries);
 	one(o, "dkimd_key_cache_bytes", "gauge", "Bytes of the key cache.",
 	    c.cache_bytes);
+	one(o, "dkimd_key_cache_hits_total", "counter",
+	    "Key lookups answered from the cache.", c.cache_hits);
+	one(o, "dkimd_key_cache_misses_total", "counter",
+	    "Key lookups that needed a query (or joined one).",
+	    c.cache_misses);
+	head(o, "dkimd_key_answers_total", "counter",
+	    "DNS key queries ended, by class of answer.");
+	for (i = 0; i < DKIM_DNSC_MAX; i++)
+		put(o, "dkimd_key_answers_total{class=\"%s\"} %lu\n",
+		    dkim_dns_class_name((enum dkim_dns_class)i), c.answers[i]);
+	histogram(o, "dkimd_key_query_duration_seconds",
+	    "Time from a key query's start to its answer or failure.",
+	    dns_le, c.latency, DKIM_DNS_NLE, c.latency_ms_sum);
 }
 
 /* count_fds - open descriptors of the process, -1 if unknown */

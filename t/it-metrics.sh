@@ -156,6 +156,14 @@ ok $? "verify_results_total fail/body_hash is $NF ($(grep 'result="fail"' "$T/sc
 ok $? "signatures_total rsa-sha256 is $NS"
 [ "$(v 'dkimd_message_duration_seconds_count')" = $((NS + NV + NF)) ]
 ok $? "the message-time histogram counts $((NS + NV + NF)) messages"
+a=$(v 'dkimd_key_answers_total{class="ok"}')
+h=$(v dkimd_key_cache_hits_total)
+mi=$(v dkimd_key_cache_misses_total)
+# dnsmasq serves its records with TTL 0: a hit is possible, not due
+[ "${a:-0}" -ge 1 ] && [ $((h + mi)) = $((NV + NF)) ] &&
+    [ "$(v dkimd_key_query_duration_seconds_count)" = "$(v dkimd_key_queries_total)" ] &&
+    [ "$(v 'dkimd_key_query_duration_seconds_bucket{le="+Inf"}')" = "$(v dkimd_key_queries_total)" ]
+ok $? "key lookups: $a answered ok; $h cache hits + $mi misses = $((NV + NF)) lookups; every query timed once ($(v dkimd_key_queries_total))"
 c=$(v 'dkimd_connections_total')
 [ "${c:-0}" -ge 5 ] && [ "$(v dkimd_connections_open)" = 0 ]
 ok $? "connections: $c made, none open after loadgen"
@@ -259,6 +267,9 @@ ok $? "no domain of the flood appears in /metrics"
 nk=$(awk '$1 == "dkimd_verify_results_total{result=\"permerror\",cause=\"no_key\"}" { print $2 }' "$T/scrape2")
 [ "$nk" = 10000 ]
 ok $? "each of them counted once, as permerror/no_key ($nk)"
+neg=$(awk '$1 ~ /^dkimd_key_answers_total\{class="(nxdomain|nodata)"\}$/ { s += $2 } END { print s + 0 }' "$T/scrape2")
+[ "$neg" -ge 10000 ]
+ok $? "their key queries are counted by class, nxdomain or nodata ($neg), the names nowhere"
 
 # a local user: a huge request line, then a client that says nothing
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/$(head -c 5000 /dev/zero | tr '\0' a)")
