@@ -56,7 +56,13 @@ static const char *const out_name[METRICS_OUT_MAX] = {
 	"discard", "error", "aborted"
 };
 
+static const char *const uns_name[METRICS_UNS_MAX] = {
+	"no_key", "key_db_down", "bad_author", "unauthorized", "authz_down",
+	"internal"
+};
+
 static unsigned long messages[METRICS_MODE_MAX][METRICS_OUT_MAX];
+static unsigned long unsigned_why[METRICS_UNS_MAX];
 static unsigned long msg_bucket[NLE + 1];	/* the last: +Inf only */
 static unsigned long msg_ms_sum;
 static unsigned long sigresults[DKIM_CAUSE_MAX];
@@ -87,6 +93,14 @@ metrics_message(enum metrics_mode mode, enum metrics_outcome out, long ms)
 		;
 	ADD(msg_bucket[i], 1);
 	ADD(msg_ms_sum, (unsigned long)ms);
+}
+
+/* metrics_unsigned - a message to sign was not signed, for why */
+void
+metrics_unsigned(enum metrics_unsigned why)
+{
+	if ((unsigned)why < METRICS_UNS_MAX)
+		ADD(unsigned_why[why], 1);
 }
 
 /* metrics_sigresult - one signature judged, for its cause */
@@ -202,6 +216,11 @@ render_messages(struct out *o)
 			put(o, "dkimd_messages_total{mode=\"%s\",outcome=\"%s\"}"
 			    " %lu\n", mode_name[m], out_name[r],
 			    GET(messages[m][r]));
+	head(o, "dkimd_messages_unsigned_total", "counter",
+	    "Messages to sign that were not signed, by reason.");
+	for (r = 0; r < METRICS_UNS_MAX; r++)
+		put(o, "dkimd_messages_unsigned_total{reason=\"%s\"} %lu\n",
+		    uns_name[r], GET(unsigned_why[r]));
 	for (r = 0; r <= NLE; r++)
 		b[r] = GET(msg_bucket[r]);
 	histogram(o, "dkimd_message_duration_seconds",

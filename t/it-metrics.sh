@@ -61,6 +61,7 @@ printf '%s\n' "MetricsSocket inet:$MP" "SubDomains yes" "LogFormat json" \
 "$DKIMTOOL" sign -d example.com -s sel -k "$T/keys/sel.private" \
     "$T/plain.eml" >"$T/signed.eml"
 sed 's/^hello/HELLO/' "$T/signed.eml" >"$T/changed.eml"
+sed 's/^From: .*/From: Other <user@other.test>\r/' "$T/plain.eml" >"$T/other.eml"
 
 dkimd_launch "$T/dkimd.conf" "$T/dkimd.log"
 ok $? "dkimd starts with MetricsSocket inet:$MP (no host: loopback)"
@@ -133,14 +134,16 @@ if command -v prometheus >/dev/null; then
 	[ $PROM = 0 ] && sed 's/^/#   /' "$T/prom.log" | tail -10
 fi
 
-NS=7 NV=5 NF=3
+NS=7 NV=5 NF=3 NU=2
 "$LOADGEN" -s "inet:$DK@127.0.0.1" -c 2 -n $NS -f "$T/plain.eml" \
     --mode sign >"$T/lg" 2>&1 &&
 "$LOADGEN" -s "inet:$DK@127.0.0.1" -c 2 -n $NV -f "$T/signed.eml" \
     --mode verify --expect pass >>"$T/lg" 2>&1 &&
 "$LOADGEN" -s "inet:$DK@127.0.0.1" -c 1 -n $NF -f "$T/changed.eml" \
-    --mode verify --expect fail >>"$T/lg" 2>&1
-ok $? "loadgen: $NS signed, $NV verified pass, $NF verified fail"
+    --mode verify --expect fail >>"$T/lg" 2>&1 &&
+"$LOADGEN" -s "inet:$DK@127.0.0.1" -c 1 -n $NU -f "$T/other.eml" \
+    --mode sign --sigs 0 >>"$T/lg" 2>&1
+ok $? "loadgen: $NS signed, $NV verified pass, $NF verified fail, $NU not signed"
 grep '^loadgen ' "$T/lg" | sed 's/^/# /'
 curl -s -m 10 "$URL/metrics" >"$T/scrape1"
 v() { awk -v k="$1" '$1 == k { print $2 }' "$T/scrape1"; }
@@ -154,8 +157,13 @@ ok $? "verify_results_total pass is $NV"
 ok $? "verify_results_total fail/body_hash is $NF ($(grep 'result="fail"' "$T/scrape1" | grep -v ' 0$' | tr '\n' ' '))"
 [ "$(v 'dkimd_signatures_total{algorithm="rsa-sha256"}')" = $NS ]
 ok $? "signatures_total rsa-sha256 is $NS"
-[ "$(v 'dkimd_message_duration_seconds_count')" = $((NS + NV + NF)) ]
-ok $? "the message-time histogram counts $((NS + NV + NF)) messages"
+[ "$(v 'dkimd_message_duration_seconds_count')" = $((NS + NV + NF + NU)) ]
+ok $? "the message-time histogram counts $((NS + NV + NF + NU)) messages"
+uns=$(grep '^dkimd_messages_unsigned_total' "$T/scrape1" | grep -v ' 0$' | tr '\n' ' ')
+[ "$(v 'dkimd_messages_total{mode="sign",outcome="unsigned"}')" = $NU ] &&
+    [ "$(awk '/^dkimd_messages_unsigned_total\{/ { s += $2 } END { print s + 0 }' "$T/scrape1")" = $NU ] &&
+    [ "$(grep -c '^dkimd_messages_unsigned_total{' "$T/scrape1")" = 6 ]
+ok $? "$NU unsigned messages counted with one reason class each, of 6 enumerated ($uns)"
 a=$(v 'dkimd_key_answers_total{class="ok"}')
 h=$(v dkimd_key_cache_hits_total)
 mi=$(v dkimd_key_cache_misses_total)
@@ -182,7 +190,8 @@ if [ $PROM = 1 ]; then
 	    'dkimd_verify_results_total{result="pass"}'=$NV \
 	    'dkimd_verify_results_total{cause="body_hash"}'=$NF \
 	    'dkimd_signatures_total{algorithm="rsa-sha256"}'=$NS \
-	    'sum(dkimd_messages_total)'=$((NS + NV + NF)) \
+	    'sum(dkimd_messages_total)'=$((NS + NV + NF + NU)) \
+	    'sum(dkimd_messages_unsigned_total)'=$NU \
 	    'up{job="dkimd"}'=1; do
 		prom_wait "${q%=*}" "${q##*=}"
 		ok $? "Prometheus API: ${q%=*} == ${q##*=} (got ${got:-nothing})"
