@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "live.h"
 #include "session.h"
 #include "metrics.h"
@@ -63,6 +64,7 @@ static const char *const uns_name[METRICS_UNS_MAX] = {
 
 static unsigned long messages[METRICS_MODE_MAX][METRICS_OUT_MAX];
 static unsigned long unsigned_why[METRICS_UNS_MAX];
+static unsigned long lookups[METRICS_LOOKUP_MAX];
 static unsigned long msg_bucket[NLE + 1];	/* the last: +Inf only */
 static unsigned long msg_ms_sum;
 static unsigned long sigresults[DKIM_CAUSE_MAX];
@@ -101,6 +103,14 @@ metrics_unsigned(enum metrics_unsigned why)
 {
 	if ((unsigned)why < METRICS_UNS_MAX)
 		ADD(unsigned_why[why], 1);
+}
+
+/* metrics_lookup - one SigningTable lookup ended with result */
+void
+metrics_lookup(enum metrics_lookup result)
+{
+	if ((unsigned)result < METRICS_LOOKUP_MAX)
+		ADD(lookups[result], 1);
 }
 
 /* metrics_sigresult - one signature judged, for its cause */
@@ -180,26 +190,41 @@ head(struct out *o, const char *name, const char *type, const char *help)
 	    (int)n, name, type);
 }
 
-/* histogram - a histogram family: n bucket counts (not cumulative) of
- * bounds le in ms, one more for +Inf, the sum in ms */
+/* buckets - the series of one histogram with labels lab ("" for none):
+ * n bucket counts (not cumulative) of bounds le in ms, one more for
+ * +Inf, the sum in ms */
+static void
+buckets(struct out *o, const char *name, const char *lab, const long *le,
+    const unsigned long *bucket, size_t n, unsigned long sum_ms)
+{
+	const char *sep = *lab ? "," : "";
+	unsigned long cum = 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		cum += bucket[i];
+		put(o, "%s_bucket{%s%sle=\"%g\"} %lu\n", name, lab, sep,
+		    le[i] / 1000.0, cum);
+	}
+	cum += bucket[n];
+	put(o, "%s_bucket{%s%sle=\"+Inf\"} %lu\n", name, lab, sep, cum);
+	if (*lab) {
+		put(o, "%s_sum{%s} %.3f\n", name, lab, sum_ms / 1000.0);
+		put(o, "%s_count{%s} %lu\n", name, lab, cum);
+	} else {
+		put(o, "%s_sum %.3f\n", name, sum_ms / 1000.0);
+		put(o, "%s_count %lu\n", name, cum);
+	}
+}
+
+/* histogram - a histogram family of one unlabelled series */
 static void
 histogram(struct out *o, const char *name, const char *help,
     const long *le, const unsigned long *bucket, size_t n,
     unsigned long sum_ms)
 {
-	unsigned long cum = 0;
-	size_t	i;
-
 	head(o, name, "histogram", help);
-	for (i = 0; i < n; i++) {
-		cum += bucket[i];
-		put(o, "%s_bucket{le=\"%g\"} %lu\n", name, le[i] / 1000.0,
-		    cum);
-	}
-	cum += bucket[n];
-	put(o, "%s_bucket{le=\"+Inf\"} %lu\n", name, cum);
-	put(o, "%s_sum %.3f\n", name, sum_ms / 1000.0);
-	put(o, "%s_count %lu\n", name, cum);
+	buckets(o, name, "", le, bucket, n, sum_ms);
 }
 
 /* render_messages - the message families */
@@ -301,6 +326,68 @@ render_dns(struct out *o, struct live *l)
 	    dns_le, c.latency, DKIM_DNS_NLE, c.latency_ms_sum);
 }
 
+/* file_keys - keys loaded from a KeyTable file */
+static unsigned long
+file_keys(const struct table *t)
+{
+	unsigned long n = 0;
+	size_t	i;
+
+	for (i = 0; t->is_keys && i < t->n; i++)
+		n += t->keys[i].key != NULL;
+	return n;
+}
+
+/* render_database - the SigningTable's database, which answers the
+ * KeyTable's lookups too (table.h): its state, queries and their times */
+static void
+render_database(struct out *o, const struct db_stats *st)
+{
+	static const long le[DB_NLE] = DB_LATENCY_LE;
+
+	one(o, "dkimd_table_database_up", "gauge",
+	    "0 from a failed database query to the next answer, else 1.",
+	    (unsigned long)st->up);
+	head(o, "dkimd_table_database_queries_total", "counter",
+	    "Database queries, by result.");
+	put(o, "dkimd_table_database_queries_total{result=\"ok\"} %lu\n",
+	    st->answered);
+	put(o, "dkimd_table_database_queries_total{result=\"failed\"} %lu\n",
+	    st->failed);
+	histogram(o, "dkimd_table_database_query_duration_seconds",
+	    "Time of one database query.", le, st->lat, DB_NLE,
+	    st->lat_ms_sum);
+}
+
+/* render_tables - the key table families; a table is never labelled by
+ * its name (a database's names a user and a host) */
+static void
+render_tables(struct out *o, struct live *l)
+{
+	static const char *const lk[METRICS_LOOKUP_MAX] = { "found", "none",
+	    "down" };
+	const struct table *kt = l != NULL ? l->conf->keytab : NULL;
+	const struct table *st = l != NULL ? l->conf->signtab : NULL;
+	struct db_stats ds;
+	size_t	i;
+
+	head(o, "dkimd_table_lookups_total", "counter",
+	    "SigningTable lookups for messages to sign, by result.");
+	for (i = 0; i < METRICS_LOOKUP_MAX; i++)
+		put(o, "dkimd_table_lookups_total{result=\"%s\"} %lu\n", lk[i],
+		    GET(lookups[i]));
+	if (st != NULL && st->db != NULL) {
+		db_stats(st->db, &ds);
+		one(o, "dkimd_table_keys", "gauge", "Signing keys held: loaded "
+		    "from the KeyTable file, or cached from the database.",
+		    (unsigned long)ds.keys_cached);
+		render_database(o, &ds);
+	} else if (kt != NULL)
+		one(o, "dkimd_table_keys", "gauge", "Signing keys held: loaded "
+		    "from the KeyTable file, or cached from the database.",
+		    file_keys(kt));
+}
+
 /* count_fds - open descriptors of the process, -1 if unknown */
 static long
 count_fds(void)
@@ -391,6 +478,7 @@ metrics_render(char *buf, size_t len, int om)
 	render_messages(&o);
 	render_signatures(&o);
 	render_dns(&o, l);
+	render_tables(&o, l);
 	render_process(&o, l);
 	if (om)
 		put(&o, "# EOF\n");

@@ -472,6 +472,8 @@ add_signers(struct msg *m)
 	m->nsigners = table_signers_down(cf->signtab, m->from, m->signers,
 	    sizeof(m->signers) / sizeof(m->signers[0]),
 	    cf->multiplesignatures, &down);
+	metrics_lookup(m->nsigners > 0 ? METRICS_LOOKUP_FOUND : down ?
+	    METRICS_LOOKUP_DOWN : METRICS_LOOKUP_NONE);
 	if (m->nsigners == 0 && down)
 		return 1;
 	for (i = 0; i < m->nsigners; i++) {

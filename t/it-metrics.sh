@@ -172,6 +172,9 @@ mi=$(v dkimd_key_cache_misses_total)
     [ "$(v dkimd_key_query_duration_seconds_count)" = "$(v dkimd_key_queries_total)" ] &&
     [ "$(v 'dkimd_key_query_duration_seconds_bucket{le="+Inf"}')" = "$(v dkimd_key_queries_total)" ]
 ok $? "key lookups: $a answered ok; $h cache hits + $mi misses = $((NV + NF)) lookups; every query timed once ($(v dkimd_key_queries_total))"
+[ "$(v 'dkimd_table_lookups_total{result="found"}')" = $NS ] &&
+    [ "$(v dkimd_table_keys)" = 1 ]
+ok $? "key tables: $NS SigningTable lookups found, 1 key loaded from the KeyTable file"
 c=$(v 'dkimd_connections_total')
 [ "${c:-0}" -ge 5 ] && [ "$(v dkimd_connections_open)" = 0 ]
 ok $? "connections: $c made, none open after loadgen"
