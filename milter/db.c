@@ -1063,6 +1063,8 @@ db_key_entry(struct keytab_entry *e, const char *name,
 		goto fail;
 	}
 	util_lower(e->domain);
+	e->not_before = v[4] ? strtoll(v[4], NULL, 10) : 0;
+	e->not_after = v[5] ? strtoll(v[5], NULL, 10) : 0;
 	if (pem != NULL && *pem)
 		e->key = dkim_key_load_pem(pem, strlen(pem), err, errlen);
 	else

@@ -51,6 +51,7 @@
 #include "db.h"
 #include "gate.h"
 #include "keypct.h"
+#include "keywatch.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
@@ -546,8 +547,10 @@ main(int argc, char **argv)
 	}
 	live_install(l);
 	metrics_reload(1);
-	if (metrics_start() < 0 || notify_watchdog() < 0) {
-		log_err("cannot start the MetricsSocket or watchdog thread");
+	if (metrics_start() < 0 || notify_watchdog() < 0 ||
+	    keywatch_start() < 0) {
+		log_err("cannot start the MetricsSocket, watchdog or key "
+		    "check thread");
 		return 1;
 	}
 	notify_send("READY=1");

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "keywatch.h"
 #include "live.h"
 #include "session.h"
 #include "metrics.h"
@@ -42,7 +43,7 @@
 #include "util.h"
 
 #define NALG		(DKIM_ALG_RSA_SHA1 + 1)
-#define RENDER_MAX	(64 * 1024)
+#define RENDER_MAX	(256 * 1024)	/* KEYWATCH_MAX keys fit */
 
 /* message-time histogram bounds, in milliseconds */
 static const long msg_le[] = { 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
@@ -388,6 +389,88 @@ render_tables(struct out *o, struct live *l)
 		    file_keys(kt));
 }
 
+/* label - v as a label value, escaped (the exposition format's \\, \"
+ * and \n), cut to fit len */
+static const char *
+label(char *buf, size_t len, const char *v)
+{
+	size_t	o = 0;
+
+	for (; *v != '\0' && o + 3 < len; v++) {
+		if (*v == '\\' || *v == '"')
+			buf[o++] = '\\';
+		else if (*v == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = 'n';
+			continue;
+		}
+		buf[o++] = *v;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Which per-key family key_line() writes. */
+struct keyfam {
+	struct out *o;
+	int	fam;
+	time_t	now;
+};
+
+/* key_line - one key's series of family kf->fam (a keywatch_fn) */
+static void
+key_line(void *arg, const struct keywatch_key *k)
+{
+	struct keyfam *kf = arg;
+	char	n[300], d[520], s[140], lab[1000];
+
+	snprintf(lab, sizeof(lab), "key=\"%s\",domain=\"%s\",selector=\"%s\"",
+	    label(n, sizeof(n), k->name), label(d, sizeof(d), k->domain),
+	    label(s, sizeof(s), k->selector));
+	if (kf->fam == 0 && k->match >= 0)
+		put(kf->o, "dkimd_key_record_match{%s} %d\n", lab, k->match);
+	else if (kf->fam == 1)
+		put(kf->o, "dkimd_key_record_state{%s,state=\"%s\"} 1\n", lab,
+		    keycheck_name(k->state));
+	else if (kf->fam == 2 && k->born > 0)
+		put(kf->o, "dkimd_key_age_seconds{%s} %ld\n", lab,
+		    (long)(kf->now - k->born));
+	else if (kf->fam == 3 && k->not_after > 0)
+		put(kf->o, "dkimd_key_not_after_timestamp_seconds{%s} %lld\n",
+		    lab, k->not_after);
+}
+
+/* render_keys - what KeyCheckInterval found, per active signing key */
+static void
+render_keys(struct out *o)
+{
+	static const char *const fam[4][3] = {
+		{ "dkimd_key_record_match", "gauge", "1 when the published "
+		    "record carries the signing key, 0 when not (missing, "
+		    "differs, revoked, testing)." },
+		{ "dkimd_key_record_state", "gauge", "The last key check's "
+		    "state of the published record (one series per key)." },
+		{ "dkimd_key_age_seconds", "gauge", "Age of the signing key: "
+		    "its file's mtime or the database's not_before." },
+		{ "dkimd_key_not_after_timestamp_seconds", "gauge",
+		    "When a database key stops signing." },
+	};
+	struct keyfam kf = { o, 0, time(NULL) };
+	unsigned long omitted;
+	time_t	when;
+
+	keywatch_last(&when, &omitted);
+	one(o, "dkimd_key_check_last_run_timestamp_seconds", "gauge",
+	    "When KeyCheckInterval last checked the keys (0: never).",
+	    (unsigned long)when);
+	one(o, "dkimd_key_check_keys_omitted", "gauge",
+	    "Keys checked but over the number exported.", omitted);
+	for (kf.fam = 0; kf.fam < 4; kf.fam++) {
+		head(o, fam[kf.fam][0], fam[kf.fam][1], fam[kf.fam][2]);
+		keywatch_each(key_line, &kf);
+	}
+}
+
 /* count_fds - open descriptors of the process, -1 if unknown */
 static long
 count_fds(void)
@@ -479,6 +562,7 @@ metrics_render(char *buf, size_t len, int om)
 	render_signatures(&o);
 	render_dns(&o, l);
 	render_tables(&o, l);
+	render_keys(&o);
 	render_process(&o, l);
 	if (om)
 		put(&o, "# EOF\n");
