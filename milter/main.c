@@ -365,6 +365,7 @@ open_socket(const struct conf *c, const char *spec)
 		exit(1);
 	}
 	gate_install(lfd);
+	sockio_tick(lfd, notify_tick);	/* WATCHDOG=1 from the listener */
 	if (sockio_reserve() < 0 || smfi_settimeout((int)c->miltertimeout) !=
 	    MI_SUCCESS) {
 		fprintf(stderr, "dkimd: cannot set up the listener\n");
