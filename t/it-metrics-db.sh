@@ -81,6 +81,10 @@ if command -v promtool >/dev/null; then
 	sed 's/^/#   /' "$T/promtool" | head -5
 fi
 
+/usr/bin/python3 "$top_srcdir/t/lib/metric_names.py" "$top_srcdir" "$T/s1" \
+    'dkimd_table_[a-z_]+' >"$T/names" 2>&1
+ok $? "the dashboard and the rules name only table metrics served ($(cat "$T/names"))"
+
 # the database breaks: every query fails as with a server gone
 # (a domain already looked up would still be signed from the cache,
 # DB_STALE_RETRY: a new one, which no cache can answer)
