@@ -406,7 +406,7 @@ parse_args(struct lg *g, int argc, char **argv, const char **file)
 	}
 	if (g->sock == NULL || *file == NULL || mode == NULL ||
 	    g->conc < 1 || g->conc > 1024 || g->nmsg < 1 || g->perconn < 0 ||
-	    g->sigs < 1 || optind != argc)
+	    g->sigs < 0 || optind != argc)
 		usage();
 	if (strcmp(mode, "sign") == 0)
 		g->mode = LG_SIGN;

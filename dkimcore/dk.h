@@ -341,6 +341,11 @@ struct dk_dns_stats {
 	unsigned long refused_total;	/* over the total limit */
 	unsigned long evicted;		/* dropped for a smaller group */
 	unsigned long refused_big;	/* answers with a record too large */
+	unsigned long cache_hits;	/* dk_dns_submit() answered at once */
+	unsigned long cache_misses;	/* ... handed to the loop */
+	unsigned long answers[DKIM_DNSC_MAX];	/* queries ended, by class */
+	unsigned long latency[DKIM_DNS_NLE + 1];	/* by bucket */
+	unsigned long latency_ms_sum;
 	size_t	cache_entries;
 	size_t	cache_bytes;
 };

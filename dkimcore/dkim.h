@@ -247,6 +247,32 @@ void	dkim_resolver_set_limits(dkim_resolver *, size_t cache_bytes,
  */
 void	dkim_resolver_shutdown(dkim_resolver *r);
 
+/*
+ * How a key query ended, for monitoring: a closed set, so that a label
+ * built from it never carries a name or text from DNS.
+ */
+enum dkim_dns_class {
+	DKIM_DNSC_OK = 0,		/* one key record */
+	DKIM_DNSC_NODATA,		/* NOERROR, no key record */
+	DKIM_DNSC_NXDOMAIN,		/* no such domain */
+	DKIM_DNSC_MULTIPLE,		/* several key records */
+	DKIM_DNSC_BADRECORD,		/* too large, or a NUL byte */
+	DKIM_DNSC_SERVFAIL,		/* SERVFAIL, NOTIMP, REFUSED, rcodes */
+	DKIM_DNSC_TIMEOUT,		/* no answer in time (UDP or TCP) */
+	DKIM_DNSC_MALFORMED,		/* an answer that does not parse */
+	DKIM_DNSC_NETWORK,		/* unreachable, TCP failed, errors */
+	DKIM_DNSC_MAX
+};
+
+/* dkim_dns_class_name - "ok", "nxdomain", ...; "unknown" out of range */
+const char *dkim_dns_class_name(enum dkim_dns_class);
+
+/* The upper bounds (ms) of the query latency histogram's buckets; one
+ * more bucket counts the queries above the last. */
+#define DKIM_DNS_LATENCY_LE	{ 1, 5, 10, 25, 50, 100, 250, 500, 1000, \
+	2500, 5000, 10000 }
+#define DKIM_DNS_NLE		12
+
 /* What a resolver has done, for monitoring (dkim_resolver_counts). */
 struct dkim_resolver_counts {
 	unsigned inflight;		/* queries in flight now */
@@ -254,6 +280,12 @@ struct dkim_resolver_counts {
 	unsigned long coalesced;	/* waits joined to a query in flight */
 	unsigned long abandoned;	/* queries nobody waited for any more */
 	unsigned long refused;		/* over a limit: group, total, size */
+	unsigned long cache_hits;	/* lookups answered from the cache */
+	unsigned long cache_misses;	/* lookups that went to a query */
+	unsigned long answers[DKIM_DNSC_MAX];	/* queries ended, by class */
+	unsigned long latency[DKIM_DNS_NLE + 1];	/* per bucket, not
+						 * cumulative */
+	unsigned long latency_ms_sum;
 	size_t	cache_entries;
 	size_t	cache_bytes;
 };

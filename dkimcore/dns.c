@@ -598,8 +598,11 @@ dk_dns_submit(dkim_resolver *r, const char *qname, struct dk_dns_waiter *w,
 		return DKIM_DNS_BAD;
 	}
 	pthread_mutex_lock(&r->lock);
-	if ((st = dns_cache_get(r, key, txt, reason, reasonlen)) < 0)
+	if ((st = dns_cache_get(r, key, txt, reason, reasonlen)) < 0) {
+		r->st.cache_misses++;
 		st = dns_loop_submit(r, key, w, reason, reasonlen);
+	} else
+		r->st.cache_hits++;
 	pthread_mutex_unlock(&r->lock);
 	return st;
 }
@@ -628,6 +631,18 @@ dk_dns_stats(dkim_resolver *r, struct dk_dns_stats *st)
 	pthread_mutex_unlock(&r->lock);
 }
 
+static const char *const class_name[DKIM_DNSC_MAX] = {
+	"ok", "nodata", "nxdomain", "multiple", "bad_record", "servfail",
+	"timeout", "malformed", "network"
+};
+
+/* dkim_dns_class_name - a class's token; "unknown" out of range */
+const char *
+dkim_dns_class_name(enum dkim_dns_class c)
+{
+	return (unsigned)c < DKIM_DNSC_MAX ? class_name[c] : "unknown";
+}
+
 /* dkim_resolver_counts - the counters of dk_dns_stats, for programs */
 void
 dkim_resolver_counts(dkim_resolver *r, struct dkim_resolver_counts *out)
@@ -641,6 +656,11 @@ dkim_resolver_counts(dkim_resolver *r, struct dkim_resolver_counts *out)
 	out->coalesced = st.coalesced;
 	out->abandoned = st.abandoned;
 	out->refused = st.refused_group + st.refused_total + st.refused_big;
+	out->cache_hits = st.cache_hits;
+	out->cache_misses = st.cache_misses;
+	memcpy(out->answers, st.answers, sizeof(out->answers));
+	memcpy(out->latency, st.latency, sizeof(out->latency));
+	out->latency_ms_sum = st.latency_ms_sum;
 	out->cache_entries = st.cache_entries;
 	out->cache_bytes = st.cache_bytes;
 }

@@ -34,6 +34,7 @@
 /* The result of one query, before it is cached. */
 struct dns_answer {
 	enum dkim_dns_status status;
+	enum dkim_dns_class cls;	/* for the counters */
 	char	*txt;
 	char	reason[DNS_REASON_MAX];
 	unsigned ttl;			/* seconds to cache it */

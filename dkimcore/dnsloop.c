@@ -93,6 +93,7 @@ struct dns_query {
 	int	tcp_tries;		/* servers asked over TCP */
 	int	tcp_err;		/* errno of the last TCP failure */
 	unsigned try_ms;
+	uint64_t t0;			/* started, for the latency */
 	uint64_t deadline;		/* the whole query */
 	uint64_t until;			/* the current step */
 	unsigned char q[2 + NS_PACKETSZ];	/* TCP length, then query */
@@ -236,6 +237,25 @@ query_finish(dkim_resolver *r, struct dns_query *q, enum dkim_dns_status st,
 	query_bury(r, q);
 }
 
+static const unsigned latency_le[DKIM_DNS_NLE] = DKIM_DNS_LATENCY_LE;
+
+/* query_count - q ended as cls: the answer and latency counters (lock
+ * held) */
+static void
+query_count(dkim_resolver *r, const struct dns_query *q,
+    enum dkim_dns_class cls)
+{
+	uint64_t ms = dns_now_ms() - q->t0;
+	size_t	 i;
+
+	if ((unsigned)cls < DKIM_DNSC_MAX)
+		r->st.answers[cls]++;
+	for (i = 0; i < DKIM_DNS_NLE && ms > latency_le[i]; i++)
+		;
+	r->st.latency[i]++;
+	r->st.latency_ms_sum += (unsigned long)ms;
+}
+
 /* query_answer - q's answer is buf[0..len): parse, cache, hand out */
 static void
 query_answer(dkim_resolver *r, struct dns_query *q, const unsigned char *buf,
@@ -254,6 +274,7 @@ query_answer(dkim_resolver *r, struct dns_query *q, const unsigned char *buf,
 	if (ans.status == DKIM_DNS_BAD &&
 	    strncmp(ans.reason, "key record too large", 20) == 0)
 		r->st.refused_big++;
+	query_count(r, q, ans.cls);
 	dns_cache_put(r, q->name, &ans);
 	query_finish(r, q, ans.status, ans.txt, ans.reason);
 	free(ans.txt);
@@ -261,7 +282,8 @@ query_answer(dkim_resolver *r, struct dns_query *q, const unsigned char *buf,
 
 /* query_fail - q ends as a temporary failure, cached for a moment */
 static void
-query_fail(dkim_resolver *r, struct dns_query *q, const char *reason)
+query_fail(dkim_resolver *r, struct dns_query *q, enum dkim_dns_class cls,
+    const char *reason)
 {
 	struct dns_answer ans;
 
@@ -269,6 +291,7 @@ query_fail(dkim_resolver *r, struct dns_query *q, const char *reason)
 	ans.status = DKIM_DNS_TEMPFAIL;
 	ans.ttl = DNS_TEMP_TTL;
 	dk_strlcpy(ans.reason, reason, sizeof(ans.reason));
+	query_count(r, q, cls);
 	dns_cache_put(r, q->name, &ans);
 	query_finish(r, q, ans.status, NULL, ans.reason);
 }
@@ -341,11 +364,12 @@ udp_next(dkim_resolver *r, struct dns_query *q)
 		return;
 	}
 	if (q->failures > 0)
-		query_fail(r, q, "DNS server failure (SERVFAIL or REFUSED)");
+		query_fail(r, q, DKIM_DNSC_SERVFAIL,
+		    "DNS server failure (SERVFAIL or REFUSED)");
 	else if (q->unreachable == q->tries)
-		query_fail(r, q, "DNS server unreachable");
+		query_fail(r, q, DKIM_DNSC_NETWORK, "DNS server unreachable");
 	else
-		query_fail(r, q, "DNS timeout");
+		query_fail(r, q, DKIM_DNSC_TIMEOUT, "DNS timeout");
 }
 
 /* udp_try - send the query to the next server over UDP */
@@ -370,7 +394,7 @@ udp_try(dkim_resolver *r, struct dns_query *q)
 		}
 		snprintf(why, sizeof(why), "DNS error (errno %d)", errno);
 		query_close(q);
-		query_fail(r, q, why);
+		query_fail(r, q, DKIM_DNSC_NETWORK, why);
 	}
 }
 
@@ -422,7 +446,7 @@ tcp_fail(dkim_resolver *r, struct dns_query *q, int e)
 		tcp_try(r, q);
 		return;
 	}
-	query_fail(r, q, e == ECONNRESET ?
+	query_fail(r, q, DKIM_DNSC_NETWORK, e == ECONNRESET ?
 	    "DNS over TCP failed (connection closed)" : e == ECONNREFUSED ?
 	    "DNS over TCP failed (connection refused)" : e == EPROTO ?
 	    "DNS over TCP failed (answer does not match)" :
@@ -534,6 +558,7 @@ query_start(dkim_resolver *r, struct dns_query *q)
 	uint64_t now = dk_now_ms();
 	int	 tries;
 
+	q->t0 = now;
 	q->deadline = now + r->timeout_ms;
 	tries = r->timeout_ms >= 2000u * (unsigned)r->nns ? 2 : 1;
 	q->ntries = tries * r->nns;
@@ -556,7 +581,7 @@ query_timer(dkim_resolver *r, struct dns_query *q)
 		return;
 	}
 	query_close(q);
-	query_fail(r, q, "DNS timeout over TCP");
+	query_fail(r, q, DKIM_DNSC_TIMEOUT, "DNS timeout over TCP");
 }
 
 /* loop_events - the poll events q waits for */

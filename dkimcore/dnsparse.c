@@ -226,6 +226,7 @@ dns_collect(ns_msg *msg, const unsigned char *eom, const char *name,
 			goto malformed;
 		if (rc == -2) {
 			ans->status = DKIM_DNS_BAD;
+			ans->cls = DKIM_DNSC_BADRECORD;
 			dns_reason(ans->reason, sizeof(ans->reason),
 			    "key record too large (over %d bytes)",
 			    DK_KEYREC_MAX);
@@ -236,6 +237,7 @@ dns_collect(ns_msg *msg, const unsigned char *eom, const char *name,
 		if (memchr(rec.data, '\0', rec.len) != NULL) {
 			/* A C string would silently lose the rest. */
 			ans->status = DKIM_DNS_BAD;
+			ans->cls = DKIM_DNSC_BADRECORD;
 			dns_reason(ans->reason, sizeof(ans->reason),
 			    "NUL byte in key record");
 			goto done;
@@ -244,6 +246,7 @@ dns_collect(ns_msg *msg, const unsigned char *eom, const char *name,
 			free(ans->txt);
 			if ((ans->txt = strdup(rec.data)) == NULL) {
 				ans->status = DKIM_DNS_TEMPFAIL;
+				ans->cls = DKIM_DNSC_NETWORK;
 				dns_reason(ans->reason, sizeof(ans->reason),
 				    "out of memory");
 				goto done;
@@ -256,6 +259,7 @@ dns_collect(ns_msg *msg, const unsigned char *eom, const char *name,
 	return cands;
 malformed:
 	ans->status = DKIM_DNS_TEMPFAIL;
+	ans->cls = DKIM_DNSC_MALFORMED;
 	dns_reason(ans->reason, sizeof(ans->reason), "malformed DNS answer");
 done:
 	dk_buf_free(&rec);
@@ -284,6 +288,7 @@ dns_parse_answer(const unsigned char *buf, int len, const char *name,
 	rcode = ns_msg_getflag(msg, ns_f_rcode);
 	if (ns_msg_getflag(msg, ns_f_tc)) {
 		ans->status = DKIM_DNS_TEMPFAIL;
+		ans->cls = DKIM_DNSC_MALFORMED;
 		dns_reason(ans->reason, sizeof(ans->reason),
 		    "truncated DNS answer");
 		ans->ttl = DNS_TEMP_TTL;
@@ -291,12 +296,14 @@ dns_parse_answer(const unsigned char *buf, int len, const char *name,
 	}
 	if (rcode == ns_r_nxdomain) {
 		ans->status = DKIM_DNS_NOKEY;
+		ans->cls = DKIM_DNSC_NXDOMAIN;
 		dns_reason(ans->reason, sizeof(ans->reason), "no such domain");
 		ans->ttl = dns_neg_ttl(&msg, eom);
 		return;
 	}
 	if (rcode != ns_r_noerror) {
 		ans->status = DKIM_DNS_TEMPFAIL;
+		ans->cls = DKIM_DNSC_SERVFAIL;
 		dns_reason(ans->reason, sizeof(ans->reason),
 		    "DNS server error (rcode %d)", rcode);
 		ans->ttl = DNS_TEMP_TTL;
@@ -312,14 +319,17 @@ dns_parse_answer(const unsigned char *buf, int len, const char *name,
 	}
 	if (cands == 0) {
 		ans->status = DKIM_DNS_NOKEY;
+		ans->cls = DKIM_DNSC_NODATA;
 		dns_reason(ans->reason, sizeof(ans->reason), "no key record");
 		ans->ttl = dns_neg_ttl(&msg, eom);
 	} else if (cands == 1) {
 		ans->status = DKIM_DNS_OK;
+		ans->cls = DKIM_DNSC_OK;
 		ans->ttl = ttl;
 		return;
 	} else {
 		ans->status = DKIM_DNS_BAD;
+		ans->cls = DKIM_DNSC_MULTIPLE;
 		dns_reason(ans->reason, sizeof(ans->reason),
 		    "%d key records at %s", cands, name);
 		ans->ttl = ttl > DNS_NEG_TTL_MAX ? DNS_NEG_TTL_MAX : ttl;
@@ -329,6 +339,7 @@ dns_parse_answer(const unsigned char *buf, int len, const char *name,
 	return;
 malformed:
 	ans->status = DKIM_DNS_TEMPFAIL;
+	ans->cls = DKIM_DNSC_MALFORMED;
 	dns_reason(ans->reason, sizeof(ans->reason), "malformed DNS answer");
 	ans->ttl = DNS_TEMP_TTL;
 }

@@ -63,6 +63,7 @@ static int check_alg(const char *, char *, size_t);
 static int check_facility(const char *, char *, size_t);
 static int check_socket(const char *, char *, size_t);
 static int check_logformat(const char *, char *, size_t);
+static int check_seconds(const char *, char *, size_t);
 static int check_authservid(const char *, char *, size_t);
 static int check_unsignedbody(const char *, char *, size_t);
 
@@ -76,6 +77,10 @@ static const struct keyword keywords[] = {
 	{"MetricsSocket", K_STR, O(metricssocket), NULL, 0, 0, check_socket,
 	    "serve GET /metrics (Prometheus) and /healthz here: inet:PORT@HOST, "
 	    "inet6:PORT@HOST, unix:/path; no @HOST means loopback"},
+	{"KeyCheckInterval", K_STR, O(keycheckinterval), "off", 0, 0,
+	    check_seconds, "look up each active signing key's published "
+	    "record this often and compare it with the key (e.g. 1h; s, m, "
+	    "h, d); off: never"},
 	{"LogFormat", K_STR, O(logformat), "text", 0, 0, check_logformat,
 	    "text, or json: each message's line is one JSON object"},
 	{"Mode", K_STR, O(mode), "sv", 0, 0, check_mode,
@@ -659,6 +664,50 @@ check_unsignedbody(const char *v, char *why, size_t whylen)
 	if (strcasecmp(v, "pass") == 0 || strcasecmp(v, "policy") == 0)
 		return 0;
 	snprintf(why, whylen, "expected pass or policy");
+	return -1;
+}
+
+/* conf_seconds - a duration with an optional unit (conf.h) */
+int
+conf_seconds(const char *v, long *secs)
+{
+	char	*end;
+	long	n, mul = 1;
+
+	if (strcasecmp(v, "off") == 0) {
+		*secs = 0;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	n = strtol(v, &end, 10);
+	if (*end != '\0') {
+		switch (*end) {
+		case 's': mul = 1; break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = 86400; break;
+		default: return -1;
+		}
+		if (end[1] != '\0')
+			return -1;
+	}
+	if (n < 0 || n > CONF_SECONDS_MAX / mul)
+		return -1;
+	*secs = n * mul;
+	return 0;
+}
+
+/* check_seconds - a duration conf_seconds() accepts */
+static int
+check_seconds(const char *v, char *why, size_t whylen)
+{
+	long	s;
+
+	if (conf_seconds(v, &s) == 0)
+		return 0;
+	snprintf(why, whylen, "expected off or a number of seconds, with an "
+	    "optional unit s, m, h or d, at most 30d");
 	return -1;
 }
 

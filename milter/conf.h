@@ -67,6 +67,7 @@ struct conf {
 	char	*socket;
 	char	*metricssocket;		/* NULL: no metrics served */
 	char	*logformat;		/* LogFormat: text|json */
+	char	*keycheckinterval;	/* NULL or "off": no key check */
 	char	*keytable;
 	char	*signingtable;
 	char	**mta;			/* NULL-terminated list */
@@ -148,6 +149,13 @@ typedef void (*conf_report_fn)(void *arg, int warn, const char *msg);
 
 struct conf *conf_load(const char *path, conf_report_fn report, void *arg);
 void	conf_free(struct conf *);
+
+/*
+ * conf_seconds - a duration "N", "Ns", "Nm", "Nh" or "Nd" (or "off", 0)
+ * into *secs, at most CONF_SECONDS_MAX; 0, or -1 when it is not one
+ */
+#define CONF_SECONDS_MAX	(30L * 86400)
+int	conf_seconds(const char *v, long *secs);
 
 /* conf_defaults - a configuration with every default and no file */
 struct conf *conf_defaults(void);

@@ -77,7 +77,16 @@ struct db {
 	pthread_mutex_t c_lock;		/* the caches and key refs */
 	struct cache keys;
 	struct cache rules;
+
+	/* for db_stats(): relaxed atomics, read without q_lock (a scrape
+	 * must not wait behind a slow query) */
+	int	down;			/* the last query failed */
+	unsigned long nq[2];		/* queries: failed, answered */
+	unsigned long lat[DB_NLE + 1];	/* query times, by bucket */
+	unsigned long lat_ms_sum;
 };
+
+static const long db_le[DB_NLE] = DB_LATENCY_LE;
 
 static const char sql_rules[] =
     "SELECT pattern, key_name, identity FROM dkim_signing WHERE pattern "
@@ -376,6 +385,38 @@ db_scheme(const struct db *db)
 	return db->be->scheme;
 }
 
+/* count_query - one query took ms, answered or not */
+static void
+count_query(struct db *db, long ms, int answered)
+{
+	size_t	i;
+
+	for (i = 0; i < DB_NLE && ms > db_le[i]; i++)
+		;
+	__atomic_fetch_add(&db->lat[i], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&db->lat_ms_sum, (unsigned long)(ms < 0 ? 0 : ms),
+	    __ATOMIC_RELAXED);
+	__atomic_fetch_add(&db->nq[answered != 0], 1, __ATOMIC_RELAXED);
+}
+
+/* db_stats - the counters of db (db.h) */
+void
+db_stats(struct db *db, struct db_stats *st)
+{
+	size_t	i;
+
+	memset(st, 0, sizeof(*st));
+	st->up = !__atomic_load_n(&db->down, __ATOMIC_RELAXED);
+	st->failed = __atomic_load_n(&db->nq[0], __ATOMIC_RELAXED);
+	st->answered = __atomic_load_n(&db->nq[1], __ATOMIC_RELAXED);
+	for (i = 0; i <= DB_NLE; i++)
+		st->lat[i] = __atomic_load_n(&db->lat[i], __ATOMIC_RELAXED);
+	st->lat_ms_sum = __atomic_load_n(&db->lat_ms_sum, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&db->c_lock);
+	st->keys_cached = db->keys.n;
+	pthread_mutex_unlock(&db->c_lock);
+}
+
 /* db_query - run one statement, connecting first when needed */
 int
 db_query(struct db *db, const char *sql, const char *const *params,
@@ -383,6 +424,7 @@ db_query(struct db *db, const char *sql, const char *const *params,
 {
 	time_t	now = time(NULL);
 	unsigned wait;
+	long	t0;
 	int	rc = -1;
 
 	pthread_mutex_lock(&db->q_lock);
@@ -394,16 +436,21 @@ db_query(struct db *db, const char *sql, const char *const *params,
 	if (db->conn == NULL &&
 	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
 		goto down;
-	if ((rc = db->be->query(db->conn, sql, params, nparams, fn, arg, err,
-	    errlen)) < 0 && rc != DB_DATA_ERROR) {
+	t0 = util_now_ms();
+	rc = db->be->query(db->conn, sql, params, nparams, fn, arg, err,
+	    errlen);
+	count_query(db, util_now_ms() - t0, rc >= 0 || rc == DB_DATA_ERROR);
+	if (rc < 0 && rc != DB_DATA_ERROR) {
 		rc = -1;
 		db->be->disconnect(db->conn);
 		db->conn = NULL;
 		goto down;
 	}
 	db->fails = 0;		/* a data error is an answer: no backoff */
+	__atomic_store_n(&db->down, 0, __ATOMIC_RELAXED);
 	goto out;
 down:
+	__atomic_store_n(&db->down, 1, __ATOMIC_RELAXED);
 	snprintf(db->lasterr, sizeof(db->lasterr), "%s", err);
 	wait = db->fails >= 6 ? DB_BACKOFF_MAX : 1u << db->fails;
 	if (wait > DB_BACKOFF_MAX)
@@ -1017,6 +1064,8 @@ db_key_entry(struct keytab_entry *e, const char *name,
 		goto fail;
 	}
 	util_lower(e->domain);
+	e->not_before = v[4] ? strtoll(v[4], NULL, 10) : 0;
+	e->not_after = v[5] ? strtoll(v[5], NULL, 10) : 0;
 	if (pem != NULL && *pem)
 		e->key = dkim_key_load_pem(pem, strlen(pem), err, errlen);
 	else

@@ -75,6 +75,24 @@
 					 * 4.5.3.1) */
 #define DB_DATA_ERROR	(-2)		/* query(): the server refused a value */
 
+/* query time histogram bounds (ms); one more bucket above the last */
+#define DB_LATENCY_LE	{ 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, \
+	5000 }
+#define DB_NLE		12
+
+/*
+ * db_stats() - for monitoring, without waiting for a query in progress:
+ * up is 0 from a failed query (or connection) to the next answer; a
+ * data error is an answer. Times are of the back end's query call.
+ */
+struct db_stats {
+	int	up;
+	unsigned long answered, failed;		/* queries */
+	unsigned long lat[DB_NLE + 1];		/* per bucket, not cumulative */
+	unsigned long lat_ms_sum;
+	size_t	keys_cached;			/* dkim_keys rows cached */
+};
+
 #define DB_RW		1		/* db_open(): read-write (dkimtool) */
 
 struct db;
@@ -111,6 +129,7 @@ int	db_secret_warning(const struct db *, const char *conf, char *buf,
 	    size_t size);
 unsigned db_ttl(const struct db *);	/* cache seconds (ttl=) */
 void	db_error(struct db *, char *buf, size_t size);	/* the last failure */
+void	db_stats(struct db *, struct db_stats *);
 void	db_close(struct db *);
 
 /* db_key_entry - parse a dkim_keys row into a keytab entry; -1, why */

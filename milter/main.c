@@ -51,6 +51,7 @@
 #include "db.h"
 #include "gate.h"
 #include "keypct.h"
+#include "keywatch.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
@@ -364,6 +365,7 @@ open_socket(const struct conf *c, const char *spec)
 		exit(1);
 	}
 	gate_install(lfd);
+	sockio_tick(lfd, notify_tick);	/* WATCHDOG=1 from the listener */
 	if (sockio_reserve() < 0 || smfi_settimeout((int)c->miltertimeout) !=
 	    MI_SUCCESS) {
 		fprintf(stderr, "dkimd: cannot set up the listener\n");
@@ -546,8 +548,10 @@ main(int argc, char **argv)
 	}
 	live_install(l);
 	metrics_reload(1);
-	if (metrics_start() < 0 || notify_watchdog() < 0) {
-		log_err("cannot start the MetricsSocket or watchdog thread");
+	if (metrics_start() < 0 || notify_watchdog() < 0 ||
+	    keywatch_start() < 0) {
+		log_err("cannot start the MetricsSocket, watchdog or key "
+		    "check thread");
 		return 1;
 	}
 	notify_send("READY=1");

@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "keywatch.h"
 #include "live.h"
 #include "session.h"
 #include "metrics.h"
@@ -41,7 +43,7 @@
 #include "util.h"
 
 #define NALG		(DKIM_ALG_RSA_SHA1 + 1)
-#define RENDER_MAX	(64 * 1024)
+#define RENDER_MAX	(256 * 1024)	/* KEYWATCH_MAX keys fit */
 
 /* message-time histogram bounds, in milliseconds */
 static const long msg_le[] = { 5, 10, 25, 50, 100, 250, 500, 1000, 2500,
@@ -56,7 +58,14 @@ static const char *const out_name[METRICS_OUT_MAX] = {
 	"discard", "error", "aborted"
 };
 
+static const char *const uns_name[METRICS_UNS_MAX] = {
+	"no_key", "key_db_down", "bad_author", "unauthorized", "authz_down",
+	"internal"
+};
+
 static unsigned long messages[METRICS_MODE_MAX][METRICS_OUT_MAX];
+static unsigned long unsigned_why[METRICS_UNS_MAX];
+static unsigned long lookups[METRICS_LOOKUP_MAX];
 static unsigned long msg_bucket[NLE + 1];	/* the last: +Inf only */
 static unsigned long msg_ms_sum;
 static unsigned long sigresults[DKIM_CAUSE_MAX];
@@ -87,6 +96,22 @@ metrics_message(enum metrics_mode mode, enum metrics_outcome out, long ms)
 		;
 	ADD(msg_bucket[i], 1);
 	ADD(msg_ms_sum, (unsigned long)ms);
+}
+
+/* metrics_unsigned - a message to sign was not signed, for why */
+void
+metrics_unsigned(enum metrics_unsigned why)
+{
+	if ((unsigned)why < METRICS_UNS_MAX)
+		ADD(unsigned_why[why], 1);
+}
+
+/* metrics_lookup - one SigningTable lookup ended with result */
+void
+metrics_lookup(enum metrics_lookup result)
+{
+	if ((unsigned)result < METRICS_LOOKUP_MAX)
+		ADD(lookups[result], 1);
 }
 
 /* metrics_sigresult - one signature judged, for its cause */
@@ -166,11 +191,48 @@ head(struct out *o, const char *name, const char *type, const char *help)
 	    (int)n, name, type);
 }
 
+/* buckets - the series of one histogram with labels lab ("" for none):
+ * n bucket counts (not cumulative) of bounds le in ms, one more for
+ * +Inf, the sum in ms */
+static void
+buckets(struct out *o, const char *name, const char *lab, const long *le,
+    const unsigned long *bucket, size_t n, unsigned long sum_ms)
+{
+	const char *sep = *lab ? "," : "";
+	unsigned long cum = 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		cum += bucket[i];
+		put(o, "%s_bucket{%s%sle=\"%g\"} %lu\n", name, lab, sep,
+		    le[i] / 1000.0, cum);
+	}
+	cum += bucket[n];
+	put(o, "%s_bucket{%s%sle=\"+Inf\"} %lu\n", name, lab, sep, cum);
+	if (*lab) {
+		put(o, "%s_sum{%s} %.3f\n", name, lab, sum_ms / 1000.0);
+		put(o, "%s_count{%s} %lu\n", name, lab, cum);
+	} else {
+		put(o, "%s_sum %.3f\n", name, sum_ms / 1000.0);
+		put(o, "%s_count %lu\n", name, cum);
+	}
+}
+
+/* histogram - a histogram family of one unlabelled series */
+static void
+histogram(struct out *o, const char *name, const char *help,
+    const long *le, const unsigned long *bucket, size_t n,
+    unsigned long sum_ms)
+{
+	head(o, name, "histogram", help);
+	buckets(o, name, "", le, bucket, n, sum_ms);
+}
+
 /* render_messages - the message families */
 static void
 render_messages(struct out *o)
 {
-	unsigned long cum = 0;
+	unsigned long b[NLE + 1];
 	size_t	m, r;
 
 	head(o, "dkimd_messages_total", "counter",
@@ -180,20 +242,16 @@ render_messages(struct out *o)
 			put(o, "dkimd_messages_total{mode=\"%s\",outcome=\"%s\"}"
 			    " %lu\n", mode_name[m], out_name[r],
 			    GET(messages[m][r]));
-	head(o, "dkimd_message_duration_seconds", "histogram",
-	    "Time from MAIL FROM to the end of a message.");
-	for (r = 0; r <= NLE; r++) {
-		cum += GET(msg_bucket[r]);
-		if (r < NLE)
-			put(o, "dkimd_message_duration_seconds_bucket"
-			    "{le=\"%g\"} %lu\n", msg_le[r] / 1000.0, cum);
-		else
-			put(o, "dkimd_message_duration_seconds_bucket"
-			    "{le=\"+Inf\"} %lu\n", cum);
-	}
-	put(o, "dkimd_message_duration_seconds_sum %.3f\n",
-	    GET(msg_ms_sum) / 1000.0);
-	put(o, "dkimd_message_duration_seconds_count %lu\n", cum);
+	head(o, "dkimd_messages_unsigned_total", "counter",
+	    "Messages to sign that were not signed, by reason.");
+	for (r = 0; r < METRICS_UNS_MAX; r++)
+		put(o, "dkimd_messages_unsigned_total{reason=\"%s\"} %lu\n",
+		    uns_name[r], GET(unsigned_why[r]));
+	for (r = 0; r <= NLE; r++)
+		b[r] = GET(msg_bucket[r]);
+	histogram(o, "dkimd_message_duration_seconds",
+	    "Time from MAIL FROM to the end of a message.", msg_le, b, NLE,
+	    GET(msg_ms_sum));
 	head(o, "dkimd_messages_in_flight", "gauge",
 	    "Messages between MAIL FROM and their end.");
 	put(o, "dkimd_messages_in_flight %d\n", session_inflight());
@@ -232,7 +290,9 @@ one(struct out *o, const char *name, const char *type, const char *help,
 static void
 render_dns(struct out *o, struct live *l)
 {
+	static const long dns_le[DKIM_DNS_NLE] = DKIM_DNS_LATENCY_LE;
 	struct dkim_resolver_counts c;
+	size_t	i;
 
 	memset(&c, 0, sizeof(c));
 	if (l != NULL && l->res != NULL)
@@ -252,6 +312,163 @@ render_dns(struct out *o, struct live *l)
 	    "Answers in the key cache.", c.cache_entries);
 	one(o, "dkimd_key_cache_bytes", "gauge", "Bytes of the key cache.",
 	    c.cache_bytes);
+	one(o, "dkimd_key_cache_hits_total", "counter",
+	    "Key lookups answered from the cache.", c.cache_hits);
+	one(o, "dkimd_key_cache_misses_total", "counter",
+	    "Key lookups that needed a query (or joined one).",
+	    c.cache_misses);
+	head(o, "dkimd_key_answers_total", "counter",
+	    "DNS key queries ended, by class of answer.");
+	for (i = 0; i < DKIM_DNSC_MAX; i++)
+		put(o, "dkimd_key_answers_total{class=\"%s\"} %lu\n",
+		    dkim_dns_class_name((enum dkim_dns_class)i), c.answers[i]);
+	histogram(o, "dkimd_key_query_duration_seconds",
+	    "Time from a key query's start to its answer or failure.",
+	    dns_le, c.latency, DKIM_DNS_NLE, c.latency_ms_sum);
+}
+
+/* file_keys - keys loaded from a KeyTable file */
+static unsigned long
+file_keys(const struct table *t)
+{
+	unsigned long n = 0;
+	size_t	i;
+
+	for (i = 0; t->is_keys && i < t->n; i++)
+		n += t->keys[i].key != NULL;
+	return n;
+}
+
+/* render_database - the SigningTable's database, which answers the
+ * KeyTable's lookups too (table.h): its state, queries and their times */
+static void
+render_database(struct out *o, const struct db_stats *st)
+{
+	static const long le[DB_NLE] = DB_LATENCY_LE;
+
+	one(o, "dkimd_table_database_up", "gauge",
+	    "0 from a failed database query to the next answer, else 1.",
+	    (unsigned long)st->up);
+	head(o, "dkimd_table_database_queries_total", "counter",
+	    "Database queries, by result.");
+	put(o, "dkimd_table_database_queries_total{result=\"ok\"} %lu\n",
+	    st->answered);
+	put(o, "dkimd_table_database_queries_total{result=\"failed\"} %lu\n",
+	    st->failed);
+	histogram(o, "dkimd_table_database_query_duration_seconds",
+	    "Time of one database query.", le, st->lat, DB_NLE,
+	    st->lat_ms_sum);
+}
+
+/* render_tables - the key table families; a table is never labelled by
+ * its name (a database's names a user and a host) */
+static void
+render_tables(struct out *o, struct live *l)
+{
+	static const char *const lk[METRICS_LOOKUP_MAX] = { "found", "none",
+	    "down" };
+	const struct table *kt = l != NULL ? l->conf->keytab : NULL;
+	const struct table *st = l != NULL ? l->conf->signtab : NULL;
+	struct db_stats ds;
+	size_t	i;
+
+	head(o, "dkimd_table_lookups_total", "counter",
+	    "SigningTable lookups for messages to sign, by result.");
+	for (i = 0; i < METRICS_LOOKUP_MAX; i++)
+		put(o, "dkimd_table_lookups_total{result=\"%s\"} %lu\n", lk[i],
+		    GET(lookups[i]));
+	if (st != NULL && st->db != NULL) {
+		db_stats(st->db, &ds);
+		one(o, "dkimd_table_keys", "gauge", "Signing keys held: loaded "
+		    "from the KeyTable file, or cached from the database.",
+		    (unsigned long)ds.keys_cached);
+		render_database(o, &ds);
+	} else if (kt != NULL)
+		one(o, "dkimd_table_keys", "gauge", "Signing keys held: loaded "
+		    "from the KeyTable file, or cached from the database.",
+		    file_keys(kt));
+}
+
+/* label - v as a label value, escaped (the exposition format's \\, \"
+ * and \n), cut to fit len */
+static const char *
+label(char *buf, size_t len, const char *v)
+{
+	size_t	o = 0;
+
+	for (; *v != '\0' && o + 3 < len; v++) {
+		if (*v == '\\' || *v == '"')
+			buf[o++] = '\\';
+		else if (*v == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = 'n';
+			continue;
+		}
+		buf[o++] = *v;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Which per-key family key_line() writes. */
+struct keyfam {
+	struct out *o;
+	int	fam;
+	time_t	now;
+};
+
+/* key_line - one key's series of family kf->fam (a keywatch_fn) */
+static void
+key_line(void *arg, const struct keywatch_key *k)
+{
+	struct keyfam *kf = arg;
+	char	n[300], d[520], s[140], lab[1000];
+
+	snprintf(lab, sizeof(lab), "key=\"%s\",domain=\"%s\",selector=\"%s\"",
+	    label(n, sizeof(n), k->name), label(d, sizeof(d), k->domain),
+	    label(s, sizeof(s), k->selector));
+	if (kf->fam == 0 && k->match >= 0)
+		put(kf->o, "dkimd_key_record_match{%s} %d\n", lab, k->match);
+	else if (kf->fam == 1)
+		put(kf->o, "dkimd_key_record_state{%s,state=\"%s\"} 1\n", lab,
+		    keycheck_name(k->state));
+	else if (kf->fam == 2 && k->born > 0)
+		put(kf->o, "dkimd_key_age_seconds{%s} %ld\n", lab,
+		    (long)(kf->now - k->born));
+	else if (kf->fam == 3 && k->not_after > 0)
+		put(kf->o, "dkimd_key_not_after_timestamp_seconds{%s} %lld\n",
+		    lab, k->not_after);
+}
+
+/* render_keys - what KeyCheckInterval found, per active signing key */
+static void
+render_keys(struct out *o)
+{
+	static const char *const fam[4][3] = {
+		{ "dkimd_key_record_match", "gauge", "1 when the published "
+		    "record carries the signing key, 0 when not (missing, "
+		    "differs, revoked, testing)." },
+		{ "dkimd_key_record_state", "gauge", "The last key check's "
+		    "state of the published record (one series per key)." },
+		{ "dkimd_key_age_seconds", "gauge", "Age of the signing key: "
+		    "its file's mtime or the database's not_before." },
+		{ "dkimd_key_not_after_timestamp_seconds", "gauge",
+		    "When a database key stops signing." },
+	};
+	struct keyfam kf = { o, 0, time(NULL) };
+	unsigned long omitted;
+	time_t	when;
+
+	keywatch_last(&when, &omitted);
+	one(o, "dkimd_key_check_last_run_timestamp_seconds", "gauge",
+	    "When KeyCheckInterval last checked the keys (0: never).",
+	    (unsigned long)when);
+	one(o, "dkimd_key_check_keys_omitted", "gauge",
+	    "Keys checked but over the number exported.", omitted);
+	for (kf.fam = 0; kf.fam < 4; kf.fam++) {
+		head(o, fam[kf.fam][0], fam[kf.fam][1], fam[kf.fam][2]);
+		keywatch_each(key_line, &kf);
+	}
 }
 
 /* count_fds - open descriptors of the process, -1 if unknown */
@@ -344,6 +561,8 @@ metrics_render(char *buf, size_t len, int om)
 	render_messages(&o);
 	render_signatures(&o);
 	render_dns(&o, l);
+	render_tables(&o, l);
+	render_keys(&o);
 	render_process(&o, l);
 	if (om)
 		put(&o, "# EOF\n");

@@ -3,6 +3,8 @@
  *
  * SYNOPSIS
  *	metrics_message(mode, outcome, ms)	one message ended
+ *	metrics_unsigned(why)			... to sign, and it was not
+ *	metrics_lookup(result)			one SigningTable lookup
  *	metrics_sigresult(cause)		one signature verified
  *	metrics_signature(alg)			one signature made
  *	metrics_conn(d)				a connection opened (1), closed (-1)
@@ -51,7 +53,28 @@ enum metrics_outcome {
 	METRICS_OUT_MAX
 };
 
+/* Why a message to sign was not signed (whatever action followed). */
+enum metrics_unsigned {
+	METRICS_UNS_NO_KEY = 0,		/* no SigningTable entry */
+	METRICS_UNS_KEY_DB_DOWN,	/* a database table could not say */
+	METRICS_UNS_BAD_AUTHOR,		/* no one valid author (author.h) */
+	METRICS_UNS_UNAUTHORIZED,	/* the sender may not sign for it */
+	METRICS_UNS_AUTHZ_DOWN,		/* authorization could not be asked */
+	METRICS_UNS_INTERNAL,		/* an internal error */
+	METRICS_UNS_MAX
+};
+
+/* How a SigningTable lookup for a message ended. */
+enum metrics_lookup {
+	METRICS_LOOKUP_FOUND = 0,	/* one signer or more */
+	METRICS_LOOKUP_NONE,		/* no entry for the address */
+	METRICS_LOOKUP_DOWN,		/* a database could not say */
+	METRICS_LOOKUP_MAX
+};
+
 void	metrics_message(enum metrics_mode, enum metrics_outcome, long ms);
+void	metrics_unsigned(enum metrics_unsigned);
+void	metrics_lookup(enum metrics_lookup);
 void	metrics_sigresult(enum dkim_cause);
 void	metrics_signature(enum dkim_alg);
 void	metrics_conn(int d);

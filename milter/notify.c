@@ -5,6 +5,11 @@
  * it passes in $NOTIFY_SOCKET. The socket is opened once per message (a
  * handful a day, plus the watchdog pings), and a failure is ignored: a
  * supervisor that stops listening must not stop the milter.
+ *
+ * The watchdog pings come from the thread that accepts the MTA's
+ * connections (libmilter's listener, through sockio's tick), not from a
+ * thread of their own: a listener that hangs, or a process stopped,
+ * stops them, and systemd restarts dkimd.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -46,49 +51,50 @@ notify_send(const char *state)
 	close(fd);
 }
 
-/* pinger - WATCHDOG=1 every half period while a configuration is in
- * force */
-static void *
-pinger(void *arg)
-{
-	unsigned long half = *(unsigned long *)arg;
-	struct timespec ts = { (time_t)(half / 1000000),
-	    (long)(half % 1000000) * 1000 };
-	struct live *l;
+static long half_ms;		/* half the watchdog period; 0: none */
+static long next_ms;		/* when the next ping is due */
 
-	free(arg);
-	for (;;) {
-		if ((l = live_get()) != NULL) {
-			live_put(l);
-			notify_send("WATCHDOG=1");
-		}
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
-}
-
-/* notify_watchdog - start pinging when systemd asked for it */
+/* notify_watchdog - ping from now on when systemd asked for it */
 int
 notify_watchdog(void)
 {
 	const char *us = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
-	unsigned long *half;
+	unsigned long half;
 	char	*end;
 
 	if (us == NULL || getenv("NOTIFY_SOCKET") == NULL)
 		return 0;
 	if (pid != NULL && strtol(pid, NULL, 10) != (long)getpid())
 		return 0;
-	if ((half = malloc(sizeof(*half))) == NULL)
-		return -1;
-	*half = strtoul(us, &end, 10) / 2;
-	if (*end != '\0' || *half == 0) {
-		free(half);
+	half = strtoul(us, &end, 10) / 2000;
+	if (*end != '\0' || half == 0)
 		return 0;
-	}
-	if (util_thread(pinger, half) < 0) {
-		free(half);
-		return -1;
-	}
+	__atomic_store_n(&half_ms, half > 3600000 ? 3600000L : (long)half,
+	    __ATOMIC_RELAXED);
 	return 0;
+}
+
+/*
+ * notify_tick - called by the listener before it waits for the MTA's
+ * next connection: WATCHDOG=1 when one is due and a configuration is in
+ * force. Returns the ms until the next is due (the listener waits no
+ * longer), or -1 without a watchdog. Only the listener thread calls it.
+ */
+int
+notify_tick(void)
+{
+	long	half = __atomic_load_n(&half_ms, __ATOMIC_RELAXED), now;
+	struct live *l;
+
+	if (half == 0)
+		return -1;
+	now = util_now_ms();
+	if (now >= next_ms) {
+		if ((l = live_get()) != NULL) {
+			live_put(l);
+			notify_send("WATCHDOG=1");
+		}
+		next_ms = now + half;
+	}
+	return (int)(next_ms - now);
 }

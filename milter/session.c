@@ -228,6 +228,11 @@ count_message(const struct msg *m, const struct session_out *out, long ms)
 		o = out->verdict == SESSION_CONTINUE ? METRICS_OUT_SIGNED :
 		    METRICS_OUT_UNSIGNED;
 	metrics_message(mode, o, ms);
+	if (mode == METRICS_MODE_SIGN && o != METRICS_OUT_SIGNED &&
+	    o != METRICS_OUT_ABORTED)
+		metrics_unsigned(m->failed || m->unsigned_why < 0 ?
+		    METRICS_UNS_INTERNAL :
+		    (enum metrics_unsigned)m->unsigned_why);
 }
 
 /* session_finish - the message's one log line in out->log; its state
@@ -348,6 +353,7 @@ session_envfrom(struct session *s, const struct session_mac *mac,
 		return;
 	}
 	count(1);
+	m->unsigned_why = -1;
 	clock_gettime(CLOCK_MONOTONIC, &m->t0);
 	s->m = m;
 	if ((m->live = live_get()) == NULL) {
@@ -511,6 +517,8 @@ add_signers(struct msg *m)
 	m->nsigners = table_signers_down(cf->signtab, m->from, m->signers,
 	    sizeof(m->signers) / sizeof(m->signers[0]),
 	    cf->multiplesignatures, &down);
+	metrics_lookup(m->nsigners > 0 ? METRICS_LOOKUP_FOUND : down ?
+	    METRICS_LOOKUP_DOWN : METRICS_LOOKUP_NONE);
 	if (m->nsigners == 0 && down)
 		return 1;
 	for (i = 0; i < m->nsigners; i++) {
@@ -544,6 +552,7 @@ add_signers(struct msg *m)
 static void
 bad_author(struct msg *m, struct session_out *out, const char *why)
 {
+	m->unsigned_why = METRICS_UNS_BAD_AUTHOR;
 	snprintf(m->outcome, sizeof(m->outcome), "not signed: %s; %s", why,
 	    conf_action_name(conf_action(m->live->conf, CONF_ON_BADAUTHOR)));
 	session_act(m, out, CONF_ON_BADAUTHOR,
@@ -580,6 +589,7 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 		return -1;
 	}
 	if (down) {
+		m->unsigned_why = METRICS_UNS_KEY_DB_DOWN;
 		table_db_error(m->live->conf->signtab, why, sizeof(why));
 		snprintf(m->outcome, sizeof(m->outcome), "key database "
 		    "unavailable for \"%s\" (%.100s); %s", m->from, why,
@@ -591,6 +601,7 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 		return -1;
 	}
 	if (m->nsigners == 0) {
+		m->unsigned_why = METRICS_UNS_NO_KEY;
 		snprintf(m->outcome, sizeof(m->outcome), "no key for \"%s\"; "
 		    "passed unsigned", m->from);
 		session_end(out, SESSION_ACCEPT, m->outcome);

@@ -106,6 +106,7 @@ struct msg {
 	int	ar_overflow;		/* more than we can remove */
 	int	failed;			/* an internal error happened */
 	int	aborted;		/* ended before end of message */
+	int	unsigned_why;		/* enum metrics_unsigned, or -1 */
 	char	err[256];
 	struct signer signers[DKIM_MAX_SIGNERS];
 	size_t	nsigners;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "authz.h"
+#include "metrics.h"
 #include "session.h"
 
 #define AUTHZ_REPLY	"sender not authorized to sign for this From domain"
@@ -52,6 +53,8 @@ session_authz(struct session *s, const struct session_mac *mac,
 		on = CONF_ON_KEYNOTFOUND;
 		break;
 	}
+	m->unsigned_why = on == CONF_ON_UNAUTHORIZED ?
+	    METRICS_UNS_UNAUTHORIZED : METRICS_UNS_AUTHZ_DOWN;
 	snprintf(m->outcome, sizeof(m->outcome), "%s: %s %s \"%s\" (%s); %s",
 	    on == CONF_ON_UNAUTHORIZED ? "not authorized" : "authorization "
 	    "unknown", out.sender, on == CONF_ON_UNAUTHORIZED ? "may not "

@@ -7,6 +7,7 @@
  *	sockio_stats(&reads, &served)		counters, for tests
  *	sockio_gate(lfd, gate)			who is served (sockio.h)
  *	sockio_reserve(), sockio_set_timeout()
+ *	sockio_tick(lfd, tick)			the listener's periodic work
  *
  * libmilter reads each milter command with four system calls: poll(),
  * read() of the 5-byte length and command, poll(), read() of the rest;
@@ -147,6 +148,8 @@ static unsigned long n_reads, n_served;	/* read(2) calls, buffered reads */
 static unsigned long n_sends, n_held;	/* sendmsg(2) calls, kept packets */
 static int write_wait = WRITE_WAIT;	/* ms */
 static int gate_lfd = -1;		/* the listener that is gated */
+static int tick_lfd = -1;		/* the listener that ticks */
+static int (*tick_fn)(void);
 static struct sockio_gate gate;
 static int spare = -1;			/* the spare descriptor */
 
@@ -408,6 +411,9 @@ sio_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	nfds_t	i;
 	int	ready;
 
+	if (tick_fn != NULL && nfds == 1 && fds[0].fd == tick_lfd &&
+	    (ready = tick_fn()) >= 0 && (timeout < 0 || ready < timeout))
+		timeout = ready;	/* libmilter polls again at once */
 	timeout = expire(fds, nfds, timeout);
 	if ((ready = answered(fds, nfds, 1)) > 0)
 		return ready;
@@ -561,6 +567,14 @@ sockio_gate(int lfd, const struct sockio_gate *g)
 {
 	gate = *g;
 	gate_lfd = lfd;
+}
+
+/* sockio_tick - listener lfd's poll() calls tick first (sockio.h) */
+void
+sockio_tick(int lfd, int (*tick)(void))
+{
+	tick_fn = tick;
+	tick_lfd = lfd;
 }
 
 /* sockio_reserve - open the spare descriptor; 0, or -1 */

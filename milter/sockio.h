@@ -43,6 +43,13 @@ struct sockio_gate {
 	void	*arg;
 };
 
+/*
+ * sockio_tick - the poll() of listener lfd calls tick() before it waits
+ * and waits no longer than the ms tick() returns (-1: no limit); for
+ * work that must be done by the thread serving the MTA (the watchdog)
+ */
+void	sockio_tick(int lfd, int (*tick)(void));
+
 int	sio_accept(int, struct sockaddr *, socklen_t *);
 int	sio_close(int);
 ssize_t	sio_read(int, void *, size_t);

@@ -63,6 +63,8 @@ struct keytab_entry {
 	dkim_key *key;			/* one reference; NULL with pct */
 	struct keypct *pct;		/* '%' in keypath: keys per domain */
 	int	inline_key;		/* the key was in the table itself */
+	long long not_before;		/* a database row's; 0: unknown */
+	long long not_after;
 	const char *file;		/* borrowed from the table */
 	int	line;
 };

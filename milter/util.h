@@ -9,6 +9,7 @@
  *	util_lower(s)
  *	util_hash(s)					FNV-1a, for caches
  *	util_thread(fn, arg)				a detached thread
+ *	util_now_ms()					CLOCK_MONOTONIC, ms
  *
  * CONTRACT
  *	util_readlines() opens path, strips '#' comments and surrounding
@@ -47,5 +48,6 @@ void	util_lower(char *);
 int	util_thread(void *(*fn)(void *), void *arg);
 unsigned util_hash(const char *);
 char	*util_trim(char *);
+long	util_now_ms(void);
 
 #endif /* UTIL_H */

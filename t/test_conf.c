@@ -272,6 +272,35 @@ test_opendkim_classes(void)
 	conf_free(c);
 }
 
+/* test_seconds - the durations of KeyCheckInterval */
+static void
+test_seconds(void)
+{
+	static const struct {
+		const char *v;
+		int	rc;
+		long	secs;
+	} c[] = {
+		{ "off", 0, 0 }, { "0", 0, 0 }, { "90", 0, 90 },
+		{ "90s", 0, 90 }, { "10m", 0, 600 }, { "1h", 0, 3600 },
+		{ "2d", 0, 172800 }, { "30d", 0, 2592000 }, { "31d", -1, 0 },
+		{ "5x", -1, 0 }, { "1hh", -1, 0 }, { "-1", -1, 0 },
+		{ "", -1, 0 }, { "h", -1, 0 },
+		{ "99999999999999999999h", -1, 0 },
+	};
+	char	what[128];
+	size_t	i;
+	long	secs;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		secs = -7;
+		snprintf(what, sizeof(what), "conf_seconds(\"%s\"): %s", c[i].v,
+		    c[i].rc == 0 ? "accepted" : "refused");
+		ok(conf_seconds(c[i].v, &secs) == c[i].rc &&
+		    (c[i].rc < 0 || secs == c[i].secs), what);
+	}
+}
+
 /* Include: read in place, errors as the included FILE:LINE, no loop */
 static void
 test_include(void)
@@ -325,5 +354,6 @@ main(void)
 	test_opendkim_table();
 	test_opendkim_classes();
 	test_include();
+	test_seconds();
 	return done_testing();
 }

@@ -297,6 +297,81 @@ check(dkim_resolver *r, const struct expect *e)
 	free(txt);
 }
 
+/*
+ * test_answer_classes - every query ends in exactly one enumerated class
+ * of answer, timed by the latency histogram; a second lookup is a cache
+ * hit that adds no answer (the counters dkimd exports)
+ */
+static void
+test_answer_classes(int port)
+{
+	static const struct {
+		const char *name;
+		enum dkim_dns_class cls;
+	} c[] = {
+		{ "ok" DOM, DKIM_DNSC_OK },
+		{ "empty" DOM, DKIM_DNSC_NODATA },
+		{ "nx" DOM, DKIM_DNSC_NXDOMAIN },
+		{ "two" DOM, DKIM_DNSC_MULTIPLE },
+		{ "nul" DOM, DKIM_DNSC_BADRECORD },
+		{ "servfail" DOM, DKIM_DNSC_SERVFAIL },
+		{ "malformed" DOM, DKIM_DNSC_MALFORMED },
+		{ "notcp" DOM, DKIM_DNSC_NETWORK },
+		{ "timeout" DOM, DKIM_DNSC_TIMEOUT },
+		{ "slow" DOM, DKIM_DNSC_OK },
+	};
+	struct dkim_resolver_counts a, b;
+	dkim_resolver *r;
+	char	 ns[64], err[128], reason[256], what[200], *txt;
+	unsigned long n, sum;
+	size_t	 i, k;
+
+	snprintf(ns, sizeof(ns), "127.0.0.1:%d", port);
+	if (!ok((r = dkim_resolver_new(ns, 1000, err, sizeof(err))) != NULL,
+	    "classes: resolver with a 1000 ms timeout"))
+		return;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		dkim_resolver_counts(r, &a);
+		txt = NULL;
+		(void)dkim_resolver_keysource(r, c[i].name, &txt, reason,
+		    sizeof(reason));
+		free(txt);
+		dkim_resolver_counts(r, &b);
+		for (k = 0, n = 0; k < DKIM_DNSC_MAX; k++)
+			n += b.answers[k] - a.answers[k];
+		snprintf(what, sizeof(what), "classes: %s counts one answer, "
+		    "of class %s", c[i].name, dkim_dns_class_name(c[i].cls));
+		ok(n == 1 && b.answers[c[i].cls] - a.answers[c[i].cls] == 1 &&
+		    b.cache_misses - a.cache_misses == 1, what);
+	}
+	dkim_resolver_counts(r, &a);
+	for (k = 0, n = 0; k <= DKIM_DNS_NLE; k++)
+		n += a.latency[k];
+	snprintf(what, sizeof(what), "classes: the latency histogram counts "
+	    "every query once (%lu)", n);
+	ok(n == sizeof(c) / sizeof(c[0]), what);
+	/* bounds 250, 500, 1000 ms: the 300 ms answer and the 1 s timeout
+	 * are above 250 ms, so at least two queries sit above the 7th */
+	for (k = 6, sum = 0; k <= DKIM_DNS_NLE; k++)
+		sum += a.latency[k];
+	snprintf(what, sizeof(what), "classes: the slow answer and the "
+	    "timeout are timed above 250 ms (%lu; sum %lu ms)", sum,
+	    a.latency_ms_sum);
+	ok(sum >= 2 && a.latency_ms_sum >= 1300, what);
+	txt = NULL;
+	(void)dkim_resolver_keysource(r, "ok" DOM, &txt, reason,
+	    sizeof(reason));
+	free(txt);
+	dkim_resolver_counts(r, &b);
+	ok(b.cache_hits - a.cache_hits == 1 && b.cache_misses ==
+	    a.cache_misses && memcmp(a.answers, b.answers,
+	    sizeof(a.answers)) == 0, "classes: a cached name is a hit, "
+	    "no query, no answer counted");
+	is_str(dkim_dns_class_name(DKIM_DNSC_MAX), "unknown",
+	    "classes: a value out of range is named unknown");
+	dkim_resolver_free(r);
+}
+
 /* test_nameservers - the nameserver list syntax */
 static void
 test_nameservers(void)
@@ -1240,6 +1315,7 @@ main(int argc, char **argv)
 		test_names(r);
 		test_fake_behaviours(r, bigwant);
 		test_fuzz(r);
+		test_answer_classes(port);
 		test_timeout(port);
 		test_failover(port);
 		test_usevc(port);

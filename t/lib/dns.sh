@@ -3,6 +3,7 @@
 #	. t/lib/dns.sh
 #	dns_start RECORDS_FILE [WORKDIR]	start dnsmasq; sets DNS_PORT, DNS_PID
 #	dns_stop				stop it (by its PID only)
+#	dns_reload RECORDS_FILE		serve other records on the same port
 #	dns_txt_conf RECORDS_FILE		print the dnsmasq conf lines (for tests)
 #
 # RECORDS_FILE has one record a line, "NAME VALUE": the first blank ends the
@@ -99,6 +100,20 @@ dns_cleanup()
 	DNS_OWN_DIR=
 }
 
+# dns_run - dnsmasq on $DNS_DIR/dnsmasq.conf and $DNS_PORT, in the
+# background (PID in DNS_PID)
+dns_run()
+{
+	dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+	    --conf-file="$DNS_DIR/dnsmasq.conf" \
+	    --pid-file="$DNS_DIR/dnsmasq.pid" \
+	    --listen-address=127.0.0.1 --bind-interfaces \
+	    --port="$DNS_PORT" --user=root --cache-size=0 \
+	    --log-facility="$DNS_DIR/dnsmasq.log" ${DNS_LOG_QUERIES:+--log-queries} \
+	    2>>"$DNS_DIR/dnsmasq.err" &
+	DNS_PID=$!
+}
+
 # dns_start - serve RECORDS_FILE on 127.0.0.1:$DNS_PORT; 0 when it answers
 dns_start()
 {
@@ -135,14 +150,7 @@ dns_start()
 		DNS_PORT=$(dns_free_port)
 		[ -n "$DNS_PORT" ] || continue
 		rm -f "$dir/dnsmasq.pid"
-		dnsmasq --keep-in-foreground --no-resolv --no-hosts \
-		    --conf-file="$dir/dnsmasq.conf" \
-		    --pid-file="$dir/dnsmasq.pid" \
-		    --listen-address=127.0.0.1 --bind-interfaces \
-		    --port="$DNS_PORT" --user=root --cache-size=0 \
-		    --log-facility="$dir/dnsmasq.log" ${DNS_LOG_QUERIES:+--log-queries} \
-		    2>>"$dir/dnsmasq.err" &
-		DNS_PID=$!
+		dns_run
 		for i in $(seq 1 50); do
 			if ! kill -0 "$DNS_PID" 2>/dev/null; then
 				break
@@ -156,6 +164,28 @@ dns_start()
 	done
 	echo "dns.sh: dnsmasq did not start:" >&2
 	cat "$dir/dnsmasq.err" >&2
+	return 1
+}
+
+# dns_reload RECORDS_FILE - serve RECORDS_FILE instead, on the same port
+# (dnsmasq reads txt-record= at start only: the server is restarted); 0
+# when it answers again
+dns_reload()
+{
+	local i
+	[ -n "$DNS_PID" ] || return 1
+	{
+		echo "local=/#/"
+		dns_txt_conf "$1" || return 1
+	} >"$DNS_DIR/dnsmasq.conf" || return 1
+	kill "$DNS_PID" 2>/dev/null
+	wait "$DNS_PID" 2>/dev/null
+	dns_run
+	for i in $(seq 1 50); do
+		kill -0 "$DNS_PID" 2>/dev/null || return 1
+		dns_ping && return 0
+		sleep 0.1
+	done
 	return 1
 }
 
