@@ -56,21 +56,23 @@ command -v miltertest >/dev/null || skip_all "miltertest not installed"
 work=$(mktemp -d /tmp/it-db-failover.XXXXXX) || exit 1
 chmod 755 "$work"
 PIDS=
+SRV_PIDS=
 KIDS=
 FIGURES=
 declare -A DPORT
 
-# stop_all - every process this shell started, by PID, newest first
+# stop_all - every process this shell started, by PID, newest first,
+# the servers last (PostgreSQL's SIGTERM waits for its clients)
 stop_all()
 {
 	local p list=
 	for p in $PIDS; do
 		list="$p $list"
 	done
-	for p in $list; do
+	for p in $list $SRV_PIDS; do
 		db_stop_pid "$p"
 	done
-	PIDS=
+	PIDS= SRV_PIDS=
 }
 
 # finish - EXIT trap: the back ends' subshells by PID, then the folder
@@ -176,7 +178,7 @@ setup_pgsql()
 	    "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PPORT" -U postgres \
 	    -D "$RD/data" -R -X stream || return 1
 	pg_start "$RD" "$RPORT" || return 1
-	PIDS="$PIDS $PG_PID"
+	SRV_PIDS="$SRV_PIDS $PG_PID"
 	CRED="postgresql://dkimd:dk-$$@"
 }
 sql_pgsql()
@@ -203,7 +205,7 @@ start_primary_pgsql()
 {
 	pg_start "$PD" "$PPORT" || return 1
 	PRIMARY_PID=$PG_PID
-	PIDS="$PIDS $PG_PID"
+	SRV_PIDS="$SRV_PIDS $PG_PID"
 }
 
 setup_mysql()
@@ -215,7 +217,7 @@ setup_mysql()
 	start_primary_mysql || return 1
 	my_start "$RD" "$RPORT" --server-id=2 --read-only=1 --skip-log-bin \
 	    --relay-log="$RD/relay" || return 1
-	PIDS="$PIDS $MY_PID"
+	SRV_PIDS="$SRV_PIDS $MY_PID"
 	my_root "$PD" -e "CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY
 	    'rp-$$'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1'" ||
 	    return 1
@@ -256,7 +258,7 @@ start_primary_mysql()
 	my_start "$PD" "$PPORT" --server-id=1 --log-bin="$PD/binlog" \
 	    --binlog-format=ROW || return 1
 	PRIMARY_PID=$MY_PID
-	PIDS="$PIDS $MY_PID"
+	SRV_PIDS="$SRV_PIDS $MY_PID"
 }
 
 # pool_B - NLOAD domains dN.example on the primary, with a.example's key
@@ -313,6 +315,8 @@ write_side()
 	sed 's/^/#   /' "$work/err"
 	is "$(sql_$B p "SELECT COUNT(*) FROM dkim_keys WHERE domain = 'x.example'")" \
 	    0 "$B write: ... and nothing was written"
+	is "$(status "$DKIMTOOL" key list --db "$CRED$R/dkim")" 0 \
+	    "$B: key list reads from the replica alone"
 }
 
 # loaded_stop - both dkimd under load; the primary stopped mid-run
@@ -474,7 +478,7 @@ backend()
 	B=$1
 	work=$work/$B
 	mkdir -p "$work" && chmod 755 "$work"
-	n=0 nfail=0 FIGURES= PIDS=
+	n=0 nfail=0 FIGURES= PIDS= SRV_PIDS=
 	trap 'stop_all' EXIT
 	trap 'exit 1' TERM INT
 	if ! "setup_$B" >"$work/setup.log" 2>&1; then
