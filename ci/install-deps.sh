@@ -20,7 +20,8 @@ PACKAGES=(
 	dovecot-core
 	clang clang-format libclang-rt-14-dev
 	perl procps openssl
-	# database KeyTable/SigningTable back ends, and their servers for t/it-db.sh
+	# database KeyTable/SigningTable back ends, and their servers for
+	# t/it-db.sh and t/it-db-failover.sh (pg_basebackup: postgresql)
 	libsqlite3-dev sqlite3
 	libmariadb-dev mariadb-server
 	libpq-dev postgresql

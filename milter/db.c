@@ -2,7 +2,8 @@
  * db.c - database KeyTable and SigningTable: names, cache, reconnection
  *
  * One struct db per data set name. It holds one connection to the
- * database (made on demand, serialized by q_lock) and two caches under
+ * database (a dblink over the name's hosts, made on demand, serialized
+ * by q_lock) and two caches under
  * c_lock: the dkim_signing rows per pattern and the parsed dkim_keys row
  * per key name, negative answers included. Cached keys are reference
  * counted: the cache holds one reference, each signer lent by
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "dblink.h"
 #include "keyread.h"
 #include "util.h"
 
@@ -68,10 +70,8 @@ struct db {
 	unsigned ttl;
 	uid_t	safe_uid;
 
-	pthread_mutex_t q_lock;		/* conn, fails, retry_at, lasterr */
-	void	*conn;
-	unsigned fails;
-	time_t	retry_at;
+	pthread_mutex_t q_lock;		/* link, lasterr */
+	struct dblink link;		/* hosts, connection, backoff */
 	char	lasterr[256];		/* why the last query failed */
 
 	pthread_mutex_t c_lock;		/* the caches and key refs */
@@ -147,50 +147,78 @@ pw_read(struct db *db, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+#define DB_PARAMS	"(ttl=, timeout=, failback=, password_file=, " \
+			"target_session_attrs=)"
+
+/* uri_seconds - v as seconds from min to max into *out; -1, why */
+static int
+uri_seconds(const char *p, const char *v, unsigned min, unsigned max,
+    unsigned *out, char *err, size_t errlen)
+{
+	unsigned long n;
+	char	*end;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || *v == '-' || n < min ||
+	    n > max) {
+		snprintf(err, errlen, "bad %s (%u to %u seconds)", p, min, max);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 /* uri_param - one "name=value" parameter after '?' into u or db */
 static int
 uri_param(struct db *db, char *p, char *err, size_t errlen)
 {
-	char	*v = strchr(p, '='), *end;
-	unsigned long ttl;
+	char	*v = strchr(p, '=');
 
 	if (v == NULL) {
 		/* not echoed: a password pasted in the wrong place */
-		snprintf(err, errlen, "a parameter without '=' (ttl=SECONDS, "
-		    "password_file=PATH)");
+		snprintf(err, errlen, "a parameter without '=' %s", DB_PARAMS);
 		return -1;
 	}
 	*v++ = '\0';
-	if (strcmp(p, "ttl") == 0) {
-		errno = 0;
-		ttl = strtoul(v, &end, 10);
-		if (errno != 0 || *end != '\0' || end == v || ttl > 86400)
-			goto bad;
-		db->ttl = (unsigned)ttl;
-		return 0;
-	}
+	if (strcmp(p, "ttl") == 0)
+		return uri_seconds(p, v, 0, 86400, &db->ttl, err, errlen);
+	if (strcmp(p, "timeout") == 0)
+		return uri_seconds(p, v, 1, 300, &db->u.timeout, err, errlen);
+	if (strcmp(p, "failback") == 0)
+		return uri_seconds(p, v, 1, 86400, &db->link.failback, err,
+		    errlen);
 	if (strcmp(p, "password_file") == 0)
 		return pw_read(db, v, err, errlen);
+	if (strcmp(p, "target_session_attrs") == 0) {
+		/* libpq's names: any host, or one that takes writes */
+		if (strcmp(v, "read-write") == 0)
+			db->u.flags |= DB_PRIMARY;
+		else if (strcmp(v, "any") != 0) {
+			snprintf(err, errlen, "bad target_session_attrs (any, "
+			    "read-write)");
+			return -1;
+		}
+		return 0;
+	}
 	/* the name is not echoed either: it could be a password */
-	snprintf(err, errlen, "unknown parameter (ttl=SECONDS, "
-	    "password_file=PATH)");
-	return -1;
-bad:
-	snprintf(err, errlen, "bad %s (0 to 86400 seconds)", p);
+	snprintf(err, errlen, "unknown parameter %s", DB_PARAMS);
 	return -1;
 }
 
-/* uri_server - split "user[:password]@host[:port]/db" into db->u */
+/*
+ * uri_server - split "user[:password]@host[:port][,host[:port]...]/db"
+ * into db->u and the link's hosts
+ */
 static int
 uri_server(struct db *db, char *s, char *err, size_t errlen)
 {
-	char	*at = strrchr(s, '@'), *slash, *colon, *end;
-	unsigned long port;
+	char	*at = strrchr(s, '@'), *slash, *colon;
 
 	if (at == NULL || (slash = strchr(at, '/')) == NULL ||
 	    slash[1] == '\0') {
 		snprintf(err, errlen, "expected "
-		    "USER[:PASSWORD]@HOST[:PORT]/DB");
+		    "USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DB");
 		return -1;
 	}
 	*at++ = '\0';
@@ -199,18 +227,9 @@ uri_server(struct db *db, char *s, char *err, size_t errlen)
 		*colon++ = '\0';
 		db->pw_in_uri = 1;
 	}
-	if ((end = strchr(at, ':')) != NULL) {
-		*end++ = '\0';
-		errno = 0;
-		port = strtoul(end, &end, 10);
-		if (errno != 0 || *end != '\0' || port == 0 || port > 65535) {
-			snprintf(err, errlen, "bad port");
-			return -1;
-		}
-		db->u.port = (unsigned)port;
-	}
+	if (dblink_hosts(&db->link, at, err, errlen) < 0)
+		return -1;
 	if ((db->u.user = strdup(s)) == NULL ||
-	    (db->u.host = strdup(at)) == NULL ||
 	    (db->u.dbname = strdup(slash)) == NULL ||
 	    (colon != NULL && db->u.password == NULL &&
 	    (db->u.password = strdup(colon)) == NULL)) {
@@ -225,6 +244,7 @@ static int
 uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
 {
 	char	*s, *q, *p, *rest;
+	size_t	 size, o;
 	int	rc = -1;
 
 	if ((s = strdup(uri)) == NULL) {
@@ -251,20 +271,21 @@ uri_parse(struct db *db, const char *uri, char *err, size_t errlen)
 		}
 		if ((db->label = strdup(s)) == NULL)
 			goto nomem;
+		db->link.n = 1;		/* one "host": the file */
 		rc = 0;
 		goto out;
 	}
 	db->be = strncmp(s, "mysql://", 8) == 0 ? &db_mysql : &db_pgsql;
 	if (uri_server(db, strstr(s, "://") + 3, err, errlen) < 0)
 		goto out;
-	if ((db->label = malloc(strlen(uri) + 32)) == NULL)
+	size = strlen(uri) + 32 + 4 * DB_MAX_HOSTS;	/* with [] added */
+	if ((db->label = malloc(size)) == NULL)
 		goto nomem;
-	if (db->u.port)
-		sprintf(db->label, "%s://%s@%s:%u/%s", db->be->scheme,
-		    db->u.user, db->u.host, db->u.port, db->u.dbname);
-	else
-		sprintf(db->label, "%s://%s@%s/%s", db->be->scheme,
-		    db->u.user, db->u.host, db->u.dbname);
+	o = (size_t)snprintf(db->label, size, "%s://%s@", db->be->scheme,
+	    db->u.user);
+	dblink_label(&db->link, db->label + o, size - o);
+	o += strlen(db->label + o);
+	snprintf(db->label + o, size - o, "/%s", db->u.dbname);
 	rc = 0;
 	goto out;
 nomem:
@@ -360,6 +381,8 @@ db_open(const char *uri, int flags, uid_t safe_uid, char *err, size_t errlen)
 	db->ttl = DB_TTL_DEFAULT;
 	db->safe_uid = safe_uid;
 	db->u.flags = flags;
+	db->u.timeout = DB_TIMEOUT_DEFAULT;
+	db->link.failback = DB_FAILBACK_DEFAULT;
 	pthread_mutex_init(&db->q_lock, NULL);
 	pthread_mutex_init(&db->c_lock, NULL);
 	if (uri_parse(db, uri, err, errlen) < 0 ||
@@ -368,6 +391,11 @@ db_open(const char *uri, int flags, uid_t safe_uid, char *err, size_t errlen)
 		return NULL;
 	}
 	db->u.scheme = (char *)db->be->scheme;
+	if (flags & DB_RW)	/* dkimtool writes: to the primary */
+		db->u.flags |= DB_PRIMARY;
+	db->link.be = db->be;
+	db->link.u = &db->u;
+	db->link.label = db->label;
 	return db;
 }
 
@@ -422,42 +450,19 @@ int
 db_query(struct db *db, const char *sql, const char *const *params,
     int nparams, db_row_fn fn, void *arg, char *err, size_t errlen)
 {
-	time_t	now = time(NULL);
-	unsigned wait;
 	long	t0;
-	int	rc = -1;
+	int	rc;
 
 	pthread_mutex_lock(&db->q_lock);
-	if (db->conn == NULL && now < db->retry_at) {
-		snprintf(err, errlen, "%s: down, next try in %lds", db->label,
-		    (long)(db->retry_at - now));
-		goto out;
-	}
-	if (db->conn == NULL &&
-	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
-		goto down;
+	/* a data error is an answer: no backoff (dblink.c) */
 	t0 = util_now_ms();
-	rc = db->be->query(db->conn, sql, params, nparams, fn, arg, err,
+	rc = dblink_query(&db->link, sql, params, nparams, fn, arg, err,
 	    errlen);
-	count_query(db, util_now_ms() - t0, rc >= 0 || rc == DB_DATA_ERROR);
-	if (rc < 0 && rc != DB_DATA_ERROR) {
-		rc = -1;
-		db->be->disconnect(db->conn);
-		db->conn = NULL;
-		goto down;
-	}
-	db->fails = 0;		/* a data error is an answer: no backoff */
-	__atomic_store_n(&db->down, 0, __ATOMIC_RELAXED);
-	goto out;
-down:
-	__atomic_store_n(&db->down, 1, __ATOMIC_RELAXED);
-	snprintf(db->lasterr, sizeof(db->lasterr), "%s", err);
-	wait = db->fails >= 6 ? DB_BACKOFF_MAX : 1u << db->fails;
-	if (wait > DB_BACKOFF_MAX)
-		wait = DB_BACKOFF_MAX;
-	db->fails++;
-	db->retry_at = time(NULL) + wait;	/* from the failure, not the try */
-out:
+	/* timed and counted: every host that failed on the way included */
+	count_query(db, util_now_ms() - t0, rc != -1);
+	if (rc == -1)
+		snprintf(db->lasterr, sizeof(db->lasterr), "%s", err);
+	__atomic_store_n(&db->down, rc == -1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&db->q_lock);
 	return rc;
 }
@@ -480,18 +485,18 @@ int
 db_check(struct db *db, long *nkeys, long *nrules, int *reached, char *err,
     size_t errlen)
 {
+	void	*conn;
 	int	rc = -1;
 
 	*nkeys = *nrules = -1;
 	*reached = 0;
 	pthread_mutex_lock(&db->q_lock);
-	if (db->conn == NULL &&
-	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
+	if ((conn = dblink_conn(&db->link, err, errlen)) == NULL)
 		goto out;
 	*reached = 1;
-	if (db->be->query(db->conn, "SELECT COUNT(*) FROM dkim_keys", NULL, 0,
+	if (db->be->query(conn, "SELECT COUNT(*) FROM dkim_keys", NULL, 0,
 	    first_count, nkeys, err, errlen) < 0 ||
-	    db->be->query(db->conn, "SELECT COUNT(*) FROM dkim_signing", NULL,
+	    db->be->query(conn, "SELECT COUNT(*) FROM dkim_signing", NULL,
 	    0, first_count, nrules, err, errlen) < 0)
 		goto out;
 	rc = 0;
@@ -1096,8 +1101,7 @@ db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
-	if (db->conn != NULL)
-		db->be->disconnect(db->conn);
+	dblink_close(&db->link);
 	cache_free(&db->keys);
 	cache_free(&db->rules);
 	pthread_mutex_destroy(&db->q_lock);
@@ -1106,7 +1110,6 @@ db_close(struct db *db)
 	if (db->u.password != NULL)
 		explicit_bzero(db->u.password, strlen(db->u.password));
 	free(db->u.password);
-	free(db->u.host);
 	free(db->u.dbname);
 	free(db->label);
 	free(db);

@@ -12,18 +12,27 @@
  *	db_close(db)
  *
  * CONTRACT
- *	Names: "sqlite:/path", "mysql://user[:password]@host[:port]/db",
- *	"postgresql://user[:password]@host[:port]/db" ("postgres://" too).
+ *	Names: "sqlite:/path", "mysql://user[:password]@hosts/db",
+ *	"postgresql://user[:password]@hosts/db" ("postgres://" too), where
+ *	hosts is "host[:port]" or a list of them separated by commas (a
+ *	primary and its replicas, tried in order: dblink.h).
  *	Parameters after '?', separated by '&': "password_file=/path" (the
  *	password is the file's first line), "ttl=SECONDS" (cache time to
- *	live, default DB_TTL_DEFAULT, 0 to 86400). The schema is
+ *	live, default DB_TTL_DEFAULT, 0 to 86400), "timeout=SECONDS" (to
+ *	connect, and for the answer to a statement, default
+ *	DB_TIMEOUT_DEFAULT, 1 to 300), "failback=SECONDS" (how often the
+ *	hosts before the one in use are tried again, default
+ *	DB_FAILBACK_DEFAULT, 1 to 86400), "target_session_attrs=any" or
+ *	"=read-write" (only a host that takes writes; DB_RW implies it for
+ *	the servers). The schema is
  *	etc/schema/ (sqlite.sql, mysql.sql, pgsql.sql): tables dkim_keys and
  *	dkim_signing.
  *
  *	db_open() parses the name only: the connection is made on the first
  *	query, so dkimd starts with the database down. After a failure the
- *	connection is closed and not tried again for a backoff that doubles
- *	from 1 to DB_BACKOFF_MAX seconds.
+ *	connection is closed and its host not tried again for a backoff
+ *	that doubles from 1 to DB_BACKOFF_MAX seconds; the next host of the
+ *	list, if any, gets the statement at once.
  *
  *	db_signers() tries the From address as table_signers() does for a
  *	file: table (user@host, host, user@.parent, .parent, user@*, *).
@@ -94,6 +103,8 @@ struct db_stats {
 };
 
 #define DB_RW		1		/* db_open(): read-write (dkimtool) */
+#define DB_PRIMARY	2		/* only a host that takes writes */
+#define DB_TIMEOUT_DEFAULT 5		/* seconds to connect, to answer */
 
 struct db;
 
@@ -139,9 +150,11 @@ void	db_key_entry_clear(struct keytab_entry *e);
 
 /*
  * The back ends (db_sqlite.c, db_mysql.c, db_pgsql.c). connect() returns
- * a connection or NULL with err; query() runs sql with '?' placeholders,
+ * a connection to u->host (one host) within u->timeout seconds, or NULL
+ * with err; query() runs sql with '?' placeholders,
  * preparing it once per connection (sql is a constant: its address is
- * the key of the prepared statement), and returns 0, or -1 with err,
+ * the key of the prepared statement) within u->timeout seconds (a server
+ * that does not answer is a failure), and returns 0, or -1 with err,
  * after which db.c disconnects, or DB_DATA_ERROR with err when the
  * server answered that a parameter is not a value it can compare (a
  * data error: PostgreSQL SQLSTATE class 22, MariaDB's errors for bad
@@ -155,7 +168,8 @@ struct db_uri {
 	char	*host;
 	unsigned port;			/* 0: the default */
 	char	*dbname;		/* sqlite: the path */
-	int	flags;			/* DB_RW */
+	int	flags;			/* DB_RW, DB_PRIMARY */
+	unsigned timeout;		/* seconds: connect, statement */
 };
 
 struct db_backend {
@@ -166,6 +180,8 @@ struct db_backend {
 		    void *arg, char *err, size_t errlen);
 	void	(*disconnect)(void *conn);
 	int	(*load)(char *err, size_t errlen);	/* its library */
+	/* one row, one column: "off" or "0" on a host that takes writes */
+	const char *sql_read_only;
 };
 
 extern const struct db_backend db_sqlite;

@@ -7,9 +7,9 @@
  * are bound as strings; each result is stored whole, its columns fetched
  * as strings into buffers sized from the longest value (at most
  * DB_MAX_VALUE bytes). The connection is used by one thread at a time
- * (db.c holds its q_lock). Connect, read and write time-outs are
- * DB_MY_TIMEOUT seconds, so a server that stops answering costs that
- * long once, then db.c's backoff. A statement refused for a value
+ * (db.c holds its q_lock). Connect, read and write time-outs are the
+ * name's timeout= seconds, so a server that stops answering costs that
+ * long once, then its backoff (dblink.c). A statement refused for a value
  * (my_data_error()) is DB_DATA_ERROR: the connection is kept.
  */
 #include <mysql.h>
@@ -38,7 +38,6 @@ DBLIB_DEFINE(MY_FUNCS, "libmariadb.so.3", "MariaDB", "libmariadb3")
 #define DB_MY_STMTS	16
 #define DB_MY_COLS	16
 #define DB_MY_PARAMS	16
-#define DB_MY_TIMEOUT	5		/* seconds */
 
 struct my_conn {
 	MYSQL	*h;
@@ -67,7 +66,7 @@ my_disconnect(void *arg)
 static void *
 my_connect(const struct db_uri *u, char *err, size_t errlen)
 {
-	unsigned timeout = DB_MY_TIMEOUT, proto = MYSQL_PROTOCOL_TCP;
+	unsigned timeout = u->timeout, proto = MYSQL_PROTOCOL_TCP;
 	struct my_conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -252,5 +251,7 @@ out:
 
 const struct db_backend db_mysql = {
 	"mysql", my_connect, my_query, my_disconnect,
-	dblib_load_this
+	dblib_load_this,
+	/* 1 on a replica (and on a primary set read-only) */
+	"SELECT @@global.read_only"
 };

@@ -7,8 +7,9 @@
  * DB_PG_STMTS a statement is run unprepared). Parameters and results
  * are text. The connection is used by one thread at a time (db.c holds
  * its q_lock); a connection that libpq reports bad, or a server that
- * does not answer within DB_PG_WAIT_MS, makes the query fail, and db.c
- * closes the connection; a data error (SQLSTATE class 22) is returned
+ * does not answer within the name's timeout= (libpq's connect_timeout
+ * to connect, then a poll() deadline per statement), makes the query
+ * fail, and db.c closes the connection; a data error (SQLSTATE class 22) is returned
  * as DB_DATA_ERROR and the connection kept.
  */
 #include <errno.h>
@@ -37,11 +38,9 @@ DBLIB_DEFINE(PQ_FUNCS, "libpq.so.5", "PostgreSQL", "libpq5")
 #define DB_PG_STMTS	16
 #define DB_PG_COLS	16
 #define DB_PG_SQL	4096		/* bytes of one rewritten statement */
-#define DB_PG_TIMEOUT	"5"		/* connect_timeout, seconds */
-#define DB_PG_WAIT_MS	5000		/* for the answer to a statement */
-
 struct pg_conn {
 	PGconn	*h;
+	long	wait_ms;		/* for the answer to a statement */
 	const char *sql[DB_PG_STMTS];
 };
 
@@ -62,7 +61,7 @@ static void *
 pg_connect(const struct db_uri *u, char *err, size_t errlen)
 {
 	const char *kw[9], *val[9];
-	char	port[16];
+	char	port[16], timeout[16];
 	struct pg_conn *c;
 	int	n = 0;
 
@@ -73,7 +72,9 @@ pg_connect(const struct db_uri *u, char *err, size_t errlen)
 	kw[n] = "host", val[n++] = u->host;
 	kw[n] = "user", val[n++] = u->user;
 	kw[n] = "dbname", val[n++] = u->dbname;
-	kw[n] = "connect_timeout", val[n++] = DB_PG_TIMEOUT;
+	/* libpq waits at least 2 s, and this long for each address */
+	snprintf(timeout, sizeof(timeout), "%u", u->timeout);
+	kw[n] = "connect_timeout", val[n++] = timeout;
 	/* addresses are UTF-8 (RFC 6531): the server converts, or refuses
 	 * what its encoding lacks (SQLSTATE 22P05, a data error) */
 	kw[n] = "client_encoding", val[n++] = "UTF8";
@@ -84,6 +85,7 @@ pg_connect(const struct db_uri *u, char *err, size_t errlen)
 		kw[n] = "port", val[n++] = port;
 	}
 	kw[n] = NULL, val[n] = NULL;
+	c->wait_ms = (long)u->timeout * 1000;
 	c->h = pq.PQconnectdbParams(kw, val, 0);
 	if (c->h == NULL || pq.PQstatus(c->h) != CONNECTION_OK) {
 		snprintf(err, errlen, "postgresql: %.*s", 200,
@@ -115,7 +117,7 @@ pg_rewrite(const char *sql, char *buf, size_t size)
 }
 
 /*
- * pg_wait - the result of the command sent, waiting at most DB_PG_WAIT_MS
+ * pg_wait - the result of the command sent, waiting at most c->wait_ms
  * for the server (a server that stops answering must not hold dkimd's
  * threads: db.c then disconnects and backs off). NULL with err on
  * time-out or a broken connection.
@@ -132,15 +134,15 @@ pg_wait(struct pg_conn *c, int sent, char *err, size_t errlen)
 	if (!sent)
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + DB_PG_WAIT_MS;
+	deadline = now.tv_sec * 1000L + now.tv_nsec / 1000000 + c->wait_ms;
 	pfd.fd = pq.PQsocket(c->h);
 	pfd.events = POLLIN;
 	while (pq.PQisBusy(c->h)) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = deadline - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
 		if (left <= 0) {
-			snprintf(err, errlen, "postgresql: no answer in %d ms",
-			    DB_PG_WAIT_MS);
+			snprintf(err, errlen, "postgresql: no answer in %ld ms",
+			    c->wait_ms);
 			return NULL;
 		}
 		if ((rc = poll(&pfd, 1, (int)left)) < 0 && errno != EINTR)
@@ -244,5 +246,7 @@ out:
 
 const struct db_backend db_pgsql = {
 	"postgresql", pg_connect, pg_query, pg_disconnect,
-	dblib_load_this
+	dblib_load_this,
+	/* what libpq's target_session_attrs=read-write asks */
+	"SELECT current_setting('transaction_read_only')"
 };

@@ -146,5 +146,5 @@ out:
 
 const struct db_backend db_sqlite = {
 	"sqlite", sqlite_connect, sqlite_query, sqlite_disconnect,
-	dblib_load_this
+	dblib_load_this, NULL	/* one writer: the file */
 };

@@ -38,13 +38,13 @@ DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
 BENCH_DB=${BENCH_DB:-$top_builddir/t/bench_db}
 BACKENDS=${DB_BACKENDS:-sqlite pgsql mysql}
 NDOMAINS=${DB_NDOMAINS:-100000}
-PGBIN=/usr/lib/postgresql/15/bin
 TTL=3
 tdir=$top_srcdir/t/milter
 SCHEMA=$top_srcdir/etc/schema
 
 . "$tdir/lib.sh"	# free_port, skip_all (its ok/n are replaced below)
 . "$here/lib/dbtap.sh"
+. "$here/lib/db.sh"	# pg_init, pg_start, my_init, my_start, db_stop_pid
 
 command -v miltertest >/dev/null || skip_all "miltertest not installed"
 [ -x "$DKIMD" ] || skip_all "no dkimd at $DKIMD"
@@ -58,23 +58,11 @@ FIGURES=
 
 # ---- processes --------------------------------------------------------------
 
-# stop_pid PID - SIGTERM, SIGKILL after 15 s
-stop_pid()
-{
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 1 150); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-}
-
 # stop_dkimd - dkimd by its PID; a sanitizer report in its log fails
 stop_dkimd()
 {
 	[ -n "$DKIMD_PID" ] || return 0
-	stop_pid "$DKIMD_PID"
+	db_stop_pid "$DKIMD_PID"
 	wait "$DKIMD_PID" 2>/dev/null
 	DKIMD_PID=
 	if grep -q -E "(Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" \
@@ -88,7 +76,7 @@ stop_dkimd()
 # stop_server - the database server by its PID
 stop_server()
 {
-	stop_pid "$SERVER_PID"
+	db_stop_pid "$SERVER_PID"
 	SERVER_PID=
 }
 
@@ -183,16 +171,9 @@ start_sqlite() { :; }
 
 setup_pgsql()
 {
-	[ -x "$PGBIN/initdb" ] && id postgres >/dev/null 2>&1 || return 1
 	PGDIR=$work/pg
 	PGPORT=$(free_port)
-	mkdir -p "$PGDIR"
-	echo "admin-$$" >"$PGDIR/pw"
-	chown -R postgres "$PGDIR"
-	runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -U postgres \
-	    -A scram-sha-256 --pwfile="$PGDIR/pw" -N >"$PGDIR/initdb.log" 2>&1 ||
-	    return 1
-	start_pgsql || return 1
+	pg_init "$PGDIR" && start_pgsql || return 1
 	PGPASSWORD=admin-$$ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres \
 	    -d postgres -c "CREATE ROLE dkimd LOGIN PASSWORD 'dk-$$'" \
 	    -c "CREATE DATABASE dkim OWNER dkimd" || return 1
@@ -206,23 +187,15 @@ db_sql_pgsql()
 }
 start_pgsql()
 {
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -w -t 30 \
-	    -l "$PGDIR/server.log" -o "-p $PGPORT -k $PGDIR \
-	    -c listen_addresses=127.0.0.1 -c fsync=off" start \
-	    >>"$PGDIR/pg_ctl.log" 2>&1 || return 1
-	SERVER_PID=$(head -n 1 "$PGDIR/data/postmaster.pid")
+	pg_start "$PGDIR" "$PGPORT" || return 1
+	SERVER_PID=$PG_PID
 }
 
 setup_mysql()
 {
-	command -v mariadbd >/dev/null || return 1
 	MYDIR=$work/my
 	MYPORT=$(free_port)
-	mkdir -p "$MYDIR"
-	mariadb-install-db --no-defaults --datadir="$MYDIR/data" --user=root \
-	    --auth-root-authentication-method=normal --skip-test-db \
-	    --skip-name-resolve >"$MYDIR/install.log" 2>&1 || return 1
-	start_mysql || return 1
+	my_init "$MYDIR" && start_mysql || return 1
 	mariadb --no-defaults -S "$MYDIR/sock" -uroot -e "CREATE DATABASE dkim;
 	    CREATE USER 'dkimd'@'127.0.0.1' IDENTIFIED BY 'dk-$$';
 	    GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX
@@ -237,18 +210,10 @@ db_sql_mysql()
 }
 start_mysql()
 {
-	mariadbd --no-defaults --datadir="$MYDIR/data" --socket="$MYDIR/sock" \
-	    --port="$MYPORT" --bind-address=127.0.0.1 --user=root \
-	    --skip-log-bin --skip-name-resolve \
-	    --innodb-flush-log-at-trx-commit=0 >>"$MYDIR/server.log" 2>&1 &
-	SERVER_PID=$!
-	for _ in $(seq 1 150); do
-		mariadb --no-defaults -S "$MYDIR/sock" -uroot -e "SELECT 1" \
-		    >/dev/null 2>&1 && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	my_start "$MYDIR" "$MYPORT" --skip-log-bin
+	local rc=$?
+	SERVER_PID=$MY_PID
+	return $rc
 }
 
 # bulk_B - NDOMAINS keys dNNNNNN.example, each with a rule, one PEM

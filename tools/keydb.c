@@ -14,6 +14,10 @@
  *	where DB is --db URI, or -c DKIMD.CONF whose SigningTable is one
  *	(rotate and activate -c on file tables: keyfile.c)
  *
+ *	With a name that lists several hosts (a primary and its replicas),
+ *	every command but "key list" connects to the first host that takes
+ *	writes (db.h, DB_RW), and fails saying so when only replicas answer.
+ *
  * CONTRACT
  *	Rows follow the schema in etc/schema/. A key's name is, unless -n
  *	gives one, "SELECTOR._domainkey.DOMAIN"; "key add" adds a signing rule
@@ -148,8 +152,10 @@ keydb_open(const struct keydb_opts *o)
 		tool_usage("%s: --db URI or -c FILE needed", o->cmd);
 		return NULL;
 	}
-	if ((db = db_open(uri, DB_RW, (uid_t)-1, err, sizeof(err))) ==
-	    NULL) {
+	/* writes go to a host that takes them (DB_RW: the primary of a
+	 * replicated database); a list reads from any host */
+	if ((db = db_open(uri, strcmp(o->cmd, "list") == 0 ? 0 : DB_RW,
+	    (uid_t)-1, err, sizeof(err))) == NULL) {
 		db_redact(uri, name, sizeof(name));	/* no password */
 		tool_err("%s: %s", name, err);
 	}
