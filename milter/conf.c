@@ -64,6 +64,7 @@ static int check_socket(const char *, char *, size_t);
 static int check_logformat(const char *, char *, size_t);
 static int check_authservid(const char *, char *, size_t);
 static int check_unsignedbody(const char *, char *, size_t);
+static int check_duration(const char *, char *, size_t);
 
 #define O(f)	offsetof(struct conf, f)
 #define ON(i)	(offsetof(struct conf, on) + (i) * sizeof(int))
@@ -188,6 +189,27 @@ static const struct keyword keywords[] = {
 	    NULL, "connections at once per peer user (local) or address"},
 	{"MilterTimeout", K_INT, O(miltertimeout), "600", 1, 86400, NULL,
 	    "seconds a connection may stay silent, or a write wait"},
+	{"DNSUpdateServer", K_STR, O(dnsupdateserver), NULL, 0, 0, NULL,
+	    "HOST[:PORT] of the primary that takes RFC 2136 UPDATEs of key "
+	    "records (dkimtool rotate --auto)"},
+	{"DNSUpdateKey", K_STR, O(dnsupdatekey), NULL, 0, 0, NULL,
+	    "file with the TSIG key for DNSUpdateServer, BIND's key clause "
+	    "(hmac-sha256 or hmac-sha512)"},
+	{"DNSUpdateCheck", K_STR, O(dnsupdatecheck), NULL, 0, 0, NULL,
+	    "HOST[:PORT] list that must answer a new record before it is "
+	    "used (default: the zone's NS servers)"},
+	{"DNSUpdateCommand", K_STR, O(dnsupdatecommand), NULL, 0, 0, NULL,
+	    "command that publishes records instead of UPDATE: run with "
+	    "ACTION NAME RECORD DOMAIN; exit 0 means done"},
+	{"DNSUpdateWait", K_STR, O(dnsupdatewait), "10m", 0, 0,
+	    check_duration, "how long rotate --auto waits for every server "
+	    "to answer a change"},
+	{"KeyRotationAge", K_STR, O(keyrotationage), "180d", 0, 0,
+	    check_duration, "age of an active key at which rotate --all "
+	    "replaces it (s, m, h, d, w)"},
+	{"KeyRetention", K_STR, O(keyretention), "7d", 0, 0, check_duration,
+	    "how long a replaced key stays published, and then revoked, "
+	    "before the next step"},
 };
 
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -633,6 +655,19 @@ check_unsignedbody(const char *v, char *why, size_t whylen)
 	if (strcasecmp(v, "pass") == 0 || strcasecmp(v, "policy") == 0)
 		return 0;
 	snprintf(why, whylen, "expected pass or policy");
+	return -1;
+}
+
+/* check_duration - a number of seconds, or with a unit: 90s, 10m, 7d */
+static int
+check_duration(const char *v, char *why, size_t whylen)
+{
+	long	 secs;
+
+	if (util_duration(v, &secs) == 0)
+		return 0;
+	snprintf(why, whylen, "expected a duration: N followed by s, m, h, "
+	    "d or w (at most 10 years)");
 	return -1;
 }
 

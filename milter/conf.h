@@ -108,6 +108,13 @@ struct conf {
 	char	*senderauthz;		/* SenderAuthorization data set */
 	int	senderauthzenvelope;	/* check unauthenticated mail too */
 	int	subdomains;		/* SubDomains */
+	char	*dnsupdateserver;	/* rotate --auto: UPDATE primary */
+	char	*dnsupdatekey;		/* ... its TSIG key file */
+	char	*dnsupdatecheck;	/* servers that must see a record */
+	char	*dnsupdatecommand;	/* hook instead of UPDATE */
+	char	*dnsupdatewait;		/* durations, util_duration() */
+	char	*keyrotationage;
+	char	*keyretention;
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
