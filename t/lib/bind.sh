@@ -9,7 +9,8 @@
 # The primary is authoritative for ZONE with "update-policy": the TSIG key
 # "rotate-key" (hmac-sha256, written to DIR/rotate.key, or copied from
 # BIND_KEYFILE when set) may change TXT
-# records under _domainkey.ZONE and nothing else. The secondary (when
+# records under _domainkey.ZONE and nothing else; the key "other-key"
+# (hmac-sha512, DIR/other.key) is known but may change nothing. The secondary (when
 # SECONDARY is "yes") transfers the zone over IXFR with the same key after
 # each NOTIFY; BIND_XFR_DELAY (seconds, default 0) is the primary's
 # notify-delay, so that a change reaches the secondary that much later
@@ -30,6 +31,7 @@ bind_conf()
 	local dir=$1 port=$2 role=$3 zone=$4
 	cat <<EOF
 include "$dir/rotate.key";
+include "$dir/other.key";
 options {
 	directory "$dir/$role";
 	listen-on port $port { 127.0.0.1; };
@@ -91,6 +93,7 @@ bind_start()
 	else
 		tsig-keygen -a hmac-sha256 rotate-key >"$dir/rotate.key"
 	fi || return 1
+	tsig-keygen -a hmac-sha512 other-key >"$dir/other.key" || return 1
 	BIND_KEY=$dir/rotate.key
 	cat >"$dir/primary/$zone.db" <<EOF
 \$TTL 5
