@@ -276,6 +276,64 @@ sed 's/^/# nosee: /' "$W/nosee/err"
 ok $? "a check server that never sees the record: exit 1 after DNSUpdateWait ($((t2 - t1)) s), that server named"
 nothing_done nosee "check server never sees it"
 
+# ---- the hook instead of UPDATE ---------------------------------------------
+
+# hook.sh ACTION NAME RECORD DOMAIN: logs its arguments and puts the
+# record in with nsupdate, as a provider's API client would
+cat >"$W/hook.sh" <<EOF
+#!/bin/sh
+echo "\$1 \$2 \$4 \$3" >>"$W/hook.log"
+case \$1 in
+add|revoke) cmd="update add \$2 300 TXT \"\$(echo "\$3" | sed 's/\(.\{200\}\)/\1" "/g')\"" ;;
+delete) cmd="" ;;
+*) exit 2 ;;
+esac
+printf 'server 127.0.0.1 $BIND_PORT\nupdate delete %s TXT\n%s\nsend\n' "\$2" "\$cmd" |
+    nsupdate -k "$BIND_KEY"
+EOF
+chmod +x "$W/hook.sh"
+failcase hook
+sed -i -e '/^DNSUpdateServer/d' -e '/^DNSUpdateKey/d' "$W/hook/dkimd.conf"
+echo "DNSUpdateCommand $W/hook.sh" >>"$W/hook/dkimd.conf"
+frot hook
+is=$?
+grep -q "^add r[0-9]*._domainkey.example.test example.test v=DKIM1; k=rsa; p=" "$W/hook.log"
+ok $? "DNSUpdateCommand: called with add, the name, the domain and the record"
+[ "$is" = 0 ] && grep -q "=active" <<<"$(list "$W/hook" | sed 's/old[^ ]*//')"
+ok $? "DNSUpdateCommand: the record it published is seen by both servers, the new key active"
+printf '#!/bin/sh\nexit 3\n' >"$W/hook-fails.sh"
+chmod +x "$W/hook-fails.sh"
+failcase hookfail
+sed -i -e '/^DNSUpdateServer/d' -e '/^DNSUpdateKey/d' "$W/hookfail/dkimd.conf"
+echo "DNSUpdateCommand $W/hook-fails.sh" >>"$W/hookfail/dkimd.conf"
+frot hookfail
+is=$?
+sed 's/^/# hookfail: /' "$W/hookfail/err"
+[ "$is" = 1 ] && grep -q "DNSUpdateCommand add .* failed (status 3)" "$W/hookfail/err"
+ok $? "a DNSUpdateCommand that exits 3: exit 1, its status named"
+nothing_done hookfail "failing DNSUpdateCommand"
+
+# ---- a database key table, a domain that signs with RSA and Ed25519 ----------
+
+if command -v sqlite3 >/dev/null; then
+	DB=$W/keys.db
+	sqlite3 "$DB" <"$top_srcdir/etc/schema/sqlite.sql"
+	"$DKIMTOOL" key add --db "sqlite:$DB" -d example.test -s dbr --generate -a rsa >/dev/null
+	"$DKIMTOOL" key add --db "sqlite:$DB" -d example.test -s dbe --generate -a ed25519 >/dev/null
+	DK=1 setup "$W/db"
+	sed -i -e "s|^KeyTable.*|KeyTable sqlite:$DB|" \
+	    -e "s|^SigningTable.*|SigningTable sqlite:$DB|" "$W/db/dkimd.conf"
+	"$DKIMTOOL" rotate -c "$W/db/dkimd.conf" -d example.test --auto --force \
+	    >"$W/db/out" 2>"$W/db/err"
+	ok $? "database tables: rotate --auto exits 0"
+	got=$("$DKIMTOOL" key list --db "sqlite:$DB" | cut -f 3,4,5,6 |
+	    sed 's/^[re][0-9]\{14\}/NEW/' | sort | tr '\t\n' ', ')
+	[ "$got" = "NEW,ed25519,active,example.test NEW,rsa,active,example.test dbe,ed25519,retired,- dbr,rsa,retired,- " ]
+	ok $? "database tables: an RSA and an Ed25519 key made, each takes over its algorithm's signing rule ($got)"
+	"$DKIMTOOL" key list --db "sqlite:$DB" | awk -F'\t' '$5 == "retired" && $8 ~ /^20[0-9-]*T/' | grep -q .
+	ok $? "key list: the retired keys show until when they stay published"
+fi
+
 echo "# total time $(stamp) s"
 echo "1..$n"
 exit $fail
