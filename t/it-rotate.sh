@@ -3,7 +3,7 @@
 # that takes TSIG-signed UPDATEs and a secondary fed by NOTIFY/IXFR,
 # while dkimd keeps signing and dkimpy checks every message
 #
-# The life cycle, with periods of seconds (KeyRetention 6s): run 1
+# The life cycle, with periods of seconds (KeyRetention 12s): run 1
 # makes the new key, publishes it, waits for both servers, activates it
 # and sends dkimd SIGHUP; run 2, after KeyRetention, revokes the old
 # selector (p= empty); run 3, after KeyRetention again, deletes it. The
@@ -79,7 +79,7 @@ DNSUpdateServer	127.0.0.1:$BIND_PORT
 DNSUpdateKey	$BIND_KEY
 DNSUpdateCheck	127.0.0.1:$BIND_PORT, 127.0.0.1:$BIND2_PORT
 DNSUpdateWait	20s
-KeyRetention	6s
+KeyRetention	12s
 EOF
 }
 
@@ -164,7 +164,11 @@ ok $((!$?)) "run 1 again: no second key (idempotent)"
 grep -q "waiting: old._domainkey.example.test stays published until" "$W/rot.1b"
 ok $? "run 1 again: says that it waits for KeyRetention of the old key"
 
-sleep 6
+# until WHEN - sleep until the Unix time WHEN has passed
+until_past() {
+	while [ "$(date +%s)" -le "$1" ]; do sleep 0.5; done
+}
+until_past "$(sed -n 's/.*old._domainkey.example.test retired: keep its record published until \([0-9]*\).*/\1/p' "$W/rot.1")"
 tl "run 2: after KeyRetention"
 rot 2
 ok $? "run 2: exit 0"
@@ -174,7 +178,7 @@ ok $? "run 2: the old selector is revoked (p= empty) on the secondary"
 grep -q "old._domainkey.example.test=revoked" <<<"$(list "$W/live")"
 ok $? "run 2: key list: old revoked"
 
-sleep 6
+until_past "$(date -d "$(sed -n 's/.*its record is deleted after \(.*UTC\).*/\1/p' "$W/rot.2")" +%s)"
 tl "run 3: after KeyRetention again"
 rot 3
 ok $? "run 3: exit 0"
@@ -235,6 +239,14 @@ frot() {
 failcase badsig
 sed 's|secret "[^"]*"|secret "'"$(head -c 32 /dev/urandom | base64)"'"|' \
     "$BIND_KEY" >"$W/wrong.key"
+chmod 644 "$W/wrong.key"
+sed -i "s|^DNSUpdateKey.*|DNSUpdateKey $W/wrong.key|" "$W/badsig/dkimd.conf"
+frot badsig
+is=$?
+[ "$is" = 1 ] && grep -q "readable by group or others" "$W/badsig/err" &&
+    [ "$(list "$W/badsig")" = "old._domainkey.example.test=active " ]
+ok $? "a TSIG key file others may read is refused before anything is done"
+chmod 600 "$W/wrong.key"
 sed -i "s|^DNSUpdateKey.*|DNSUpdateKey $W/wrong.key|" "$W/badsig/dkimd.conf"
 frot badsig
 is=$?

@@ -22,13 +22,15 @@
  *	once a second with a fresh resolver (no cache), until each answers
  *	as wanted, or DNSUpdateWait has passed: then it names each server
  *	that did not and what it answered. Errors are printed (tool_err),
- *	never the TSIG secret.
+ *	never the TSIG secret; with RequireSafeKeys (the default) a key file
+ *	that group or others may read is refused.
  */
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -405,6 +407,7 @@ pub_wait(struct pub *p, const char *name, const char *want)
 int
 pub_open(struct pub *p, const struct conf *c)
 {
+	struct stat sb;
 	char	 err[256];
 
 	memset(p, 0, sizeof(*p));
@@ -419,6 +422,13 @@ pub_open(struct pub *p, const struct conf *c)
 	if (util_duration(c->dnsupdatewait, &p->wait) < 0)
 		p->wait = 600;
 	if (c->dnsupdatekey != NULL) {
+		/* A TSIG secret lets its holder rewrite the zone's keys. */
+		if (c->requiresafekeys && (stat(c->dnsupdatekey, &sb) < 0 ||
+		    (sb.st_mode & 077) != 0)) {
+			tool_err("DNSUpdateKey %s: missing, or readable by group "
+			    "or others (RequireSafeKeys)", c->dnsupdatekey);
+			return -1;
+		}
 		if (dkim_tsig_key_load(c->dnsupdatekey, &p->key, err,
 		    sizeof(err)) < 0) {
 			tool_err("DNSUpdateKey: %s", err);

@@ -94,6 +94,7 @@ bind_start()
 		tsig-keygen -a hmac-sha256 rotate-key >"$dir/rotate.key"
 	fi || return 1
 	tsig-keygen -a hmac-sha512 other-key >"$dir/other.key" || return 1
+	chmod 600 "$dir/rotate.key" "$dir/other.key"
 	BIND_KEY=$dir/rotate.key
 	cat >"$dir/primary/$zone.db" <<EOF
 \$TTL 5
