@@ -38,6 +38,9 @@ PACKAGES=(
 	dpkg-dev debhelper lintian
 	# it-metrics.sh: a real Prometheus scrapes dkimd; promtool checks a scrape
 	prometheus curl
+	# it-rotate.sh, t/data/update/capture.sh: a BIND 9 primary and
+	# secondary that take DNS UPDATE with TSIG; dig
+	bind9 bind9-dnsutils
 )
 
 missing=()

@@ -37,6 +37,8 @@ more() {
 	On-*)	echo "See ACTIONS." ;;
 	UserID|RequireSafeKeys|Socket|UMask)
 		echo "See SECURITY." ;;
+	DNSUpdate*|KeyRotationAge|KeyRetention)
+		echo "See KEY ROTATION." ;;
 	esac
 }
 

@@ -66,6 +66,7 @@ static int check_logformat(const char *, char *, size_t);
 static int check_seconds(const char *, char *, size_t);
 static int check_authservid(const char *, char *, size_t);
 static int check_unsignedbody(const char *, char *, size_t);
+static int check_duration(const char *, char *, size_t);
 
 #define O(f)	offsetof(struct conf, f)
 #define ON(i)	(offsetof(struct conf, on) + (i) * sizeof(int))
@@ -217,6 +218,27 @@ static const struct keyword keywords[] = {
 	    NULL, "connections at once per peer user (local) or address"},
 	{"MilterTimeout", K_INT, O(miltertimeout), "600", 1, 86400, NULL,
 	    "seconds a connection may stay silent, or a write wait"},
+	{"DNSUpdateServer", K_STR, O(dnsupdateserver), NULL, 0, 0, NULL,
+	    "HOST[:PORT] of the primary that takes RFC 2136 UPDATEs of key "
+	    "records (dkimtool rotate --auto)"},
+	{"DNSUpdateKey", K_STR, O(dnsupdatekey), NULL, 0, 0, NULL,
+	    "file with the TSIG key for DNSUpdateServer, BIND's key clause "
+	    "(hmac-sha256 or hmac-sha512)"},
+	{"DNSUpdateCheck", K_STR, O(dnsupdatecheck), NULL, 0, 0, NULL,
+	    "HOST[:PORT] list that must answer a new record before it is "
+	    "used (default: the zone's NS servers)"},
+	{"DNSUpdateCommand", K_STR, O(dnsupdatecommand), NULL, 0, 0, NULL,
+	    "command that publishes records instead of UPDATE: run with "
+	    "ACTION NAME RECORD DOMAIN; exit 0 means done"},
+	{"DNSUpdateWait", K_STR, O(dnsupdatewait), "10m", 0, 0,
+	    check_duration, "how long rotate --auto waits for every server "
+	    "to answer a change"},
+	{"KeyRotationAge", K_STR, O(keyrotationage), "180d", 0, 0,
+	    check_duration, "age of an active key at which rotate --all "
+	    "replaces it (s, m, h, d, w)"},
+	{"KeyRetention", K_STR, O(keyretention), "7d", 0, 0, check_duration,
+	    "how long a replaced key stays published, and then revoked, "
+	    "before the next step"},
 };
 
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -671,30 +693,15 @@ check_unsignedbody(const char *v, char *why, size_t whylen)
 int
 conf_seconds(const char *v, long *secs)
 {
-	char	*end;
-	long	n, mul = 1;
+	long	s;
 
 	if (strcasecmp(v, "off") == 0) {
 		*secs = 0;
 		return 0;
 	}
-	if (!isdigit((unsigned char)*v))
+	if (util_duration(v, &s) < 0 || s > CONF_SECONDS_MAX)
 		return -1;
-	n = strtol(v, &end, 10);
-	if (*end != '\0') {
-		switch (*end) {
-		case 's': mul = 1; break;
-		case 'm': mul = 60; break;
-		case 'h': mul = 3600; break;
-		case 'd': mul = 86400; break;
-		default: return -1;
-		}
-		if (end[1] != '\0')
-			return -1;
-	}
-	if (n < 0 || n > CONF_SECONDS_MAX / mul)
-		return -1;
-	*secs = n * mul;
+	*secs = s;
 	return 0;
 }
 
@@ -707,7 +714,20 @@ check_seconds(const char *v, char *why, size_t whylen)
 	if (conf_seconds(v, &s) == 0)
 		return 0;
 	snprintf(why, whylen, "expected off or a number of seconds, with an "
-	    "optional unit s, m, h or d, at most 30d");
+	    "optional unit s, m, h, d or w, at most 30d");
+	return -1;
+}
+
+/* check_duration - a number of seconds, or with a unit: 90s, 10m, 7d */
+static int
+check_duration(const char *v, char *why, size_t whylen)
+{
+	long	 secs;
+
+	if (util_duration(v, &secs) == 0)
+		return 0;
+	snprintf(why, whylen, "expected a duration: N followed by s, m, h, "
+	    "d or w (at most 10 years)");
 	return -1;
 }
 

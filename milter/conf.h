@@ -119,6 +119,13 @@ struct conf {
 	int	alwaysaddar;		/* AlwaysAddARHeader */
 	long	maxsignedbytes;		/* MaximumSignedBytes, 0: all, no l= */
 	long	clockdrift;		/* ClockDrift: seconds t= may be ahead */
+	char	*dnsupdateserver;	/* rotate --auto: UPDATE primary */
+	char	*dnsupdatekey;		/* ... its TSIG key file */
+	char	*dnsupdatecheck;	/* servers that must see a record */
+	char	*dnsupdatecommand;	/* hook instead of UPDATE */
+	char	*dnsupdatewait;		/* durations, util_duration() */
+	char	*keyrotationage;
+	char	*keyretention;
 
 	/* derived at load */
 	int	sign;			/* Mode has s */

@@ -239,3 +239,30 @@ util_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* util_duration - "N" seconds or N with a unit s, m, h, d, w */
+int
+util_duration(const char *text, long *secs)
+{
+	static const char units[] = "smhdw";
+	static const long mult[] = { 1, 60, 3600, 86400, 7 * 86400 };
+	const char *u;
+	char	*end;
+	long	 n;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (errno != 0 || n > 10L * 366 * 86400)
+		return -1;
+	if (*end == '\0') {
+		*secs = n;
+		return 0;
+	}
+	if (end[1] != '\0' || (u = strchr(units, *end)) == NULL ||
+	    n > 10L * 366 * 86400 / mult[u - units])
+		return -1;
+	*secs = n * mult[u - units];
+	return 0;
+}

@@ -18,7 +18,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-30}}
 work=$(mktemp -d /tmp/dkimd-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz"}
+targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz update"}
 n=0; fail=0
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 # the engine is compiled seeing only dkimcore/ (as Makefile.am builds it);

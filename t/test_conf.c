@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "sock.h"
 #include "tap.h"
+#include "util.h"
 
 #ifndef DATA
 #define DATA "t/data/milter"
@@ -132,6 +133,36 @@ test_bad(void)
 	reset();
 	ok(conf_load(DATA "/nonexistent.conf", report, NULL) == NULL &&
 	    strstr(msgs, "cannot open") != NULL, "error: a missing file");
+}
+
+/*
+ * test_durations - KeyRetention, KeyRotationAge, DNSUpdateWait: a number
+ * of seconds with an optional unit, defaults 7d, 180d and 10m; anything
+ * else (an unknown unit, a sign, more than ten years) is an error
+ */
+static void
+test_durations(void)
+{
+	struct conf *c = conf_defaults();
+	long	 s = -1;
+
+	ok(c != NULL && strcmp(c->keyretention, "7d") == 0 &&
+	    strcmp(c->keyrotationage, "180d") == 0 &&
+	    strcmp(c->dnsupdatewait, "10m") == 0,
+	    "defaults: KeyRetention 7d, KeyRotationAge 180d, DNSUpdateWait 10m");
+	conf_free(c);
+	ok(util_duration("7d", &s) == 0 && s == 604800, "7d is 604800 s");
+	ok(util_duration("90", &s) == 0 && s == 90, "a bare number is seconds");
+	ok(util_duration("2w", &s) == 0 && s == 1209600, "2w is two weeks");
+	ok(util_duration("d", &s) < 0 && util_duration("7dd", &s) < 0 &&
+	    util_duration("-1s", &s) < 0 && util_duration("", &s) < 0,
+	    "no number, two units, a sign, empty: refused");
+	ok(util_duration("9999999999w", &s) < 0,
+	    "a duration that would overflow is refused");
+	reset();
+	ok(conf_load(DATA "/bad-duration.conf", report, NULL) == NULL &&
+	    nerr == 3 && strstr(msgs, "bad-duration.conf:1: KeyRetention") !=
+	    NULL, "bad durations are errors with file and line");
 }
 
 /*
@@ -350,6 +381,7 @@ main(void)
 	test_good();
 	test_bad();
 	test_verdict();
+	test_durations();
 	test_sock();
 	test_opendkim_table();
 	test_opendkim_classes();

@@ -64,8 +64,10 @@ static const char sql_ins_key[] =
 const char keydb_sql_ins_rule[] =
     "INSERT INTO dkim_signing (pattern, key_name, identity) VALUES (?, ?, ?)";
 static const char sql_list[] =
-    "SELECT name, domain, selector, algorithm, state, not_after FROM "
-    "dkim_keys ORDER BY domain, selector";
+    "SELECT name, domain, selector, algorithm, state, not_after, created "
+    "FROM dkim_keys ORDER BY domain, selector";
+static const char sql_material[] =
+    "SELECT private_key, key_path FROM dkim_keys WHERE name = ?";
 static const char sql_rules_of[] =
     "SELECT pattern FROM dkim_signing WHERE key_name = ? ORDER BY id";
 static const char sql_key_state[] =
@@ -130,7 +132,7 @@ keydb_join(void *arg, int ncols, const char *const *v)
 }
 
 /* keydb_open - the database of --db or of the configuration's tables */
-static struct db *
+struct db *
 keydb_open(const struct keydb_opts *o)
 {
 	struct conf *c = NULL;
@@ -225,21 +227,34 @@ keydb_genpem(const char *alg, unsigned bits)
 	return pem;
 }
 
-/* keydb_record - print the zone-file record of a key (PEM or path) */
-int
-keydb_record(const char *pem, const char *path, const char *domain,
-    const char *selector)
+/* keys_public_record - the DNS record of a key (PEM or path), or NULL */
+char *
+keys_public_record(const char *pem, const char *path)
 {
 	dkim_key *key;
-	char	 err[256], *rec = NULL, *zone = NULL;
-	int	 rc = -1;
+	char	 err[256], *rec = NULL;
 
 	key = pem ? dkim_key_load_pem(pem, strlen(pem), err, sizeof(err)) :
 	    dkim_key_load_file(path, err, sizeof(err));
 	if (key == NULL)
 		tool_err("%s: %s", pem ? "key" : path, err);
-	else if ((rec = dkim_key_public_record(key)) == NULL ||
-	    (zone = tool_zone(domain, selector, rec)) == NULL)
+	else if ((rec = dkim_key_public_record(key)) == NULL)
+		tool_err("cannot make the public key record");
+	dkim_key_free(key);
+	return rec;
+}
+
+/* keydb_record - print the zone-file record of a key (PEM or path) */
+int
+keydb_record(const char *pem, const char *path, const char *domain,
+    const char *selector)
+{
+	char	*rec, *zone = NULL;
+	int	 rc = -1;
+
+	if ((rec = keys_public_record(pem, path)) == NULL)
+		return -1;
+	if ((zone = tool_zone(domain, selector, rec)) == NULL)
 		tool_err("cannot make the public key record");
 	else {
 		fputs(zone, stdout);
@@ -247,7 +262,6 @@ keydb_record(const char *pem, const char *path, const char *domain,
 	}
 	free(rec);
 	free(zone);
-	dkim_key_free(key);
 	return rc;
 }
 
@@ -330,18 +344,20 @@ keydb_list_row(void *arg, int ncols, const char *const *v)
 	char	 rules[1024] = "";
 	const char *p[1] = { v[0] };
 
-	if (ncols < 6)
+	if (ncols < 7)
 		return 0;
 	(void)keydb_q(db, sql_rules_of, p, 1, keydb_join, rules);
-	printf("%s\t%s\t%s\t%s\t%s\t%s\n", v[0], v[1] ? v[1] : "",
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t", v[0], v[1] ? v[1] : "",
 	    v[2] ? v[2] : "", v[3] ? v[3] : "", v[4] ? v[4] : "",
 	    rules[0] ? rules : "-");
+	keys_print_dates(v[6] ? strtoll(v[6], NULL, 10) : 0,
+	    v[5] ? strtoll(v[5], NULL, 10) : 0);
 	return 0;
 }
 
 /* keydb_collect - rows of sql_list into a buffer, for printing after */
 struct keydb_list {
-	char	(*row)[6][256];
+	char	(*row)[7][256];
 	size_t	n, max;
 	const char *domain;
 };
@@ -354,7 +370,7 @@ keydb_collect_row(void *arg, int ncols, const char *const *v)
 	void	*nr;
 	int	 i;
 
-	if (ncols < 6 || (l->domain && (v[1] == NULL ||
+	if (ncols < 7 || (l->domain && (v[1] == NULL ||
 	    strcasecmp(v[1], l->domain) != 0)))
 		return 0;
 	if (l->n == l->max) {
@@ -365,27 +381,31 @@ keydb_collect_row(void *arg, int ncols, const char *const *v)
 			return -1;
 		l->row = nr;
 	}
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		snprintf(l->row[l->n][i], 256, "%s", v[i] ? v[i] : "");
 	l->n++;
 	return 0;
 }
 
-/* keydb_list - dkimtool key list: NAME DOMAIN SELECTOR ALG STATE RULE */
+/*
+ * keydb_list - dkimtool key list: NAME DOMAIN SELECTOR ALG STATE RULES
+ * CREATED UNTIL (UTC dates; UNTIL: retired, published until; revoked,
+ * deleted from DNS at)
+ */
 static int
 keydb_list(struct db *db, const struct keydb_opts *o)
 {
 	struct keydb_list l = { NULL, 0, 0, o->domain };
-	const char *v[6];
+	const char *v[7];
 	size_t	 i;
 	int	 j, rc = TOOL_EX_FAIL;
 
 	if (keydb_q(db, sql_list, NULL, 0, keydb_collect_row, &l) < 0)
 		goto out;
 	for (i = 0; i < l.n; i++) {
-		for (j = 0; j < 6; j++)
+		for (j = 0; j < 7; j++)
 			v[j] = l.row[i][j];
-		keydb_list_row(db, 6, v);
+		keydb_list_row(db, 7, v);
 	}
 	rc = TOOL_EX_OK;
 out:
@@ -452,7 +472,7 @@ keydb_domain_row(void *arg, int ncols, const char *const *v)
 }
 
 /* keydb_rotate - dkimtool rotate: the next key, state published */
-static int
+int
 keydb_rotate(struct db *db, struct keydb_opts *o)
 {
 	struct keydb_rows rs;
@@ -482,7 +502,7 @@ keydb_rotate(struct db *db, struct keydb_opts *o)
 	    0 ? TOOL_EX_OK : TOOL_EX_FAIL;
 	explicit_bzero(pem, strlen(pem));
 	free(pem);
-	if (rc == TOOL_EX_OK)
+	if (rc == TOOL_EX_OK && !o->autorun)
 		printf("; %s is published, not yet signing: publish the "
 		    "record, check with testkeys, then dkimtool activate -d "
 		    "%s\n", name, o->domain);
@@ -517,15 +537,39 @@ keydb_revoke_due(struct db *db, const char *domain, struct keydb_rows *rs)
 	return n;
 }
 
-/* keydb_activate - dkimtool activate: sign with the newest published key */
-static int
+/*
+ * keydb_successor - the published key of rs that replaces active row a:
+ * the newest of a's algorithm, else the newest of any
+ */
+static struct keydb_row *
+keydb_successor(struct keydb_rows *rs, const struct keydb_row *a)
+{
+	struct keydb_row *same = NULL, *any = NULL;
+	size_t	 i;
+
+	for (i = 0; i < rs->n; i++) {
+		if (strcmp(rs->r[i].state, "published") != 0)
+			continue;
+		any = &rs->r[i];
+		if (strcmp(rs->r[i].alg, a->alg) == 0)
+			same = &rs->r[i];
+	}
+	return same ? same : any;
+}
+
+/*
+ * keydb_activate - dkimtool activate: each active key of the domain gives
+ * way to the newest published key of its algorithm (else the newest)
+ */
+int
 keydb_activate(struct db *db, const struct keydb_opts *o)
 {
 	struct keydb_rows rs;
-	const char *p[2], *newk = NULL;
+	struct keydb_row *rep, *newest = NULL;
+	const char *p[2];
 	long long until = (long long)time(NULL) + o->grace;
-	size_t	 i;
-	int	 n;
+	size_t	 i, nact;
+	int	 n, chosen = 0;
 
 	if (o->domain == NULL)
 		return tool_usage("activate: -d DOMAIN needed");
@@ -535,10 +579,11 @@ keydb_activate(struct db *db, const struct keydb_opts *o)
 		return TOOL_EX_FAIL;
 	for (i = 0; i < rs.n; i++)
 		if (strcmp(rs.r[i].state, "published") == 0)
-			newk = rs.r[i].name;	/* the newest wins */
-	if (newk == NULL) {
+			newest = &rs.r[i];	/* the newest wins */
+	if (newest == NULL) {
 		/* Nothing to switch to: only retire what is due. */
-		if ((n = keydb_revoke_due(db, o->domain, &rs)) > 0)
+		if ((n = o->autorun ? 0 : keydb_revoke_due(db, o->domain,
+		    &rs)) > 0)
 			return TOOL_EX_OK;
 		if (n == 0)
 			tool_err("%s: no published key to activate and no "
@@ -546,29 +591,116 @@ keydb_activate(struct db *db, const struct keydb_opts *o)
 			    o->domain);
 		return TOOL_EX_FAIL;
 	}
-	/* New key active first, then the rules, then the old retired. */
-	if (keydb_state(db, newk, "active", 0) < 0)
-		return TOOL_EX_FAIL;
-	for (i = 0; i < rs.n; i++) {
+	/* New keys active first, then the rules, then the old retired. */
+	for (i = 0, nact = rs.n; i < nact; i++) {
 		if (strcmp(rs.r[i].state, "active") != 0 ||
-		    strcmp(rs.r[i].name, newk) == 0)
+		    (rep = keydb_successor(&rs, &rs.r[i])) == NULL)
 			continue;
-		p[0] = newk, p[1] = rs.r[i].name;
+		if (keydb_state(db, rep->name, "active", 0) < 0)
+			return TOOL_EX_FAIL;
+		p[0] = rep->name, p[1] = rs.r[i].name;
 		if (keydb_q(db, sql_move_rules, p, 2, NULL, NULL) < 0 ||
 		    keydb_state(db, rs.r[i].name, "retired", until) < 0)
 			return TOOL_EX_FAIL;
 		printf("; %s retired: keep its record published until %lld\n",
 		    rs.r[i].name, until);
+		printf("; %s active\n", rep->name);
 		rs.r[i].not_after = until;
 		snprintf(rs.r[i].state, sizeof(rs.r[i].state), "retired");
+		snprintf(rep->state, sizeof(rep->state), "new");
+		chosen = 1;
 	}
-	printf("; %s active\n", newk);
+	if (!chosen) {
+		/* No active key was replaced: the newest becomes active. */
+		if (keydb_state(db, newest->name, "active", 0) < 0)
+			return TOOL_EX_FAIL;
+		printf("; %s active\n", newest->name);
+	}
+	if (o->autorun)
+		return TOOL_EX_OK;
 	return keydb_revoke_due(db, o->domain, &rs) < 0 ? TOOL_EX_FAIL :
 	    TOOL_EX_OK;
 }
 
-/* keydb_files - 1 when the configuration's tables are files, not a database */
+/* keydb_material - the private_key and key_path of key name into arg */
 static int
+keydb_material(void *arg, int ncols, const char *const *v)
+{
+	char	**out = arg;
+
+	if (ncols >= 2 && out[0] == NULL && out[1] == NULL) {
+		out[0] = v[0] ? strdup(v[0]) : NULL;
+		out[1] = v[1] ? strdup(v[1]) : NULL;
+	}
+	return 0;
+}
+
+/* keydb_keys - the keys of domain (every one when NULL) for rotate --auto */
+int
+keydb_keys(struct db *db, const char *domain, struct rot_keys *ks)
+{
+	static const char *const states[] = { "", "active", "published",
+	    "retired", "revoked" };
+	struct keydb_list l = { NULL, 0, 0, domain };
+	struct rot_key *k;
+	char	*mat[2];
+	const char *p[1];
+	size_t	 i, j;
+	int	 rc = -1;
+
+	ks->n = 0;
+	if (keydb_q(db, sql_list, NULL, 0, keydb_collect_row, &l) < 0)
+		goto out;
+	for (i = 0; i < l.n && ks->n < ROT_KEYS_MAX; i++) {
+		for (j = 1; j < 5; j++)
+			if (strcmp(l.row[i][4], states[j]) == 0)
+				break;
+		if (j == 5 || strcmp(l.row[i][1], "%") == 0)
+			continue;
+		k = &ks->k[ks->n++];
+		memset(k, 0, sizeof(*k));
+		snprintf(k->name, sizeof(k->name), "%s", l.row[i][0]);
+		snprintf(k->domain, sizeof(k->domain), "%s", l.row[i][1]);
+		snprintf(k->selector, sizeof(k->selector), "%.63s",
+		    l.row[i][2]);
+		snprintf(k->alg, sizeof(k->alg), "%.15s", l.row[i][3]);
+		k->state = (enum rot_state)j;
+		k->until = strtoll(l.row[i][5], NULL, 10);
+		k->created = strtoll(l.row[i][6], NULL, 10);
+		mat[0] = mat[1] = NULL;
+		p[0] = k->name;
+		if (k->state != ROT_REVOKED && keydb_q(db, sql_material, p, 1,
+		    keydb_material, mat) == 0)
+			k->record = keys_public_record(mat[0], mat[1]);
+		if (mat[0] != NULL)
+			explicit_bzero(mat[0], strlen(mat[0]));
+		free(mat[0]);
+		free(mat[1]);
+	}
+	rc = 0;
+out:
+	free(l.row);
+	return rc;
+}
+
+/*
+ * keydb_mark - key name becomes revoked, deleted from DNS at until, or
+ * with ROT_OTHER is removed with its signing rules; 0 or -1
+ */
+int
+keydb_mark(struct db *db, const char *name, enum rot_state state,
+    long long until)
+{
+	const char *p[1] = { name };
+
+	if (state == ROT_REVOKED)
+		return keydb_state(db, name, "revoked", until);
+	return keydb_q(db, sql_del_rules, p, 1, NULL, NULL) < 0 ||
+	    keydb_q(db, sql_del_key, p, 1, NULL, NULL) < 0 ? -1 : 0;
+}
+
+/* keydb_files - 1 when the configuration's tables are files, not a database */
+int
 keydb_files(const char *path)
 {
 	struct conf *c;
@@ -592,6 +724,9 @@ keydb_getopts(int argc, char **argv, struct keydb_opts *o)
 		{ "state", required_argument, NULL, 't' },
 		{ "grace", required_argument, NULL, 'G' },
 		{ "amavis", required_argument, NULL, 'A' },
+		{ "auto", no_argument, NULL, 'U' },
+		{ "all", no_argument, NULL, 'L' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char	*end;
@@ -615,6 +750,9 @@ keydb_getopts(int argc, char **argv, struct keydb_opts *o)
 		case 'A': o->amavis = optarg; break;
 		case 'g': o->generate = 1; break;
 		case 'I': o->inline_pem = 1; break;
+		case 'U': o->autorun = 1; break;
+		case 'L': o->all = 1; break;
+		case 'F': o->force = 1; break;
 		case 't': o->state = optarg; break;
 		case 'p':
 			if (o->npattern == KEYDB_PATTERNS)
@@ -670,6 +808,11 @@ keydb_main(int argc, char **argv)
 	o.cmd = sub;
 	if (keydb_getopts(argc, argv, &o) < 0)
 		return TOOL_EX_USAGE;
+	if (strcmp(sub, "rotate") == 0 && (o.autorun || o.all))
+		return rotate_auto(&o);
+	if (strcmp(sub, "list") == 0 && o.uri == NULL && o.conf != NULL &&
+	    keydb_files(o.conf))
+		return rotate_list(&o);
 	if ((strcmp(sub, "rotate") == 0 || strcmp(sub, "activate") == 0) &&
 	    o.uri == NULL && o.conf != NULL && keydb_files(o.conf)) {
 		if (o.domain == NULL)

@@ -41,13 +41,15 @@
 
 #define KF_TAG		"# dkimtool: "
 
-enum kf_state { KF_OTHER, KF_ACTIVE, KF_PUBLISHED, KF_RETIRED };
+enum kf_state { KF_OTHER, KF_ACTIVE, KF_PUBLISHED, KF_RETIRED, KF_REVOKED,
+    KF_DELETED };
 
 struct kf_line {
 	char	*text;			/* the line, without its end */
 	enum kf_state state;
 	char	 name[256], domain[256], selector[64], path[1024];
-	long long until;		/* KF_RETIRED */
+	long long until;		/* KF_RETIRED, KF_REVOKED */
+	int	chosen;			/* activate: replaces an active key */
 };
 
 struct kf_file {
@@ -85,6 +87,13 @@ kf_parse(struct kf_line *l)
 	char	 val[1400];
 
 	l->state = KF_OTHER;
+	if (tag != NULL && sscanf(tag, KF_TAG "revoked until %lld: %255s "
+	    "%1399s", &l->until, l->name, val) == 3 &&
+	    sscanf(val, "%255[^:]:%63[^:]:%1023s", l->domain, l->selector,
+	    l->path) == 3) {
+		l->state = KF_REVOKED;	/* rotate --auto: deleted at until */
+		return;
+	}
 	if (sscanf(l->text, " %255s %1399s", l->name, val) != 2 ||
 	    l->name[0] == '#' ||
 	    sscanf(val, "%255[^:]:%63[^:]:%1023s", l->domain, l->selector,
@@ -215,6 +224,12 @@ kf_set(struct kf_line *l, enum kf_state state, long long until)
 	else if (state == KF_ACTIVE)
 		text = kf_fmt("%s\t%s:%s:%s", l->name, l->domain, l->selector,
 		    l->path);
+	else if (state == KF_REVOKED)
+		text = kf_fmt("%srevoked until %lld: %s %s:%s:%s", KF_TAG,
+		    until, l->name, l->domain, l->selector, l->path);
+	else if (state == KF_DELETED)
+		text = kf_fmt("%sdeleted: %s %s:%s:%s", KF_TAG, l->name,
+		    l->domain, l->selector, l->path);
 	else
 		text = kf_fmt("%srevoked: %s %s:%s:%s", KF_TAG, l->name,
 		    l->domain, l->selector, l->path);
@@ -322,9 +337,10 @@ keyfile_rotate(const struct keydb_opts *o)
 	    kf_write(&kt) < 0 ||
 	    keydb_record(pem, NULL, o->domain, sel) < 0)
 		goto out;
-	printf("; %s is published, not yet signing: publish the record, "
-	    "check with testkeys, then dkimtool activate -c %s -d %s\n",
-	    nl.name, o->conf, o->domain);
+	if (!o->autorun)
+		printf("; %s is published, not yet signing: publish the "
+		    "record, check with testkeys, then dkimtool activate -c %s "
+		    "-d %s\n", nl.name, o->conf, o->domain);
 	rc = TOOL_EX_OK;
 out:
 	free(nl.text);
@@ -384,16 +400,56 @@ kf_revoke_due(struct kf_file *kt)
 	return n;
 }
 
-/* keyfile_activate - dkimtool activate -c on file tables */
+/* kf_alg - "rsa" or "ed25519", the algorithm of key file path ("" if none) */
+static const char *
+kf_alg(const char *path)
+{
+	dkim_key *key;
+	const char *alg = "";
+
+	if ((key = dkim_key_load_file(path, NULL, 0)) != NULL) {
+		alg = dkim_key_alg(key) == DKIM_ALG_ED25519_SHA256 ?
+		    "ed25519" : "rsa";
+		dkim_key_free(key);
+	}
+	return alg;
+}
+
+/*
+ * kf_successor - the key that replaces active line a: the newest
+ * published key of the domain with a's algorithm, else newest (any)
+ */
+static struct kf_line *
+kf_successor(struct kf_file *kt, const struct kf_line *a,
+    struct kf_line *newest)
+{
+	struct kf_line *same = NULL;
+	const char *alg = kf_alg(a->path);
+	size_t	 i;
+
+	for (i = 0; i < kt->n; i++)
+		if (kt->l[i].state == KF_PUBLISHED &&
+		    strcasecmp(kt->l[i].domain, a->domain) == 0 &&
+		    strcmp(kf_alg(kt->l[i].path), alg) == 0)
+			same = &kt->l[i];
+	return same ? same : newest;
+}
+
+/*
+ * keyfile_activate - dkimtool activate -c on file tables: each active key
+ * of the domain gives way to the newest published one of its algorithm
+ * (a domain that signs with RSA and Ed25519 keeps both), else to the
+ * newest published one
+ */
 int
 keyfile_activate(const struct keydb_opts *o)
 {
 	struct kf_file kt, st;
 	char	 ktp[1024], stp[1024];
-	struct kf_line *nk = NULL;
+	struct kf_line *nk = NULL, *rep;
 	long long until = (long long)time(NULL) + o->grace;
 	size_t	 i;
-	int	 rc = TOOL_EX_FAIL, n;
+	int	 rc = TOOL_EX_FAIL, n = 0, chosen = 0;
 
 	memset(&st, 0, sizeof(st));
 	if (kf_tables(o->conf, ktp, stp, sizeof(ktp)) < 0 ||
@@ -409,15 +465,20 @@ keyfile_activate(const struct keydb_opts *o)
 		if (kt.l[i].state != KF_ACTIVE ||
 		    strcasecmp(kt.l[i].domain, o->domain) != 0)
 			continue;
-		if (kf_repoint(&st, kt.l[i].name, nk->name) < 0 ||
+		rep = kf_successor(&kt, &kt.l[i], nk);
+		rep->chosen = chosen = 1;
+		if (kf_repoint(&st, kt.l[i].name, rep->name) < 0 ||
 		    kf_set(&kt.l[i], KF_RETIRED, until) < 0)
 			goto out;
 		printf("; %s retired: keep its record published until %lld\n",
 		    kt.l[i].name, until);
 	}
-	if (nk != NULL && kf_set(nk, KF_ACTIVE, 0) < 0)
-		goto out;
-	if ((n = kf_revoke_due(&kt)) < 0)
+	if (nk != NULL && !chosen)
+		nk->chosen = 1;
+	for (i = 0; i < kt.n; i++)
+		if (kt.l[i].chosen && kf_set(&kt.l[i], KF_ACTIVE, 0) < 0)
+			goto out;
+	if (!o->autorun && (n = kf_revoke_due(&kt)) < 0)
 		goto out;
 	if (nk == NULL && n == 0) {
 		tool_err("%s: no published key to activate and no retired key "
@@ -427,11 +488,84 @@ keyfile_activate(const struct keydb_opts *o)
 	/* The key first, so that every name the SigningTable gives exists. */
 	if (kf_write(&kt) < 0 || (nk != NULL && kf_write(&st) < 0))
 		goto out;
-	if (nk != NULL)
-		printf("; %s active: reload dkimd (SIGHUP)\n", nk->name);
+	for (i = 0; i < kt.n; i++)
+		if (kt.l[i].chosen)
+			printf("; %s active%s\n", kt.l[i].name, o->autorun ?
+			    "" : ": reload dkimd (SIGHUP)");
 	rc = TOOL_EX_OK;
 out:
 	kf_free(&kt);
 	kf_free(&st);
+	return rc;
+}
+
+/*
+ * keyfile_keys - the keys of the KeyTable (of domain, or all when NULL)
+ * in a state rotate --auto acts on, with their public records; -1, why
+ */
+int
+keyfile_keys(const char *conf, const char *domain, struct rot_keys *ks)
+{
+	static const enum rot_state map[] = { ROT_OTHER, ROT_ACTIVE,
+	    ROT_PUBLISHED, ROT_RETIRED, ROT_REVOKED, ROT_OTHER };
+	struct kf_file kt;
+	struct rot_key *k;
+	struct stat sb;
+	char	 ktp[1024], stp[1024];
+	size_t	 i;
+
+	ks->n = 0;
+	if (kf_tables(conf, ktp, stp, sizeof(ktp)) < 0 ||
+	    kf_read(ktp, &kt) < 0)
+		return -1;
+	for (i = 0; i < kt.n && ks->n < ROT_KEYS_MAX; i++) {
+		if (map[kt.l[i].state] == ROT_OTHER || (domain != NULL &&
+		    strcasecmp(kt.l[i].domain, domain) != 0) ||
+		    strcmp(kt.l[i].domain, "%") == 0)
+			continue;
+		k = &ks->k[ks->n++];
+		memset(k, 0, sizeof(*k));
+		snprintf(k->name, sizeof(k->name), "%s", kt.l[i].name);
+		snprintf(k->domain, sizeof(k->domain), "%s", kt.l[i].domain);
+		snprintf(k->selector, sizeof(k->selector), "%s",
+		    kt.l[i].selector);
+		snprintf(k->alg, sizeof(k->alg), "%s", kf_alg(kt.l[i].path));
+		k->state = map[kt.l[i].state];
+		k->until = kt.l[i].until;
+		k->created = stat(kt.l[i].path, &sb) == 0 ?
+		    (long long)sb.st_mtime : 0;
+		k->record = k->state == ROT_REVOKED ? NULL :
+		    keys_public_record(NULL, kt.l[i].path);
+	}
+	kf_free(&kt);
+	return 0;
+}
+
+/*
+ * keyfile_mark - the KeyTable line of key name becomes revoked (deleted
+ * from DNS at until) or, with ROT_OTHER, deleted (a comment); -1, why
+ */
+int
+keyfile_mark(const char *conf, const char *name, enum rot_state state,
+    long long until)
+{
+	struct kf_file kt;
+	char	 ktp[1024], stp[1024];
+	size_t	 i;
+	int	 rc = -1;
+
+	if (kf_tables(conf, ktp, stp, sizeof(ktp)) < 0 ||
+	    kf_read(ktp, &kt) < 0)
+		return -1;
+	for (i = 0; i < kt.n; i++)
+		if ((kt.l[i].state == KF_RETIRED || kt.l[i].state ==
+		    KF_REVOKED) && strcmp(kt.l[i].name, name) == 0)
+			break;
+	if (i == kt.n)
+		tool_err("%s: no retired or revoked key %s", ktp, name);
+	else if (kf_set(&kt.l[i], state == ROT_REVOKED ? KF_REVOKED :
+	    KF_DELETED, until) == 0 && kf_write(&kt) == 0)
+		rc = 0;
+	kf_free(&kt);
 	return rc;
 }
