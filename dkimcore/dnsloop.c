@@ -245,7 +245,7 @@ static void
 query_count(dkim_resolver *r, const struct dns_query *q,
     enum dkim_dns_class cls)
 {
-	uint64_t ms = dns_now_ms() - q->t0;
+	uint64_t ms = dk_now_ms() - q->t0;
 	size_t	 i;
 
 	if ((unsigned)cls < DKIM_DNSC_MAX)
