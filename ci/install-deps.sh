@@ -14,6 +14,8 @@ PACKAGES=(
 	libssl-dev libmilter-dev binutils
 	dnsmasq-base
 	python3-dkim libmail-dkim-perl
+	# t/arc-suite.sh reads the ARC validation suite (YAML)
+	python3-yaml
 	opendkim opendkim-tools miltertest
 	postfix swaks
 	# t/milter/it-postfix-sasl.sh: Postfix's SASL through a private Dovecot
