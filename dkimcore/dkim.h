@@ -345,6 +345,15 @@ const struct dkim_sigresult *dkim_result_get(const dkim_msg *, size_t n);
 char	*dkim_ar_value(const dkim_msg *, const char *authserv_id);
 
 /*
+ * dkim_ar_value_client - the same, and when the message has ARC fields,
+ * "arc=pass|fail (...)" with smtp.remote-ip=remote_ip (NULL: left out;
+ * only an address of hex digits, '.' and ':' is written)
+ */
+char	*dkim_ar_value_client(const dkim_msg *, const char *authserv_id,
+	    const char *remote_ip);
+int	dkim_ip_plain(const char *);
+
+/*
  * dkim_ar_is_ours - 1 when an Authentication-Results value (raw, after
  * the colon) names authserv_id, compared case-insensitively, ignoring
  * comments, white space of any kind before it, quotes, a trailing dot
