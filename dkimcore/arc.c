@@ -188,8 +188,10 @@ tag_instance(const char *v, size_t n, enum dk_arc_cv *cv, char *why,
 }
 
 /*
- * collect - place every ARC field in its set; 0, or 0 with the chain
- * failed (a field without a valid instance, or two of a kind at one)
+ * collect - place every ARC field in its set. A field without a valid
+ * instance, or a second of a kind at one, fails the chain (the first
+ * such reason is kept) but the others are still placed, so that the
+ * chain's length and its newest seal's cv= are known to a sealer.
  */
 static int
 collect(dkim_msg *m, struct dk_arc *a)
@@ -210,22 +212,35 @@ collect(dkim_msg *m, struct dk_arc *a)
 			continue;
 		a->nfields++;
 		if (k == ARC_AAR) {
-			if ((inst = aar_instance(v, f->vlen)) == 0)
-				return arc_fail(a, "ARC-Authentication-Results "
-				    "does not begin with i=1..%d;",
-				    DKIM_ARC_MAX);
+			if ((inst = aar_instance(v, f->vlen)) == 0) {
+				if (!a->decided)
+					arc_fail(a, "ARC-Authentication-Results "
+					    "does not begin with i=1..%d;",
+					    DKIM_ARC_MAX);
+				continue;
+			}
 		} else if ((inst = tag_instance(v, f->vlen,
-		    k == ARC_AS ? &cv : NULL, why, sizeof(why))) == 0)
-			return arc_fail(a, "%s: %s", label[k], why);
-		if (a->set[inst].f[k] != 0)
-			return arc_fail(a, "two %s fields with i=%u", label[k],
-			    inst);
+		    k == ARC_AS ? &cv : NULL, why, sizeof(why))) == 0) {
+			if (!a->decided)
+				arc_fail(a, "%s: %s", label[k], why);
+			continue;
+		}
+		if (a->set[inst].f[k] != 0) {
+			if (!a->decided)
+				arc_fail(a, "two %s fields with i=%u",
+				    label[k], inst);
+			continue;
+		}
 		a->set[inst].f[k] = i + 1;
 		if (k == ARC_AS)
 			a->set[inst].cv = cv;
 		if (inst > a->n)
 			a->n = inst;
 	}
+	/* §5.1.2: a chain whose newest seal says cv=fail ends there */
+	if (a->n > 0 && a->set[a->n].f[ARC_AS] != 0 &&
+	    a->set[a->n].cv == ARC_CV_FAIL)
+		a->res.sealed_fail = 1;
 	return 0;
 }
 
@@ -249,7 +264,6 @@ structure(struct dk_arc *a)
 				return;
 			}
 	if (a->set[a->n].cv == ARC_CV_FAIL) {
-		a->res.sealed_fail = 1;
 		arc_fail(a, "the chain was sealed failed (cv=fail) at i=%u",
 		    a->n);
 		return;
@@ -277,11 +291,13 @@ key_name(struct dk_vsig *v)
 }
 
 /*
- * send_lookup - start v's key lookup, unless an earlier one of the
- * chain (a->ams, then the seals before v) has the same name
+ * send_lookup - start v's key lookup, unless one that is judged before
+ * it (dk_arc_eom: the AMS, then the seals from the newest down) has the
+ * same key name: the AMS, or a newer seal (index above k, sent first)
  */
 static void
-send_lookup(dkim_msg *m, struct dk_arc *a, struct dk_vsig *v, int *same)
+send_lookup(dkim_msg *m, struct dk_arc *a, struct dk_vsig *v, unsigned k,
+    int *same)
 {
 	unsigned j;
 
@@ -292,7 +308,7 @@ send_lookup(dkim_msg *m, struct dk_arc *a, struct dk_vsig *v, int *same)
 		*same = DKIM_ARC_MAX;
 		return;
 	}
-	for (j = 0; j < a->nseals && &a->as[j] != v; j++)
+	for (j = k + 1; v != &a->ams && j < a->nseals; j++)
 		if (a->as[j].pending && a->same[j] < 0 &&
 		    strcasecmp(a->as[j].qname, v->qname) == 0) {
 			*same = (int)j;
@@ -327,7 +343,7 @@ newest_ams(dkim_msg *m, struct dk_arc *a, time_t now, struct dk_buf *scratch)
 			    "ARC-Seal", a->n);
 			return;
 		}
-	send_lookup(m, a, v, &a->ams_same);
+	send_lookup(m, a, v, 0, &a->ams_same);
 }
 
 /* seal_parse - parse the seal of set i into a->as[i - 1]; 0 or -1 */
@@ -402,8 +418,8 @@ seals(dkim_msg *m, struct dk_arc *a, time_t now, struct dk_buf *scratch)
 		}
 		v->pending = 1;
 	}
-	for (i = 0; i < a->n; i++)
-		send_lookup(m, a, &a->as[i], &a->same[i]);
+	for (i = a->n; i-- > 0;)
+		send_lookup(m, a, &a->as[i], i, &a->same[i]);
 out:
 	EVP_MD_CTX_free(run);
 	EVP_MD_CTX_free(md);

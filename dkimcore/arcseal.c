@@ -98,8 +98,8 @@ field_count(const dkim_msg *m, const char *name)
 
 /*
  * choose_h - every field of the listed names present (bottom-up
- * selection then takes each once, §5.4.2 of RFC 6376); *h malloc()ed
- * with borrowed names
+ * selection then takes each once, §5.4.2 of RFC 6376), and From;
+ * *h malloc()ed with borrowed names
  */
 static int
 choose_h(const dkim_msg *m, const char *const *list, const char ***h,
@@ -109,12 +109,15 @@ choose_h(const dkim_msg *m, const char *const *list, const char ***h,
 
 	for (i = 0; list[i] && i < SEAL_HNAMES; i++)
 		total += field_count(m, list[i]);
-	if ((*h = calloc(total + 1, sizeof(**h))) == NULL)
+	if ((*h = calloc(total + 2, sizeof(**h))) == NULL)
 		return -1;
 	*nh = 0;
 	for (i = 0; list[i] && i < SEAL_HNAMES; i++)
 		for (k = field_count(m, list[i]); k > 0; k--)
 			(*h)[(*nh)++] = list[i];
+	/* h= names From even when there is none (RFC 6376 §5.4) */
+	if (field_count(m, "from") == 0)
+		(*h)[(*nh)++] = "from";
 	return 0;
 }
 

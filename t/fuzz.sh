@@ -18,11 +18,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-30}}
 work=$(mktemp -d /tmp/dkimd-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz"}
+targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz arc"}
 n=0; fail=0
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -I$top/dkimcore -I$top/t -I$top/milter -I$top/fuzz"
-CFLAGS="$CFLAGS -DVECTORS=\"$top/t/data/vectors\""
+CFLAGS="$CFLAGS -DVECTORS=\"$top/t/data/vectors\" -DARCDATA=\"$top/t/data/arc\""
 # conf and table also need libdkimconf (its sources as Makefile.am lists
 # them) and the database client libraries it links
 conflib=$(sed -n '/^milter_libdkimconf_a_SOURCES/,/[^\\]$/p' \

@@ -221,6 +221,56 @@ out:
 	free(h3);
 }
 
+/*
+ * test_shared_key - seals 1 and 2 by one key, the AMS and seal 3 by
+ * another: each key is fetched once and every seal still gets its key,
+ * though the seals are judged from the newest down
+ */
+static void
+test_shared_key(dkim_key *rsa, dkim_key *ed)
+{
+	char *h1, *h2, *h3 = NULL, err[256], why[256] = "";
+
+	h1 = seal(base_msg, rsa, "rsa", err, sizeof(err));
+	h2 = h1 ? seal(h1, rsa, "rsa", err, sizeof(err)) : NULL;
+	h3 = h2 ? seal(h2, ed, "ed", err, sizeof(err)) : NULL;
+	is_int(h3 ? (int)verify(h3, why, sizeof(why), NULL) : -1,
+	    DKIM_ARC_PASS, "seals 1 and 2 by one key, 3 by another: arc=pass");
+	if (why[0])
+		printf("#   %s\n", why);
+	free(h1);
+	free(h2);
+	free(h3);
+}
+
+/*
+ * test_failed_sealed - a chain broken by a duplicate field, sealed
+ * cv=fail by us: marked as never to be continued, though its form is bad
+ */
+static void
+test_failed_sealed(dkim_key *key)
+{
+	char *h1, *dup, *f = NULL, *g = NULL, err[256];
+	int sf = 0;
+
+	h1 = seal(base_msg, key, "ed", err, sizeof(err));
+	dup = h1 ? replace(h1, "ARC-Authentication-Results: i=1;",
+	    "ARC-Authentication-Results: i=1; x\r\n"
+	    "ARC-Authentication-Results: i=1;") : NULL;
+	f = dup ? seal(dup, key, "ed", err, sizeof(err)) : NULL;
+	ok(f && strstr(f, "i=2; cv=fail") != NULL,
+	    "a chain with two AARs of i=1 is sealed i=2 cv=fail");
+	is_int(f ? (int)verify(f, NULL, 0, &sf) : -1, DKIM_ARC_FAIL,
+	    "... is arc=fail");
+	ok(sf == 1, "... and marked as never to be continued");
+	g = f ? seal(f, key, "ed", err, sizeof(err)) : NULL;
+	ok(f && g == NULL, "... and not sealed again");
+	free(h1);
+	free(dup);
+	free(f);
+	free(g);
+}
+
 /* test_limits - instances beyond 50, duplicates, forbidden tags */
 static void
 test_limits(void)
@@ -356,6 +406,8 @@ main(int argc, char **argv)
 			publish(rsa, "rsa");
 			publish(ed, "ed");
 			test_chain(rsa, ed);
+			test_shared_key(rsa, ed);
+			test_failed_sealed(ed);
 			test_fifty(ed);
 		}
 		test_limits();
