@@ -14,6 +14,9 @@ PACKAGES=(
 	libssl-dev libmilter-dev binutils
 	dnsmasq-base
 	python3-dkim libmail-dkim-perl
+	# t/arc-suite.sh reads the ARC validation suite (YAML); dkimpy's ARC
+	# signer (t/it-arc-interop.sh) needs authres
+	python3-yaml python3-authres
 	opendkim opendkim-tools miltertest
 	postfix swaks
 	# t/milter/it-postfix-sasl.sh: Postfix's SASL through a private Dovecot

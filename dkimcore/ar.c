@@ -3,7 +3,8 @@
  *
  * dkim_ar_value() writes the field a verifier adds: one dkim= result per
  * signature, with header.d, header.i, header.s, header.a and header.b
- * (§2.7.1), and the reason in a comment. Nothing from the message goes
+ * (§2.7.1), and the reason in a comment; then, for a message with ARC
+ * fields, its arc= result (RFC 8617 §8.1). Nothing from the message goes
  * into it unchecked: property values that are not plain tokens are
  * quoted or, when even quotes would not keep them harmless, left out,
  * and comments are stripped of what could end them.
@@ -232,9 +233,58 @@ id_copy(char *dst, size_t size, const char *s)
 	dst[n] = '\0';
 }
 
+/*
+ * add_arc - the "arc=" resinfo of a message with ARC fields (RFC 8617
+ * §8.1), nothing for one without: the newest seal's d= and s= in the
+ * comment on pass (validated names, safe as they are), the reason on
+ * fail; smtp.remote-ip (§8.1, RFC 8601 registry) when known
+ */
+static int
+add_arc(struct dk_buf *b, const dkim_msg *m, const char *remote_ip)
+{
+	const struct dkim_arcresult *a = dkim_arc_get(m);
+	char comment[240];
+
+	if (a->result == DKIM_ARC_NONE)
+		return 0;
+	if (a->result == DKIM_ARC_PASS)
+		snprintf(comment, sizeof(comment), "as[%u].d=%s as[%u].s=%s",
+		    a->instances, a->as_domain, a->instances, a->as_selector);
+	else
+		dk_ar_sanitize(comment, sizeof(comment), a->reason);
+	if (dk_buf_printf(b, ";\r\n\tarc=%s (%s)",
+	    dkim_arc_result_name(a->result), comment) < 0)
+		return -1;
+	return remote_ip != NULL && dkim_ip_plain(remote_ip) ?
+	    add_prop(b, "smtp.remote-ip", remote_ip) : 0;
+}
+
+/*
+ * dkim_ip_plain - 1 when s looks like an IPv4 or IPv6 address (hex
+ * digits, '.', ':'), so that it can go into a field as it is
+ */
+int
+dkim_ip_plain(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!strchr("0123456789abcdefABCDEF.:", s[n]))
+			return 0;
+	return n > 0 && n <= 45;
+}
+
 /* dkim_ar_value - the Authentication-Results value for this message */
 char *
 dkim_ar_value(const dkim_msg *m, const char *authserv_id)
+{
+	return dkim_ar_value_client(m, authserv_id, NULL);
+}
+
+/* dkim_ar_value_client - the same, with the SMTP client's address */
+char *
+dkim_ar_value_client(const dkim_msg *m, const char *authserv_id,
+    const char *remote_ip)
 {
 	struct dk_buf b = { 0 };
 	size_t i, n = dkim_result_count(m);
@@ -248,6 +298,8 @@ dkim_ar_value(const dkim_msg *m, const char *authserv_id)
 	for (i = 0; i < n; i++)
 		if (add_result(&b, dkim_result_get(m, i)) < 0)
 			goto fail;
+	if (add_arc(&b, m, remote_ip) < 0)
+		goto fail;
 	return b.data;
 fail:
 	dk_buf_free(&b);

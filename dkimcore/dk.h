@@ -144,6 +144,20 @@ enum dkim_cause dk_author_rule(const struct dkim_author *,
 
 void	dk_sig_clear(struct dk_sig *);
 
+/*
+ * dk_sig_parse_kind - dk_sig_parse() for the fields of ARC (RFC 8617
+ * §4.1) too: an ARC-Message-Signature has the tags of a DKIM-Signature
+ * but no v=, and i= is its instance; an ARC-Seal has a=, b=, d=, s=,
+ * t= and cv= (cv= and i= are read by arc.c), and never h= or bh=.
+ */
+enum dk_sig_kind {
+	DK_SIG_DKIM = 0,
+	DK_SIG_AMS,
+	DK_SIG_AS
+};
+int	dk_sig_parse_kind(struct dk_sig *, enum dk_sig_kind,
+	    const char *value, size_t len, char *why, size_t whylen);
+
 /* ---- keyrec.c: DNS key records (§3.6.1) -------------------------------- */
 
 enum dk_ktype {

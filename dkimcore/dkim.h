@@ -390,6 +390,15 @@ const struct dkim_sigresult *dkim_result_get(const dkim_msg *, size_t n);
 char	*dkim_ar_value(const dkim_msg *, const char *authserv_id);
 
 /*
+ * dkim_ar_value_client - the same, and when the message has ARC fields,
+ * "arc=pass|fail (...)" with smtp.remote-ip=remote_ip (NULL: left out;
+ * only an address of hex digits, '.' and ':' is written)
+ */
+char	*dkim_ar_value_client(const dkim_msg *, const char *authserv_id,
+	    const char *remote_ip);
+int	dkim_ip_plain(const char *);
+
+/*
  * dkim_ar_is_ours - 1 when an Authentication-Results value (raw, after
  * the colon) names authserv_id, compared case-insensitively, ignoring
  * comments, white space of any kind before it, quotes, a trailing dot
@@ -411,6 +420,72 @@ int	dkim_authserv_id_valid(const char *id);
  * ending with '-', 253 bytes in all, no final dot (taglist.c)
  */
 int	dkim_name_valid(const char *s);
+/* ---- ARC (RFC 8617): arc.c, arcseal.c ------------------------------- */
+
+#define DKIM_ARC_MAX	50	/* instances of a chain (RFC 8617 §4.2.1) */
+
+enum dkim_arc_result {
+	DKIM_ARC_NONE = 0,	/* no ARC field */
+	DKIM_ARC_PASS,
+	DKIM_ARC_FAIL		/* malformed, or a signature that fails */
+};
+
+/*
+ * The chain of a verified message. Strings are borrowed from the
+ * message (until dkim_msg_free()); d= and s= are "" when unusable.
+ */
+struct dkim_arcresult {
+	enum dkim_arc_result result;
+	unsigned instances;		/* the highest i= found, 0 for none */
+	const char *reason;		/* why it failed, "" otherwise */
+	const char *as_domain;		/* d= and s= of the newest ARC-Seal */
+	const char *as_selector;
+	const char *ams_domain;		/* and of the newest AMS */
+	const char *ams_selector;
+	int	sealed_fail;		/* the newest seal says cv=fail: the
+					   chain must not be continued */
+};
+
+/*
+ * dkim_arc_get - the ARC result of a message verified (dkim_eom() done);
+ * never NULL. Every verification checks the chain (RFC 8617 §5.2);
+ * a message without ARC fields costs a scan of its field names.
+ */
+const struct dkim_arcresult *dkim_arc_get(const dkim_msg *);
+const char *dkim_arc_result_name(enum dkim_arc_result);
+
+/* What a seal is made with (dkim_arc_seal); strings are read, not kept. */
+struct dkim_arcspec {
+	const char *domain;		/* d= of the AMS and the seal */
+	const char *selector;		/* s= */
+	dkim_key *key;			/* RSA or Ed25519 */
+	const char *authres;		/* this hop's results, the AAR's
+					   payload: "authserv-id; dkim=..." */
+	const char *const *headers;	/* AMS h=; NULL: a default list */
+};
+
+/*
+ * dkim_arc_want_seal - before end of header, on a verifying message:
+ * the message is to be sealed after it is verified (this keeps the
+ * relaxed body hash that the seal's AMS needs)
+ */
+int	dkim_arc_want_seal(dkim_msg *);
+
+/*
+ * dkim_arc_seal - after dkim_eom(), the three fields of a new ARC set
+ * (RFC 8617 §5.1): i= the chain's highest + 1, cv= its result. out[0..2]
+ * get malloc()ed values (each starting with a space, folded with CRLF
+ * TAB, no final CRLF) of ARC-Seal, ARC-Message-Signature and
+ * ARC-Authentication-Results, to be inserted at the top in that order
+ * (dkim_arc_field_name()). DKIM_ERR with dkim_msg_error() when the chain
+ * may not be continued (sealed cv=fail before, §5.1.2; 50 sets) or on
+ * a bad spec.
+ */
+int	dkim_arc_seal(dkim_msg *, const struct dkim_arcspec *, char *out[3]);
+
+/* dkim_arc_field_name - "ARC-Seal", "ARC-Message-Signature", "ARC-..." */
+const char *dkim_arc_field_name(int n);
+
 /* ---- the author: From and Sender (addr.c) --------------------------- */
 
 #define DKIM_LOCAL_MAX		256	/* bytes of a local-part, quotes included */

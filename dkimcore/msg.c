@@ -55,6 +55,7 @@ dkim_msg_free(dkim_msg *m)
 		EVP_MD_CTX_free(m->bh[i].md);
 	dk_sign_free(m);
 	dk_verify_free(m);
+	dk_arc_free(m);
 	free(m);
 }
 

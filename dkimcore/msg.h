@@ -112,6 +112,10 @@ struct dkim_msg {
 	struct dkim_author author;	/* From and Sender, as fields came */
 	enum dkim_cause author_cause;	/* NONE, or what every signature gets */
 	char	author_why[160];
+
+	struct dk_arc *arc;		/* ARC chain state, NULL when none */
+	int	arc_seal;		/* a seal is wanted: see arcseal.c */
+	int	arc_bh;			/* its body hasher, -1 until eoh */
 };
 
 /* msgerr.c */
@@ -140,5 +144,22 @@ void	dk_sign_free(dkim_msg *);
 int	dk_verify_eoh(dkim_msg *);
 int	dk_verify_eom(dkim_msg *);
 void	dk_verify_free(dkim_msg *);
+/* verify.c, shared with arc.c */
+void	dk_vsig_result(struct dk_vsig *, enum dkim_cause, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	dk_vsig_prepare(dkim_msg *, struct dk_vsig *, enum dk_sig_kind,
+	    time_t now, struct dk_buf *scratch);
+void	dk_vsig_judge(dkim_msg *, struct dk_vsig *, const struct dk_vsig *o);
+int	dk_hash_blanked(dkim_msg *, EVP_MD_CTX *, enum dkim_canon,
+	    const struct dk_field *, const struct dk_sig *,
+	    struct dk_buf *scratch);
+
+/* arc.c: the ARC chain of a message being verified (RFC 8617 §5.2) */
+int	dk_arc_eoh(dkim_msg *);
+void	dk_arc_eom(dkim_msg *);
+void	dk_arc_free(dkim_msg *);
+/* sign.c, shared with arcseal.c: folding a field value being made */
+int	dk_fold_add(struct dk_buf *, size_t *col, const char *tag);
+int	dk_fold_b(struct dk_buf *, const char *sig64);
 
 #endif /* DK_MSG_H */

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	struct dk_sig sig;
  *	dk_sig_parse(&sig, value, len, why, whylen)	syntax and semantics
+ *	dk_sig_parse_kind(&sig, DK_SIG_AMS, ...)	the same for ARC fields
  *	dk_sig_check(&sig, now, why, whylen)		clock and policy
  *	dk_sig_clear(&sig)
  *
@@ -414,15 +415,24 @@ sig_tag(struct dk_sig *sig, const struct dk_tag *t, char *why, size_t whylen)
 	return 0;	/* z= and unknown tags: syntax only (§3.2, §3.5) */
 }
 
-/* sig_required - the tags every signature has (§3.5) */
+/*
+ * sig_required - the tags every signature of the kind has: DKIM's
+ * (§3.5); an ARC-Message-Signature's, which has no v= (RFC 8617 §4.1.2);
+ * an ARC-Seal's, with neither bh= nor h= (RFC 8617 §4.1.3). i= of the
+ * ARC fields is the instance, checked by arc.c.
+ */
 static int
-sig_required(const struct dk_tag *tags, size_t n, char *why, size_t whylen)
+sig_required(enum dk_sig_kind kind, const struct dk_tag *tags, size_t n,
+    char *why, size_t whylen)
 {
-	static const char *const req[] = { "v", "a", "b", "bh", "d", "h",
-	    "s" };
+	static const char *const dkim[] = { "v", "a", "b", "bh", "d", "h",
+	    "s", NULL }, *const ams[] = { "a", "b", "bh", "d", "h", "s",
+	    NULL }, *const as[] = { "a", "b", "d", "s", NULL };
+	const char *const *req = kind == DK_SIG_DKIM ? dkim :
+	    kind == DK_SIG_AMS ? ams : as;
 	size_t	 i, j;
 
-	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+	for (i = 0; req[i] != NULL; i++) {
 		for (j = 0; j < n && !dk_tag_is(&tags[j], req[i]); j++)
 			;
 		if (j == n)
@@ -464,6 +474,28 @@ int
 dk_sig_parse(struct dk_sig *sig, const char *value, size_t len,
     char *why, size_t whylen)
 {
+	return dk_sig_parse_kind(sig, DK_SIG_DKIM, value, len, why, whylen);
+}
+
+/*
+ * arc_skip - 1 for the tags an ARC field reads otherwise: i= is the
+ * instance (arc.c), and v= is no tag of theirs (RFC 8617 §4.1.2), so
+ * it is ignored like any unknown tag
+ */
+static int
+arc_skip(enum dk_sig_kind kind, const struct dk_tag *t)
+{
+	return kind != DK_SIG_DKIM && (dk_tag_is(t, "i") || dk_tag_is(t, "v"));
+}
+
+/*
+ * dk_sig_parse_kind - parse a DKIM-Signature, ARC-Message-Signature or
+ * ARC-Seal value with the same tag rules
+ */
+int
+dk_sig_parse_kind(struct dk_sig *sig, enum dk_sig_kind kind,
+    const char *value, size_t len, char *why, size_t whylen)
+{
 	struct dk_tag tags[DK_TAGS_MAX];
 	size_t	 i, n;
 	int	 bad;
@@ -477,13 +509,21 @@ dk_sig_parse(struct dk_sig *sig, const char *value, size_t len,
 	sig_report(sig, value, tags, n);
 	if (bad < 0)
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (arc_skip(kind, &tags[i]))
+			continue;
+		/* RFC 8617 §4.1.3: an ARC-Seal signs no header list */
+		if (kind == DK_SIG_AS && (dk_tag_is(&tags[i], "h") ||
+		    dk_tag_is(&tags[i], "bh")))
+			return sig_why(why, whylen, "%s", "ARC-Seal with h= "
+			    "or bh=");
 		if (sig_tag(sig, &tags[i], why, whylen) < 0)
 			return -1;
-	if (sig_required(tags, n, why, whylen) < 0 ||
+	}
+	if (sig_required(kind, tags, n, why, whylen) < 0 ||
 	    sig_auid_ok(sig, why, whylen) < 0)
 		return -1;
-	if (sig->bhlen != sig_hashlen(sig->alg))
+	if (kind != DK_SIG_AS && sig->bhlen != sig_hashlen(sig->alg))
 		return sig_why(why, whylen, "%s", "bh= has the wrong length");
 	return 0;
 }

@@ -244,8 +244,12 @@ done:
 	return rc;
 }
 
-/* fold_add - append one tag to a folded field, breaking lines at FOLD_AT */
-static int
+/* the names this file has always used for the folding helpers */
+#define fold_add dk_fold_add
+#define add_b dk_fold_b
+
+/* dk_fold_add - append one tag to a folded field, breaking lines at FOLD_AT */
+int
 fold_add(struct dk_buf *b, size_t *col, const char *tag)
 {
 	size_t n = strlen(tag);
@@ -347,8 +351,8 @@ out:
 	return rc;
 }
 
-/* add_b - append the base64 signature, folded, to the field value */
-static int
+/* dk_fold_b - append the base64 signature, folded, to the field value */
+int
 add_b(struct dk_buf *b, const char *sig64)
 {
 	size_t n = strlen(sig64), first = FOLD_AT - 10, off = 0, take;

@@ -120,12 +120,11 @@ pk_get(enum dk_ktype ktype, const unsigned char *p, size_t len, char *why,
  * set_result - judge one signature: its cause, which gives the result
  * (cause.c), and a reason for people
  */
-static void
-set_result(struct dk_vsig *v, enum dkim_cause c, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* the name this file has always used for dk_vsig_result() */
+#define set_result dk_vsig_result
 
-static void
-set_result(struct dk_vsig *v, enum dkim_cause c, const char *fmt, ...)
+void
+dk_vsig_result(struct dk_vsig *v, enum dkim_cause c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -164,18 +163,18 @@ dk_verify_free(dkim_msg *m)
 #define IS_FWS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
 
 /*
- * hash_own_field - the signature field itself, b= emptied: its value
- * "including all surrounding whitespace" goes (§3.7), so "b= xyz ;"
- * is hashed as "b=;", as Mail::DKIM and OpenDKIM do.
+ * dk_hash_blanked - a signature field itself, b= emptied, without its
+ * CRLF: its value "including all surrounding whitespace" goes (§3.7),
+ * so "b= xyz ;" is hashed as "b=;", as Mail::DKIM and OpenDKIM do.
  */
-static int
-hash_own_field(dkim_msg *m, EVP_MD_CTX *md, struct dk_vsig *v,
+int
+dk_hash_blanked(dkim_msg *m, EVP_MD_CTX *md, enum dkim_canon canon,
+    const struct dk_field *f, const struct dk_sig *sig,
     struct dk_buf *scratch)
 {
-	const struct dk_field *f = &m->fields[v->field];
 	const char *val = m->arena.data + f->value;
 	struct dk_buf blank = { 0 };
-	size_t from = v->sig.b_off, to = v->sig.b_off + v->sig.b_len;
+	size_t from = sig->b_off, to = sig->b_off + sig->b_len;
 	int rc = -1;
 
 	if (to > f->vlen)
@@ -188,7 +187,7 @@ hash_own_field(dkim_msg *m, EVP_MD_CTX *md, struct dk_vsig *v,
 	    dk_buf_append(&blank, val + to, f->vlen - to) < 0)
 		goto out;
 	scratch->len = 0;
-	if (dk_canon_header_nocrlf(v->sig.hcanon, m->arena.data + f->name,
+	if (dk_canon_header_nocrlf(canon, m->arena.data + f->name,
 	    f->nlen, blank.data, blank.len, scratch) < 0)
 		goto out;
 	rc = EVP_DigestUpdate(md, scratch->data, scratch->len) == 1 ? 0 : -1;
@@ -209,7 +208,8 @@ header_hash(dkim_msg *m, struct dk_vsig *v, struct dk_buf *scratch)
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
 	    dk_hash_headers(m, md, v->sig.hcanon, v->sig.hnames, v->sig.nh,
 	    scratch) == 0 &&
-	    hash_own_field(m, md, v, scratch) == 0 &&
+	    dk_hash_blanked(m, md, v->sig.hcanon, &m->fields[v->field],
+	    &v->sig, scratch) == 0 &&
 	    EVP_DigestFinal_ex(md, v->hdigest, &v->hdlen) == 1)
 		rc = 0;
 	EVP_MD_CTX_free(md);
@@ -255,24 +255,28 @@ author_judge(dkim_msg *m)
 	    sizeof(m->author_why));
 }
 
-/* prepare - parse one signature and start its hashes and lookup */
-static void
-prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
+/*
+ * dk_vsig_prepare - parse one signature (a DKIM-Signature or an
+ * ARC-Message-Signature) and start its hashes; v->pending is then 1
+ * when its key is to be fetched. The author rule is DKIM's alone.
+ */
+void
+dk_vsig_prepare(dkim_msg *m, struct dk_vsig *v, enum dk_sig_kind kind,
+    time_t now, struct dk_buf *scratch)
 {
-	struct dk_vsig *v = &m->vsig[k];
 	const struct dk_field *f = &m->fields[v->field];
 	enum dkim_cause c;
 	char why[160];
 
-	if (dk_sig_parse(&v->sig, m->arena.data + f->value, f->vlen, why,
-	    sizeof(why)) < 0) {
+	if (dk_sig_parse_kind(&v->sig, kind, m->arena.data + f->value,
+	    f->vlen, why, sizeof(why)) < 0) {
 		/* RFC 6376 §6.1.1: an unknown a= is a signature to ignore */
 		set_result(v, v->sig.unknown_alg ? DKIM_CAUSE_ALG_UNKNOWN :
 		    DKIM_CAUSE_SIG_SYNTAX, "%s", why);
 		return;
 	}
 	v->res.alg = v->sig.alg;
-	if (m->author_cause != DKIM_CAUSE_NONE) {
+	if (kind == DK_SIG_DKIM && m->author_cause != DKIM_CAUSE_NONE) {
 		set_result(v, m->author_cause, "%s", m->author_why);
 		return;
 	}
@@ -302,7 +306,15 @@ prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
 		return;
 	}
 	v->pending = 1;
-	start_lookup(m, k);
+}
+
+/* prepare - parse one signature and start its hashes and lookup */
+static void
+prepare(dkim_msg *m, size_t k, time_t now, struct dk_buf *scratch)
+{
+	dk_vsig_prepare(m, &m->vsig[k], DK_SIG_DKIM, now, scratch);
+	if (m->vsig[k].pending)
+		start_lookup(m, k);
 }
 
 /* dk_verify_eoh - parse the signatures, hash headers, send for keys */
@@ -313,6 +325,8 @@ dk_verify_eoh(dkim_msg *m)
 	size_t i, n = 0, k;
 	time_t now = dk_ctx_now(m->ctx);
 
+	if (dk_arc_eoh(m) != DKIM_OK)
+		return DKIM_ERR;
 	if (m->overflow)
 		return DKIM_OK;		/* reported at end of message */
 	for (i = 0; i < m->nfields; i++)
@@ -344,15 +358,13 @@ dk_verify_eoh(dkim_msg *m)
 	return DKIM_OK;
 }
 
-/* fetch_key - collect v's key record */
+/* fetch_key - collect v's key record, or copy o's (the same key) */
 static void
-fetch_key(dkim_msg *m, struct dk_vsig *v)
+fetch_key(dkim_msg *m, struct dk_vsig *v, const struct dk_vsig *o)
 {
 	uint64_t deadline = m->t_eoh + m->ctx->dns_budget_ms;
 
-	if (v->same_key >= 0) {
-		const struct dk_vsig *o = &m->vsig[v->same_key];
-
+	if (o != NULL) {
 		v->kst = o->kst;
 		dk_strlcpy(v->kreason, o->kreason, sizeof(v->kreason));
 		if (o->keytxt && (v->keytxt = strdup(o->keytxt)) == NULL) {
@@ -431,7 +443,7 @@ unsigned_body(const dkim_msg *m, struct dk_vsig *v,
 static void
 check_sig(dkim_msg *m, struct dk_vsig *v)
 {
-	const struct dk_bodyhash *h = &m->bh[v->bh];
+	const struct dk_bodyhash *h = v->bh >= 0 ? &m->bh[v->bh] : NULL;
 	struct dk_keyrec kr = { 0 };
 	EVP_PKEY *pk = NULL;
 	char why[128];
@@ -466,13 +478,15 @@ check_sig(dkim_msg *m, struct dk_vsig *v)
 		    "short (RFC 8301)", v->res.key_bits);
 		goto out;
 	}
-	if (v->sig.l >= 0 && h->done < (unsigned long long)v->sig.l) {
+	/* h is NULL for an ARC-Seal, which signs no body */
+	if (h != NULL && v->sig.l >= 0 &&
+	    h->done < (unsigned long long)v->sig.l) {
 		set_result(v, DKIM_CAUSE_L_BEYOND_BODY, "l=%lld is beyond the "
 		    "end of the body", v->sig.l);
 		goto out;
 	}
-	if (h->dlen != v->sig.bhlen ||
-	    memcmp(h->digest, v->sig.bh, h->dlen) != 0) {
+	if (h != NULL && (h->dlen != v->sig.bhlen ||
+	    memcmp(h->digest, v->sig.bh, h->dlen) != 0)) {
 		set_result(v, DKIM_CAUSE_BODY_HASH, "body hash mismatch");
 		goto out;
 	}
@@ -481,11 +495,22 @@ check_sig(dkim_msg *m, struct dk_vsig *v)
 	if (ok != 1)
 		set_result(v, DKIM_CAUSE_BAD_SIGNATURE,
 		    "signature did not verify");
-	else if (!unsigned_body(m, v, h))
+	else if (h == NULL || !unsigned_body(m, v, h))
 		set_result(v, DKIM_CAUSE_PASS, "%s", "");
 out:
 	EVP_PKEY_free(pk);
 	dk_keyrec_clear(&kr);
+}
+
+/*
+ * dk_vsig_judge - wait for v's key (or take that of o, an earlier
+ * signature with the same key name, when not NULL) and judge v
+ */
+void
+dk_vsig_judge(dkim_msg *m, struct dk_vsig *v, const struct dk_vsig *o)
+{
+	fetch_key(m, v, o);
+	check_sig(m, v);
 }
 
 /* fill - point the public result at the signature's fields */
@@ -512,12 +537,12 @@ dk_verify_eom(dkim_msg *m)
 	for (i = 0; i < m->nvsig; i++) {
 		struct dk_vsig *v = &m->vsig[i];
 
-		if (v->pending) {
-			fetch_key(m, v);
-			check_sig(m, v);
-		}
+		if (v->pending)
+			dk_vsig_judge(m, v, v->same_key >= 0 ?
+			    &m->vsig[v->same_key] : NULL);
 		fill(v);
 	}
+	dk_arc_eom(m);
 	return DKIM_OK;
 }
 

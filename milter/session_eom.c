@@ -198,6 +198,22 @@ summary(const dkim_msg *dm, int logwhy, char *out, size_t outlen)
 	}
 }
 
+/*
+ * arc_summary - "; arc=pass|fail (reason)" after the signatures, for
+ * the log, when the message has ARC fields
+ */
+static void
+arc_summary(const dkim_msg *dm, char *out, size_t outlen)
+{
+	const struct dkim_arcresult *a = dkim_arc_get(dm);
+	size_t	o = strlen(out);
+
+	if (a->result != DKIM_ARC_NONE && o < outlen)
+		snprintf(out + o, outlen - o, "; arc=%s%s%s%s",
+		    dkim_arc_result_name(a->result), a->reason[0] ? " (" : "",
+		    a->reason, a->reason[0] ? ")" : "");
+}
+
 /* eom_verify - report the results, take the configured action */
 static void
 eom_verify(struct session *s, struct session_out *out)
@@ -213,6 +229,7 @@ eom_verify(struct session *s, struct session_out *out)
 	for (i = 0; i < dkim_result_count(m->dm); i++)
 		metrics_sigresult(dkim_result_get(m->dm, i)->cause);
 	summary(m->dm, 1, o1, olen);
+	arc_summary(m->dm, o1, olen);
 	o = strlen(o1);
 	if (a != CONF_ACT_ACCEPT) {
 		snprintf(o1 + o, olen - o, "; %s", conf_action_name(a));
@@ -221,9 +238,13 @@ eom_verify(struct session *s, struct session_out *out)
 		return;
 	}
 	strip_ours(m, out);	/* first: they go even on an error below */
-	if (dkim_result_count(m->dm) == 0 && !cf->alwaysaddar)
+	if (dkim_result_count(m->dm) == 0 && !cf->alwaysaddar &&
+	    (dkim_arc_get(m->dm) == NULL ||
+	    dkim_arc_get(m->dm)->result == DKIM_ARC_NONE))
 		goto done;	/* AlwaysAddARHeader no: none for unsigned */
-	if ((ar = dkim_ar_value(m->dm, cf->authservid)) == NULL) {
+	/* arc= gets smtp.remote-ip (RFC 8617 §8.1) when the MTA said it */
+	if ((ar = dkim_ar_value_client(m->dm, cf->authservid,
+	    s->client[0] ? s->client : NULL)) == NULL) {
 		session_fail(m, "Authentication-Results", "out of memory");
 		session_internal(s, out);
 		return;

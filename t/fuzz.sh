@@ -18,14 +18,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-30}}
 work=$(mktemp -d /tmp/dkimd-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz update"}
+targets=${FUZZ_TARGETS:-"sig keyrec canon ar msg dns arout conf table addr dbname authz update arc"}
 n=0; fail=0
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 # the engine is compiled seeing only dkimcore/ (as Makefile.am builds it);
 # libdkimconf and the targets add milter/, t/ and fuzz/
 ENGINE_CFLAGS="-g -O1 -I$top/dkimcore"
 CFLAGS="$ENGINE_CFLAGS -I$top/t -I$top/milter -I$top/fuzz"
-CFLAGS="$CFLAGS -DVECTORS=\"$top/t/data/vectors\""
+CFLAGS="$CFLAGS -DVECTORS=\"$top/t/data/vectors\" -DARCDATA=\"$top/t/data/arc\""
 # conf and table also need libdkimconf (its sources as Makefile.am lists
 # them) and the database client libraries it links
 conflib=$(sed -n '/^milter_libdkimconf_a_SOURCES/,/[^\\]$/p' \

@@ -172,6 +172,26 @@ run peerlist.lua
 run verify.lua
 logged "VER1: verify \(daemon INBOUND\): d=example.com s=sel1 a=rsa-sha256 pass" \
     "log: verification result per signature"
+# ARC: a chain sealed by dkimtool (example.com RSA, then lists.example.org
+# Ed25519), and hostile copies of it, through the verify path
+arcseal() {
+	"$DKIMTOOL" arc-seal -d "$1" -s "$2" -k "$work/keys/$2.private" \
+	    --authserv-id "$1" --nameserver "127.0.0.1:$DNS_PORT"
+}
+"$DKIMTOOL" sign -d example.com -s sel1 -k "$work/keys/sel1.private" \
+    "$top_srcdir/etc/sample.eml" | arcseal example.com sel1 |
+    arcseal lists.example.org ed1 >"$work/arc-2hops.eml"
+sed 's/^\(Subject:.*\)$/\1!/' "$work/arc-2hops.eml" >"$work/arc-subject.eml"
+awk 'b { print; next } /^$/ { b = 1; print; print "X"; next } { print }' \
+    "$work/arc-2hops.eml" >"$work/arc-body.eml"
+awk '/^[^ \t]/ { skip = ($0 ~ /^ARC-/ && $0 ~ / i=1;/) } !skip' \
+    "$work/arc-2hops.eml" >"$work/arc-noset1.eml"
+sed 's/^ARC-Seal: i=2;/ARC-Seal: i=51;/' "$work/arc-2hops.eml" >"$work/arc-i51.eml"
+sed 's/^\(ARC-Seal: i=2;\) cv=pass;/\1 cv=fail;/' "$work/arc-2hops.eml" >"$work/arc-cvfail.eml"
+{ grep -m1 -A3 '^ARC-Seal: i=1;' "$work/arc-2hops.eml"; cat "$work/arc-2hops.eml"; } >"$work/arc-dup.eml"
+run arc.lua
+logged "ARC1: verify \(daemon INBOUND\): .*; arc=pass" \
+    "log: the chain's result after the signatures'"
 run forged.lua
 logged "FORGED1: .*removed 7 forged Authentication-Results #9 #7 #6 #5 #4 #3 #1" \
     "forged: the 7 forged fields removed from the highest index down (CVE-2022-48521)"

@@ -1,6 +1,7 @@
 /*
  * msgutil.h - helpers for engine tests: read files, feed a message in
- * chunks, serve key records from a records file (NAME VALUE per line).
+ * chunks, serve key records from a records file (NAME VALUE per line),
+ * make keys.
  *
  * Everything here is static and meant for test programs only.
  */
@@ -11,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "dkim.h"
 
@@ -122,6 +126,22 @@ records_load(struct records *r, const char *path)
 	return 0;
 }
 
+/*
+ * records_publish - key's record at sel._domainkey.domain; the latest
+ * record of a name wins
+ */
+static inline void
+records_publish(struct records *r, dkim_key *key, const char *sel,
+    const char *domain)
+{
+	char name[256], *txt = dkim_key_public_record(key);
+
+	snprintf(name, sizeof(name), "%s._domainkey.%s", sel, domain);
+	if (txt)
+		records_add(r, name, txt, 0);
+	free(txt);
+}
+
 /* records_free - forget every record */
 static void
 records_free(struct records *r)
@@ -184,6 +204,30 @@ signed_copy(dkim_ctx *ctx, dkim_key *key, const char *domain,
 	}
 	dkim_msg_free(m);
 	return out;
+}
+
+/*
+ * new_key - a fresh dkim_key of the given OpenSSL type ("RSA", 1024
+ * bits, or "ED25519"); inline, so that programs that do not use it are
+ * not warned
+ */
+static inline dkim_key *
+new_key(const char *type)
+{
+	EVP_PKEY *pk = strcmp(type, "RSA") == 0 ?
+	    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024) :
+	    EVP_PKEY_Q_keygen(NULL, NULL, type);
+	BIO *bio = BIO_new(BIO_s_mem());
+	dkim_key *key = NULL;
+	char *pem, err[128];
+	long n;
+
+	if (pk && bio && PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0,
+	    NULL, NULL) == 1 && (n = BIO_get_mem_data(bio, &pem)) > 0)
+		key = dkim_key_load_pem(pem, (size_t)n, err, sizeof(err));
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	return key;
 }
 
 /* fixed_clock - a dkim_ctx clock that returns *(time_t *)arg */

@@ -38,36 +38,11 @@ static const char body_msg[] =
     "\r\n"
     "Hello  world. \r\n";
 
-/* new_key - a fresh dkim_key of the given OpenSSL type */
-static dkim_key *
-new_key(const char *type)
-{
-	EVP_PKEY *pk = strcmp(type, "RSA") == 0 ?
-	    EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024) :
-	    EVP_PKEY_Q_keygen(NULL, NULL, type);
-	BIO *bio = BIO_new(BIO_s_mem());
-	dkim_key *key = NULL;
-	char *pem, err[128];
-	long n;
-
-	if (pk && bio && PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0,
-	    NULL, NULL) == 1 && (n = BIO_get_mem_data(bio, &pem)) > 0)
-		key = dkim_key_load_pem(pem, (size_t)n, err, sizeof(err));
-	BIO_free(bio);
-	EVP_PKEY_free(pk);
-	return key;
-}
-
 /* publish - (re)publish key's record at sel; the latest record wins */
 static void
 publish(dkim_key *key, const char *sel)
 {
-	char name[128], *txt = dkim_key_public_record(key);
-
-	snprintf(name, sizeof(name), "%s._domainkey." DOMAIN, sel);
-	if (txt)
-		records_add(&rec, name, txt, 0);
-	free(txt);
+	records_publish(&rec, key, sel, DOMAIN);
 }
 
 /* sign_with - the test message signed by key as sel (malloc), or NULL */

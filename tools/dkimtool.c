@@ -8,6 +8,8 @@
  *		[-i IDENTITY] [-x SECONDS] [-d ... -s ... -k ...] [FILE]
  *	dkimtool verify [--nameserver HOST[:PORT]] [--authserv-id ID]
  *		[--timeout MS] [FILE]
+ *	dkimtool arc-seal -d DOMAIN -s SELECTOR -k KEYFILE --authserv-id ID
+ *		[--nameserver HOST[:PORT]] [--timeout MS] [FILE]
  *	dkimtool showkeys -c FILE
  *	dkimtool testkeys -c FILE [--nameserver HOST[:PORT]] [--timeout MS]
  *
@@ -34,6 +36,8 @@ static const char usage_text[] =
 "                     [FILE]\n"
 "       dkimtool verify [--nameserver HOST[:PORT]] [--authserv-id ID]\n"
 "                       [--timeout MS] [--unsigned-body pass|policy] [FILE]\n"
+"       dkimtool arc-seal -d DOMAIN -s SELECTOR -k KEYFILE --authserv-id ID\n"
+"                         [--nameserver HOST[:PORT]] [--timeout MS] [FILE]\n"
 "       dkimtool showkeys -c FILE [-1] [-d DOMAIN]\n"
 "       dkimtool testkeys -c FILE [-d DOMAIN] [--nameserver HOST[:PORT]]\n"
 "                         [--timeout MS]\n"
@@ -47,7 +51,10 @@ static const char usage_text[] =
 "sign    writes the message (FILE or stdin) to stdout with DKIM-Signature\n"
 "        fields on top; each -d starts another signature; -a, -c and -x\n"
 "        given before the first -d apply to every signature.\n"
-"verify  prints one Authentication-Results field for the message.\n"
+"verify  prints one Authentication-Results field for the message (with\n"
+"        arc= when it has ARC fields).\n"
+"arc-seal verifies the message, then writes it with a new ARC set on top\n"
+"        (ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results).\n"
 "showkeys prints the TXT records to publish for the keys of a dkimd.conf\n"
 "        (-1: one line each, for a web DNS editor);\n"
 "testkeys checks that DNS publishes them: \"NAME => pass\" or\n"
@@ -74,6 +81,8 @@ main(int argc, char **argv)
 		return sign_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return verify_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "arc-seal") == 0)
+		return arcseal_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "showkeys") == 0 ||
 	    strcmp(argv[1], "testkeys") == 0)
 		return keys_main(argc - 1, argv + 1);

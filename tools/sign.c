@@ -180,9 +180,9 @@ sign_spec(struct sign_group *g, struct dkim_signspec *spec)
 	return -1;
 }
 
-/* sign_put_value - write a folded value, CRLF as LF when lf_only */
-static void
-sign_put_value(const char *v, int lf_only)
+/* tool_put_value - write a folded value, CRLF as LF when lf_only */
+void
+tool_put_value(const char *v, int lf_only)
 {
 	for (; *v != '\0'; v++) {
 		if (lf_only && v[0] == '\r' && v[1] == '\n')
@@ -203,18 +203,34 @@ sign_copy(FILE *fp, char *buf)
 	return ferror(fp) ? -1 : 0;
 }
 
-/*
- * sign_message - feed the message to msg, then write signatures and the
- * message; an exit status.
- */
+/* sign_put - the DKIM-Signature fields made, for tool_rewrite() */
 static int
-sign_message(dkim_msg *msg, FILE *fp, const char *name, char *buf)
+sign_put(dkim_msg *msg, int lf_only, void *arg)
+{
+	size_t	 i;
+
+	(void)arg;
+	for (i = 0; i < dkim_sig_count(msg); i++) {
+		fputs("DKIM-Signature:", stdout);
+		tool_put_value(dkim_sig_header(msg, i), lf_only);
+		fputs(lf_only ? "\n" : "\r\n", stdout);
+	}
+	return 0;
+}
+
+/*
+ * tool_rewrite - feed the message to msg, then write what put() adds
+ * (nothing is written when it returns -1) and the message; an exit
+ * status. sign and arc-seal share it.
+ */
+int
+tool_rewrite(dkim_msg *msg, FILE *fp, const char *name, char *buf,
+    int (*put)(dkim_msg *, int lf_only, void *), void *arg)
 {
 	struct msgin mi;
 	struct stat st;
 	FILE	*spool = NULL;
 	off_t	 body_at = -1;
-	size_t	 i;
 	int	 status = TOOL_EX_FAIL;
 
 	memset(&mi, 0, sizeof(mi));
@@ -230,11 +246,8 @@ sign_message(dkim_msg *msg, FILE *fp, const char *name, char *buf)
 	if (tool_feed_body(msg, &mi, name, buf, spool) < 0)
 		goto fail;
 
-	for (i = 0; i < dkim_sig_count(msg); i++) {
-		fputs("DKIM-Signature:", stdout);
-		sign_put_value(dkim_sig_header(msg, i), mi.lf_only);
-		fputs(mi.lf_only ? "\n" : "\r\n", stdout);
-	}
+	if (put(msg, mi.lf_only, arg) < 0)
+		goto fail;
 	if (spool != NULL) {
 		fwrite(mi.hdr, 1, mi.body_off, stdout);
 		if (fflush(spool) != 0 || fseeko(spool, 0, SEEK_SET) < 0 ||
@@ -301,7 +314,7 @@ sign_main(int argc, char **argv)
 		status = TOOL_EX_FAIL;
 		goto fail;
 	}
-	status = sign_message(msg, fp, name, buf);
+	status = tool_rewrite(msg, fp, name, buf, sign_put, NULL);
 
 fail:
 	if (fp != NULL && fp != stdin)

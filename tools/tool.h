@@ -67,6 +67,15 @@ char	*tool_zone(const char *domain, const char *selector,
 int	genkey_main(int argc, char **argv);
 int	sign_main(int argc, char **argv);
 int	verify_main(int argc, char **argv);
+int	arcseal_main(int argc, char **argv);
+
+/* verify.c, shared with arcseal.c */
+int	tool_verifier(const char *cmd, const char *ns, unsigned timeout,
+	    dkim_resolver **, dkim_ctx **, dkim_msg **, char **buf);
+/* sign.c, shared with arcseal.c */
+int	tool_rewrite(dkim_msg *, FILE *, const char *name, char *buf,
+	    int (*put)(dkim_msg *, int lf_only, void *), void *arg);
+void	tool_put_value(const char *v, int lf_only);
 int	keys_main(int argc, char **argv);	/* showkeys, testkeys */
 
 /* genkey_make - a new "rsa" or "ed25519" key, PKCS#8 PEM (genkey.c) */

@@ -64,6 +64,35 @@ verify_too_big(const char *authserv)
 	return TOOL_EX_FAIL;
 }
 
+/*
+ * tool_verifier - a resolver (ns, timeout), a context using it, a
+ * verifying message and a body buffer for cmd; -1 when made, else an
+ * exit status after saying why (the caller frees what was made)
+ */
+int
+tool_verifier(const char *cmd, const char *ns, unsigned timeout,
+    dkim_resolver **res, dkim_ctx **ctx, dkim_msg **msg, char **buf)
+{
+	char	 err[256];
+
+	if ((*res = dkim_resolver_new(ns, timeout, err, sizeof(err))) ==
+	    NULL) {
+		/* a server list we cannot use is the caller's mistake */
+		if (ns != NULL && strcmp(err, "out of memory") != 0)
+			return tool_usage("%s: --nameserver: %s", cmd, err);
+		tool_err("resolver: %s", err);
+		return TOOL_EX_FAIL;
+	}
+	if ((*ctx = dkim_ctx_new()) == NULL ||
+	    (*msg = dkim_msg_new(*ctx, DKIM_MODE_VERIFY)) == NULL ||
+	    (*buf = malloc(MSGIN_CHUNK)) == NULL) {
+		tool_err("out of memory");
+		return TOOL_EX_FAIL;
+	}
+	dkim_ctx_set_resolver(*ctx, *res);
+	return -1;
+}
+
 /* verify_main - dkimtool verify */
 int
 verify_main(int argc, char **argv)
@@ -76,7 +105,7 @@ verify_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *ns = NULL, *authserv = NULL, *name;
-	char	 host[256], err[256], *ar = NULL, *buf = NULL;
+	char	 host[256], *ar = NULL, *buf = NULL;
 	unsigned timeout = 0;
 	dkim_resolver *res = NULL;
 	dkim_ctx *ctx = NULL;
@@ -122,21 +151,11 @@ verify_main(int argc, char **argv)
 		return tool_usage("verify: --authserv-id: not a token (no "
 		    "space, control or 8-bit byte, nor any of "
 		    "()<>@,;:\\\"/[]?=)");
-	if ((res = dkim_resolver_new(ns, timeout, err,
-	    sizeof(err))) == NULL) {
-		/* a server list we cannot use is the caller's mistake */
-		if (ns != NULL && strcmp(err, "out of memory") != 0)
-			return tool_usage("verify: --nameserver: %s", err);
-		tool_err("resolver: %s", err);
+	if ((c = tool_verifier("verify", ns, timeout, &res, &ctx, &msg,
+	    &buf)) >= 0) {
+		status = c;
 		goto fail;
 	}
-	if ((ctx = dkim_ctx_new()) == NULL ||
-	    (msg = dkim_msg_new(ctx, DKIM_MODE_VERIFY)) == NULL ||
-	    (buf = malloc(MSGIN_CHUNK)) == NULL) {
-		tool_err("out of memory");
-		goto fail;
-	}
-	dkim_ctx_set_resolver(ctx, res);
 	dkim_ctx_set_unsigned_body(ctx, unsigned_ok);
 	if ((fp = tool_open_input(argc, argv, optind, &name)) == NULL)
 		goto fail;
