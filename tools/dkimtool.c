@@ -10,6 +10,7 @@
  *		[--timeout MS] [FILE]
  *	dkimtool showkeys -c FILE
  *	dkimtool testkeys -c FILE [--nameserver HOST[:PORT]] [--timeout MS]
+ *	dkimtool migrate [--no-check] OPENDKIM.CONF
  *
  * CONTRACT
  *	tool_feed_header() and tool_feed_body() stream a message into the
@@ -44,6 +45,7 @@ static const char usage_text[] =
 "                         [--timeout MS]\n"
 "       dkimtool key add|list|disable|remove (--db URI | -c FILE) ...\n"
 "       dkimtool import|rotate|activate (--db URI | -c FILE) ...\n"
+"       dkimtool migrate [--no-check] OPENDKIM.CONF\n"
 "\n"
 "genkey  writes DIR/SELECTOR.private (PKCS#8 PEM, mode 0600) and\n"
 "        DIR/SELECTOR.txt (the TXT record to publish) and prints the record;\n"
@@ -58,6 +60,8 @@ static const char usage_text[] =
 "        \"NAME => fail (why)\".\n"
 "key, import, rotate, activate manage keys in a database table\n"
 "        (sqlite:/path, mysql://..., postgresql://...): see dkimtool(1).\n"
+"migrate writes a dkimd.conf for an opendkim.conf on stdout and one line\n"
+"        per keyword on stderr; exit 1 when something changes for mail.\n"
 "\n"
 "Exit status: 0 success (verify: a signature passed), 1 failure (verify:\n"
 "none passed; testkeys: a key is missing or wrong), 2 usage error,\n"
@@ -229,6 +233,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "key") == 0 || strcmp(argv[1], "import") == 0 ||
 	    strcmp(argv[1], "rotate") == 0 || strcmp(argv[1], "activate") == 0)
 		return keydb_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "migrate") == 0)
+		return migrate_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, stdout);

@@ -68,6 +68,8 @@ int	genkey_main(int argc, char **argv);
 int	sign_main(int argc, char **argv);
 int	verify_main(int argc, char **argv);
 int	keys_main(int argc, char **argv);	/* showkeys, testkeys */
+/* migrate_main - an opendkim.conf as a dkimd.conf (migrate.c) */
+int	migrate_main(int argc, char **argv);
 
 /* genkey_make - a new "rsa" or "ed25519" key, PKCS#8 PEM (genkey.c) */
 char	*genkey_make(const char *alg, unsigned bits, size_t *pemlen);
