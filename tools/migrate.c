@@ -62,6 +62,8 @@ struct mig {
 	int	changes;		/* lines that change mail */
 	int	invalid;		/* lines OpenDKIM would refuse */
 	int	seen[SEEN_MAX];
+	int	internal_line;		/* the InternalHosts line, 0: default */
+	int	sign_and_verify;	/* Mode has s and v (default sv) */
 	const char *tmp;		/* the output's name while checked */
 };
 
@@ -296,10 +298,53 @@ tr_hosts(const char *v, const char **why)
 	return strdup(v);
 }
 
-/* tr_table - KeyTable/SigningTable: file:, refile: and paths as they are */
-static char *
-tr_table(const char *v, const char **why)
+/* first_word - the name of a table line, for keytable_wild() */
+static int
+first_word(void *arg, int lineno, char *line)
 {
+	int	*wild = arg;
+
+	(void)lineno;
+	line[strcspn(line, " \t")] = '\0';
+	if (strchr(line, '*') != NULL)
+		*wild = 1;
+	return 0;
+}
+
+/*
+ * keytable_wild - 1 when a KeyTable file names a key with a wildcard
+ * (or cannot be read): dkimd looks KeyTable names up exactly
+ */
+static int
+keytable_wild(const char *path)
+{
+	int	wild = 0;
+
+	if (util_readlines(path, first_word, &wild, report_quiet, NULL) != 0)
+		return 1;
+	return wild;
+}
+
+/*
+ * tr_table - KeyTable/SigningTable: file:, refile: and paths as they
+ * are, but a refile: KeyTable whose names hold no '*' as file: (the
+ * same lookups; dkimd refuses a refile: KeyTable)
+ */
+static char *
+tr_table(const char *kw, const char *v, const char **why)
+{
+	char	*s;
+
+	if (strcasecmp(kw, "KeyTable") == 0 && strncmp(v, "refile:", 7) == 0) {
+		if (keytable_wild(v + 7)) {
+			*why = "a KeyTable name with '*' (or a file that cannot "
+			    "be read): dkimd looks KeyTable names up exactly";
+			return NULL;
+		}
+		if ((s = malloc(strlen(v))) != NULL)
+			sprintf(s, "file:%s", v + 7);
+		return s;
+	}
 	if (strncmp(v, "file:", 5) == 0 || strncmp(v, "refile:", 7) == 0 ||
 	    v[0] == '/')
 		return strdup(v);
@@ -451,7 +496,7 @@ translate(struct mig *m, int lineno, const char *kw, const char *type,
 		return tr_socket(m, lineno, v, said);
 	if (strcasecmp(kw, "KeyTable") == 0 || strcasecmp(kw, "SigningTable") ==
 	    0) {
-		s = tr_table(v, why);
+		s = tr_table(kw, v, why);
 		*change = s == NULL;
 		return s;
 	}
@@ -493,6 +538,11 @@ implemented(struct mig *m, int lineno, const char *kw, const char *type,
 		return;
 	}
 	note_seen(m, kw);
+	if (strcasecmp(kw, "InternalHosts") == 0)
+		m->internal_line = lineno;
+	if (strcasecmp(kw, "Mode") == 0)
+		m->sign_and_verify = strpbrk(nv, "sS") != NULL &&
+		    strpbrk(nv, "vV") != NULL;
 	fprintf(m->out, "%s %s\n", kw, nv);
 	if (!said && strcmp(nv, v) == 0)
 		report(m, lineno, kw, "implemented", 0, "kept as is");
@@ -652,6 +702,12 @@ defaults(struct mig *m)
 		    d->value);
 		report(m, 0, d->kw, "implemented", 0, "%s", d->note);
 	}
+	if (m->sign_and_verify)
+		report(m, m->internal_line, "InternalHosts", "implemented", 1,
+		    "mail from these hosts whose From has no key: OpenDKIM "
+		    "verified it, dkimd passes it on neither signed nor "
+		    "verified (a content filter re-injecting inbound mail "
+		    "loses its Authentication-Results)");
 	report(m, 0, "SenderAuthorization", "dkimd", 0, "dkimd signs an "
 	    "authenticated login's mail only for the login's own domain, "
 	    "OpenDKIM for any From; write SenderAuthorization (a data set, "
@@ -720,6 +776,7 @@ migrate_main(int argc, char **argv)
 		    "[--no-check] FILE");
 	memset(&m, 0, sizeof(m));
 	m.file = argv[i];
+	m.sign_and_verify = 1;		/* OpenDKIM's default Mode sv */
 	if ((m.out = open_memstream(&text, &len)) == NULL) {
 		tool_err("out of memory");
 		return TOOL_EX_USAGE;

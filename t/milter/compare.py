@@ -8,7 +8,7 @@ CASES list, three things are compared: the reply, the signatures (d=, s=,
 a= and h= as a set) and the dkim= verdicts of Authentication-Results
 ("none" and no field at all are the same: OpenDKIM adds none to unsigned
 mail by default, dkimd always does); the signatures are compared twice,
-"sig" (d=, s=, a=) and "h" (h= of each). DIFFERENCES lists the
+"sig" (d=, s=, a=) and "h" (h= of each, when the signatures are the same). DIFFERENCES lists the
 differences expected, one a line "CASE KIND why" (KIND reply, sig, h or
 ar; CASE * for every case of the configuration). A listed "h" difference
 passes only where dkimd signs every field OpenDKIM signed. Prints one
@@ -88,6 +88,8 @@ def main():
             continue
         for k in KINDS:
             what = "%s/%s %s" % (conf, name, k)
+            if k == "h" and a["sig"] != b["sig"]:
+                continue    # no twin signatures to compare
             same = a[k] == b[k]
             why = exp.pop((name, k), None)
             if why is None and ("*", k) in exp and not same:
