@@ -241,6 +241,31 @@ migrate() {
 	ok $((rc != want)) "$name: one report line per keyword line ($rc of $want)"
 }
 
+# refused - inputs OpenDKIM would refuse: exit 2 and nothing on stdout;
+# and no password of secrets.conf on either stream
+refused() {
+	local f rc
+	for f in "$top_srcdir"/t/data/migrate-bad/*.conf; do
+		"$DKIMTOOL" migrate "$f" >"$work/bad.out" 2>"$work/bad.err"
+		rc=$?
+		case "${f##*/}" in
+		secrets.conf)
+			ok $((rc != 1)) "secrets.conf: dsn: tables are not kept (exit 1, got $rc)"
+			! grep -q S3cret "$work/bad.out" "$work/bad.err"
+			ok $? "secrets.conf: no password on stdout or stderr" ;;
+		*)
+			ok $((rc != 2 || $(wc -c <"$work/bad.out") != 0)) \
+			    "${f##*/}: refused with exit 2 and nothing on stdout (exit $rc)"
+			sed 's/^/#   /' "$work/bad.err" ;;
+		esac
+	done
+	"$DKIMTOOL" migrate "$work/no-such.conf" >"$work/bad.out" 2>&1
+	ok $(($? != 2)) "an unreadable file: exit 2"
+	"$DKIMTOOL" migrate >"$work/bad.out" 2>&1
+	ok $(($? != 2)) "no file named: exit 2 (usage)"
+}
+refused
+
 # the remote sender's keys and messages, signed by dkimtool
 : >"$work/records"
 genkey "$work/remote" remote.example r1 rsa &&
