@@ -168,8 +168,8 @@ comment_out(struct mig *m, const char *kw, const char *v, const char *why)
 }
 
 /*
- * file_list - the entries of a list file (one a line, '#' comments) as
- * one comma-separated string in *out; -1 when unreadable or too long
+ * list_entry - one entry of a list file appended to *arg, comma
+ * separated; 1 when the list would pass MIG_LISTMAX or memory is short
  */
 static int
 list_entry(void *arg, int lineno, char *line)
@@ -207,6 +207,10 @@ report_read(void *arg, int warn, const char *msg)
 	m->invalid++;
 }
 
+/*
+ * file_list - the entries of a list file (one a line, '#' comments) as
+ * one comma-separated string; NULL when unreadable or too long
+ */
 static char *
 file_list(const char *path)
 {
@@ -649,7 +653,8 @@ mig_line(void *arg, int lineno, char *line)
 	else if (type != NULL)
 		implemented(m, lineno, canon, type, v);
 	else
-		report(m, lineno, o->name, o->class_name, 1, "%s", o->note);
+		report(m, lineno, o->name, o->class_name, 1, "dkimtool migrate "
+		    "cannot translate it: %s", o->note);
 	return 0;
 }
 
