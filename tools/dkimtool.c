@@ -12,6 +12,7 @@
  *		[--nameserver HOST[:PORT]] [--timeout MS] [FILE]
  *	dkimtool showkeys -c FILE
  *	dkimtool testkeys -c FILE [--nameserver HOST[:PORT]] [--timeout MS]
+ *	dkimtool migrate [--no-check] OPENDKIM.CONF
  *
  * CONTRACT
  *	The helpers the sub-commands share (tool_err, tool_feed_header, ...)
@@ -44,6 +45,7 @@ static const char usage_text[] =
 "       dkimtool key add|list|disable|remove (--db URI | -c FILE) ...\n"
 "       dkimtool import|rotate|activate (--db URI | -c FILE) ...\n"
 "       dkimtool rotate -c FILE (-d DOMAIN --auto | --all) [--force]\n"
+"       dkimtool migrate [--no-check] OPENDKIM.CONF\n"
 "\n"
 "genkey  writes DIR/SELECTOR.private (PKCS#8 PEM, mode 0600) and\n"
 "        DIR/SELECTOR.txt (the TXT record to publish) and prints the record;\n"
@@ -64,6 +66,8 @@ static const char usage_text[] =
 "rotate --auto takes a domain's keys one step further in their life\n"
 "        cycle: new key, DNS UPDATE, active once every server has it,\n"
 "        then retired, revoked and deleted (dkimtool(1), ROTATION).\n"
+"migrate writes a dkimd.conf for an opendkim.conf on stdout and one line\n"
+"        per keyword on stderr; exit 1 when something changes for mail.\n"
 "\n"
 "Exit status: 0 success (verify: a signature passed), 1 failure (verify:\n"
 "none passed; testkeys: a key is missing or wrong), 2 usage error,\n"
@@ -89,6 +93,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "key") == 0 || strcmp(argv[1], "import") == 0 ||
 	    strcmp(argv[1], "rotate") == 0 || strcmp(argv[1], "activate") == 0)
 		return keydb_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "migrate") == 0)
+		return migrate_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, stdout);

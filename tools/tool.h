@@ -77,6 +77,8 @@ int	tool_rewrite(dkim_msg *, FILE *, const char *name, char *buf,
 	    int (*put)(dkim_msg *, int lf_only, void *), void *arg);
 void	tool_put_value(const char *v, int lf_only);
 int	keys_main(int argc, char **argv);	/* showkeys, testkeys */
+/* migrate_main - an opendkim.conf as a dkimd.conf (migrate.c) */
+int	migrate_main(int argc, char **argv);
 
 /* genkey_make - a new "rsa" or "ed25519" key, PKCS#8 PEM (genkey.c) */
 char	*genkey_make(const char *alg, unsigned bits, size_t *pemlen);
