@@ -432,10 +432,12 @@ db_query(struct db *db, const char *sql, const char *const *params,
 		    (long)(db->retry_at - now));
 		goto out;
 	}
-	if (db->conn == NULL &&
-	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL)
-		goto down;
 	t0 = util_now_ms();
+	if (db->conn == NULL &&
+	    (db->conn = db->be->connect(&db->u, err, errlen)) == NULL) {
+		count_query(db, util_now_ms() - t0, 0);
+		goto down;
+	}
 	rc = db->be->query(db->conn, sql, params, nparams, fn, arg, err,
 	    errlen);
 	count_query(db, util_now_ms() - t0, rc >= 0 || rc == DB_DATA_ERROR);
