@@ -92,9 +92,6 @@ main(void)
 		    "white space inside p= is ignored");
 		free(r);
 	}
-	r = with_p(rec, "", "AAAA");
-	is_int(judge(k, r), KEYCHECK_DIFFERS, "a truncated p=: differs");
-	free(r);
 	is_int(keycheck_judge(k, DKIM_DNS_NOKEY, NULL), KEYCHECK_MISSING,
 	    "no key record: missing");
 	is_int(keycheck_judge(k, DKIM_DNS_BAD, NULL), KEYCHECK_MISSING,
