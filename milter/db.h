@@ -92,7 +92,9 @@
 /*
  * db_stats() - for monitoring, without waiting for a query in progress:
  * up is 0 from a failed query (or connection) to the next answer; a
- * data error is an answer. Times are of the back end's query call.
+ * data error is an answer. Times are of the back end's connect (when
+ * one is needed) and query calls; a failed connection counts as a
+ * failed query.
  */
 struct db_stats {
 	int	up;

@@ -104,7 +104,23 @@ grep -q "$T\|keys\.db\|example" "$T/s2"
 [ $? = 1 ]
 ok $? "no label names the database, its path or a domain"
 
-# back: after the reconnection back-off (1 s after one failure)
+# the file gone too: the reconnection (after its back-off) fails, and
+# counts as a failed query
+mv "$DB" "$DB.away"
+f2=$f
+for _ in $(seq 1 40); do
+	sleep 0.5
+	"$LOADGEN" -s "inet:$DK@127.0.0.1" -c 1 -n 1 -f "$T/new.eml" \
+	    --mode sign --sigs 0 >>"$T/lg" 2>&1
+	scrape s4
+	f2=$(v s4 'dkimd_table_database_queries_total{result="failed"}')
+	[ "${f2:-0}" -gt "$f" ] && break
+done
+[ "${f2:-0}" -gt "$f" ] && [ "$(v s4 dkimd_table_database_up)" = 0 ]
+ok $? "the database file gone: the failed reconnection counts ($f -> $f2 failed), still down"
+mv "$DB.away" "$DB"
+
+# back: after the reconnection back-off
 sqlite3 "$DB" "ALTER TABLE gone RENAME TO dkim_signing"
 up=
 for _ in $(seq 1 30); do
