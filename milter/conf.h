@@ -118,6 +118,7 @@ struct conf {
 	int	alwaysaddar;		/* AlwaysAddARHeader */
 	long	maxsignedbytes;		/* MaximumSignedBytes, 0: all, no l= */
 	long	clockdrift;		/* ClockDrift: seconds t= may be ahead */
+	int	authservidjobid;	/* AuthservIDWithJobID */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */

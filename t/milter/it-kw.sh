@@ -193,5 +193,13 @@ fi
 refused "ClockDrift -1" "ClockDrift: \"-1\": expected a number from 0 to 86400" \
     "ClockDrift: a negative drift is refused"
 
+# ---- AuthservIDWithJobID ------------------------------------------------------
+if start "AuthservIDWithJobID yes"; then
+	run kw-jobid.lua
+	logged "JOB1: verify .*removed 2 forged Authentication-Results" \
+	    "AuthservIDWithJobID: log: both forms of forged result removed, the foreign one kept"
+	stop
+fi
+
 echo "1..$n"
 exit $fail
