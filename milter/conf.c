@@ -107,7 +107,8 @@ static const struct keyword keywords[] = {
 	{"MTA", K_LIST, O(mta), "ORIGINATING", 0, 0, NULL,
 	    "{daemon_name} values whose mail is signed"},
 	{"InternalHosts", K_STR, O(internalhosts), NULL, 0, 0, NULL,
-	    "client addresses/CIDRs whose mail is signed (or file:/path)"},
+	    "client addresses/CIDRs whose mail is signed (or file:/path, "
+	    "refile:/path)"},
 	{"PeerList", K_STR, O(peerlist), NULL, 0, 0, NULL,
 	    "client addresses/CIDRs whose mail is neither signed nor "
 	    "verified (or file:/path)"},

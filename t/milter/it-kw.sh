@@ -201,5 +201,17 @@ if start "AuthservIDWithJobID yes"; then
 	stop
 fi
 
+# ---- InternalHosts as a refile: data set, OpenDKIM's precedence ----------------
+printf '198.51.100.*\n!198.51.100.66\n10.0.0.0/8\n!10.1.0.0/16\n' >"$work/internal.re"
+if start "InternalHosts refile:$work/internal.re"; then
+	run kw-internal.lua
+	logged "IH1: sign \(internal host 198.51.100.5\)" \
+	    "InternalHosts refile: log: the internal host is the reason to sign"
+	stop
+fi
+printf '*.example.com\n' >"$work/names.re"
+refused "InternalHosts refile:$work/names.re" "host names are not supported" \
+    "InternalHosts refile: a host name pattern is refused, not trusted by name"
+
 echo "1..$n"
 exit $fail
