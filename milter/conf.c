@@ -113,7 +113,8 @@ static const struct keyword keywords[] = {
 	{"MTA", K_LIST, O(mta), "ORIGINATING", 0, 0, NULL,
 	    "{daemon_name} values whose mail is signed"},
 	{"InternalHosts", K_STR, O(internalhosts), NULL, 0, 0, NULL,
-	    "client addresses/CIDRs whose mail is signed (or file:/path)"},
+	    "client addresses/CIDRs whose mail is signed (or file:/path, "
+	    "refile:/path)"},
 	{"PeerList", K_STR, O(peerlist), NULL, 0, 0, NULL,
 	    "client addresses/CIDRs whose mail is neither signed nor "
 	    "verified (or file:/path)"},
@@ -157,6 +158,8 @@ static const struct keyword keywords[] = {
 	    "whole body, without l="},
 	{"ClockDrift", K_INT, O(clockdrift), "300", 0, 86400, NULL,
 	    "seconds a signature's t= may be ahead of our clock"},
+	{"AuthservIDWithJobID", K_BOOL, O(authservidjobid), "no", 0, 0, NULL,
+	    "write the authserv-id as \"AuthservID/queue-id\""},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -271,9 +274,9 @@ static const struct opendkim_kw {
 	    "(OpenDKIM's no)"},
 	{"AuthservID", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
-	{"AuthservIDWithJobID", ODK_UNSUPPORTED,
-	    "the authserv-id is AuthservID alone; the job ID is in "
-	    "the log line"},
+	{"AuthservIDWithJobID", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS (quoted, as RFC 8601 "
+	    "needs for the '/')"},
 	{"AutoRestart", ODK_ACCEPTED,
 	    "the service manager restarts dkimd (dkimd.service "
 	    "Restart=on-failure)"},

@@ -126,6 +126,7 @@ struct conf {
 	char	*dnsupdatewait;		/* durations, util_duration() */
 	char	*keyrotationage;
 	char	*keyretention;
+	int	authservidjobid;	/* AuthservIDWithJobID */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */

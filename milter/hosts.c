@@ -19,11 +19,13 @@ struct hent {
 	unsigned char addr[16];
 	int	bits;			/* prefix length over the 16 bytes */
 	int	negate;
+	char	*pat;			/* refile: pattern over the text, or NULL */
 };
 
 struct hosts {
 	struct hent *v;
 	size_t	n;
+	int	wildcard;		/* refile: entries may be patterns */
 };
 
 struct hload {
@@ -68,6 +70,15 @@ add_one(struct hload *hl, int lineno, const char *word)
 	}
 	if (strlen(word) >= sizeof(buf))
 		goto bad;
+	/* a refile: pattern: address characters and '*' only, no names */
+	if (hl->h->wildcard && strchr(word, '*') != NULL) {
+		if (strspn(word, "0123456789abcdefABCDEF.:*") != strlen(word) ||
+		    (e.pat = strdup(word)) == NULL)
+			goto bad;
+		util_lower(e.pat);
+		e.bits = 128;
+		goto add;
+	}
 	strcpy(buf, word);
 	if ((slash = strchr(buf, '/')) != NULL)
 		*slash++ = '\0';
@@ -80,10 +91,12 @@ add_one(struct hload *hl, int lineno, const char *word)
 			goto bad;
 		e.bits = (int)len + (128 - full);
 	}
+add:
 	if (hl->h->n >= HOSTS_MAX ||
 	    (nv = realloc(hl->h->v, (hl->h->n + 1) * sizeof(*nv))) == NULL) {
 		util_report(hl->report, hl->rarg, 0, "%s:%d: too many entries "
 		    "or out of memory", hl->where, lineno);
+		free(e.pat);
 		return 1;
 	}
 	hl->h->v = nv;
@@ -91,8 +104,9 @@ add_one(struct hload *hl, int lineno, const char *word)
 	return 0;
 bad:
 	util_report(hl->report, hl->rarg, 0, "%s:%d: \"%s\" is not an IP "
-	    "address or CIDR block (host names are not supported)",
-	    hl->where, lineno, word);
+	    "address or CIDR block%s (host names are not supported)",
+	    hl->where, lineno, word, hl->h->wildcard ? ", nor a pattern of "
+	    "one" : "");
 	return 1;
 }
 
@@ -135,6 +149,7 @@ hosts_load_as(const char *name, const char *spec, conf_report_fn report,
 	if (strncmp(spec, "file:", 5) == 0 || strncmp(spec, "refile:", 7) == 0 ||
 	    spec[0] == '/') {
 		hl.where = table_spec(spec, &wildcard);
+		hl.h->wildcard = wildcard;
 		errors = util_readlines(hl.where, add_line, &hl, report, arg);
 	} else {
 		hl.where = name;
@@ -150,26 +165,54 @@ fail:
 	return NULL;
 }
 
-/* match16 - the first entry that covers a decides */
+/* text16 - the address's text as a pattern sees it: IPv4 dotted (also
+ * when IPv4-mapped), IPv6 as inet_ntop() writes it (RFC 5952) */
+static void
+text16(const unsigned char a[16], char *out, size_t len)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+
+	if (memcmp(a, mapped, 12) == 0)
+		inet_ntop(AF_INET, a + 12, out, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a, out, (socklen_t)len);
+}
+
+/* covers - 1 when entry e covers address a (text: its text form) */
+static int
+covers(const struct hent *e, const unsigned char a[16], const char *text)
+{
+	int	full = e->bits / 8, rest = e->bits % 8;
+
+	if (e->pat != NULL)
+		return table_wildmatch(e->pat, text);
+	if (memcmp(e->addr, a, (size_t)full) != 0)
+		return 0;
+	return !(rest && ((e->addr[full] ^ a[full]) & (0xff << (8 - rest)) &
+	    0xff));
+}
+
+/* match16 - the most precise entry that covers a decides; of two
+ * equally precise, the exclusion */
 static int
 match16(const struct hosts *h, const unsigned char a[16])
 {
+	char	text[INET6_ADDRSTRLEN];
 	size_t	i;
-	int	full, rest;
+	int	best = -1, in = 0;
 
+	text16(a, text, sizeof(text));
 	for (i = 0; h != NULL && i < h->n; i++) {
 		const struct hent *e = &h->v[i];
 
-		full = e->bits / 8;
-		rest = e->bits % 8;
-		if (memcmp(e->addr, a, (size_t)full) != 0)
+		if (!covers(e, a, text) || e->bits < best ||
+		    (e->bits == best && !in))
 			continue;
-		if (rest && ((e->addr[full] ^ a[full]) &
-		    (0xff << (8 - rest)) & 0xff))
-			continue;
-		return !e->negate;
+		best = e->bits;
+		in = !e->negate;
 	}
-	return 0;
+	return in;
 }
 
 /* hosts_match - 1 when the client address sa is an internal host */
@@ -215,8 +258,12 @@ hosts_count(const struct hosts *h)
 void
 hosts_free(struct hosts *h)
 {
+	size_t	i;
+
 	if (h == NULL)
 		return;
+	for (i = 0; i < h->n; i++)
+		free(h->v[i].pat);
 	free(h->v);
 	free(h);
 }

@@ -10,10 +10,16 @@
  *	hosts_free(h)
  *
  * CONTRACT
- *	An entry is an address or address/prefix; "!" before it excludes
- *	(the first matching entry decides, as in OpenDKIM's lists). Host
- *	names are refused: dkimd does no DNS to decide whom it trusts. A
- *	file holds entries one per line or separated by commas. Errors are
+ *	An entry is an address or address/prefix; "!" before it excludes.
+ *	As in OpenDKIM's lists (opendkim.conf(5), PeerList), the most
+ *	precise entry that covers an address decides, wherever it stands:
+ *	"10.0.0.0/8, !10.1.0.0/16" leaves 10.1.x.x out; of two entries
+ *	equally precise, the exclusion wins. In a refile: data set an
+ *	entry may also be a pattern over the address's text (IPv4 dotted,
+ *	IPv6 in lower case, RFC 5952), '*' any run, such as "192.168.*";
+ *	a pattern is as precise as a whole address. Host names are
+ *	refused: dkimd does no DNS to decide whom it trusts. A file holds
+ *	entries one per line or separated by commas. Errors are
  *	reported as "FILE:LINE: ..." (or "SPEC: ..." inline); NULL then.
  *	An empty list is a valid list that matches nothing.
  *

@@ -77,28 +77,64 @@ already_signed(const struct msg *m, const char *d, const char *s)
 	return 0;
 }
 
+/* safe_qid - the MTA's queue id with only its letters, digits and
+ * ".-_" ("NOQUEUE" when none is left), so no byte of it can end a
+ * quoted string or start another field */
+static void
+safe_qid(const struct msg *m, char *qid, size_t len)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; m->qid[i] != '\0' && o + 1 < len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_", m->qid[i]) != NULL)
+			qid[o++] = m->qid[i];
+	qid[o] = '\0';
+	if (o == 0)
+		snprintf(qid, len, "NOQUEUE");
+}
+
 /*
  * software - SoftwareHeader, OpenDKIM's meaning: one DKIM-Filter field
  * naming the product, its version, our AuthservID (a checked token) and
- * the queue id (the MTA's; only its letters, digits and ".-_" are
- * written, so no byte of it can start another field); 0 or -1
+ * the queue id (safe_qid); 0 or -1
  */
 static int
 software(struct msg *m, struct session_out *out, int leadspc)
 {
 	char	v[400], qid[64];
-	size_t	i, o = 0;
 
 	if (!m->live->conf->softwareheader)
 		return 0;
-	for (i = 0; m->qid[i] != '\0' && o + 1 < sizeof(qid); i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789.-_", m->qid[i]) != NULL)
-			qid[o++] = m->qid[i];
-	qid[o] = '\0';
+	safe_qid(m, qid, sizeof(qid));
 	snprintf(v, sizeof(v), " dkimd v%s %s %s", PACKAGE_VERSION,
-	    m->live->conf->authservid, qid[0] ? qid : "NOQUEUE");
+	    m->live->conf->authservid, qid);
 	return session_insert(m, out, leadspc, "DKIM-Filter", v);
+}
+
+/*
+ * ar_value - our Authentication-Results value; with AuthservIDWithJobID
+ * (OpenDKIM's meaning) its authserv-id is "AuthservID/queue-id", quoted
+ * because '/' may not stand in a token (RFC 8601 §2.2, RFC 2045 value).
+ * dkim_ar_is_ours() stops at the '/', so forgeries of this form are
+ * removed as ours. NULL when out of memory.
+ */
+static char *
+ar_value(const struct msg *m, const char *client)
+{
+	const struct conf *cf = m->live->conf;
+	char	*ar, *v, qid[64];
+	size_t	skip = 1 + strlen(cf->authservid), n;
+
+	if ((ar = dkim_ar_value_client(m->dm, cf->authservid, client)) ==
+	    NULL || !cf->authservidjobid || strlen(ar) < skip)
+		return ar;
+	safe_qid(m, qid, sizeof(qid));
+	n = strlen(cf->authservid) + strlen(qid) + strlen(ar + skip) + 8;
+	if ((v = malloc(n)) != NULL)
+		snprintf(v, n, " \"%s/%s\"%s", cf->authservid, qid, ar + skip);
+	free(ar);
+	return v;
 }
 
 /* eom_sign - the signatures made, to insert */
@@ -243,8 +279,7 @@ eom_verify(struct session *s, struct session_out *out)
 	    dkim_arc_get(m->dm)->result == DKIM_ARC_NONE))
 		goto done;	/* AlwaysAddARHeader no: none for unsigned */
 	/* arc= gets smtp.remote-ip (RFC 8617 §8.1) when the MTA said it */
-	if ((ar = dkim_ar_value_client(m->dm, cf->authservid,
-	    s->client[0] ? s->client : NULL)) == NULL) {
+	if ((ar = ar_value(m, s->client[0] ? s->client : NULL)) == NULL) {
 		session_fail(m, "Authentication-Results", "out of memory");
 		session_internal(s, out);
 		return;

@@ -72,6 +72,39 @@ main(void)
 	ok(hosts_load("10.0.0.0/", report, NULL) == NULL, "errors: empty prefix refused");
 	ok(hosts_load("/nonexistent/hosts", report, NULL) == NULL,
 	    "errors: missing file is an error");
+
+	/* OpenDKIM's precedence: the most precise entry, not the first */
+	h = hosts_load("10.0.0.0/8, !10.1.0.0/16", report, NULL);
+	ok(h != NULL && !hosts_match_text(h, "10.1.2.3") &&
+	    hosts_match_text(h, "10.2.3.4"),
+	    "attack: an exclusion after a wider block still excludes (most precise wins)");
+	hosts_free(h);
+	h = hosts_load("!10.1.0.0/16, 10.0.0.0/8, 10.1.2.3", report, NULL);
+	ok(h != NULL && hosts_match_text(h, "10.1.2.3") &&
+	    !hosts_match_text(h, "10.1.2.4") && hosts_match_text(h, "10.9.9.9"),
+	    "a single address inside an excluded block is in: it is more precise");
+	hosts_free(h);
+	h = hosts_load("10.0.0.1, !10.0.0.1", report, NULL);
+	ok(h != NULL && !hosts_match_text(h, "10.0.0.1"),
+	    "of two entries equally precise, the exclusion wins");
+	hosts_free(h);
+
+	h = hosts_load("refile:" DATA "/hosts.re", report, NULL);
+	ok(h != NULL && hosts_match_text(h, "192.168.1.1") &&
+	    !hosts_match_text(h, "192.168.7.5"),
+	    "refile: a pattern over the address text, its exclusion too");
+	ok(h != NULL && hosts_match_text(h, "2001:db8::1") &&
+	    hosts_match_text(h, "10.7.7.7") && !hosts_match_text(h, "172.16.0.1"),
+	    "refile: IPv6 patterns in lower case, CIDR entries beside them");
+	ok(h != NULL && hosts_match_text(h, "::ffff:192.168.1.1"),
+	    "refile: an IPv4-mapped address is matched as IPv4 text");
+	hosts_free(h);
+	ok(hosts_load("refile:" DATA "/hosts-name.re", report, NULL) == NULL &&
+	    strstr(lastmsg, "host names are not supported") != NULL,
+	    "refile: a host name pattern is refused (no DNS to decide trust)");
+	ok(hosts_load("192.168.*", report, NULL) == NULL,
+	    "a pattern outside refile: is refused");
+
 	h = hosts_load("", report, NULL);
 	ok(h != NULL && hosts_count(h) == 0 && !hosts_match_text(h, "10.0.0.1"),
 	    "empty list: valid, matches nothing");

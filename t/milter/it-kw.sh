@@ -193,5 +193,25 @@ fi
 refused "ClockDrift -1" "ClockDrift: \"-1\": expected a number from 0 to 86400" \
     "ClockDrift: a negative drift is refused"
 
+# ---- AuthservIDWithJobID ------------------------------------------------------
+if start "AuthservIDWithJobID yes"; then
+	run kw-jobid.lua
+	logged "JOB1: verify .*removed 2 forged Authentication-Results" \
+	    "AuthservIDWithJobID: log: both forms of forged result removed, the foreign one kept"
+	stop
+fi
+
+# ---- InternalHosts as a refile: data set, OpenDKIM's precedence ----------------
+printf '198.51.100.*\n!198.51.100.66\n10.0.0.0/8\n!10.1.0.0/16\n' >"$work/internal.re"
+if start "InternalHosts refile:$work/internal.re"; then
+	run kw-internal.lua
+	logged "IH1: sign \(internal host 198.51.100.5\)" \
+	    "InternalHosts refile: log: the internal host is the reason to sign"
+	stop
+fi
+printf '*.example.com\n' >"$work/names.re"
+refused "InternalHosts refile:$work/names.re" "host names are not supported" \
+    "InternalHosts refile: a host name pattern is refused, not trusted by name"
+
 echo "1..$n"
 exit $fail
