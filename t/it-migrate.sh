@@ -234,6 +234,24 @@ migrate() {
 		grep -q -F -- "$pat" "$dir/report"
 		ok $? "$name: the report says: $pat"
 	done < <(effective "$data/$name/report")
+	# each keyword's class is the one dkimd -K gives it now
+	rc=$(python3 -c '
+import re, sys
+cls = {}
+for l in open(sys.argv[1]):
+    w = l.split("\t")
+    if len(w) >= 2:
+        cls[w[0].lower()] = w[1]
+bad = 0
+for l in open(sys.argv[2]):
+    m = re.match(r".*?:\d+: ([^:]+): ([a-z-]+)[:,]", l)
+    if m and m.group(1).lower() in cls and \
+            cls[m.group(1).lower()] != m.group(2):
+        print("#   " + l.rstrip())
+        bad += 1
+print(bad)' "$work/classes" "$dir/report")
+	ok $((${rc##*$'\n'} != 0)) "$name: every class in the report is dkimd -K's"
+	[ "${rc##*$'\n'}" = 0 ] || printf '%s\n' "${rc%$'\n'*}"
 	# every keyword line of the input has its report line
 	want=$(grep -c -E '^[[:space:]]*[A-Za-z]' "$dir/opendkim.conf")
 	rc=$(grep -o -E "^$dir/opendkim.conf:[0-9]+: " "$dir/report" |
