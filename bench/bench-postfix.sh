@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# bench-postfix.sh - what dkimd costs a real Postfix: unix, inet, no milter
+#
+# Usage: bash bench/bench-postfix.sh [ROUNDS]   (as root; default 5 rounds)
+# Environment: DKIMD, DKIMTOOL (default: the build in top_builddir, or .),
+# top_srcdir; MSGS (500), SESSIONS (4), SIZE (2048): smtp-source's -m, -s
+# and -l; ROUNDS may also come from the environment.
+#
+# One private Postfix (t/milter/lib.sh postfix_conf: its own directories,
+# loopback ports only) with three submission smtpd services, all with
+# milter_macro_daemon_name=ORIGINATING, so that every message is signed:
+#	unix	smtpd_milters = unix:$T/dkimd.sock	(a dkimd on that socket)
+#	inet	smtpd_milters = inet:127.0.0.1:PORT	(a second dkimd)
+#	none	smtpd_milters empty: the same Postfix with no milter
+# Postfix hands what it accepts to the discard transport, so that delivery
+# costs next to nothing and takes no CPU from the next round. Each round
+# runs `smtp-source -s 4 -m 500 -l 2048` once against each service, in an
+# order that rotates from round to round, and times it from outside
+# (wall clock, msg/s). The table gives per service the median, min and
+# max msg/s over the rounds, and the ratios of the medians (inet/unix,
+# unix/none, inet/none) with the spread of the per-round ratios. Both
+# dkimd log each message (Syslog no, stderr in the foreground, as the
+# tests run it). Exit 0 when every round delivered; the targets (inet >=
+# 0.90 unix, milter >= 0.85 none) are reported, not enforced.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
+DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
+ROUNDS=${1:-${ROUNDS:-5}}
+MSGS=${MSGS:-500}
+SESSIONS=${SESSIONS:-4}
+SIZE=${SIZE:-2048}
+PATH=$PATH:/usr/sbin
+DKIMD_PID=
+INET_PID=
+SINK_PID=
+
+# shellcheck source=t/milter/lib.sh
+. "$top_srcdir/t/milter/lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "bench-postfix: needs root (Postfix)" >&2; exit 2; }
+for p in postfix smtp-source; do
+	command -v "$p" >/dev/null ||
+	    { echo "bench-postfix: $p not installed" >&2; exit 2; }
+done
+[ -x "$DKIMD" ] || { echo "bench-postfix: no dkimd at $DKIMD" >&2; exit 2; }
+
+T=$(mktemp -d /tmp/bench-postfix.XXXXXX)
+chmod 755 "$T"
+cleanup() {
+	postfix_stop
+	for p in $DKIMD_PID $INET_PID; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+DK=$(free_port)
+P_UNIX=$(free_port)
+P_INET=$(free_port)
+P_NONE=$(free_port)
+SINK=$(free_port)	# relayhost of postfix_conf; never used (discard)
+
+# ---- keys and the two dkimd -------------------------------------------------
+mkdir -p "$T/keys"
+"$DKIMTOOL" genkey -d example.com -s bench -D "$T/keys" >/dev/null || exit 1
+chmod 600 "$T/keys/bench.private"
+echo "bench example.com:bench:$T/keys/bench.private" >"$T/key.table"
+echo "*@example.com bench" >"$T/signing.table"
+for s in "unix:$T/dkimd.sock" "inet:$DK@127.0.0.1"; do
+	name=${s%%:*}
+	cat >"$T/dkimd-$name.conf" <<EOT
+Socket		$s
+UMask		000
+KeyTable	$T/key.table
+SigningTable	refile:$T/signing.table
+AuthservID	mx.test
+Nameservers	127.0.0.1:9
+Syslog		no
+EOT
+done
+dkimd_launch "$T/dkimd-unix.conf" "$T/dkimd-unix.log" || exit 1
+UNIX_PID=$DKIMD_PID
+dkimd_launch "$T/dkimd-inet.conf" "$T/dkimd-inet.log" || exit 1
+INET_PID=$DKIMD_PID
+DKIMD_PID=$UNIX_PID
+
+# ---- Postfix ------------------------------------------------------------------
+orig="-o milter_macro_daemon_name=ORIGINATING"
+postfix_conf "default_transport = discard
+relay_transport = discard
+maillog_file_prefixes = $T
+maillog_file = $T/maillog
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+default_process_limit = 200
+master_service_disable =" \
+    "127.0.0.1:$P_UNIX inet n - n - - smtpd $orig -o smtpd_milters=unix:$T/dkimd.sock
+127.0.0.1:$P_INET inet n - n - - smtpd $orig -o smtpd_milters=inet:127.0.0.1:$DK
+127.0.0.1:$P_NONE inet n - n - - smtpd $orig -o smtpd_milters="
+if ! postfix -c "$T/etc" start >"$T/postfix.start" 2>&1; then
+	echo "bench-postfix: postfix did not start:" >&2
+	cat "$T/postfix.start" "$T/maillog" 2>/dev/null | tail -n 20 >&2
+	exit 1
+fi
+sleep 1
+
+# run PORT - one smtp-source run; prints msg/s, or "fail"
+run() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	if ! smtp-source -s "$SESSIONS" -m "$MSGS" -l "$SIZE" \
+	    -f alice@example.com -t bob@example.net -S "bench" \
+	    "127.0.0.1:$1" >"$T/source.out" 2>&1; then
+		echo fail
+		return
+	fi
+	t1=$(date +%s.%N)
+	echo "$t0 $t1 $MSGS" | awk '{ printf "%.1f\n", $3 / ($2 - $1) }'
+}
+
+# warm-up: every service once (processes forked, keys and caches warm), and
+# the proof that the milter paths sign
+for p in $P_UNIX $P_INET $P_NONE; do
+	MSGS=20 run "$p" >/dev/null
+done
+signed_unix=$(grep -c ": sign (" "$T/dkimd-unix.log")
+signed_inet=$(grep -c ": sign (" "$T/dkimd-inet.log")
+
+: >"$T/results"
+order="unix inet none"
+for r in $(seq 1 "$ROUNDS"); do
+	for mode in $order; do
+		case $mode in
+		unix) port=$P_UNIX ;; inet) port=$P_INET ;; none) port=$P_NONE ;;
+		esac
+		v=$(run "$port")
+		echo "$r $mode $v" >>"$T/results"
+		echo "# round $r $mode: $v msg/s"
+	done
+	# rotate the order: each service runs first, second and last in turn
+	set -- $order
+	order="$2 $3 $1"
+done
+
+echo "# smtp-source -s $SESSIONS -m $MSGS -l $SIZE, $ROUNDS rounds;" \
+    "messages the dkimd logged: unix $(grep -c ": sign (" "$T/dkimd-unix.log")" \
+    "(warm-up $signed_unix), inet $(grep -c ": sign (" "$T/dkimd-inet.log")" \
+    "(warm-up $signed_inet)"
+python3 - "$T/results" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+if any(r[2] == "fail" for r in rows):
+    print("a run failed:", [r for r in rows if r[2] == "fail"])
+    sys.exit(1)
+by = {}
+rounds = {}
+for r, mode, v in rows:
+    by.setdefault(mode, []).append(float(v))
+    rounds.setdefault(r, {})[mode] = float(v)
+print("| service | median msg/s | min | max |")
+print("|---|---:|---:|---:|")
+for m in ("unix", "inet", "none"):
+    v = by[m]
+    print(f"| {m} | {statistics.median(v):.0f} | {min(v):.0f} | {max(v):.0f} |")
+print()
+print("| ratio | of the medians | per round: median | min | max |")
+print("|---|---:|---:|---:|---:|")
+for a, b, target in (("inet", "unix", 0.90), ("unix", "none", 0.85),
+                     ("inet", "none", 0.85)):
+    per = [x[a] / x[b] for x in rounds.values()]
+    med = statistics.median(by[a]) / statistics.median(by[b])
+    flag = "meets" if med >= target else "misses"
+    print(f"| {a}/{b} (target >= {target:.2f}: {flag}) | {med:.2f} | "
+          f"{statistics.median(per):.2f} | {min(per):.2f} | {max(per):.2f} |")
+EOF
