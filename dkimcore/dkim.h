@@ -205,6 +205,14 @@ unsigned dkim_key_bits(const dkim_key *);
  */
 char	*dkim_key_public_record(const dkim_key *);
 
+/*
+ * dkim_key_record_compact - the form in which the resolver hands out and
+ * caches a key record that parses (malloc()ed; see dkim_resolver_new):
+ * two records say the same thing when their compact forms are equal.
+ * NULL when txt does not parse or memory runs out.
+ */
+char	*dkim_key_record_compact(const char *txt);
+
 /* ---- DNS ------------------------------------------------------------ */
 
 /*

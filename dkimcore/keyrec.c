@@ -206,3 +206,10 @@ out:
 	dk_keyrec_clear(&kr);
 	return out;
 }
+
+/* dkim_key_record_compact - dk_keyrec_compact() for a string (dkim.h) */
+char *
+dkim_key_record_compact(const char *txt)
+{
+	return dk_keyrec_compact(txt, strlen(txt));
+}
