@@ -4,8 +4,7 @@
 # Usage: bash t/run-all.sh
 # 1. ci/install-deps.sh (quick when nothing is missing; skip with
 #    DKIMD_SKIP_DEPS=1);
-# 2. ci/format-check.sh: the C sources match .clang-format (one point);
-#    autoreconf -fi in the source tree;
+# 2. autoreconf -fi in the source tree;
 # 3. build out of tree with --enable-werror and run `make check`;
 # 4. `make distcheck` of the first build (one test point: the tarball
 #    builds and passes make check out of a read-only source tree);
@@ -193,14 +192,6 @@ if [ "${DKIMD_SKIP_DEPS:-0}" != 1 ]; then
 	section "dependencies"
 	bash "$srcdir/ci/install-deps.sh" || buildfail=$((buildfail + 1))
 fi
-
-section "format (ci/format-check.sh)"
-mkdir -p "$work/format"
-AM_TAP_AWK=awk "$SHELL_BIN" "$srcdir/build-aux/tap-driver.sh" \
-    --test-name ci/format-check.sh --log-file "$work/format/ci_format-check.sh.log" \
-    --trs-file "$work/format/ci_format-check.sh.trs" --color-tests no -- \
-    bash "$srcdir/ci/format-check.sh" "$srcdir" >/dev/null 2>&1
-it_report "$work/format" ci/format-check.sh
 
 section "autoreconf"
 if ! autoreconf -fi >"$work/autoreconf.out" 2>&1; then
