@@ -154,6 +154,9 @@ static const struct keyword keywords[] = {
 	    "seconds a signature's t= may be ahead of our clock"},
 	{"AuthservIDWithJobID", K_BOOL, O(authservidjobid), "no", 0, 0, NULL,
 	    "write the authserv-id as \"AuthservID/queue-id\""},
+	{"ExternalIgnoreList", K_STR, O(externalignorelist), NULL, 0, 0, NULL,
+	    "client addresses/CIDRs (or file:/path, refile:/path) whose "
+	    "inbound mail as a domain we sign for is not noted in the log"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -308,10 +311,10 @@ static const struct opendkim_kw {
 	    "OpenDKIM's meaning, see KEYWORDS; the domain is the author's "
 	    "as the strict From parser reads it, and forged "
 	    "Authentication-Results are still removed"},
-	{"ExternalIgnoreList", ODK_ACCEPTED,
-	    "dkimd never logs the unauthorized-signing notice that "
-	    "this list silences; mail from these hosts is verified, "
-	    "not signed"},
+	{"ExternalIgnoreList", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS: it silences the note that "
+	    "an external host sent as a domain we sign for (mail from "
+	    "these hosts is still verified, not signed)"},
 	{"FinalPolicyScript", ODK_REFUSED,
 	    "dkimd runs no Lua policy scripts; their decisions would "
 	    "silently be lost"},
@@ -1320,6 +1323,10 @@ load_tables(struct loader *ld)
 	    (c->peers = hosts_load_as("PeerList", c->peerlist, ld->report,
 	    ld->rarg)) == NULL)
 		errors++;
+	if (c->externalignorelist != NULL && *c->externalignorelist != '\0' &&
+	    (c->exignore = hosts_load_as("ExternalIgnoreList",
+	    c->externalignorelist, ld->report, ld->rarg)) == NULL)
+		errors++;
 	if (c->socketpeers != NULL && *c->socketpeers != '\0' &&
 	    (c->sockpeers = hosts_load_as("SocketPeers", c->socketpeers,
 	    ld->report, ld->rarg)) == NULL)
@@ -1424,6 +1431,7 @@ conf_free(struct conf *c)
 	table_free(c->signtab);
 	hosts_free(c->internal);
 	hosts_free(c->peers);
+	hosts_free(c->exignore);
 	hosts_free(c->sockpeers);
 	free(c->sock_uids);
 	authz_free(c->authz);

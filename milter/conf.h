@@ -119,6 +119,7 @@ struct conf {
 	long	maxsignedbytes;		/* MaximumSignedBytes, 0: all, no l= */
 	long	clockdrift;		/* ClockDrift: seconds t= may be ahead */
 	int	authservidjobid;	/* AuthservIDWithJobID */
+	char	*externalignorelist;	/* ExternalIgnoreList data set */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -130,6 +131,7 @@ struct conf {
 	struct table *signtab;		/* NULL when none */
 	struct hosts *internal;		/* NULL when none */
 	struct hosts *peers;		/* PeerList, NULL when none */
+	struct hosts *exignore;		/* ExternalIgnoreList, or NULL */
 	struct authz *authz;		/* SenderAuthorization, or NULL */
 	int	authz_none;		/* SenderAuthorization none */
 	uid_t	run_uid;		/* UserID, (uid_t)-1 when unset */

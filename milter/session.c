@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "dset.h"
+#include "hosts.h"
 #include "logjson.h"
 #include "metrics.h"
 #include "session.h"
@@ -419,6 +420,15 @@ remember_ours(struct msg *m)
 	m->ours[m->nours++] = m->ar_n;
 }
 
+/* external_watch - 1 when inbound mail's author is checked against
+ * the SigningTable (external()): only a file table, so that no From a
+ * remote sender writes becomes a database query */
+static int
+external_watch(const struct conf *cf)
+{
+	return cf->sign && cf->signtab != NULL && cf->signtab->db == NULL;
+}
+
 /* note_header - what the session itself needs from a field */
 static void
 note_header(struct msg *m, const char *name, const char *value)
@@ -432,7 +442,8 @@ note_header(struct msg *m, const char *name, const char *value)
 		m->has_sig = 1;
 		m->nsig++;
 	}
-	if (m->mode == MODE_SIGN || m->live->conf->exempt != NULL)
+	if (m->mode == MODE_SIGN || m->live->conf->exempt != NULL ||
+	    external_watch(m->live->conf))
 		author_field(&m->author, m->live->conf->senderheaders, name,
 		    value);
 }
@@ -643,6 +654,38 @@ exempt(struct session *s, struct session_out *out)
 	return 1;
 }
 
+/*
+ * external - verified mail from a client that is not in
+ * ExternalIgnoreList whose author domain (author_choose) is one the
+ * SigningTable signs for: OpenDKIM's notice that an external host sent
+ * mail as one of our domains, logged as a line of its own at the end
+ * (session_eom.c). The mail is verified as any other.
+ */
+static void
+external(struct session *s)
+{
+	struct msg *m = s->m;
+	const struct conf *cf = m->live->conf;
+	struct signer sg[1];
+	char	why[200];
+	const char *at;
+	size_t	n;
+
+	if (m->mode != MODE_VERIFY || !external_watch(cf) ||
+	    (cf->exignore != NULL && (s->have_sa ?
+	    hosts_match(cf->exignore, (struct sockaddr *)&s->sa) :
+	    hosts_match_text(cf->exignore, s->client))) ||
+	    author_choose(&m->author, cf->senderheaders, m->from,
+	    sizeof(m->from), why, sizeof(why)) < 0 ||
+	    (at = strrchr(m->from, '@')) == NULL)
+		return;
+	n = table_signers(cf->signtab, m->from, sg, 1, 0);
+	table_release(cf->signtab, sg, n);
+	if (n > 0)
+		snprintf(m->external, sizeof(m->external), "%.64s sent as %.80s",
+		    s->client[0] ? s->client : "(unknown)", at + 1);
+}
+
 /* session_eoh - end of header: choose the signers, start key lookups */
 void
 session_eoh(struct session *s, const struct session_mac *mac,
@@ -666,6 +709,7 @@ session_eoh(struct session *s, const struct session_mac *mac,
 	}
 	if (exempt(s, out))
 		return;
+	external(s);
 	if (m->mode == MODE_SIGN && eoh_sign(s, mac, out) < 0)
 		return;
 	if (dkim_eoh(m->dm) != DKIM_OK) {
