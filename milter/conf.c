@@ -157,6 +157,9 @@ static const struct keyword keywords[] = {
 	{"ExternalIgnoreList", K_STR, O(externalignorelist), NULL, 0, 0, NULL,
 	    "client addresses/CIDRs (or file:/path, refile:/path) whose "
 	    "inbound mail as a domain we sign for is not noted in the log"},
+	{"RequiredHeaders", K_BOOL, O(requiredheaders), "no", 0, 0, NULL,
+	    "reject mail whose header field counts break RFC 5322 section "
+	    "3.6 (one From and Date; at most one Subject, To, ...)"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -461,9 +464,8 @@ static const struct opendkim_kw {
 	    "dkimd sends no failure reports"},
 	{"RequestReports", ODK_UNSUPPORTED,
 	    "dkimd requests no failure reports"},
-	{"RequiredHeaders", ODK_UNSUPPORTED,
-	    "dkimd checks the header fields RFC 6376 needs (one From "
-	    "to sign)"},
+	{"RequiredHeaders", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"RequireSafeKeys", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"ResignAll", ODK_UNSUPPORTED,
@@ -518,7 +520,8 @@ static const struct opendkim_kw {
 	    "dkimd keeps no statistics database"},
 	{"StrictHeaders", ODK_UNSUPPORTED,
 	    "dkimd signs only mail with exactly one valid From (see "
-	    "On-BadAuthor)"},
+	    "On-BadAuthor), and never passes two; RequiredHeaders rejects "
+	    "every wrong count"},
 	{"StrictTestMode", ODK_UNSUPPORTED,
 	    "dkimd has no test mode flag in the signature"},
 	{"SubDomains", ODK_IMPLEMENTED,

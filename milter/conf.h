@@ -120,6 +120,7 @@ struct conf {
 	long	clockdrift;		/* ClockDrift: seconds t= may be ahead */
 	int	authservidjobid;	/* AuthservIDWithJobID */
 	char	*externalignorelist;	/* ExternalIgnoreList data set */
+	int	requiredheaders;	/* RequiredHeaders: reject bad counts */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */

@@ -429,10 +429,65 @@ external_watch(const struct conf *cf)
 	return cf->sign && cf->signtab != NULL && cf->signtab->db == NULL;
 }
 
+/*
+ * The fields whose number RFC 5322 §3.6 fixes: the first min of them
+ * must come exactly once, the others at most once (RequiredHeaders).
+ */
+static const char *const counted[] = {
+	"From", "Date", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID",
+	"In-Reply-To", "References", "Subject"
+};
+#define COUNTED_MIN	2
+
+/* count_field - one more of a counted field (saturating) */
+static void
+count_field(struct msg *m, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		if (strcasecmp(name, counted[i]) == 0 && m->counts[i] < 2)
+			m->counts[i]++;
+}
+
+/* bad_counts - the first field whose count breaks RFC 5322 §3.6, or NULL */
+static const char *
+bad_counts(const struct msg *m)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		if (m->counts[i] > 1 || (i < COUNTED_MIN && m->counts[i] == 0))
+			return counted[i];
+	return NULL;
+}
+
+/*
+ * required - RequiredHeaders, OpenDKIM's meaning: mail whose header
+ * field counts break RFC 5322 §3.6 is rejected (a second From or
+ * Subject is how one message shows two faces); 1 when it is
+ */
+static int
+required(struct msg *m, struct session_out *out)
+{
+	const char *f;
+
+	if (!m->live->conf->requiredheaders || (f = bad_counts(m)) == NULL)
+		return 0;
+	snprintf(m->outcome, sizeof(m->outcome), "rejected: %s field count "
+	    "breaks RFC 5322 section 3.6 (RequiredHeaders)", f);
+	out->rcode = "550";
+	out->xcode = "5.6.0";
+	out->text = "header field counts break RFC 5322 section 3.6";
+	session_end(out, SESSION_REJECT, m->outcome);
+	return 1;
+}
+
 /* note_header - what the session itself needs from a field */
 static void
 note_header(struct msg *m, const char *name, const char *value)
 {
+	count_field(m, name);
 	if (strcasecmp(name, AR_NAME) == 0) {
 		m->ar_n++;
 		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
@@ -707,7 +762,7 @@ session_eoh(struct session *s, const struct session_mac *mac,
 			session_internal(s, out);
 		return;
 	}
-	if (exempt(s, out))
+	if (required(m, out) || exempt(s, out))
 		return;
 	external(s);
 	if (m->mode == MODE_SIGN && eoh_sign(s, mac, out) < 0)

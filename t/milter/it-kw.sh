@@ -226,5 +226,13 @@ if start "ExternalIgnoreList refile:$work/exignore.re"; then
 	stop
 fi
 
+# ---- RequiredHeaders ---------------------------------------------------------
+if start "RequiredHeaders yes"; then
+	run kw-required.lua
+	logged "RQ2: verify .*rejected: Subject field count breaks RFC 5322 section 3.6 \(RequiredHeaders\)" \
+	    "RequiredHeaders: log: the field whose count is wrong"
+	stop
+fi
+
 echo "1..$n"
 exit $fail
