@@ -160,6 +160,12 @@ static const struct keyword keywords[] = {
 	    "seconds a signature's t= may be ahead of our clock"},
 	{"AuthservIDWithJobID", K_BOOL, O(authservidjobid), "no", 0, 0, NULL,
 	    "write the authserv-id as \"AuthservID/queue-id\""},
+	{"ExternalIgnoreList", K_STR, O(externalignorelist), NULL, 0, 0, NULL,
+	    "client addresses/CIDRs (or file:/path, refile:/path) whose "
+	    "inbound mail as a domain we sign for is not noted in the log"},
+	{"RequiredHeaders", K_BOOL, O(requiredheaders), "no", 0, 0, NULL,
+	    "reject mail whose header field counts break RFC 5322 section "
+	    "3.6 (one From and Date; at most one Subject, To, ...)"},
 	{"MinimumKeyBits", K_INT, O(minkeybits), "1024", 512, 16384, NULL,
 	    "RSA keys shorter than this never pass, nor sign"},
 	{"MaximumSignaturesToVerify", K_INT, O(maxsigs), "8", 1, 100, NULL,
@@ -335,10 +341,10 @@ static const struct opendkim_kw {
 	    "OpenDKIM's meaning, see KEYWORDS; the domain is the author's "
 	    "as the strict From parser reads it, and forged "
 	    "Authentication-Results are still removed"},
-	{"ExternalIgnoreList", ODK_ACCEPTED,
-	    "dkimd never logs the unauthorized-signing notice that "
-	    "this list silences; mail from these hosts is verified, "
-	    "not signed"},
+	{"ExternalIgnoreList", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS: it silences the note that "
+	    "an external host sent as a domain we sign for (mail from "
+	    "these hosts is still verified, not signed)"},
 	{"FinalPolicyScript", ODK_REFUSED,
 	    "dkimd runs no Lua policy scripts; their decisions would "
 	    "silently be lost"},
@@ -485,9 +491,8 @@ static const struct opendkim_kw {
 	    "dkimd sends no failure reports"},
 	{"RequestReports", ODK_UNSUPPORTED,
 	    "dkimd requests no failure reports"},
-	{"RequiredHeaders", ODK_UNSUPPORTED,
-	    "dkimd checks the header fields RFC 6376 needs (one From "
-	    "to sign)"},
+	{"RequiredHeaders", ODK_IMPLEMENTED,
+	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"RequireSafeKeys", ODK_IMPLEMENTED,
 	    "OpenDKIM's meaning, see KEYWORDS"},
 	{"ResignAll", ODK_UNSUPPORTED,
@@ -542,7 +547,8 @@ static const struct opendkim_kw {
 	    "dkimd keeps no statistics database"},
 	{"StrictHeaders", ODK_UNSUPPORTED,
 	    "dkimd signs only mail with exactly one valid From (see "
-	    "On-BadAuthor)"},
+	    "On-BadAuthor), and never passes two; RequiredHeaders rejects "
+	    "every wrong count"},
 	{"StrictTestMode", ODK_UNSUPPORTED,
 	    "dkimd has no test mode flag in the signature"},
 	{"SubDomains", ODK_IMPLEMENTED,
@@ -1389,6 +1395,10 @@ load_tables(struct loader *ld)
 	    (c->peers = hosts_load_as("PeerList", c->peerlist, ld->report,
 	    ld->rarg)) == NULL)
 		errors++;
+	if (c->externalignorelist != NULL && *c->externalignorelist != '\0' &&
+	    (c->exignore = hosts_load_as("ExternalIgnoreList",
+	    c->externalignorelist, ld->report, ld->rarg)) == NULL)
+		errors++;
 	if (c->socketpeers != NULL && *c->socketpeers != '\0' &&
 	    (c->sockpeers = hosts_load_as("SocketPeers", c->socketpeers,
 	    ld->report, ld->rarg)) == NULL)
@@ -1493,6 +1503,7 @@ conf_free(struct conf *c)
 	table_free(c->signtab);
 	hosts_free(c->internal);
 	hosts_free(c->peers);
+	hosts_free(c->exignore);
 	hosts_free(c->sockpeers);
 	free(c->sock_uids);
 	authz_free(c->authz);

@@ -127,6 +127,8 @@ struct conf {
 	char	*keyrotationage;
 	char	*keyretention;
 	int	authservidjobid;	/* AuthservIDWithJobID */
+	char	*externalignorelist;	/* ExternalIgnoreList data set */
+	int	requiredheaders;	/* RequiredHeaders: reject bad counts */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -138,6 +140,7 @@ struct conf {
 	struct table *signtab;		/* NULL when none */
 	struct hosts *internal;		/* NULL when none */
 	struct hosts *peers;		/* PeerList, NULL when none */
+	struct hosts *exignore;		/* ExternalIgnoreList, or NULL */
 	struct authz *authz;		/* SenderAuthorization, or NULL */
 	int	authz_none;		/* SenderAuthorization none */
 	uid_t	run_uid;		/* UserID, (uid_t)-1 when unset */

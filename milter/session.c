@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "dset.h"
+#include "hosts.h"
 #include "logjson.h"
 #include "metrics.h"
 #include "session.h"
@@ -425,10 +426,74 @@ remember_ours(struct msg *m)
 	m->ours[m->nours++] = m->ar_n;
 }
 
+/* external_watch - 1 when inbound mail's author is checked against
+ * the SigningTable (external()): only a file table, so that no From a
+ * remote sender writes becomes a database query */
+static int
+external_watch(const struct conf *cf)
+{
+	return cf->sign && cf->signtab != NULL && cf->signtab->db == NULL;
+}
+
+/*
+ * The fields whose number RFC 5322 §3.6 fixes: the first min of them
+ * must come exactly once, the others at most once (RequiredHeaders).
+ */
+static const char *const counted[] = {
+	"From", "Date", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID",
+	"In-Reply-To", "References", "Subject"
+};
+#define COUNTED_MIN	2
+
+/* count_field - one more of a counted field (saturating) */
+static void
+count_field(struct msg *m, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		if (strcasecmp(name, counted[i]) == 0 && m->counts[i] < 2)
+			m->counts[i]++;
+}
+
+/* bad_counts - the first field whose count breaks RFC 5322 §3.6, or NULL */
+static const char *
+bad_counts(const struct msg *m)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		if (m->counts[i] > 1 || (i < COUNTED_MIN && m->counts[i] == 0))
+			return counted[i];
+	return NULL;
+}
+
+/*
+ * required - RequiredHeaders, OpenDKIM's meaning: mail whose header
+ * field counts break RFC 5322 §3.6 is rejected (a second From or
+ * Subject is how one message shows two faces); 1 when it is
+ */
+static int
+required(struct msg *m, struct session_out *out)
+{
+	const char *f;
+
+	if (!m->live->conf->requiredheaders || (f = bad_counts(m)) == NULL)
+		return 0;
+	snprintf(m->outcome, sizeof(m->outcome), "rejected: %s field count "
+	    "breaks RFC 5322 section 3.6 (RequiredHeaders)", f);
+	out->rcode = "550";
+	out->xcode = "5.6.0";
+	out->text = "header field counts break RFC 5322 section 3.6";
+	session_end(out, SESSION_REJECT, m->outcome);
+	return 1;
+}
+
 /* note_header - what the session itself needs from a field */
 static void
 note_header(struct msg *m, const char *name, const char *value)
 {
+	count_field(m, name);
 	if (strcasecmp(name, AR_NAME) == 0) {
 		m->ar_n++;
 		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
@@ -438,7 +503,8 @@ note_header(struct msg *m, const char *name, const char *value)
 		m->has_sig = 1;
 		m->nsig++;
 	}
-	if (m->mode == MODE_SIGN || m->live->conf->exempt != NULL)
+	if (m->mode == MODE_SIGN || m->live->conf->exempt != NULL ||
+	    external_watch(m->live->conf))
 		author_field(&m->author, m->live->conf->senderheaders, name,
 		    value);
 }
@@ -654,6 +720,38 @@ exempt(struct session *s, struct session_out *out)
 	return 1;
 }
 
+/*
+ * external - verified mail from a client that is not in
+ * ExternalIgnoreList whose author domain (author_choose) is one the
+ * SigningTable signs for: OpenDKIM's notice that an external host sent
+ * mail as one of our domains, logged as a line of its own at the end
+ * (session_eom.c). The mail is verified as any other.
+ */
+static void
+external(struct session *s)
+{
+	struct msg *m = s->m;
+	const struct conf *cf = m->live->conf;
+	struct signer sg[1];
+	char	why[200];
+	const char *at;
+	size_t	n;
+
+	if (m->mode != MODE_VERIFY || !external_watch(cf) ||
+	    (cf->exignore != NULL && (s->have_sa ?
+	    hosts_match(cf->exignore, (struct sockaddr *)&s->sa) :
+	    hosts_match_text(cf->exignore, s->client))) ||
+	    author_choose(&m->author, cf->senderheaders, m->from,
+	    sizeof(m->from), why, sizeof(why)) < 0 ||
+	    (at = strrchr(m->from, '@')) == NULL)
+		return;
+	n = table_signers(cf->signtab, m->from, sg, 1, 0);
+	table_release(cf->signtab, sg, n);
+	if (n > 0)
+		snprintf(m->external, sizeof(m->external), "%.64s sent as %.80s",
+		    s->client[0] ? s->client : "(unknown)", at + 1);
+}
+
 /* session_eoh - end of header: choose the signers, start key lookups */
 void
 session_eoh(struct session *s, const struct session_mac *mac,
@@ -675,8 +773,9 @@ session_eoh(struct session *s, const struct session_mac *mac,
 			session_internal(s, out);
 		return;
 	}
-	if (exempt(s, out))
+	if (required(m, out) || exempt(s, out))
 		return;
+	external(s);
 	if (m->mode == MODE_SIGN && eoh_sign(s, mac, out) < 0)
 		return;
 	if (dkim_eoh(m->dm) != DKIM_OK) {

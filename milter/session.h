@@ -99,6 +99,8 @@ struct msg {
 	size_t	nsig;			/* how many */
 	int	exempt;			/* ExemptDomains: only forged A-R go */
 	char	nosign_rcpt[256];	/* DontSignMailTo: the first listed */
+	char	external[160];		/* "HOST sent as DOMAIN", or "" */
+	unsigned counts[11];		/* RFC 5322 §3.6 fields (session.c) */
 	size_t	ar_n;			/* Authentication-Results seen */
 	size_t	*ours;			/* their indexes (1-based), ascending */
 	size_t	nours;

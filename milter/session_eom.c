@@ -262,6 +262,10 @@ eom_verify(struct session *s, struct session_out *out)
 	char	*o1 = m->outcome, done[200], *ar;
 	size_t	o, olen = sizeof(m->outcome), i;
 
+	if (m->external[0])
+		snprintf(out->warn, sizeof(out->warn), "%s: external host %s "
+		    "(not in ExternalIgnoreList)", m->qid[0] ? m->qid :
+		    "NOQUEUE", m->external);
 	for (i = 0; i < dkim_result_count(m->dm); i++)
 		metrics_sigresult(dkim_result_get(m->dm, i)->cause);
 	summary(m->dm, 1, o1, olen);

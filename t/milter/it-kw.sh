@@ -213,5 +213,26 @@ printf '*.example.com\n' >"$work/names.re"
 refused "InternalHosts refile:$work/names.re" "host names are not supported" \
     "InternalHosts refile: a host name pattern is refused, not trusted by name"
 
+# ---- ExternalIgnoreList ------------------------------------------------------
+printf '192.0.2.*\n' >"$work/exignore.re"
+if start "ExternalIgnoreList refile:$work/exignore.re"; then
+	run kw-exignore.lua
+	logged "EXI1: external host 198.51.100.9 sent as example.com \(not in ExternalIgnoreList\)" \
+	    "ExternalIgnoreList: an external host sending as our domain is noted, as OpenDKIM does"
+	! grep -q "EXI2: external host" "$work/dkimd.log"
+	ok $? "ExternalIgnoreList: a listed host is not noted"
+	! grep -q "EXI3: external host" "$work/dkimd.log"
+	ok $? "ExternalIgnoreList: mail as a domain we do not sign for is not noted"
+	stop
+fi
+
+# ---- RequiredHeaders ---------------------------------------------------------
+if start "RequiredHeaders yes"; then
+	run kw-required.lua
+	logged "RQ2: verify .*rejected: Subject field count breaks RFC 5322 section 3.6 \(RequiredHeaders\)" \
+	    "RequiredHeaders: log: the field whose count is wrong"
+	stop
+fi
+
 echo "1..$n"
 exit $fail
