@@ -496,8 +496,10 @@ note_header(struct msg *m, const char *name, const char *value)
 	count_field(m, name);
 	if (strcasecmp(name, AR_NAME) == 0) {
 		m->ar_n++;
-		if (m->mode == MODE_VERIFY && dkim_ar_is_ours(value,
-		    strlen(value), m->live->conf->authservid))
+		/* chosen for signing, it may yet be verified (verify_instead) */
+		if ((m->mode == MODE_VERIFY || m->live->conf->verify) &&
+		    dkim_ar_is_ours(value, strlen(value),
+		    m->live->conf->authservid))
 			remember_ours(m);
 	} else if (strcasecmp(name, SIG_NAME) == 0) {
 		m->has_sig = 1;
@@ -626,6 +628,30 @@ bad_author(struct msg *m, struct session_out *out, const char *why)
 	out->outcome = m->outcome;
 }
 
+/*
+ * verify_instead - mail chosen for signing whose From has no signer,
+ * with Mode "sv": verified, as OpenDKIM does, so that a content filter
+ * re-injecting inbound mail from a trusted address keeps its verdict.
+ * The signature checker, fed the same header, becomes the verifier;
+ * the forged Authentication-Results noted since MAIL are removed at the
+ * end like any verified message's. The message counts as verified in
+ * the metrics (its lookup as "none"); why says both reasons. Returns 0.
+ */
+static int
+verify_instead(struct msg *m)
+{
+	size_t	n = strlen(m->why);
+
+	if (n < sizeof(m->why))
+		snprintf(m->why + n, sizeof(m->why) - n, "; no key for "
+		    "\"%.60s\", verified instead", m->from);
+	m->mode = MODE_VERIFY;
+	dkim_msg_free(m->dm);
+	m->dm = m->check;
+	m->check = NULL;
+	return 0;
+}
+
 /* eoh_sign - choose the author and the signers; 0 to go on */
 static int
 eoh_sign(struct session *s, const struct session_mac *mac,
@@ -666,6 +692,8 @@ eoh_sign(struct session *s, const struct session_mac *mac,
 		out->outcome = m->outcome;
 		return -1;
 	}
+	if (m->nsigners == 0 && m->live->conf->verify)
+		return verify_instead(m);
 	if (m->nsigners == 0) {
 		m->unsigned_why = METRICS_UNS_NO_KEY;
 		snprintf(m->outcome, sizeof(m->outcome), "no key for \"%s\"; "
@@ -708,7 +736,7 @@ exempt(struct session *s, struct session_out *out)
 	    !dset_find(cf->exempt, at + 1, NULL))
 		return 0;
 	snprintf(m->outcome, sizeof(m->outcome), "ExemptDomains %s: %s",
-	    at + 1, m->nours ? "only forged Authentication-Results removed" :
+	    at + 1, m->mode == MODE_VERIFY && m->nours ? "only forged Authentication-Results removed" :
 	    "passed unchanged");
 	if (m->mode == MODE_SIGN || (m->nours == 0 && !m->ar_overflow)) {
 		session_end(out, SESSION_ACCEPT, m->outcome);

@@ -348,7 +348,7 @@ session_eom_do(struct session *s, struct session_out *out)
 {
 	struct msg *m = s->m;
 
-	if (m->ar_overflow) {
+	if (m->ar_overflow && m->mode == MODE_VERIFY) {
 		too_many(m, out);
 		return;
 	}

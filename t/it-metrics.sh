@@ -61,7 +61,9 @@ printf '%s\n' "MetricsSocket inet:$MP" "SubDomains yes" "LogFormat json" \
 "$DKIMTOOL" sign -d example.com -s sel -k "$T/keys/sel.private" \
     "$T/plain.eml" >"$T/signed.eml"
 sed 's/^hello/HELLO/' "$T/signed.eml" >"$T/changed.eml"
-sed 's/^From: .*/From: Other <user@other.test>\r/' "$T/plain.eml" >"$T/other.eml"
+# mail to sign that is not signed: a From that does not parse (On-BadAuthor;
+# a From without a key would be verified instead)
+sed 's/^From: .*/From: Other <user@other.test@example.com>\r/' "$T/plain.eml" >"$T/other.eml"
 
 dkimd_launch "$T/dkimd.conf" "$T/dkimd.log"
 ok $? "dkimd starts with MetricsSocket inet:$MP (no host: loopback)"

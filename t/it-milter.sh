@@ -135,14 +135,24 @@ logged "KeyTable|key.table:[0-9]+: key \"pct\" for nopct.test: key file .*/keys/
 [ "$(grep -c 'for nopct.test: key file' "$work/dkimd.log")" = 1 ]
 ok $? "pct: ... once, not once per message"
 run nokey.lua
-logged "NOKEY1: sign \(MTA ORIGINATING\): no key for \"user@nokey.test\"; passed unsigned" \
-    "log: no key for the From domain is logged"
+logged "NOKEY1: verify \(MTA ORIGINATING; no key for \"user@nokey.test\", verified instead\): no signature" \
+    "log: no key for the From domain is logged: verified instead, and why"
+# mail a content filter re-injects: From a domain without a key, signed
+# by another (pct.test)
+sed 's/^From: .*/From: User <user@nokey.test>/' "$top_srcdir/etc/sample.eml" |
+    "$DKIMTOOL" sign -d pct.test -s pct -k "$work/keys/pct.test/pct.private" \
+    >"$work/relay.eml"
+run relay.lua
+logged "RELAY2: verify \(internal host 192.0.2.9; no key for \"user@nokey.test\", verified instead\): d=pct.test s=pct a=rsa-sha256 pass; removed 1 forged" \
+    "log: internal mail with no key: mode verify, the reasons, the result"
+logged "RELAY4: sign \(authenticated as alice@example.com.*not authorized" \
+    "log: an unauthorized login is still logged as refused to sign"
 run author.lua
 for q in AUTHQP AUTHAT AUTHSP; do
 	grep -q "$q: sign .*d=example.com" "$work/dkimd.log"
 	ok $((!$?)) "author: $q got no example.com signature (log)"
 done
-logged "AUTHQP: sign \(MTA ORIGINATING\): no key for \"evil@nokey.test\"" \
+logged "AUTHQP: verify \(MTA ORIGINATING; no key for \"evil@nokey.test\"" \
     "log: a quoted-pair in a comment: the address after the comment is looked up"
 logged "AUTHAT: sign \(MTA ORIGINATING\): not signed: From does not parse: unexpected text after an address at byte [0-9]+ \('@'\); accept" \
     "log: a From with two '@' is not signed, with the reason and the action"
@@ -162,7 +172,7 @@ logged "AUTHVER: verify .*policy" "log: the leading-WSP message verified as poli
 logged "AUTHVER: verify .*policy \(header begins with white space\) cause=header_leading_wsp" \
     "log: its cause token is header_leading_wsp, after the human reason"
 run steps.lua
-logged "STEPS2: sign \(MTA ORIGINATING\): no key" \
+logged "STEPS2: sign \(MTA ORIGINATING\): not signed" \
     "log: the message of an MTA without NR_ steps is logged"
 run auth.lua
 logged "AUTH1: sign \(authenticated as alice@example.com; login alice@example.com: sender domain is the From domain\)" \

@@ -259,10 +259,13 @@ sign_cases(void)
 
 	run("From: x@other.example\r\nSubject: s\r\n\r\nHi.\r\n", &orig,
 	    &out, &stage, NULL);
-	ok(strcmp(stage, "eoh") == 0 && out.verdict == SESSION_ACCEPT &&
-	    got.nins == 0 && strstr(out.log, "no key for \"x@other.example\"; "
-	    "passed unsigned") != NULL,
-	    "sign: no key for the From domain: accepted unsigned at eoh");
+	ok(strcmp(stage, "eom") == 0 && out.verdict == SESSION_CONTINUE &&
+	    strcmp(got.name, "DKIM-Signature") != 0 && strstr(out.log,
+	    "QID1: verify (MTA ORIGINATING; "
+	    "no key for \"x@other.example\", verified instead): no "
+	    "signature") != NULL,
+	    "sign: no key for the From domain (Mode sv): verified instead, "
+	    "and the log says so");
 
 	run("From: joe@a.example\r\nFrom: ceo@b.example\r\nSubject: s\r\n"
 	    "\r\nHi.\r\n", &orig, &out, &stage, NULL);
@@ -447,6 +450,52 @@ failed_cases(void)
 	    "failed: logged as an internal error, On-InternalError accept");
 }
 
+/*
+ * relay_cases - Mode sv, OpenDKIM's rule: mail chosen for signing whose
+ * From has no key is verified (forged A-R removed, ours inserted); the
+ * paths that refuse to sign keep their outcomes
+ */
+static void
+relay_cases(void)
+{
+	struct session_out out;
+	const char *stage;
+
+	if (install("AlwaysAddARHeader yes\n") < 0) {
+		ok(0, "configuration with AlwaysAddARHeader");
+		return;
+	}
+	run("Authentication-Results: mx.test; dkim=pass header.d=other."
+	    "example\r\nFrom: x@other.example\r\nSubject: s\r\n\r\nHi.\r\n",
+	    &orig, &out, &stage, NULL);
+	ok(strcmp(stage, "eom") == 0 && out.verdict == SESSION_CONTINUE &&
+	    got.nins == 1 && strcmp(got.name, "Authentication-Results") == 0 &&
+	    strstr(got.value, "mx.test; dkim=none") != NULL,
+	    "relay: internal mail with no key gets our Authentication-Results");
+	ok(got.ndel == 1, "relay: attack: the forged dkim=pass claiming our "
+	    "authserv-id is removed from internal mail with no key");
+	run(signme, &orig, &out, &stage, NULL);
+	ok(got.nins == 1 && strcmp(got.name, "DKIM-Signature") == 0 &&
+	    got.ndel == 0, "relay: internal mail with a key is signed, no "
+	    "Authentication-Results added");
+	run("From: joe@a.example\r\nFrom: ceo@other.example\r\nSubject: s"
+	    "\r\n\r\nHi.\r\n", &orig, &out, &stage, NULL);
+	ok(strcmp(stage, "eoh") == 0 && out.verdict == SESSION_ACCEPT &&
+	    got.nins == 0 && strstr(out.log, "sign (MTA ORIGINATING): not "
+	    "signed: ") != NULL,
+	    "relay: a bad author still takes On-BadAuthor, not verification");
+	if (install("Mode s\nAlwaysAddARHeader yes\n") < 0) {
+		ok(0, "configuration with Mode s");
+		return;
+	}
+	run("From: x@other.example\r\nSubject: s\r\n\r\nHi.\r\n", &orig,
+	    &out, &stage, NULL);
+	ok(strcmp(stage, "eoh") == 0 && out.verdict == SESSION_ACCEPT &&
+	    got.nins == 0 && strstr(out.log, "no key for \"x@other.example\"; "
+	    "passed unsigned") != NULL,
+	    "Mode s: no key for the From domain: accepted unsigned at eoh");
+}
+
 /* mode_cases - Mode s: mail from outside passes unchanged */
 static void
 mode_cases(void)
@@ -485,6 +534,7 @@ main(void)
 	policy_cases();
 	verify_cases();
 	failed_cases();
+	relay_cases();
 	mode_cases();
 	live_shutdown();
 	records_free(&rec);

@@ -62,8 +62,6 @@ struct mig {
 	int	changes;		/* lines that change mail */
 	int	invalid;		/* lines OpenDKIM would refuse */
 	int	seen[SEEN_MAX];
-	int	internal_line;		/* the InternalHosts line, 0: default */
-	int	sign_and_verify;	/* Mode has s and v (default sv) */
 	const char *tmp;		/* the output's name while checked */
 };
 
@@ -542,11 +540,6 @@ implemented(struct mig *m, int lineno, const char *kw, const char *type,
 		return;
 	}
 	note_seen(m, kw);
-	if (strcasecmp(kw, "InternalHosts") == 0)
-		m->internal_line = lineno;
-	if (strcasecmp(kw, "Mode") == 0)
-		m->sign_and_verify = strpbrk(nv, "sS") != NULL &&
-		    strpbrk(nv, "vV") != NULL;
 	fprintf(m->out, "%s %s\n", kw, nv);
 	if (!said && strcmp(nv, v) == 0)
 		report(m, lineno, kw, "implemented", 0, "kept as is");
@@ -707,12 +700,6 @@ defaults(struct mig *m)
 		    d->value);
 		report(m, 0, d->kw, "implemented", 0, "%s", d->note);
 	}
-	if (m->sign_and_verify)
-		report(m, m->internal_line, "InternalHosts", "implemented", 1,
-		    "mail from these hosts whose From has no key: OpenDKIM "
-		    "verified it, dkimd passes it on neither signed nor "
-		    "verified (a content filter re-injecting inbound mail "
-		    "loses its Authentication-Results)");
 	report(m, 0, "SenderAuthorization", "dkimd", 0, "dkimd signs an "
 	    "authenticated login's mail only for the login's own domain, "
 	    "OpenDKIM for any From; write SenderAuthorization (a data set, "
@@ -781,7 +768,6 @@ migrate_main(int argc, char **argv)
 		    "[--no-check] FILE");
 	memset(&m, 0, sizeof(m));
 	m.file = argv[i];
-	m.sign_and_verify = 1;		/* OpenDKIM's default Mode sv */
 	if ((m.out = open_memstream(&text, &len)) == NULL) {
 		tool_err("out of memory");
 		return TOOL_EX_USAGE;

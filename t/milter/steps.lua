@@ -10,7 +10,8 @@ check(mt.test_option(conn, SMFIP_NR_HDR) and
     mt.test_option(conn, SMFIP_NR_EOH) and
     mt.test_option(conn, SMFIP_NR_BODY),
     "steps: no reply to connect, MAIL, headers, end of header and body")
-local r = send(conn, simple("user@nokey.test"), {qid = "STEPS1"})
+-- a From that does not parse is refused at end of header (On-BadAuthor)
+local r = send(conn, simple("user@x.test@example.com"), {qid = "STEPS1"})
 check(r == SMFIR_ACCEPT,
     "steps: the accept decided at end of header comes at end of message")
 mt.disconnect(conn)
@@ -29,9 +30,9 @@ check(not mt.test_option(old, SMFIP_NR_EOH) and
 must(mt.macro(old, SMFIC_CONNECT, "{daemon_name}", "ORIGINATING"), "macro")
 must(mt.conninfo(old, "client.test", "127.0.0.1"), "conninfo")
 check(mt.getreply(old) == SMFIR_CONTINUE, "steps: connect answered")
-r = send(old, simple("user@nokey.test"), {qid = "STEPS2"})
+r = send(old, simple("user@x.test@example.com"), {qid = "STEPS2"})
 check(r == SMFIR_ACCEPT and mt.eom_check(old, MT_HDRINSERT) == false,
-    "steps: no key: accepted, unsigned")
+    "steps: a bad author: accepted at end of header, unsigned")
 r = send(old, simple("user@example.com"), {qid = "STEPS3"})
 check(r == SMFIR_CONTINUE and #inserted(old, "DKIM-Signature") == 2,
     "steps: the next message is signed")
