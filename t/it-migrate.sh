@@ -203,7 +203,7 @@ effective() {
 			cond=${line%%]*}
 			cond=${cond#[}
 			rest=${line#*] }
-			kw=${cond%%[!=]=*}
+			kw=${cond%%=*}
 			kw=${kw%!}
 			cls=${cond#*=}
 			have=$(awk -v k="$kw" 'tolower($1) == tolower(k) \

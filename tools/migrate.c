@@ -279,6 +279,50 @@ tr_list(const char *v, const char **why, int *inlined)
 	return strdup(v);
 }
 
+/*
+ * tr_macros - MacroList's inline entries without those OpenDKIM could
+ * never match: it splits an entry at '=' into a macro name and its
+ * values, so "daemon_name|ORIGINATING" (as some guides write it) names
+ * a macro no MTA defines. Those go (dkimd refuses such a name), and the
+ * report says how to write what was meant. NULL with *why when none is
+ * left; *dropped counts what went.
+ */
+static char *
+tr_macros(const char *v, const char **why, int *dropped)
+{
+	char	*copy, *out, *e, *save = NULL;
+	size_t	 len;
+
+	*dropped = 0;
+	if (strncmp(v, "csl:", 4) == 0)
+		v += 4;
+	if ((copy = strdup(v)) == NULL || (out = calloc(1, strlen(v) + 1)) ==
+	    NULL) {
+		free(copy);
+		*why = "out of memory";
+		return NULL;
+	}
+	for (e = strtok_r(copy, ", \t", &save); e != NULL;
+	    e = strtok_r(NULL, ", \t", &save)) {
+		if (strchr(e, '|') != NULL && strchr(e, '=') == NULL) {
+			(*dropped)++;
+			continue;
+		}
+		len = strlen(out);
+		snprintf(out + len, strlen(v) + 1 - len, "%s%s", len ? "," : "",
+		    e);
+	}
+	free(copy);
+	if (out[0] == '\0') {
+		free(out);
+		*why = "OpenDKIM reads NAME|VALUE as the name of one macro, "
+		    "which no MTA defines, so it never matched (to sign the "
+		    "mail of a daemon, write MacroList daemon_name=ORIGINATING)";
+		return NULL;
+	}
+	return out;
+}
+
 /* tr_hosts - an address data set: csl: inline, a path as file: */
 static char *
 tr_hosts(const char *v, const char **why)
@@ -490,6 +534,19 @@ translate(struct mig *m, int lineno, const char *kw, const char *type,
 			report(m, lineno, kw, "implemented", 0, "the entries "
 			    "of %s written inline (later edits of that file "
 			    "do not reach dkimd)", v);
+			*said = 1;
+		}
+		return s;
+	}
+	if (strcasecmp(kw, "MacroList") == 0 && !is_file_set(v) &&
+	    !other_set(v)) {
+		s = tr_macros(v, why, &q);
+		if (s != NULL && q > 0) {
+			report(m, lineno, kw, "implemented", 0, "%d entries "
+			    "of the form NAME|VALUE left out: OpenDKIM reads "
+			    "each as the name of one macro, which no MTA "
+			    "defines, so they never matched (write "
+			    "NAME=VALUE to mean what they seem to)", q);
 			*said = 1;
 		}
 		return s;
