@@ -50,20 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_sink N - wait until smtp-sink holds N messages (30 s at most)
-wait_sink() {
-	for _ in $(seq 1 300); do
-		[ "$(find "$T/sink" -type f | wc -l)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# newest - the message smtp-sink received last
-newest() {
-	ls -t "$T"/sink/* 2>/dev/null | head -n 1
-}
-
 DK=$(free_port)
 FWD=$(free_port)
 IN=$(free_port)
@@ -90,9 +76,9 @@ printf 'From: alice@example.com\nTo: list@example.net\nSubject: to forward\nDate
 swaks --server 127.0.0.1 --port "$FWD" --from alice@example.com \
     --to bob@example.net --data "$T/signed.eml" >"$T/swaks1.out" 2>&1
 ok $? "forward: Postfix accepts the signed message"
-wait_sink 1
+postfix_sink_wait 1
 ok $? "forward: the message reaches smtp-sink"
-m=$(newest)
+m=$(postfix_sink_newest)
 # what smtp-sink adds before the message proper is left out
 sed -n '/^ARC-Seal:/,$p' "$m" >"$T/sealed.eml"
 grep -q "^ARC-Seal: i=1; cv=none; a=rsa-sha256; d=example.com; s=arc;" "$T/sealed.eml" &&
@@ -112,8 +98,8 @@ sed 's/^/#   /' "$T/dkimpy.out"
 # ---- incoming: arc=pass; a body changed after the seal: not pass --------
 swaks --server 127.0.0.1 --port "$IN" --from alice@example.com \
     --to bob@example.net --data "$T/sealed.eml" >"$T/swaks2.out" 2>&1
-wait_sink 2
-m=$(newest)
+postfix_sink_wait 2
+m=$(postfix_sink_newest)
 tr -d '\n' <"$m" | grep -q "Authentication-Results: mx.test;.*arc=pass (as\[1\].d=example.com as\[1\].s=arc)"
 ok $? "incoming: dkimd on the inbound port reports arc=pass"
 ! grep -q "^ARC-Seal: i=2" "$m"
@@ -121,8 +107,8 @@ ok $? "incoming: the inbound port (not in ARCSealMTA) does not seal"
 sed 's/^Hello, through/Hello, THROUGH/' "$T/sealed.eml" >"$T/tampered.eml"
 swaks --server 127.0.0.1 --port "$IN" --from alice@example.com \
     --to bob@example.net --data "$T/tampered.eml" >"$T/swaks3.out" 2>&1
-wait_sink 3
-m=$(newest)
+postfix_sink_wait 3
+m=$(postfix_sink_newest)
 tr -d '\n' <"$m" | grep -q "Authentication-Results: mx.test;.*arc=fail" &&
     ! grep -q "arc=pass" "$m"
 ok $? "incoming: a body changed after the seal gives arc=fail, never pass"
