@@ -2,7 +2,7 @@
  * loadgen - drive a milter with concurrent connections and check each reply
  *
  *	loadgen -s SOCKET -c CONCURRENCY -n MESSAGES [-m PER_CONNECTION]
- *	    -f MESSAGE_FILE --mode sign|verify [--expect RESULT]
+ *	    -f MESSAGE_FILE --mode sign|verify|seal [--expect RESULT]
  *	    [--pid MILTER_PID] [--nodelay] [--sigs N] [--label TEXT]
  *
  * CONCURRENCY threads each hold one milter connection (bench/milterc.c,
@@ -12,7 +12,9 @@
  * ORIGINATING, an authenticated sender, client 127.0.0.1) and wants
  * exactly --sigs (default 1) DKIM-Signature fields added; verify mode
  * presents it as inbound mail (client 203.0.113.5) and wants one
- * Authentication-Results field with dkim=RESULT (default pass). Any
+ * Authentication-Results field with dkim=RESULT (default pass); seal
+ * mode is verify mode on daemon name FORWARD (dkimd's ARCSealMTA) and
+ * wants one ARC-Seal with cv=pass added as well. Any
  * other outcome is a failure; a run with a failure exits 1, since a
  * benchmark of a milter that silently did nothing is worthless.
  *
@@ -40,7 +42,7 @@
 #define LG_MAXHDRS	1000
 #define LG_MAXFAILSHOWN	5
 
-enum lg_mode { LG_SIGN, LG_VERIFY };
+enum lg_mode { LG_SIGN, LG_VERIFY, LG_SEAL };
 
 struct lg {
 	const char *sock;
@@ -81,7 +83,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen -s SOCKET -c CONCURRENCY -n MESSAGES "
-	    "[-m PER_CONNECTION] -f FILE --mode sign|verify\n"
+	    "[-m PER_CONNECTION] -f FILE --mode sign|verify|seal\n"
 	    "\t[--expect RESULT] [--sigs N] [--pid PID] [--nodelay] "
 	    "[--label TEXT]\n");
 	exit(2);
@@ -204,9 +206,16 @@ check_result(const struct lg *g, const struct milterc_result *res,
 		    "want %d", n, g->sigs);
 		return why;
 	}
-	if (g->mode == LG_VERIFY && (n != 1 || !found)) {
+	if (g->mode != LG_SIGN && (n != 1 || !found)) {
 		snprintf(why, whylen, "%d Authentication-Results added, "
 		    "want 1 with %s:%.160s", n, want, seen);
+		return why;
+	}
+	from = 0;
+	if (g->mode == LG_SEAL && ((m = milterc_find_mod(res,
+	    SMFIR_INSHEADER, "ARC-Seal", &from)) == NULL || m->value == NULL ||
+	    strstr(m->value, "cv=pass") == NULL)) {
+		snprintf(why, whylen, "no ARC-Seal with cv=pass added");
 		return why;
 	}
 	return NULL;
@@ -240,7 +249,8 @@ worker(void *arg)
 	char	qid[32], why[300];
 	struct milterc_pair cm[] = {
 		{ "j", "mx.loadgen.test" },
-		{ "{daemon_name}", sign ? "ORIGINATING" : "smtpd" },
+		{ "{daemon_name}", sign ? "ORIGINATING" :
+		    g->mode == LG_SEAL ? "FORWARD" : "smtpd" },
 		{ "{client_addr}", sign ? "127.0.0.1" : "203.0.113.5" },
 	};
 	struct milterc_pair mm[] = {
@@ -412,6 +422,8 @@ parse_args(struct lg *g, int argc, char **argv, const char **file)
 		g->mode = LG_SIGN;
 	else if (strcmp(mode, "verify") == 0)
 		g->mode = LG_VERIFY;
+	else if (strcmp(mode, "seal") == 0)
+		g->mode = LG_SEAL;
 	else
 		usage();
 	if (g->perconn == 0)
@@ -433,7 +445,8 @@ print_report(const struct lg *g, double secs, double cpu, double sys,
 	    "fail=%ld secs=%.3f msgs_per_s=%.1f p50_ms=%.3f p99_ms=%.3f "
 	    "max_ms=%.3f cpu_ms_per_msg=%.4f sys_ms_per_msg=%.4f "
 	    "cpu_s_per_1000=%.4f rss_idle_kb=%ld rss_peak_kb=%ld hwm_kb=%ld\n",
-	    g->label ? g->label : "-", g->mode == LG_SIGN ? "sign" : "verify",
+	    g->label ? g->label : "-", g->mode == LG_SIGN ? "sign" :
+	    g->mode == LG_SEAL ? "seal" : "verify",
 	    g->conc, n, g->perconn, g->msgbytes, (long)g->ok, (long)g->fail,
 	    secs, rate, pct(v, n, 50), pct(v, n, 99), v[n - 1], cpu_ms, sys_ms,
 	    cpu_ms, rss0, rsspeak, hwm);

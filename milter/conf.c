@@ -112,6 +112,12 @@ static const struct keyword keywords[] = {
 	    "seconds a signature is valid (x=); 0 for no expiry"},
 	{"MTA", K_LIST, O(mta), "ORIGINATING", 0, 0, NULL,
 	    "{daemon_name} values whose mail is signed"},
+	{"ARCSealMTA", K_LIST, O(arcsealmta), NULL, 0, 0, NULL,
+	    "{daemon_name} values whose verified mail is ARC-sealed "
+	    "(needs ARCKey)"},
+	{"ARCKey", K_STR, O(arckey), NULL, 0, 0, NULL,
+	    "KeyTable key name that makes ARC seals (its domain and "
+	    "selector are d= and s=)"},
 	{"InternalHosts", K_STR, O(internalhosts), NULL, 0, 0, NULL,
 	    "client addresses/CIDRs whose mail is signed (or file:/path, "
 	    "refile:/path)"},
@@ -1378,6 +1384,38 @@ load_macros(struct loader *ld)
 	return 0;
 }
 
+/*
+ * load_arckey - ARCSealMTA needs ARCKey, and ARCKey names a KeyTable
+ * entry of one fixed domain whose key is loaded now: a seal key that is
+ * missing is refused at load, not found missing on the first message
+ */
+static int
+load_arckey(struct loader *ld)
+{
+	struct conf *c = ld->c;
+	const struct keytab_entry *e;
+
+	if (c->arckey == NULL) {
+		if (c->arcsealmta == NULL)
+			return 0;
+		util_report(ld->report, ld->rarg, 0, "%s:%d: ARCSealMTA needs "
+		    "ARCKey", file_of(ld, "ARCSealMTA"),
+		    line_of(c, "ARCSealMTA"));
+		return 1;
+	}
+	if (c->keytab == NULL || c->keytab->db != NULL ||
+	    (e = table_key(c->keytab, c->arckey)) == NULL ||
+	    e->key == NULL || strcmp(e->domain, "%") == 0) {
+		util_report(ld->report, ld->rarg, 0, "%s:%d: ARCKey \"%s\": "
+		    "no such key in a file KeyTable (a key of one domain, "
+		    "loaded at start)", file_of(ld, "ARCKey"),
+		    line_of(c, "ARCKey"), c->arckey);
+		return 1;
+	}
+	c->arc_key = e;
+	return 0;
+}
+
 /* load_tables - KeyTable, SigningTable (or KeyFile), InternalHosts */
 static int
 load_tables(struct loader *ld)
@@ -1435,12 +1473,16 @@ load_tables(struct loader *ld)
 			errors += table_link(c->signtab, c->keytab, ld->report,
 			    ld->rarg);
 		warn_secrets(ld);
+		errors += load_arckey(ld);
 	} else if (c->keyfile != NULL)
 		errors += load_keyfile(ld, safe);
 	else if (c->sign)
 		util_report(ld->report, ld->rarg, 1, "%s: warning: Mode includes "
 		    "s but no KeyTable or KeyFile: nothing will be signed",
 		    ld->file);
+	if (c->keytable == NULL && (c->arckey != NULL ||
+	    c->arcsealmta != NULL))
+		errors += load_arckey(ld);
 	return errors + check_bits(ld, c->keytab);
 }
 
@@ -1531,18 +1573,32 @@ conf_action_name(enum conf_action a)
 	return (unsigned)a < 4 ? action_names[a] : "accept";
 }
 
+/* listed - 1 when name is in the NULL-terminated list (NULL: empty) */
+static int
+listed(char **list, const char *name)
+{
+	char	**p;
+
+	if (name == NULL)
+		return 0;
+	for (p = list; p != NULL && *p; p++)
+		if (strcmp(*p, name) == 0)
+			return 1;
+	return 0;
+}
+
 /* conf_mta_match - 1 when daemon_name is in the MTA list */
 int
 conf_mta_match(const struct conf *c, const char *daemon_name)
 {
-	char	**p;
+	return listed(c->mta, daemon_name);
+}
 
-	if (daemon_name == NULL)
-		return 0;
-	for (p = c->mta; p != NULL && *p; p++)
-		if (strcmp(*p, daemon_name) == 0)
-			return 1;
-	return 0;
+/* conf_arc_seal - 1 when mail of daemon_name is to be ARC-sealed */
+int
+conf_arc_seal(const struct conf *c, const char *daemon_name)
+{
+	return c->arc_key != NULL && listed(c->arcsealmta, daemon_name);
 }
 
 /* conf_socket_user - 1 when uid may talk to the milter socket */

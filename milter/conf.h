@@ -38,6 +38,7 @@ struct table;
 struct hosts;
 struct authz;
 struct dset;
+struct keytab_entry;
 
 /* What to do with a message (On-* keywords). */
 enum conf_action {
@@ -129,6 +130,8 @@ struct conf {
 	int	authservidjobid;	/* AuthservIDWithJobID */
 	char	*externalignorelist;	/* ExternalIgnoreList data set */
 	int	requiredheaders;	/* RequiredHeaders: reject bad counts */
+	char	**arcsealmta;		/* ARCSealMTA, NULL-terminated */
+	char	*arckey;		/* ARCKey: a KeyTable key name */
 
 	/* derived at load */
 	int	sign;			/* Mode has s */
@@ -152,6 +155,7 @@ struct conf {
 	struct dset *exempt;		/* ExemptDomains, NULL when none */
 	struct dset *dontsignto;	/* DontSignMailTo, NULL when none */
 	struct dset *macros;		/* MacroList, NULL when none */
+	const struct keytab_entry *arc_key; /* ARCKey's entry, in keytab */
 	int	lines[96];		/* line of each keyword, 0 = default */
 };
 
@@ -179,6 +183,9 @@ const char *conf_action_name(enum conf_action);
 
 /* conf_mta_match - 1 when daemon_name is in the MTA list */
 int	conf_mta_match(const struct conf *, const char *daemon_name);
+
+/* conf_arc_seal - 1 when mail of daemon_name is to be ARC-sealed */
+int	conf_arc_seal(const struct conf *, const char *daemon_name);
 
 /* conf_socket_user - 1 when uid may talk to the milter socket */
 int	conf_socket_user(const struct conf *, uid_t uid);

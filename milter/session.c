@@ -806,6 +806,14 @@ session_eoh(struct session *s, const struct session_mac *mac,
 	external(s);
 	if (m->mode == MODE_SIGN && eoh_sign(s, mac, out) < 0)
 		return;
+	if (m->mode == MODE_VERIFY && conf_arc_seal(m->live->conf,
+	    s->daemon[0] ? s->daemon : NULL)) {
+		if (dkim_arc_want_seal(m->dm) != DKIM_OK) {
+			session_fail(m, "eoh", dkim_msg_error(m->dm));
+			return;
+		}
+		m->seal = 1;
+	}
 	if (dkim_eoh(m->dm) != DKIM_OK) {
 		session_fail(m, "eoh", dkim_msg_error(m->dm));
 		if (m->mode != MODE_VERIFY)

@@ -50,7 +50,8 @@
 #include "table.h"
 
 #define AR_NAME		"Authentication-Results"
-#define SESSION_MAX_INS	(DKIM_MAX_SIGNERS + 2)	/* + A-R or DKIM-Filter */
+#define SESSION_MAX_INS	(DKIM_MAX_SIGNERS + 5)	/* + A-R or DKIM-Filter,
+						   + an ARC set */
 #define SIG_NAME	"DKIM-Signature"
 
 /* the answer to the MTA */
@@ -98,6 +99,7 @@ struct msg {
 	int	has_sig;		/* a DKIM-Signature came in */
 	size_t	nsig;			/* how many */
 	int	exempt;			/* ExemptDomains: only forged A-R go */
+	int	seal;			/* ARCSealMTA: sealed after verifying */
 	char	nosign_rcpt[256];	/* DontSignMailTo: the first listed */
 	char	external[160];		/* "HOST sent as DOMAIN", or "" */
 	unsigned counts[11];		/* RFC 5322 §3.6 fields (session.c) */

@@ -12,6 +12,16 @@
  * after each deletion), inserts ours at the top, and maps the results
  * to the On-* situations (onmap.c, by the engine's causes only): no
  * signature, a temporary DNS failure, a key not found, a bad signature.
+ * On a daemon of ARCSealMTA (conf_arc_seal) verifying then seals: a new
+ * ARC set (RFC 8617 §5.1) made with ARCKey goes on top, ARC-Seal
+ * topmost. Its ARC-Authentication-Results carries only what dkimd found
+ * itself (dkim= of each signature, arc= of the chain, smtp.remote-ip):
+ * an Authentication-Results field naming our authserv-id that reaches
+ * a milter cannot be told from one the sender forged, so every one is
+ * removed (above) and none is copied. A chain that may not be continued
+ * (sealed cv=fail before, or DKIM_ARC_MAX sets: the engine refuses) is
+ * delivered unsealed, and the log line says why.
+ *
  * The edits are listed in struct session_out (session.h); mlfi.c carries
  * them out. No libmilter header is included here.
  */
@@ -250,6 +260,57 @@ arc_summary(const dkim_msg *dm, char *out, size_t outlen)
 		    a->reason, a->reason[0] ? ")" : "");
 }
 
+/*
+ * arc_seal - the new ARC set, listed for insertion AAR, AMS, AS (each
+ * goes on top, so the ARC-Seal ends topmost); what happened is appended
+ * to the outcome o1. Out of memory, the message goes on unsealed, never
+ * with part of a set.
+ */
+static void
+arc_seal(struct session *s, struct session_out *out, char *o1, size_t olen)
+{
+	struct msg *m = s->m;
+	const struct conf *cf = m->live->conf;
+	const struct dkim_arcresult *a;
+	struct dkim_arcspec sp;
+	const char *why = "out of memory";
+	char	*ar, *f[3] = { NULL, NULL, NULL };
+	size_t	o = strlen(o1), n0 = out->nins;
+	int	i;
+
+	if ((ar = dkim_ar_value_client(m->dm, cf->authservid,
+	    s->client[0] ? s->client : NULL)) == NULL)
+		goto fail;
+	memset(&sp, 0, sizeof(sp));
+	sp.domain = cf->arc_key->domain;
+	sp.selector = cf->arc_key->selector;
+	sp.key = cf->arc_key->key;
+	sp.authres = ar[0] == ' ' ? ar + 1 : ar;
+	if (dkim_arc_seal(m->dm, &sp, f) != DKIM_OK) {
+		why = dkim_msg_error(m->dm);
+		goto fail;
+	}
+	for (i = 2; i >= 0; i--)
+		if (session_insert(m, out, s->leadspc, dkim_arc_field_name(i),
+		    f[i]) < 0)
+			goto fail;
+	a = dkim_arc_get(m->dm);
+	if (o < olen)
+		snprintf(o1 + o, olen - o, "; ARC-sealed i=%u cv=%s d=%s s=%s",
+		    a->instances + 1, a->result == DKIM_ARC_PASS ? "pass" :
+		    a->result == DKIM_ARC_NONE ? "none" : "fail", sp.domain,
+		    sp.selector);
+	goto done;
+fail:
+	out->nins = n0;
+	if (o < olen)
+		snprintf(o1 + o, olen - o, "; not ARC-sealed (%s)", why);
+done:
+	for (i = 0; i < 3; i++)
+		free(f[i]);
+	free(ar);
+}
+
 /* eom_verify - report the results, take the configured action */
 static void
 eom_verify(struct session *s, struct session_out *out)
@@ -302,6 +363,9 @@ done:
 		session_internal(s, out);
 		return;
 	}
+	if (m->seal)
+		arc_seal(s, out, o1, olen);
+	o = strlen(o1);
 	done_list(m, done, sizeof(done));
 	if (m->nours > 0 && o < olen)
 		snprintf(o1 + o, olen - o, "; removed %zu forged "

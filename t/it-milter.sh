@@ -357,6 +357,51 @@ logged "SH3: sign .*not signed: From does not parse: .*; reject" \
     "log: On-BadAuthor reject is logged with the reason"
 stop_dkimd
 
+# ---- ARC sealing: ARCSealMTA, ARCKey -----------------------------------------
+printf 'ARCKey nosuch\nARCSealMTA FORWARD\n' >>"$work/dkimd.conf"
+"$DKIMD" -c "$work/dkimd.conf" -t >"$work/arckey.out" 2>&1
+[ $? -ne 0 ] && grep -q 'ARCKey "nosuch": no such key' "$work/arckey.out"
+ok $? "arcseal: an ARCKey missing from the KeyTable is refused at load"
+sed -i '/^ARCKey/d' "$work/dkimd.conf"
+"$DKIMD" -c "$work/dkimd.conf" -t >"$work/arckey.out" 2>&1
+[ $? -ne 0 ] && grep -q 'ARCSealMTA needs ARCKey' "$work/arckey.out"
+ok $? "arcseal: ARCSealMTA without ARCKey is refused at load"
+"$DKIMTOOL" sign -d example.com -s sel1 -k "$work/keys/sel1.private" \
+    "$top_srcdir/etc/sample.eml" | arcseal example.com sel1 >"$work/arc-rsa1.eml"
+# 50 sets (dkimtool arc-seal refuses a 51st): dkimd must neither seal nor lose it
+cp "$work/arc-rsa1.eml" "$work/arc-50.eml"
+for _ in $(seq 2 50); do
+	arcseal example.com sel1 <"$work/arc-50.eml" >"$work/arc-next.eml" &&
+	    mv "$work/arc-next.eml" "$work/arc-50.eml"
+done
+[ "$(grep -c '^ARC-Seal: i=' "$work/arc-50.eml")" = 50 ]
+ok $? "arcseal: the 50-set chain was built"
+start_dkimd "ARCSealMTA FORWARD, ORIGINATING" "ARCKey sel1" ||
+    { echo "Bail out! dkimd with ARCKey did not start"; exit 1; }
+run arcseal.lua
+for f in sealed3 sealed-rsa; do
+	"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" --authserv-id mx2.test \
+	    "$work/$f.eml" >"$work/$f.out" 2>&1
+	grep -q "arc=pass" "$work/$f.out"
+	ok $? "arcseal: dkimtool verify finds arc=pass on what dkimd sealed ($f)"
+done
+"$DKIMTOOL" verify --nameserver "127.0.0.1:$DNS_PORT" --authserv-id mx2.test \
+    "$work/sealed-fail.eml" >"$work/sealed-fail.out" 2>&1
+grep -q "arc=fail" "$work/sealed-fail.out" && ! grep -q "arc=pass" "$work/sealed-fail.out"
+ok $? "arcseal: the cv=fail seal over a broken chain never verifies as pass"
+if /usr/bin/python3 -c 'import dkim, dns.resolver, authres' 2>/dev/null; then
+	/usr/bin/python3 "$top_srcdir/t/peers/dkimpy-arc.py" verify "$DNS_PORT" \
+	    "$work/sealed-rsa.eml" >"$work/dkimpy-arc.out" 2>&1
+	grep -q "cv=pass" "$work/dkimpy-arc.out"
+	ok $? "arcseal: dkimpy arc_verify passes the chain dkimd continued"
+	sed 's/^/#   /' "$work/dkimpy-arc.out"
+fi
+logged "SEAL1: verify \(daemon FORWARD\): .*; ARC-sealed i=3 cv=pass d=example.com s=sel1" \
+    "arcseal: the log line says the message was sealed, with i=, cv=, d=, s="
+logged "SEAL50: verify .*; not ARC-sealed \(" \
+    "arcseal: the log line says why a 50-set chain was not sealed"
+stop_dkimd
+
 # ---- sender authorization: SenderAuthorization, On-Unauthorized -------------
 cat >"$work/authz.table" <<EOT
 alice@example.com	lists.example.org

@@ -206,6 +206,56 @@ static struct macs orig = { { "{daemon_name}", "ORIGINATING", "i", "QID1",
 static struct macs inbound = { { "{daemon_name}", "MX", "i", "QID2",
     NULL } };
 
+/*
+ * arc_cases - ARCKey must name a KeyTable key of one domain; a sealing
+ * daemon's verified message gets A-R, then AAR, AMS, AS listed (each
+ * inserted on top: ARC-Seal ends topmost); another daemon's gets none
+ */
+static void
+arc_cases(void)
+{
+	static struct macs other = { { "{daemon_name}", "MX2", "i", "QID3",
+	    NULL } };
+	struct session_out out;
+	const char *stage;
+	char	tab[512], kt[160], st[160];
+	FILE	*f;
+	int	ok_kt;
+
+	ok(install("ARCSealMTA MX\nARCKey default\n") < 0,
+	    "ARCKey: KeyFile's key (domain %) is refused at load");
+	snprintf(kt, sizeof(kt), "%s/keytab", dir);
+	snprintf(st, sizeof(st), "%s/signtab", dir);
+	ok_kt = (f = fopen(kt, "w")) != NULL &&
+	    fprintf(f, "arc a.example:s:%s/key\n", dir) > 0 && fclose(f) == 0 &&
+	    (f = fopen(st, "w")) != NULL &&
+	    fputs("*@a.example arc\n", f) >= 0 && fclose(f) == 0;
+	snprintf(tab, sizeof(tab), "KeyTable %s\nSigningTable %s\n"
+	    "ARCSealMTA MX\nARCKey nosuch\n", kt, st);
+	ok(ok_kt && install(tab) < 0, "ARCKey: a name not in the KeyTable "
+	    "is refused at load");
+	snprintf(tab, sizeof(tab), "KeyTable %s\nSigningTable %s\n"
+	    "ARCSealMTA MX\nARCKey arc\n", kt, st);
+	if (!ok_kt || install(tab) < 0) {
+		ok(0, "configuration for sealing");
+		goto out;
+	}
+	run(signme, &inbound, &out, &stage, NULL);
+	ok(got.nins == 4 && strcmp(out.ins[0].name, AR_NAME) == 0 &&
+	    strcmp(out.ins[1].name, "ARC-Authentication-Results") == 0 &&
+	    strcmp(out.ins[2].name, "ARC-Message-Signature") == 0 &&
+	    strcmp(out.ins[3].name, "ARC-Seal") == 0 &&
+	    strstr(out.log, "ARC-sealed i=1 cv=none d=a.example s=s") != NULL,
+	    "seal: A-R, AAR, AMS, AS listed, so ARC-Seal ends on top");
+	run(signme, &other, &out, &stage, NULL);
+	ok(got.nins == 1 && strstr(out.log, "verify (daemon MX2)") != NULL &&
+	    strstr(out.log, "ARC-sealed") == NULL,
+	    "seal: a daemon not in ARCSealMTA seals nothing");
+out:
+	unlink(kt);
+	unlink(st);
+}
+
 /* sign_cases - the signers chosen, and the signature listed */
 static void
 sign_cases(void)
@@ -536,6 +586,7 @@ main(void)
 	failed_cases();
 	relay_cases();
 	mode_cases();
+	arc_cases();
 	live_shutdown();
 	records_free(&rec);
 	cleanup();

@@ -174,6 +174,20 @@ postfix_sink() {
 	SINK_PID=$!
 }
 
+# postfix_sink_wait N - wait until the sink holds N messages (30 s at most)
+postfix_sink_wait() {
+	for _ in $(seq 1 300); do
+		[ "$(find "$T/sink" -type f | wc -l)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# postfix_sink_newest - the message the sink received last
+postfix_sink_newest() {
+	ls -t "$T"/sink/* 2>/dev/null | head -n 1
+}
+
 # postfix_stop - stop the Postfix of $T (its master by the pid file, SIGKILL
 # after 5 s) and the smtp-sink of postfix_sink
 postfix_stop() {
