@@ -141,7 +141,7 @@ compare() {
 	{
 		test_lines "$dir/opendkim.conf" Socket PidFile UserID Syslog \
 		    SyslogSuccess TrustAnchorFile Nameservers Background \
-		    RequireSafeKeys
+		    RequireSafeKeys AutoRestart AutoRestartRate
 		printf '%s\n' "Socket inet:$odkport@127.0.0.1" "Syslog no" \
 		    "ResolverConfiguration $work/unbound.conf" \
 		    "RequireSafeKeys no"
