@@ -4,7 +4,8 @@
 # Usage: bash bench/bench-postfix.sh [ROUNDS]   (as root; default 5 rounds)
 # Environment: DKIMD, DKIMTOOL (default: the build in top_builddir, or .),
 # top_srcdir; MSGS (500), SESSIONS (4), SIZE (2048): smtp-source's -m, -s
-# and -l; ROUNDS may also come from the environment.
+# and -l; ROUNDS may also come from the environment; ORDER (the services
+# of the first round, default "unix inet none", rotated each round).
 #
 # One private Postfix (t/milter/lib.sh postfix_conf: its own directories,
 # loopback ports only) with three submission smtpd services, all with
@@ -20,7 +21,9 @@
 # max msg/s over the rounds, and the ratios of the medians (inet/unix,
 # unix/none, inet/none) with the spread of the per-round ratios. Both
 # dkimd log each message (Syslog no, stderr in the foreground, as the
-# tests run it). Exit 0 when every round delivered; the targets (inet >=
+# tests run it). Each run also counts the CPU time of the whole machine
+# (/proc/stat: every process and the kernel) per message and the idle
+# share, to tell a slower Postfix from a busier one. Exit 0 when every round delivered; the targets (inet >=
 # 0.90 unix, milter >= 0.85 none) are reported, not enforced.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -107,9 +110,29 @@ if ! postfix -c "$T/etc" start >"$T/postfix.start" 2>&1; then
 fi
 sleep 1
 
-# run PORT - one smtp-source run; prints msg/s, or "fail"
+# cpu_ticks - busy and idle clock ticks of the whole machine, from /proc/stat
+cpu_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' \
+	    /proc/stat
+}
+
+# pid_ticks PID - the clock ticks a process (all its threads) has used
+pid_ticks() {
+	if [ -r "/proc/$1/stat" ]; then
+		sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+	else
+		echo 0
+	fi
+}
+
+# run PORT [PID] - one smtp-source run; prints msg/s, the machine's CPU
+# milliseconds per message (every process: Postfix, dkimd, smtp-source,
+# the kernel), its idle share and the CPU milliseconds per message of
+# process PID (the dkimd serving PORT; 0 without one), or "fail"
 run() {
-	local t0 t1
+	local t0 t1 c0 c1 p0 p1
+	p0=$(pid_ticks "${2:-0}")
+	c0=$(cpu_ticks)
 	t0=$(date +%s.%N)
 	if ! smtp-source -s "$SESSIONS" -m "$MSGS" -l "$SIZE" \
 	    -f alice@example.com -t bob@example.net -S "bench" \
@@ -118,7 +141,12 @@ run() {
 		return
 	fi
 	t1=$(date +%s.%N)
-	echo "$t0 $t1 $MSGS" | awk '{ printf "%.1f\n", $3 / ($2 - $1) }'
+	c1=$(cpu_ticks)
+	p1=$(pid_ticks "${2:-0}")
+	echo "$t0 $t1 $MSGS $c0 $c1 $(getconf CLK_TCK) $p0 $p1" | awk '{
+		busy = ($6 - $4) * 1000 / $8; idle = ($7 - $5) * 1000 / $8
+		printf "%.1f %.3f %.2f %.3f\n", $3 / ($2 - $1), busy / $3,
+		    idle / (busy + idle), ($10 - $9) * 1000 / $8 / $3 }'
 }
 
 # warm-up: every service once (processes forked, keys and caches warm), and
@@ -130,41 +158,64 @@ signed_unix=$(grep -c ": sign (" "$T/dkimd-unix.log")
 signed_inet=$(grep -c ": sign (" "$T/dkimd-inet.log")
 
 : >"$T/results"
-order="unix inet none"
+order=${ORDER:-unix inet none}
 for r in $(seq 1 "$ROUNDS"); do
 	for mode in $order; do
 		case $mode in
-		unix) port=$P_UNIX ;; inet) port=$P_INET ;; none) port=$P_NONE ;;
+		unix) port=$P_UNIX pid=$UNIX_PID ;;
+		inet) port=$P_INET pid=$INET_PID ;;
+		none) port=$P_NONE pid=0 ;;
 		esac
-		v=$(run "$port")
+		v=$(run "$port" "$pid")
 		echo "$r $mode $v" >>"$T/results"
-		echo "# round $r $mode: $v msg/s"
+		set -- $v
+		echo "# round $r $mode: $1 msg/s, ${2:-?} ms CPU/msg," \
+		    "idle ${3:-?}, dkimd ${4:-?} ms/msg"
 	done
 	# rotate the order: each service runs first, second and last in turn
+	# shellcheck disable=SC2086
 	set -- $order
 	order="$2 $3 $1"
 done
 
+n_unix=$(grep -c ": sign (" "$T/dkimd-unix.log")
+n_inet=$(grep -c ": sign (" "$T/dkimd-inet.log")
 echo "# smtp-source -s $SESSIONS -m $MSGS -l $SIZE, $ROUNDS rounds;" \
-    "messages the dkimd logged: unix $(grep -c ": sign (" "$T/dkimd-unix.log")" \
-    "(warm-up $signed_unix), inet $(grep -c ": sign (" "$T/dkimd-inet.log")" \
-    "(warm-up $signed_inet)"
+    "messages the dkimd logged: unix $n_unix (warm-up $signed_unix)," \
+    "inet $n_inet (warm-up $signed_inet)"
+# every message through a milter service was signed, and only those
+want=$((ROUNDS * MSGS))
+if [ "$signed_unix" -ne 20 ] || [ "$signed_inet" -ne 20 ] ||
+    [ $((n_unix - signed_unix)) -ne "$want" ] ||
+    [ $((n_inet - signed_inet)) -ne "$want" ]; then
+	echo "bench-postfix: signed unix $n_unix, inet $n_inet; want" \
+	    "$((want + 20)) each" >&2
+	exit 1
+fi
 python3 - "$T/results" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-if any(r[2] == "fail" for r in rows):
+if any(r[2] == "fail" or len(r) < 6 for r in rows):
     print("a run failed:", [r for r in rows if r[2] == "fail"])
     sys.exit(1)
 by = {}
+cpu = {}
+idle = {}
+mine = {}
 rounds = {}
-for r, mode, v in rows:
+for r, mode, v, c, i, d in rows:
+    mine.setdefault(mode, []).append(float(d))
     by.setdefault(mode, []).append(float(v))
+    cpu.setdefault(mode, []).append(float(c))
+    idle.setdefault(mode, []).append(float(i))
     rounds.setdefault(r, {})[mode] = float(v)
-print("| service | median msg/s | min | max |")
-print("|---|---:|---:|---:|")
+print("| service | median msg/s | min | max | CPU ms/msg, all processes | idle | dkimd ms/msg |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for m in ("unix", "inet", "none"):
     v = by[m]
-    print(f"| {m} | {statistics.median(v):.0f} | {min(v):.0f} | {max(v):.0f} |")
+    print(f"| {m} | {statistics.median(v):.0f} | {min(v):.0f} | {max(v):.0f} "
+          f"| {statistics.median(cpu[m]):.2f} | {statistics.median(idle[m]):.0%} "
+          f"| {statistics.median(mine[m]):.2f} |")
 print()
 print("| ratio | of the medians | per round: median | min | max |")
 print("|---|---:|---:|---:|---:|")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # it-bench-smoke.sh - bench/bench-milter.sh --quick, checked for correctness (TAP)
+# it-timeout: 480
 #
 # Runs the benchmark's smallest version (2 KB and 100 KB messages, 1 and 4
 # connections, unix and inet sockets, 6 messages a cell) against dkimd
@@ -11,7 +12,11 @@
 # is skipped when opendkim died during it (a peer's crash: with an
 # unbound.conf it did, see bench-milter.sh; the bench restarts it).
 #
-# Needs: dnsmasq, openssl; opendkim for its half.
+# Then bench/bench-postfix.sh's short form (one round of 40 messages
+# through a real Postfix on unix, inet and no milter; every message of
+# the milter services signed), when run as root with Postfix installed.
+#
+# Needs: dnsmasq, openssl; opendkim for its half; postfix for the last.
 # Environment: DKIMD, DKIMTOOL, LOADGEN, top_srcdir, top_builddir.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -66,6 +71,23 @@ while IFS= read -r line; do
 done < <(grep '^loadgen ' "$out/results.txt" 2>/dev/null)
 grep -q '^verify ' "$out/stdout"
 ok $? "the table has its verify rows"
+
+# bench/bench-postfix.sh's short form: one round of 40 messages through a
+# real Postfix on each service; it exits 1 unless every message through
+# a milter service was signed (the figures are printed, not judged)
+if [ "$(id -u)" = 0 ] && command -v postfix >/dev/null &&
+    command -v smtp-source >/dev/null; then
+	start=$(date +%s)
+	MSGS=40 timeout 120 bash "$top_srcdir/bench/bench-postfix.sh" 1 \
+	    >"$out/postfix.out" 2>&1
+	rc=$?
+	ok $rc "bench-postfix.sh, one round of 40 messages a service: every message signed ($(( $(date +%s) - start )) s)"
+	sed 's/^/# /' "$out/postfix.out" | tail -n 12
+	[ $rc -eq 0 ] || fail=1
+else
+	n=$((n + 1))
+	echo "ok $n - bench-postfix.sh # SKIP needs root, postfix and smtp-source"
+fi
 if [ $fail -ne 0 ]; then
 	sed 's/^/# /' "$out/stdout" "$out/stderr" | tail -60
 fi

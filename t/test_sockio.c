@@ -763,6 +763,75 @@ test_plain(void)
 	close(s);
 }
 
+struct late {
+	int	fd;
+	int	ms;
+};
+
+/* late_byte - a thread that sends one byte after a pause */
+static void *
+late_byte(void *arg)
+{
+	struct late *l = arg;
+	struct timespec ts = { 0, 0 };
+
+	ts.tv_nsec = (long)l->ms * 1000000;
+	nanosleep(&ts, NULL);
+	(void)full(l->fd, (const unsigned char *)"x", 1);
+	return NULL;
+}
+
+/* test_linger - a worker's 1 ms wait for the next command (libmilter's
+ * pool) lasts SIO_LINGER, so a command sent a little later is taken by
+ * the same worker instead of going through the pool's controller; a
+ * zero time-out and the wait for writing are not stretched */
+static void
+test_linger(void)
+{
+	struct timespec t0;
+	struct pollfd pf;
+	struct late l;
+	pthread_t th;
+	unsigned char b;
+	long	ms;
+	int	c, s, r;
+
+	c = pair(&s);
+	pf.fd = s;
+	pf.events = POLLIN;
+	pf.revents = 0;
+	l.fd = c;
+	l.ms = 15;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ok(pthread_create(&th, NULL, late_byte, &l) == 0, "linger: a thread "
+	    "sends a byte after 15 ms");
+	r = poll(&pf, 1, 1);
+	ms = ms_since(&t0);
+	pthread_join(th, NULL);
+	is_int(r, 1, "linger: poll(fd, POLLIN, 1 ms) sees the byte sent "
+	    "after 15 ms");
+	if (ms < 10 || ms >= 45)
+		printf("# linger: took %ld ms\n", ms);
+	ok(ms >= 10 && ms < 45, "... and returns when the byte comes");
+	is_int((int)read(s, &b, 1), 1, "... read");
+	pf.revents = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = poll(&pf, 1, 1);
+	ms = ms_since(&t0);
+	is_int(r, 0, "linger: nothing sent, the 1 ms poll times out");
+	if (ms < 40 || ms >= 1000)
+		printf("# linger: timed out after %ld ms\n", ms);
+	ok(ms >= 40 && ms < 1000, "... after the linger, not before, not "
+	    "for good");
+	pf.revents = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = poll(&pf, 1, 0);
+	ms = ms_since(&t0);
+	ok(r == 0 && ms < 20, "linger: a zero time-out stays zero");
+	close(c);
+	close(s);
+}
+
 int
 main(void)
 {
@@ -779,6 +848,7 @@ main(void)
 		test_writes();
 	} else
 		test_plain();
+	test_linger();
 	test_stale_after_close();
 	test_large();
 	test_many_vectors();
