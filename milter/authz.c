@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "authz.h"
+#include "dk.h"
 #include "db.h"
 #include "table.h"
 #include "util.h"
@@ -401,7 +402,7 @@ lookup_db(struct authz *a, const char *sender, const char *d,
 	int	i, rc;
 
 	snprintf(key, sizeof(key), "%s\n%s", sender, d);
-	h = util_hash(key) % AUTHZ_BUCKETS;
+	h = dk_name_hash(key, strlen(key)) % AUTHZ_BUCKETS;
 	if ((rc = cached(a, key, h, 0, out)) >= 0)
 		return rc;
 	/* a sender that cannot be a lookup key (db_addr_ok) has no line */

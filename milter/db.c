@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "dk.h"
 #include "dblink.h"
 #include "keyread.h"
 #include "util.h"
@@ -455,11 +456,11 @@ db_query(struct db *db, const char *sql, const char *const *params,
 
 	pthread_mutex_lock(&db->q_lock);
 	/* a data error is an answer: no backoff (dblink.c) */
-	t0 = util_now_ms();
+	t0 = (long)dk_now_ms();
 	rc = dblink_query(&db->link, sql, params, nparams, fn, arg, err,
 	    errlen);
 	/* timed and counted: every host that failed on the way included */
-	count_query(db, util_now_ms() - t0, rc != -1);
+	count_query(db, (long)dk_now_ms() - t0, rc != -1);
 	if (rc == -1)
 		snprintf(db->lasterr, sizeof(db->lasterr), "%s", err);
 	__atomic_store_n(&db->down, rc == -1, __ATOMIC_RELAXED);
@@ -518,7 +519,7 @@ db_error(struct db *db, char *buf, size_t size)
 static size_t
 hash(const char *s)
 {
-	return util_hash(s) % DB_BUCKETS;
+	return dk_name_hash(s, strlen(s)) % DB_BUCKETS;
 }
 
 /* dbkey_put - drop one reference (c_lock held, or sole owner) */

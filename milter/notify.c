@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dk.h"
 #include "live.h"
 #include "notify.h"
 #include "util.h"
@@ -88,7 +89,7 @@ notify_tick(void)
 
 	if (half == 0)
 		return -1;
-	now = util_now_ms();
+	now = (long)dk_now_ms();
 	if (now >= next_ms) {
 		if ((l = live_get()) != NULL) {
 			live_put(l);

@@ -49,17 +49,6 @@ util_trim(char *s)
 	return s;
 }
 
-/* util_hash - FNV-1a of s (a cache's bucket, modulo its size) */
-unsigned
-util_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* util_lower - ASCII lower case, in place */
 void
 util_lower(char *s)
@@ -228,16 +217,6 @@ util_thread(void *(*fn)(void *), void *arg)
 	pthread_attr_destroy(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc == 0 ? 0 : -1;
-}
-
-/* util_now_ms - CLOCK_MONOTONIC in milliseconds */
-long
-util_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* util_duration - "N" seconds or N with a unit s, m, h, d, w */

@@ -7,9 +7,7 @@
  *	util_split(text)				"a, b c" -> list
  *	util_strvfree(list)
  *	util_lower(s)
- *	util_hash(s)					FNV-1a, for caches
  *	util_thread(fn, arg)				a detached thread
- *	util_now_ms()					CLOCK_MONOTONIC, ms
  *	util_duration(text, &secs)			"7d" -> 604800
  *
  * CONTRACT
@@ -47,9 +45,7 @@ void	util_strvfree(char **);
 size_t	util_strvlen(char *const *);
 void	util_lower(char *);
 int	util_thread(void *(*fn)(void *), void *arg);
-unsigned util_hash(const char *);
 char	*util_trim(char *);
-long	util_now_ms(void);
 
 /* util_duration - N, Ns, Nm, Nh, Nd or Nw as seconds (<= 10 years); 0/-1 */
 int	util_duration(const char *text, long *secs);
