@@ -102,11 +102,15 @@ SMNS=(unshare --uts --mount sh -c '
 sm_start() {
 	"${SMNS[@]}" -C "$1" -bD >"$T/sendmail.out" 2>&1 &
 	SM_PID=$!
-	for _ in $(seq 1 100); do
-		swaks --server 127.0.0.1 --port "$MTA" --quit-after CONNECT \
-		    >/dev/null 2>&1 && return 0
+	# each probe bounded (a Sendmail that accepts but never greets would
+	# hold swaks for its default 30 s a phase), 30 s in all
+	local end=$((SECONDS + 30))
+	while [ $SECONDS -lt $end ]; do
+		timeout 5 swaks --server 127.0.0.1 --port "$MTA" --timeout 3 \
+		    --quit-after CONNECT >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
+	sed 's/^/#   sendmail: /' "$T/sendmail.out" | tail -n 20
 	return 1
 }
 
