@@ -7,12 +7,41 @@
  * again; libmariadb has no list at all), so the hosts are tried here,
  * one connection attempt per host, each host remembering its failures.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dblink.h"
+
+static dblink_report_fn report;		/* where fail-overs are told */
+static void *report_arg;
+
+/* dblink_set_report - where fail-overs are told (NULL: nowhere) */
+void
+dblink_set_report(dblink_report_fn fn, void *arg)
+{
+	report = fn;
+	report_arg = arg;
+}
+
+/* say - one fail-over line, "NAME: ...", to the report function */
+static void __attribute__((format(printf, 3, 4)))
+say(const struct dblink *l, int warn, const char *fmt, ...)
+{
+	char	 msg[700];
+	va_list	 ap;
+	int	 o;
+
+	if (report == NULL)
+		return;
+	o = snprintf(msg, sizeof(msg), "%s: ", l->label);
+	va_start(ap, fmt);
+	vsnprintf(msg + o, sizeof(msg) - (size_t)o, fmt, ap);
+	va_end(ap);
+	report(report_arg, warn, msg);
+}
 
 /* host_parse - "name", "name:port" or "[v6]:port" into h; -1, why */
 static int
@@ -208,6 +237,8 @@ fail_back(struct dblink *l, time_t now)
 		l->be->disconnect(l->conn);
 		l->conn = conn;
 		l->cur = i;
+		host_name(&l->host[i], why, sizeof(why));
+		say(l, 1, "back on %s", why);
 		return;
 	}
 }
@@ -235,12 +266,19 @@ dblink_conn(struct dblink *l, char *err, size_t errlen)
 		if ((l->conn = host_connect(l, i, &ro, err, errlen)) != NULL) {
 			l->cur = i;
 			l->back_at = now + (time_t)l->failback;
+			if (i > 0) {
+				host_name(&l->host[i], last, sizeof(last));
+				say(l, 1, "now on %s (the hosts before it "
+				    "failed or are backing off)", last);
+			}
 			return l->conn;
 		}
 		if (ro)
 			nro++;
 		else
 			snprintf(last, sizeof(last), "%s", err);
+		if (l->n > 1 && !ro)
+			say(l, 1, "%s; the next host is tried", err);
 	}
 	if (tried == 0)
 		snprintf(err, errlen, "%s: down, next try in %lds", l->label,
@@ -287,6 +325,8 @@ dblink_query(struct dblink *l, const char *sql, const char *const *params,
 		}
 		host_err(l, l->cur, why, msg, sizeof(msg));
 		err_add(err, errlen, tries, msg);
+		if (l->n > 1)
+			say(l, 1, "%s; the next host is tried", msg);
 		l->be->disconnect(l->conn);
 		l->conn = NULL;
 		host_down(&l->host[l->cur]);

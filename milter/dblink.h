@@ -8,6 +8,7 @@
  *	dblink_conn(l, err, errlen)		the connection, made when needed
  *	dblink_query(l, sql, params, n, fn, arg, err, errlen)
  *	dblink_close(l)
+ *	dblink_set_report(fn, arg)		where fail-overs are told
  *
  * CONTRACT
  *	A name may list up to DB_MAX_HOSTS servers (a primary and its
@@ -30,6 +31,13 @@
  *	tried again every l->failback seconds (their backoff permitting),
  *	and the link moves back to the first of them that answers; until
  *	then the current connection stays.
+ *
+ *	A fail-over is told through the function dblink_set_report() gave
+ *	(the daemon logs it; the default tells no one): a host that failed
+ *	while the name lists others ("NAME: HOST: why; the next host is
+ *	tried"), a connection made to a host after the first ("NAME: now
+ *	on HOST"), and the way back ("NAME: back on HOST"). A host that
+ *	fails backs off, so each is told at most once a backoff.
  *
  *	dblink_query() returns 0, DB_DATA_ERROR (an answer: the connection
  *	stays), or -1 with err; for a name with several hosts err starts
@@ -70,6 +78,10 @@ struct dblink {
 	void	*conn;
 };
 
+/* a conf_report_fn: one line; dblink always sets warn */
+typedef void (*dblink_report_fn)(void *arg, int warn, const char *msg);
+
+void	dblink_set_report(dblink_report_fn fn, void *arg);
 int	dblink_hosts(struct dblink *, const char *list, char *err,
 	    size_t errlen);
 void	dblink_label(const struct dblink *, char *buf, size_t size);

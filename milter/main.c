@@ -49,6 +49,7 @@
 #include "authz.h"
 #include "conf.h"
 #include "db.h"
+#include "dblink.h"
 #include "gate.h"
 #include "keypct.h"
 #include "keywatch.h"
@@ -539,6 +540,7 @@ main(int argc, char **argv)
 		detach();
 	log_open("dkimd", c->syslogfacility, c->syslog, fg);
 	keypct_set_report(log_report, NULL);	/* keys read per domain */
+	dblink_set_report(log_report, NULL);	/* database fail-overs */
 	log_limits(c);
 	write_pid(c);
 	drop_privileges(c);

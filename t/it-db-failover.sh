@@ -358,6 +358,15 @@ loaded_stop()
 	done
 	until_true 5 on_host r 2
 	ok $? "$B: both dkimd are connected to the replica ($(conns_$B r) connections)"
+	# the fail-over that signing survived is in the log, with the host
+	for d in d1 d2; do
+		grep -q -E "warning: .*: 127\.0\.0\.1:$PPORT: .*; the next host is tried" \
+		    "$work/$d.log" &&
+		    grep -q -E "warning: .*: now on 127\.0\.0\.1:$RPORT" "$work/$d.log"
+		ok $? "$B $d: the log tells the primary's failure and the move to the replica"
+		grep -h -E "the next host is tried|now on" "$work/$d.log" |
+		    head -n 2 | sed 's/^/#   log: /'
+	done
 	is "$(status "$DKIMTOOL" key add --db "$CRED$P,$R/dkim" -d y.example \
 	    -s s1 --generate -a ed25519)" 1 \
 	    "$B write: with the primary stopped, key add fails"
@@ -429,6 +438,9 @@ fail_back()
 	secs=$(($(date +%s) - t0))
 	on_host p 2
 	ok $? "$B failback: both dkimd return to the primary ($secs s after it started; failback=$FAILBACK)"
+	grep -q -E ": back on 127\.0\.0\.1:$PPORT" "$work/d1.log" &&
+	    grep -q -E ": back on 127\.0\.0\.1:$PPORT" "$work/d2.log"
+	ok $? "$B failback: ... and both logs say so"
 	FIGURES="$FIGURES
 # FIGURES $B failback: both dkimd on the primary again $secs s after it started (failback=$FAILBACK s)"
 }
