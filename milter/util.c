@@ -20,18 +20,33 @@
 
 #include "util.h"
 
-/* util_report - format one problem line and hand it to report */
+/*
+ * util_report - format one problem line and hand it to report; a line
+ * longer than the buffer (a value or a path of a thousand bytes quoted
+ * in it) keeps its start and its end, which says what is wrong, with
+ * " ... " between them
+ */
 void
 util_report(conf_report_fn report, void *rarg, int warn, const char *fmt, ...)
 {
-	char	msg[1024];
+	char	msg[1024], *all;
 	va_list	ap;
+	int	n;
 
 	if (report == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(msg) && n < (1 << 20) &&
+	    (all = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(all, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		snprintf(msg, sizeof(msg), "%.500s ... %s", all,
+		    all + n - (sizeof(msg) - 500 - 6));
+		free(all);
+	}
 	report(rarg, warn, msg);
 }
 
