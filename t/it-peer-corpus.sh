@@ -7,6 +7,7 @@
 # dkimpy's answer: about 140 verifications (RSA 1024/2048 keys in PKCS#1
 # and SubjectPublicKeyInfo form, Ed25519, the RFC 8032 and RFC 8463 keys,
 # simple/relaxed, LF line ends, l=, h= with extra and repeated fields,
+# an ARC chain signed by dkimpy and one with h= in its ARC-Seal,
 # an extra From above or below, a body changed after signing, a key
 # record with v=DKIM1: or an unknown k=, a d= that is not a domain,
 # Windows-1258 text, third-party signatures, two signatures). Each set of

@@ -5,8 +5,8 @@
     python3 t/peer-corpus.py --compare OUTDIR DIGEST PORT DKIMTOOL
 
 Runs the test modules that Debian's python3-dkim ships (dkim.tests:
-test_dkim, test_dkim_ed25519, test_dkim_rsavariants) with dkim.verify()
-and dkim.DKIM.verify() wrapped: each call is made as the test makes it
+test_dkim, test_dkim_ed25519, test_dkim_rsavariants, test_arc) with
+dkim.verify(), dkim.DKIM.verify() and dkim.arc_verify() wrapped: each call is made as the test makes it
 (the test still passes or fails on dkimpy's own answer), and is also
 written down as a case for another verifier:
 
@@ -14,8 +14,10 @@ written down as a case for another verifier:
     OUTDIR/N.records    the key records the test's dnsfunc gives for the
                         message's DKIM-Signature fields, as t/lib/dns.sh
                         reads them ("NAME VALUE" a line)
-    OUTDIR/cases.tsv    N, the test, dkimpy's answer (1 pass, 0 not),
-                        the signature verified (idx, or "any"), and the
+    OUTDIR/cases.tsv    N, the test, dkimpy's answer (1 pass, 0 not;
+                        for ARC its cv: pass, fail, none), the
+                        signature verified (idx, "any", or "arc": the
+                        chain, dkim.arc_verify()), and the
                         record set's digest (cases that share it share
                         one DNS server start)
 
@@ -79,6 +81,19 @@ if len(sys.argv) > 1 and sys.argv[1] == "--compare":
                             "127.0.0.1:" + port, "--timeout", "3000", path],
                            capture_output=True, text=True, errors="replace")
         res = results(p.stdout)
+        if idx == "arc":
+            m = re.search(r"\barc=(\w+)", re.sub(r"\r?\n[ \t]+", " ",
+                                                  p.stdout))
+            got = m.group(1) if m else "no arc= result"
+            desc = "%s #%s (ARC chain): dkimpy cv=%s, dkimd arc=%s" % (
+                test, n, peer, got)
+            if got == peer:
+                print("ok - " + desc)
+            else:
+                print("not ok - " + desc)
+                for l in (p.stdout + p.stderr).splitlines()[:6]:
+                    print("#   " + l)
+            continue
         if idx == "any":
             ours = 1 if p.returncode == 0 else 0
             what = "any signature"
@@ -121,7 +136,8 @@ def sig_names(message):
     fields = re.split(rb"\r?\n(?![ \t])", head)
     names = []
     for f in fields:
-        if not f.lower().startswith(b"dkim-signature:"):
+        if not f.lower().startswith((b"dkim-signature:", b"arc-seal:",
+                                     b"arc-message-signature:")):
             continue
         v = re.sub(rb"\s+", b"", f.split(b":", 1)[1])
         tags = dict(t.split(b"=", 1) for t in v.split(b";") if b"=" in t)
@@ -151,7 +167,11 @@ def record(message, dnsfunc, result, idx):
         f.write(message)
     with open(os.path.join(OUT, "%d.records" % n), "w") as f:
         f.write("".join(r + "\n" for r in recs))
-    cases.append((n, current[0], 1 if result else 0,
+    if idx == "arc":
+        verdict = result.decode()
+    else:
+        verdict = 1 if result else 0
+    cases.append((n, current[0], verdict,
                   "any" if idx is None else str(idx), digest))
 
 
@@ -185,8 +205,20 @@ def dkim_verify(self, idx=0, dnsfunc=dkim.get_txt):
     return r
 
 
+orig_arc_verify = dkim.arc_verify
+
+
+def arc_verify(message, logger=None, dnsfunc=dkim.get_txt, minkey=1024,
+               timeout=5):
+    r = orig_arc_verify(message, logger=logger, dnsfunc=dnsfunc,
+                        minkey=minkey, timeout=timeout)
+    record(message, dnsfunc, r[0], "arc")
+    return r
+
+
 dkim.verify = verify
 dkim.DKIM.verify = dkim_verify
+dkim.arc_verify = arc_verify
 
 
 class Tracker(unittest.TextTestResult):
@@ -195,7 +227,8 @@ class Tracker(unittest.TextTestResult):
         super().startTest(test)
 
 
-for mod in ("test_dkim", "test_dkim_ed25519", "test_dkim_rsavariants"):
+for mod in ("test_dkim", "test_dkim_ed25519", "test_dkim_rsavariants",
+            "test_arc"):
     m = __import__("dkim.tests." + mod, fromlist=["test_suite"])
     suite = unittest.defaultTestLoader.loadTestsFromModule(m)
     with open(os.devnull, "w") as null:
