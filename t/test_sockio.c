@@ -766,6 +766,8 @@ test_plain(void)
 struct late {
 	int	fd;
 	int	ms;
+	struct timespec t0;	/* when poll() began */
+	long	sent_ms;	/* when the byte went, after t0 */
 };
 
 /* late_byte - a thread that sends one byte after a pause */
@@ -777,14 +779,18 @@ late_byte(void *arg)
 
 	ts.tv_nsec = (long)l->ms * 1000000;
 	nanosleep(&ts, NULL);
+	l->sent_ms = ms_since(&l->t0);
 	(void)full(l->fd, (const unsigned char *)"x", 1);
 	return NULL;
 }
 
-/* test_linger - a worker's 1 ms wait for the next command (libmilter's
+/*
+ * test_linger - a worker's 1 ms wait for the next command (libmilter's
  * pool) lasts SIO_LINGER, so a command sent a little later is taken by
  * the same worker instead of going through the pool's controller; a
- * zero time-out and the wait for writing are not stretched */
+ * zero time-out is not stretched. Bounds that a loaded machine could
+ * break are lower bounds, or asked only when the sender kept its time.
+ */
 static void
 test_linger(void)
 {
@@ -801,33 +807,40 @@ test_linger(void)
 	pf.events = POLLIN;
 	pf.revents = 0;
 	l.fd = c;
-	l.ms = 15;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	l.ms = 10;
+	l.sent_ms = -1;
+	clock_gettime(CLOCK_MONOTONIC, &l.t0);
 	ok(pthread_create(&th, NULL, late_byte, &l) == 0, "linger: a thread "
-	    "sends a byte after 15 ms");
+	    "sends a byte after 10 ms");
 	r = poll(&pf, 1, 1);
-	ms = ms_since(&t0);
+	ms = ms_since(&l.t0);
 	pthread_join(th, NULL);
-	is_int(r, 1, "linger: poll(fd, POLLIN, 1 ms) sees the byte sent "
-	    "after 15 ms");
-	if (ms < 10 || ms >= 45)
-		printf("# linger: took %ld ms\n", ms);
-	ok(ms >= 10 && ms < 45, "... and returns when the byte comes");
-	is_int((int)read(s, &b, 1), 1, "... read");
+	if (l.sent_ms >= 0 && l.sent_ms < 35)
+		is_int(r, 1, "linger: poll(fd, POLLIN, 1 ms) sees the byte "
+		    "sent after 10 ms");
+	else
+		printf("ok %d - linger: poll(fd, POLLIN, 1 ms) sees the byte "
+		    "# SKIP the sender was late (%ld ms): machine loaded\n",
+		    ++tap_n, l.sent_ms);
+	if (r == 1 && ms + 1 < l.sent_ms)
+		printf("# linger: returned at %ld ms, byte sent at %ld ms\n",
+		    ms, l.sent_ms);
+	ok(r != 1 || ms + 1 >= l.sent_ms, "... and not before the byte came");
+	(void)read(s, &b, 1);	/* sent by now (joined), late or not */
 	pf.revents = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = poll(&pf, 1, 1);
 	ms = ms_since(&t0);
 	is_int(r, 0, "linger: nothing sent, the 1 ms poll times out");
-	if (ms < 40 || ms >= 1000)
+	if (ms < 45 || ms >= 5000)
 		printf("# linger: timed out after %ld ms\n", ms);
-	ok(ms >= 40 && ms < 1000, "... after the linger, not before, not "
+	ok(ms >= 45 && ms < 5000, "... after the linger, not before, not "
 	    "for good");
 	pf.revents = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = poll(&pf, 1, 0);
 	ms = ms_since(&t0);
-	ok(r == 0 && ms < 20, "linger: a zero time-out stays zero");
+	ok(r == 0 && ms < 40, "linger: a zero time-out stays zero");
 	close(c);
 	close(s);
 }
