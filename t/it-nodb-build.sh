@@ -13,7 +13,8 @@
 # could make on such a build: a sqlite:, mysql:// or postgresql:// table
 # given to `dkimd -t` or to `dkimtool key list` is a configuration error
 # (exit status not 0) that says how to get the back end, never a crash;
-# a configuration with file tables still passes `dkimd -t`.
+# a configuration with file tables still passes `dkimd -t`. With
+# --with-sqlite, a missing SQLite stops configure.
 # Only milter/dkimd and tools/dkimtool are built (nice, -j2). With
 # --without-pgsql alone, configure keeps the other two (when the real
 # pkg-config has them). Sizes and times are TAP comments.
@@ -164,6 +165,15 @@ conf "postgresql://dkim@127.0.0.1/dkim" "postgresql://dkim@127.0.0.1/dkim"
 expect "no-DB dkimtool rotate -c CONF fails, saying why" \
     '!0' "postgresql: $why PostgreSQL support" \
     "$tool" rotate -c "$tmp/c/dkimd.conf" -d example.com --auto
+
+# --with-sqlite asks for it: a missing one is then an error
+mkdir -p "$tmp/y"
+(cd "$tmp/y" && nice "$top_srcdir/configure" --with-sqlite \
+    PKG_CONFIG="$tmp/pkg-config" >configure.out 2>&1)
+st=$?
+[ $st -ne 0 ] && grep -q -F -- "--with-sqlite: no (sqlite3.pc not found: install libsqlite3-dev)" \
+    "$tmp/y/configure.out"
+ok $? "configure --with-sqlite without sqlite3.pc stops, saying why (status $st)"
 
 # --without-pgsql only: the other two stay (configure only)
 if "$real_pc" --exists sqlite3 libmariadb libpq 2>/dev/null; then
