@@ -336,11 +336,22 @@ sqlite_table(void)
 }
 
 #else /* HAVE_SQLITE3 */
-/* sqlite_table - this build has no SQLite back end to test */
+/* sqlite_table - without SQLite a sqlite: data set is refused */
 static void
 sqlite_table(void)
 {
-	skip("sqlite: built without SQLite");
+	struct conf *c = conf_defaults();
+	int	before = nerr;
+
+	c->authz = authz_load("sqlite:/nonexistent/dir/authz.db", report,
+	    NULL);
+	ok(c->authz == NULL && nerr > before && strstr(lastmsg, "sqlite: "
+	    "this dkimd was built without SQLite support") != NULL,
+	    "built without SQLite: a sqlite: data set is an error, saying why");
+	ok(!allowed(c, "alice@a.example", "x@b.example"),
+	    "attack: built without SQLite: nothing is allowed in its stead");
+	conf_free(c);
+	skip("the SQLite data set's tests: built without SQLite");
 }
 #endif /* HAVE_SQLITE3 */
 
