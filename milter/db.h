@@ -161,7 +161,10 @@ void	db_key_entry_clear(struct keytab_entry *e);
  * server answered that a parameter is not a value it can compare (a
  * data error: PostgreSQL SQLSTATE class 22, MariaDB's errors for bad
  * strings and collations): an answer, "no row", not an outage; the
- * connection stays.
+ * connection stays. load() is called first, by db_open(); a back end
+ * that configure left out (no headers, or --without-NAME) has only a
+ * load() that fails with dblib_absent()'s message, so a table of its
+ * kind is a configuration error.
  */
 struct db_uri {
 	char	*scheme;

@@ -11,15 +11,23 @@
  * name's timeout= seconds, so a server that stops answering costs that
  * long once, then its backoff (dblink.c). A statement refused for a value
  * (my_data_error()) is DB_DATA_ERROR: the connection is kept.
+ * Without mysql.h (configure: HAVE_MARIADB undefined) the back end is
+ * DBLIB_ABSENT (dblib.h): a table of its kind is refused, saying why.
  */
-#include <mysql.h>
-#include <mysqld_error.h>
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "dblib.h"
+
+#ifndef HAVE_MARIADB	/* left out: DB_MARIADB_ABSENT says why */
+DBLIB_ABSENT(db_mysql, "mysql", "MariaDB", DB_MARIADB_ABSENT)
+#else /* HAVE_MARIADB */
+#include <mysql.h>
+#include <mysqld_error.h>
 
 /* libmariadb, loaded when the first MariaDB table is opened (dblib.h) */
 #define MY_FUNCS(X) \
@@ -255,3 +263,4 @@ const struct db_backend db_mysql = {
 	/* 1 on a replica (and on a primary set read-only) */
 	"SELECT @@global.read_only"
 };
+#endif /* HAVE_MARIADB */

@@ -11,9 +11,12 @@
  * to connect, then a poll() deadline per statement), makes the query
  * fail, and db.c closes the connection; a data error (SQLSTATE class 22) is returned
  * as DB_DATA_ERROR and the connection kept.
+ * Without libpq-fe.h (configure: HAVE_LIBPQ undefined) the back end is
+ * DBLIB_ABSENT (dblib.h): a table of its kind is refused, saying why.
  */
+#include "config.h"
+
 #include <errno.h>
-#include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,11 @@
 
 #include "db.h"
 #include "dblib.h"
+
+#ifndef HAVE_LIBPQ	/* left out: DB_PGSQL_ABSENT says why */
+DBLIB_ABSENT(db_pgsql, "postgresql", "PostgreSQL", DB_PGSQL_ABSENT)
+#else /* HAVE_LIBPQ */
+#include <libpq-fe.h>
 
 /* libpq, loaded when the first PostgreSQL table is opened (dblib.h) */
 #define PQ_FUNCS(X) \
@@ -250,3 +258,4 @@ const struct db_backend db_pgsql = {
 	/* what libpq's target_session_attrs=read-write asks */
 	"SELECT current_setting('transaction_read_only')"
 };
+#endif /* HAVE_LIBPQ */

@@ -8,14 +8,22 @@
  * busy database (another process writing) is waited for up to
  * DB_SQLITE_BUSY_MS. The connection is used by one thread at a time
  * (db.c holds its q_lock).
+ * Without sqlite3.h (configure: HAVE_SQLITE3 undefined) the back end is
+ * DBLIB_ABSENT (dblib.h): a table of its kind is refused, saying why.
  */
-#include <sqlite3.h>
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "dblib.h"
+
+#ifndef HAVE_SQLITE3	/* left out: DB_SQLITE_ABSENT says why */
+DBLIB_ABSENT(db_sqlite, "sqlite", "SQLite", DB_SQLITE_ABSENT)
+#else /* HAVE_SQLITE3 */
+#include <sqlite3.h>
 
 /* libsqlite3, loaded when the first SQLite table is opened (dblib.h) */
 #define SQ_FUNCS(X) \
@@ -148,3 +156,4 @@ const struct db_backend db_sqlite = {
 	"sqlite", sqlite_connect, sqlite_query, sqlite_disconnect,
 	dblib_load_this, NULL	/* one writer: the file */
 };
+#endif /* HAVE_SQLITE3 */

@@ -48,3 +48,13 @@ dblib_load(struct dblib *l, char *err, size_t errlen)
 	pthread_mutex_unlock(&l->lock);
 	return ok ? 0 : -1;
 }
+
+/* dblib_absent - a back end this build does not have: -1 with why */
+int
+dblib_absent(const char *scheme, const char *what, const char *why,
+    char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: this dkimd was built without %s support "
+	    "(%s)", scheme, what, why);
+	return -1;
+}

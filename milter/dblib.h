@@ -8,6 +8,7 @@
  *	dblib_load_this(err, errlen)	0 once the library and every
  *					function are there; pq.PQfinish(c)
  *	dblib_load(&lib, err, errlen)	the same for a struct dblib
+ *	dblib_absent(scheme, what, why, err, errlen)	-1: not built
  *
  * CONTRACT
  *	dkimd does not link libpq, libmariadb or libsqlite3 (nor, through
@@ -17,6 +18,9 @@
  *	is opened and fills the back end's function pointers; a missing
  *	library or function is an error naming it (and the package). The outcome is
  *	kept: the first failure is the answer from then on. Thread-safe.
+ *	A back end whose headers configure did not find is built without
+ *	its library: its load() is dblib_absent(), and a table of its kind
+ *	is a configuration error.
  */
 #ifndef DBLIB_H
 #define DBLIB_H
@@ -71,5 +75,28 @@ dblib_load_this(char *err, size_t errlen)				\
 
 /* dblib_sym - the address of name in h into *slot; -1 when absent */
 int	dblib_sym(void *h, const char *name, void *slot);
+
+/*
+ * dblib_absent - the load() of a back end that configure left out
+ * (DB_NAME_ABSENT in config.h says why): always -1, with err saying that
+ * this build has no such tables and how to get them.
+ */
+int	dblib_absent(const char *scheme, const char *what, const char *why,
+	    char *err, size_t errlen);
+
+/*
+ * DBLIB_ABSENT(name, scheme, what, why) - in a back end that configure
+ * left out, after db.h: the struct db_backend name with only a load(),
+ * dblib_absent(); db_open() calls nothing else when load() fails.
+ */
+#define DBLIB_ABSENT(name, scheme, what, why)				\
+static int								\
+name##_absent(char *err, size_t errlen)					\
+{									\
+	return dblib_absent((scheme), (what), (why), err, errlen);	\
+}									\
+const struct db_backend name = {					\
+	(scheme), NULL, NULL, NULL, name##_absent, NULL			\
+};
 
 #endif /* DBLIB_H */

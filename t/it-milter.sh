@@ -423,12 +423,17 @@ run authz-env.lua
 logged "AZENV3: .*not authorized: envelope sender <> may not sign for \"example.com\"" \
     "authz: log: the null envelope sender is refused by name"
 stop_dkimd
-start_dkimd "SenderAuthorization sqlite:$work/no/such/authz.db" \
-    "On-KeyNotFound tempfail" || ok 1 "dkimd starts with its authz database down"
-run authz-dbdown.lua
-logged "AZDB2: .*authorization unknown: login alice@example.com signing for \"lists.example.org\" \(SenderAuthorization sqlite dkim_authorization unavailable \(sqlite:.*\)\); tempfail" \
-    "authz: log: the database that could not say, and On-KeyNotFound"
-stop_dkimd
+# a dkimd built without SQLite (configure) has no sqlite3_* name to load
+if [ "$(strings "$DKIMD" | grep -c -x sqlite3_open_v2)" -gt 0 ]; then
+	start_dkimd "SenderAuthorization sqlite:$work/no/such/authz.db" \
+	    "On-KeyNotFound tempfail" || ok 1 "dkimd starts with its authz database down"
+	run authz-dbdown.lua
+	logged "AZDB2: .*authorization unknown: login alice@example.com signing for \"lists.example.org\" \(SenderAuthorization sqlite dkim_authorization unavailable \(sqlite:.*\)\); tempfail" \
+	    "authz: log: the database that could not say, and On-KeyNotFound"
+	stop_dkimd
+else
+	echo "ok $((n += 1)) # SKIP authz database down: this dkimd was built without SQLite"
+fi
 start_dkimd "SenderAuthorization none" || ok 1 "dkimd starts with SenderAuthorization none"
 logged "warning: SenderAuthorization none: any sender may sign as any domain" \
     "authz: SenderAuthorization none is said at start-up"

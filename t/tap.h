@@ -5,6 +5,7 @@
  *	ok(cond, "what it proves");	one test
  *	is_int(got, want, "...");	with a diagnostic on failure
  *	is_str(got, want, "...");
+ *	skip("why");			one test not run, and why
  *	return done_testing();		prints the plan, exit status
  *
  * Output is TAP 13 for prove(1) and automake's tap-driver.sh.
@@ -50,6 +51,14 @@ tap_ok(int cond, const char *file, int line, const char *name)
 		printf("#   got \"%s\"\n#  want \"%s\"\n",		\
 		    g_ ? g_ : "(null)", w_ ? w_ : "(null)");		\
 } while (0)
+
+/* skip - one test that this build cannot run, counted as a TAP skip */
+static inline void
+skip(const char *why)
+{
+	tap_n++;
+	printf("ok %d # SKIP %s\n", tap_n, why);
+}
 
 static inline int
 done_testing(void)

@@ -321,6 +321,11 @@ test_names(void)
 		db = db_open(good[i].uri, 0, (uid_t)-1, err, sizeof(err));
 		snprintf(name, sizeof(name), "%s opens, shown as %s",
 		    good[i].uri, good[i].label);
+		/* a build without the back end refuses it (test_db.c) */
+		if (db == NULL && strstr(err, "this dkimd was built without")) {
+			skip(err);
+			continue;
+		}
 		ok(db != NULL && strcmp(db_label(db), good[i].label) == 0,
 		    name);
 		if (db == NULL)

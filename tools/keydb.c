@@ -141,7 +141,7 @@ keydb_open(const struct keydb_opts *o)
 	const char *uri = o->uri;
 
 	if (uri == NULL && o->conf != NULL) {
-		if ((c = conf_load(o->conf, NULL, NULL)) == NULL ||
+		if ((c = conf_load(o->conf, tool_conf_errors, NULL)) == NULL ||
 		    c->signingtable == NULL || !db_is_uri(c->signingtable)) {
 			tool_err("%s: no database SigningTable (or errors in "
 			    "the configuration)", o->conf);

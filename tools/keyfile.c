@@ -249,7 +249,7 @@ kf_tables(const char *conf, char *kt, char *st, size_t size)
 	struct conf *c;
 	int	 wild, rc = -1;
 
-	if ((c = conf_load(conf, NULL, NULL)) == NULL) {
+	if ((c = conf_load(conf, tool_conf_errors, NULL)) == NULL) {
 		tool_err("%s: configuration has errors", conf);
 		return -1;
 	}

@@ -355,7 +355,7 @@ rotate_auto(struct keydb_opts *o)
 		return tool_usage("rotate --auto: -c FILE needed");
 	if (!o->all && o->domain == NULL)
 		return tool_usage("rotate --auto: -d DOMAIN or --all needed");
-	if ((r.c = conf_load(o->conf, NULL, NULL)) == NULL) {
+	if ((r.c = conf_load(o->conf, tool_conf_errors, NULL)) == NULL) {
 		tool_err("%s: configuration has errors", o->conf);
 		return TOOL_EX_FAIL;
 	}

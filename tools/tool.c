@@ -57,6 +57,19 @@ tool_usage(const char *fmt, ...)
 }
 
 /*
+ * tool_conf_errors - a conf_report_fn that prints a configuration's
+ * errors, not its warnings: for a command that needs the configuration
+ * to load and says only why it did not
+ */
+void
+tool_conf_errors(void *arg, int warn, const char *msg)
+{
+	(void)arg;
+	if (!warn)
+		tool_err("%s", msg);
+}
+
+/*
  * tool_badopt - the usage error for what getopt() returned as '?' or ':'
  * (with opterr = 0 and a leading ':' in the option string)
  */

@@ -6,6 +6,7 @@
  *	genkey_main, sign_main, verify_main, keys_main	the sub-commands
  *	tool_zone	a key record in zone-file form (genkey.c)
  *	tool_err, tool_usage	one line on stderr, "dkimtool: ..."
+ *	tool_conf_errors	conf_load()'s errors on stderr, not its warnings
  *	tool_feed_header, tool_feed_body	a message into the engine
  *
  * Exit statuses: 0 success, 1 failure, 2 usage, 75 temporary failure.
@@ -53,6 +54,7 @@ void	msgin_free(struct msgin *);
 
 void	tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	tool_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	tool_conf_errors(void *arg, int warn, const char *msg);
 int	tool_badopt(const char *cmd, int c, char **argv);
 int	tool_timeout(const char *s, unsigned *ms);
 FILE	*tool_open_input(int argc, char **argv, int optind, const char **name);
