@@ -32,9 +32,20 @@ conflib=$(sed -n '/^milter_libdkimconf_a_SOURCES/,/[^\\]$/p' \
     "$top/Makefile.am" | tr -d '\\' | tr ' \t' '\n' | grep '\.c$' |
     sed "s|^|$top/|")
 dbflags=
-for p in sqlite3 libmariadb libpq; do
-	dbflags="$dbflags $(pkg-config --cflags --libs "$p" 2>/dev/null)"
+# the back ends' part of config.h (configure.ac's DK_DB_BACKEND): a
+# module pkg-config knows is built, the others refuse their tables
+: >"$work/config.h"
+for p in sqlite3:SQLITE3:SQLITE libmariadb:MARIADB:MARIADB libpq:LIBPQ:PGSQL; do
+	if pkg-config --exists "${p%%:*}" 2>/dev/null; then
+		dbflags="$dbflags $(pkg-config --cflags --libs "${p%%:*}")"
+		p=${p#*:}
+		echo "#define HAVE_${p%%:*} 1" >>"$work/config.h"
+	else
+		echo "#define DB_${p##*:}_ABSENT \"not in the fuzzing build\"" \
+		    >>"$work/config.h"
+	fi
 done
+CFLAGS="$CFLAGS -I$work"
 
 # objects SRC... - compile each source once (coverage, sanitizers), in
 # parallel, with $OBJ_CFLAGS (default $CFLAGS); prints the object files
