@@ -12,10 +12,11 @@
 # is skipped when opendkim died during it (a peer's crash: with an
 # unbound.conf it did, see bench-milter.sh; the bench restarts it).
 #
-# Then bench/bench-postfix.sh's short form (one round of 40 messages
-# through a real Postfix on unix, inet and no milter; every message of
+# Then bench/floor.sh's short form (dkimd and the null milters, 200
+# messages a row, each checked), and bench/bench-postfix.sh's (one round
+# of 40 messages through a real Postfix on unix, inet and no milter, and
+# to dkimd with an Ed25519 key and the null milters; every message of
 # the milter services signed), when run as root with Postfix installed.
-#
 # Needs: dnsmasq, openssl; opendkim for its half; postfix for the last.
 # Environment: DKIMD, DKIMTOOL, LOADGEN, top_srcdir, top_builddir.
 set -u
@@ -71,6 +72,17 @@ while IFS= read -r line; do
 done < <(grep '^loadgen ' "$out/results.txt" 2>/dev/null)
 grep -q '^verify ' "$out/stdout"
 ok $? "the table has its verify rows"
+
+# bench/floor.sh's short form: dkimd (RSA, Ed25519) and the two null
+# milters, 200 messages a row; every message must get its one field
+start=$(date +%s)
+timeout 120 bash "$top_srcdir/bench/floor.sh" 200 >"$out/floor.out" 2>&1
+rc=$?
+ok $rc "floor.sh, 200 messages a row: every milter answered each ($(( $(date +%s) - start )) s)"
+sed 's/^/# /' "$out/floor.out"
+rows=$(grep -c -E '^(rsa|ed25519|nullsio|null) +(1|100) +[0-9]+ +[0-9.]+ ' "$out/floor.out")
+[ "$rows" -eq 8 ]
+ok $? "floor.sh printed its 8 rows ($rows)"
 
 # bench/bench-postfix.sh's short form: one round of 40 messages through a
 # real Postfix on each service (dkimd on unix, inet and with an Ed25519
