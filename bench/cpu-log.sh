@@ -21,6 +21,8 @@
 # Each divided by one RSA-2048 sign from `openssl speed -seconds 3
 # rsa2048` run just before (the "raw" of bench/README.md).
 set -u
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-.}
 DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
@@ -42,16 +44,9 @@ trap cleanup EXIT
 
 "$DKIMTOOL" genkey -d example.com -s cpu -D "$W" >/dev/null || exit 1
 chmod 600 "$W/cpu.private"
-{
-	printf 'From: alice@example.com\r\nTo: bob@example.net\r\n'
-	printf 'Subject: cpu\r\nMessage-ID: <cpu@example.com>\r\n\r\n'
-	awk 'BEGIN { for (i = 0; i < 33; i++)
-	    printf "line %02d of a two kilobyte message, signed again and again\r\n", i }'
-} >"$W/msg.eml"
+bench_msg "$W/msg.eml" cpu
 
-# raw: ms of one RSA-2048 sign, this machine, now
-raw=$(openssl speed -seconds 3 rsa2048 2>/dev/null |
-    awk '/^rsa 2048 bits/ { print $4 * 1000 }')
+raw=$(bench_raw_rsa)
 echo "# raw RSA-2048 sign: $raw ms (openssl speed, same run)"
 echo "# $(wc -c <"$W/msg.eml") byte message, $N messages a row, unix socket"
 printf '%-7s %2s %9s %9s %9s %9s %9s\n' log C msg/s milter_ms all_ms \

@@ -23,6 +23,8 @@
 # m=100 rows are the cost of a connection. Exit 1 when a row failed (every
 # message must get exactly one DKIM-Signature field).
 set -u
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 top_builddir=${top_builddir:-.}
 DKIMD=${DKIMD:-$top_builddir/milter/dkimd}
 DKIMTOOL=${DKIMTOOL:-$top_builddir/tools/dkimtool}
@@ -46,15 +48,9 @@ trap cleanup EXIT
 "$DKIMTOOL" genkey -a ed25519 -d example.com -s ed25519 -D "$W" \
     >/dev/null || exit 1
 chmod 600 "$W"/*.private
-{
-	printf 'From: alice@example.com\r\nTo: bob@example.net\r\n'
-	printf 'Subject: floor\r\nMessage-ID: <floor@example.com>\r\n\r\n'
-	awk 'BEGIN { for (i = 0; i < 33; i++)
-	    printf "line %02d of a two kilobyte message, signed again and again\r\n", i }'
-} >"$W/msg.eml"
+bench_msg "$W/msg.eml" floor
 
-raw=$(openssl speed -seconds 3 rsa2048 2>/dev/null |
-    awk '/^rsa 2048 bits/ { print $4 * 1000 }')
+raw=$(bench_raw_rsa)
 echo "# raw RSA-2048 sign: $raw ms (openssl speed, same run)"
 echo "# $(wc -c <"$W/msg.eml") byte messages, $N a row, one connection at a time, unix socket"
 printf '%-8s %5s %8s %10s %10s\n' milter per_conn msg/s cpu_ms kernel_ms
