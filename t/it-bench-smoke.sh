@@ -92,7 +92,7 @@ ok $? "floor.sh printed its 8 rows ($rows)"
 if [ "$(id -u)" = 0 ] && command -v postfix >/dev/null &&
     command -v smtp-source >/dev/null; then
 	start=$(date +%s)
-	MSGS=40 timeout 120 bash "$top_srcdir/bench/bench-postfix.sh" 1 \
+	MSGS=40 timeout 240 bash "$top_srcdir/bench/bench-postfix.sh" 1 \
 	    >"$out/postfix.out" 2>&1
 	rc=$?
 	ok $rc "bench-postfix.sh, one round of 40 messages a service: every message signed ($(( $(date +%s) - start )) s)"
