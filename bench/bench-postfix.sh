@@ -27,8 +27,7 @@
 # (wall clock, msg/s). The table gives per service the median, min and
 # max msg/s over the rounds, and the ratios of the medians (inet/unix,
 # unix/none, inet/none, null/none, nullsio/none, ed25519/none,
-# unix/nullsio) with the
-# spread of the per-round ratios. Every dkimd logs each message (Syslog
+# unix/nullsio) with the spread of the per-round ratios. Every dkimd logs each message (Syslog
 # no, stderr in the foreground, as the tests run it). Each run also counts
 # the CPU time of the whole machine (/proc/stat: every process and the
 # kernel) per message and the idle share, to tell a slower Postfix from a
@@ -84,7 +83,7 @@ P_NSIO=$(free_port)
 P_ED=$(free_port)
 SINK=$(free_port)	# relayhost of postfix_conf; never used (discard)
 
-# ---- keys and the two dkimd -------------------------------------------------
+# ---- keys, the three dkimd and the null milters -----------------------------
 mkdir -p "$T/keys"
 "$DKIMTOOL" genkey -d example.com -s bench -D "$T/keys" >/dev/null || exit 1
 chmod 600 "$T/keys/bench.private"
@@ -119,10 +118,11 @@ dkimd_launch "$T/dkimd-ed25519.conf" "$T/dkimd-ed25519.log" || exit 1
 ED_PID=$DKIMD_PID
 DKIMD_PID=$UNIX_PID
 order=${ORDER:-unix inet none null nullsio ed25519}
-# null_start NAME BINARY - a nullmilter on $T/NAME.sock; sets NULL_STARTED
+# null_start NAME BINARY VAR - a nullmilter on $T/NAME.sock, its PID in VAR
+# at once (so that cleanup stops it even when it never listens)
 null_start() {
 	"$2" -p "unix:$T/$1.sock" 2>"$T/$1.log" &
-	NULL_STARTED=$!
+	printf -v "$3" '%s' "$!"
 	for _ in $(seq 1 50); do
 		[ -S "$T/$1.sock" ] && break
 		sleep 0.1
@@ -132,10 +132,8 @@ null_start() {
 	chmod 666 "$T/$1.sock"
 }
 if [ -x "$NULLMILTER" ] && [ -x "$NULLMILTER-sio" ]; then
-	null_start null "$NULLMILTER"
-	NULL_PID=$NULL_STARTED
-	null_start nullsio "$NULLMILTER-sio"
-	NSIO_PID=$NULL_STARTED
+	null_start null "$NULLMILTER" NULL_PID
+	null_start nullsio "$NULLMILTER-sio" NSIO_PID
 else
 	echo "# no $NULLMILTER (make check builds it): no null services"
 	order=$(echo " $order " | sed 's/ null / /; s/ nullsio / /; s/^ //; s/ $//')
